@@ -1,0 +1,4 @@
+//! `jcm`: the registry officer's and auditor's command-line tool.
+#![forbid(unsafe_code)]
+
+fn main() {}

@@ -1,0 +1,2 @@
+//! The Tendermint consensus core of the JCM chain.
+#![forbid(unsafe_code)]
