@@ -1,2 +1,16 @@
 //! The Article 6.2 runtime of the JCM chain.
 #![forbid(unsafe_code)]
+
+pub mod codec;
+pub mod crypto;
+pub mod error;
+pub mod events;
+pub mod genesis;
+pub mod ids;
+pub mod limits;
+pub mod model;
+pub mod state;
+pub mod time;
+pub mod tx;
+pub mod units;
+pub mod verdict;

@@ -1,0 +1,203 @@
+//! Rejection codes (ARTICLE6.md §7): every rule's stable `A6-nnnn` code, and the
+//! rejection a registry officer reads: the code, its mnemonic, and a sentence.
+
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
+
+macro_rules! codes {
+    ($($variant:ident = $num:literal, $mnemonic:literal, $rule:literal, $meaning:literal;)*) => {
+        /// A rejection code. The numbers are stable names: never renumber one.
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+        #[allow(missing_docs)]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            /// Every code, in numeric order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The number, e.g. 3002.
+            pub fn number(self) -> u16 {
+                match self { $(Code::$variant => $num,)* }
+            }
+
+            /// The mnemonic, e.g. `UNITS_NOT_HELD`.
+            pub fn mnemonic(self) -> &'static str {
+                match self { $(Code::$variant => $mnemonic,)* }
+            }
+
+            /// The rule that raises it, e.g. `R12`.
+            pub fn rule(self) -> &'static str {
+                match self { $(Code::$variant => $rule,)* }
+            }
+
+            /// What the code means, in one sentence.
+            pub fn meaning(self) -> &'static str {
+                match self { $(Code::$variant => $meaning,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    DuplicateTransactionId = 1001, "DUPLICATE_TRANSACTION_ID", "R1", "this transaction was already recorded";
+    InvalidMessage = 1002, "INVALID_MESSAGE", "R2", "the message is missing a required field or carries a value outside the nomenclature";
+    InvalidUnitIdentifier = 1003, "INVALID_UNIT_IDENTIFIER", "R3", "a unit identifier does not follow CANNNN-PPPNN-PPP-serial-YYYY or does not match the units";
+    InvalidQuantity = 1004, "INVALID_QUANTITY", "R4", "the quantity is not a positive whole number equal to the size of the block";
+    InvalidActionDate = 1005, "INVALID_ACTION_DATE", "R5", "the action date is before 2021-01-01 or after the block time";
+    BadSignature = 1006, "BAD_SIGNATURE", "R10", "the signature does not verify for the signer's key";
+    WrongChain = 1007, "WRONG_CHAIN", "R2", "the transaction was signed for another chain";
+    BadNonce = 1008, "BAD_NONCE", "R1", "the nonce is not the signer's next nonce";
+    UnknownOrInactiveCa = 2001, "UNKNOWN_OR_INACTIVE_CA", "R6", "the cooperative approach is unknown or not active";
+    PartyNotInCa = 2002, "PARTY_NOT_IN_CA", "R6", "a Party of the action does not participate in the cooperative approach";
+    PartyNotEligible = 2003, "PARTY_NOT_ELIGIBLE", "R7", "a Party of the action does not meet the participation requirements";
+    AccountNotFound = 2004, "ACCOUNT_NOT_FOUND", "R8", "an account does not exist in the named registry";
+    AccountNotActive = 2005, "ACCOUNT_NOT_ACTIVE", "R9", "an account is closed, suspended or frozen";
+    UnauthorizedSigner = 2006, "UNAUTHORIZED_SIGNER", "R10", "the signer is not an authorized representative for this action";
+    AccountKindNotPermitted = 2007, "ACCOUNT_KIND_NOT_PERMITTED", "R11", "an account's kind does not allow this action";
+    UnitsNotFound = 3001, "UNITS_NOT_FOUND", "R12", "some units of the block do not exist";
+    UnitsNotHeld = 3002, "UNITS_NOT_HELD", "R12", "some units of the block are not held by the source account";
+    InsufficientBalance = 3003, "INSUFFICIENT_BALANCE", "R13", "the account does not hold enough available homogeneous units";
+    SerialOverlap = 3004, "SERIAL_OVERLAP", "R14", "the issued serial range is not the next free range";
+    UnitsAlreadyRetired = 3005, "UNITS_ALREADY_RETIRED", "R15", "some units are already used or cancelled";
+    UnitsReserved = 3006, "UNITS_RESERVED", "R16", "some units belong to a pending external transfer";
+    NonHomogeneousBlock = 3007, "NON_HOMOGENEOUS_BLOCK", "R17", "the units do not share all attributes; split the request";
+    NotAuthorized = 4001, "NOT_AUTHORIZED", "R18", "the units carry no authorization in force for this action";
+    AuthorizerNotFtp = 4002, "AUTHORIZER_NOT_FTP", "R19", "only the first transferring Party may authorize its mitigation outcomes";
+    OutsideAuthorizationScope = 4003, "OUTSIDE_AUTHORIZATION_SCOPE", "R20", "the units fall outside the authorization's scope or timeframe";
+    AuthorizedQuantityExceeded = 4004, "AUTHORIZED_QUANTITY_EXCEEDED", "R21", "the authorization's quantity cap would be exceeded";
+    PartyNotAuthorized = 4005, "PARTY_NOT_AUTHORIZED", "R22", "the acquiring or using Party is not authorized";
+    EntityNotAuthorized = 4006, "ENTITY_NOT_AUTHORIZED", "R22", "the using or cancelling entity is not authorized";
+    PurposeMismatch = 4007, "PURPOSE_MISMATCH", "R22", "the purpose of the action is not among the authorized purposes";
+    VintageBefore2021 = 4008, "VINTAGE_BEFORE_2021", "R23", "the vintage is before 2021";
+    AuthChangeNotPermitted = 4009, "AUTH_CHANGE_NOT_PERMITTED", "R24", "the authorization's change conditions do not permit this change";
+    AuthChangeAffectsFirstTransferred = 4010, "AUTH_CHANGE_AFFECTS_FIRST_TRANSFERRED", "R25", "the change would act on units already first transferred";
+    AuthorizationNotActive = 4011, "AUTHORIZATION_NOT_ACTIVE", "R26", "the authorization is revoked or outside its use timeframe";
+    VintageOutsideNdcPeriod = 5001, "VINTAGE_OUTSIDE_NDC_PERIOD", "R27", "the vintage is outside the first transferring Party's NDC periods";
+    FirstTransferAlreadyRecorded = 5002, "FIRST_TRANSFER_ALREADY_RECORDED", "R28", "the units are already first transferred";
+    UseYearInvalid = 5003, "USE_YEAR_INVALID", "R32", "the use year is outside the using Party's NDC period or before the vintage";
+    UserNotHolder = 5004, "USER_NOT_HOLDER", "R33", "the user does not hold the units in its own account";
+    NdcUseRequiresParty = 5005, "NDC_USE_REQUIRES_PARTY", "R33", "only a Party's government may use units towards its NDC";
+    UnitsOnHold = 5006, "UNITS_ON_HOLD", "R34", "some units are on hold after a consistency check or reconciliation";
+    NoValidJcNotification = 6001, "NO_VALID_JC_NOTIFICATION", "R35", "the issuance lacks an approved JC notification signed by both sides";
+    IssuanceNotMatchingNotification = 6002, "ISSUANCE_NOT_MATCHING_NOTIFICATION", "R35", "the issuance does not match the notification's allocation";
+    NotificationAlreadyExecuted = 6003, "NOTIFICATION_ALREADY_EXECUTED", "R35", "the notification was already executed";
+    MandatoryDeductionMissing = 6004, "MANDATORY_DEDUCTION_MISSING", "R36", "the cooperative approach's mandatory OMGE or SOP deduction is missing";
+    MonitoringPeriodOverlap = 6005, "MONITORING_PERIOD_OVERLAP", "R37", "the monitoring period overlaps one already issued for the project";
+    CreditedElsewhere = 6006, "CREDITED_ELSEWHERE", "R37", "the period is declared as credited by another programme";
+    ReportingPeriodClosed = 7001, "REPORTING_PERIOD_CLOSED", "R38", "the reporting year of the action is closed";
+    RejectedByAcquiringRegistry = 7002, "REJECTED_BY_ACQUIRING_REGISTRY", "R39", "the acquiring registry rejected the transfer";
+    AcquiringRegistryTimeout = 7003, "ACQUIRING_REGISTRY_TIMEOUT", "R39", "the acquiring registry did not answer in time";
+    ReversalNotPermitted = 7004, "REVERSAL_NOT_PERMITTED", "R40", "completed actions cannot be reversed";
+    LedgerInvariantViolation = 8001, "LEDGER_INVARIANT_VIOLATION", "R41", "a ledger invariant does not hold";
+    ReconciliationTotalsMismatch = 8002, "RECONCILIATION_TOTALS_MISMATCH", "R42", "reported totals differ from the chain";
+    ReconciliationUnitBlockMismatch = 8003, "RECONCILIATION_UNIT_BLOCK_MISMATCH", "R42", "reported unit blocks differ from the chain";
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "A6-{}", self.number())
+    }
+}
+
+impl std::str::FromStr for Code {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let number = text.strip_prefix("A6-").and_then(|n| n.parse::<u16>().ok());
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| Some(c.number()) == number || c.mnemonic() == text)
+            .ok_or_else(|| format!("`{text}` is not a rejection code (A6-nnnn)"))
+    }
+}
+
+/// Encoded as its number, so that adding a code never changes another's encoding.
+impl BorshSerialize for Code {
+    fn serialize<W: std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
+        BorshSerialize::serialize(&self.number(), w)
+    }
+}
+
+impl BorshDeserialize for Code {
+    fn deserialize_reader<R: std::io::Read>(r: &mut R) -> std::io::Result<Self> {
+        let number = u16::deserialize_reader(r)?;
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.number() == number)
+            .ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("unknown code {number}"),
+                )
+            })
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <String as Deserialize>::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// One failed check: the code and a sentence naming what failed, for the officer.
+#[derive(
+    Clone,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Debug,
+    Serialize,
+    Deserialize,
+    BorshSerialize,
+    BorshDeserialize,
+)]
+pub struct Rejection {
+    /// The code.
+    pub code: Code,
+    /// What failed, in the terms of the rule.
+    pub message: String,
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} ({}): {}",
+            self.code,
+            self.code.mnemonic(),
+            self.code.rule(),
+            self.message
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_sorted_and_parse_back() {
+        let numbers: Vec<u16> = Code::ALL.iter().map(|c| c.number()).collect();
+        let mut sorted = numbers.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(
+            numbers, sorted,
+            "codes must be unique and declared in order"
+        );
+        for code in Code::ALL {
+            assert_eq!(code.to_string().parse::<Code>(), Ok(*code));
+            assert_eq!(code.mnemonic().parse::<Code>(), Ok(*code));
+        }
+        assert!("A6-9999".parse::<Code>().is_err());
+    }
+}

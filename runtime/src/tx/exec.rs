@@ -1,0 +1,215 @@
+//! The rules engine's entry points: [`apply`] one transaction, [`begin_block`] to run the
+//! block-time rules (external-transfer timeouts, R39).
+//!
+//! Each transaction runs over an [`Overlay`]: guards accumulate every failed check in
+//! [`Checks`] (all failing codes are reported, not only the first), and the writes reach
+//! the store only if none failed. Whatever the verdict, a transaction that reached the
+//! rules consumes its nonce and leaves a receipt (R1), so the chain is the audit log of
+//! rejections too.
+
+use crate::codec::Hash32;
+use crate::crypto::PublicKey;
+use crate::error::{Code, Rejection};
+use crate::model::{Officer, Role};
+use crate::state::{apply_writes, keys, Overlay, Receipt, StateExt, Store};
+use crate::time::Timestamp;
+use crate::tx::{Payload, Transaction};
+use crate::verdict::{Original, Verdict};
+
+/// What the block gives every transaction: its height and time (the action date).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct BlockContext {
+    /// Block height.
+    pub height: u64,
+    /// Block time: the action date of every transaction in the block.
+    pub time: Timestamp,
+}
+
+/// The accumulated result of a transaction's guards.
+#[derive(Debug, Default)]
+pub struct Checks {
+    rejections: Vec<Rejection>,
+    warnings: Vec<Rejection>,
+}
+
+impl Checks {
+    /// Records a failed check.
+    pub fn fail(&mut self, code: Code, message: impl Into<String>) {
+        self.rejections.push(Rejection {
+            code,
+            message: message.into(),
+        });
+    }
+
+    /// Records a failed check unless `cond` holds; returns `cond`.
+    pub fn ensure(&mut self, cond: bool, code: Code, message: impl FnOnce() -> String) -> bool {
+        if !cond {
+            self.fail(code, message());
+        }
+        cond
+    }
+
+    /// Records a check that failed but is configured to warn only.
+    pub fn warn(&mut self, code: Code, message: impl Into<String>) {
+        self.warnings.push(Rejection {
+            code,
+            message: message.into(),
+        });
+    }
+
+    /// Whether no check failed so far.
+    pub fn ok(&self) -> bool {
+        self.rejections.is_empty()
+    }
+
+    fn into_verdict(self) -> Verdict {
+        if self.rejections.is_empty() {
+            let mut warnings = self.warnings;
+            warnings.sort();
+            warnings.dedup();
+            Verdict::accepted(warnings)
+        } else {
+            Verdict::rejected(self.rejections)
+        }
+    }
+}
+
+/// Who is acting, and when.
+#[derive(Debug)]
+pub struct Ctx {
+    /// Block height.
+    pub height: u64,
+    /// Action date.
+    pub time: Timestamp,
+    /// The transaction id.
+    pub tx: Hash32,
+    /// The signer's key.
+    pub signer: PublicKey,
+    /// The signer's officer record, if the key is known.
+    pub officer: Option<Officer>,
+}
+
+impl Ctx {
+    /// Whether the signer holds `role`.
+    pub fn has_role(&self, role: &Role) -> bool {
+        self.officer
+            .as_ref()
+            .is_some_and(|o| o.roles.contains(role))
+    }
+
+    /// The signer's name, for messages.
+    pub fn who(&self) -> String {
+        match &self.officer {
+            Some(o) => format!("officer {}", o.name),
+            None => format!("unknown key {}", self.signer),
+        }
+    }
+}
+
+/// Verifies the signature, then applies the transaction ([`apply_verified`]).
+pub fn apply<S: Store + ?Sized>(store: &mut S, block: &BlockContext, tx: &Transaction) -> Verdict {
+    if !tx.signature_valid() {
+        return Verdict::reject(
+            Code::BadSignature,
+            "the signature does not verify for the signer's key",
+        );
+    }
+    apply_verified(store, block, tx)
+}
+
+/// Applies a transaction whose signature the caller has verified. A duplicate (R1), a
+/// transaction for another chain or with a wrong nonce changes nothing at all; any other
+/// transaction consumes its nonce and leaves a receipt, and changes the ledger only if
+/// every rule passed.
+pub fn apply_verified<S: Store + ?Sized>(
+    store: &mut S,
+    block: &BlockContext,
+    tx: &Transaction,
+) -> Verdict {
+    let hash = tx.hash();
+    // R1: a transaction id is recorded once; a duplicate quotes the original verdict.
+    if let Some(original) = store.receipt(&hash) {
+        let mut verdict = Verdict::reject(
+            Code::DuplicateTransactionId,
+            format!(
+                "transaction {hash} was already recorded at height {}",
+                original.height
+            ),
+        );
+        verdict.original = Some(Original {
+            status: original.verdict.status,
+            codes: original.verdict.codes(),
+            height: original.height,
+        });
+        return verdict;
+    }
+    let meta = store.meta();
+    if tx.body.chain_id != meta.chain_id {
+        return Verdict::reject(
+            Code::WrongChain,
+            format!(
+                "signed for chain `{}`, this chain is `{}`",
+                tx.body.chain_id, meta.chain_id
+            ),
+        );
+    }
+    let expected = store.nonce(&tx.body.signer);
+    if tx.body.nonce != expected {
+        return Verdict::reject(
+            Code::BadNonce,
+            format!(
+                "nonce {} given, the signer's next nonce is {expected}",
+                tx.body.nonce
+            ),
+        );
+    }
+    let cx = Ctx {
+        height: block.height,
+        time: block.time,
+        tx: hash,
+        signer: tx.body.signer,
+        officer: store.officer(&tx.body.signer),
+    };
+    let mut overlay = Overlay::new(&*store);
+    let mut checks = Checks::default();
+    run_guards_and_effects(&mut overlay, &cx, &mut checks, &tx.body.payload);
+    let writes = overlay.into_writes();
+    let verdict = checks.into_verdict();
+    if verdict.is_accepted() {
+        apply_writes(store, writes);
+    }
+    store.write(keys::nonce(&tx.body.signer), &(expected + 1));
+    store.write(
+        keys::receipt(&hash),
+        &Receipt {
+            height: block.height,
+            verdict: verdict.clone(),
+        },
+    );
+    verdict
+}
+
+fn run_guards_and_effects<S: Store + ?Sized>(
+    st: &mut S,
+    cx: &Ctx,
+    ck: &mut Checks,
+    payload: &Payload,
+) {
+    // R5: the action date is the block time; it must not precede Article 6.2.
+    ck.ensure(
+        cx.time >= crate::time::ARTICLE6_EPOCH,
+        Code::InvalidActionDate,
+        || format!("the action date {} is before 2021-01-01", cx.time),
+    );
+    // R10: the signer must be a known officer; each action checks the role it needs.
+    ck.ensure(cx.officer.is_some(), Code::UnauthorizedSigner, || {
+        format!("key {} belongs to no officer of this chain", cx.signer)
+    });
+    super::dispatch(st, cx, ck, payload);
+}
+
+/// Runs the rules that depend on block time alone (R39 timeouts). Called once per
+/// block, before its transactions.
+pub fn begin_block<S: Store + ?Sized>(store: &mut S, block: &BlockContext) {
+    super::transfer_external::expire(store, block);
+}

@@ -1,0 +1,208 @@
+//! Transactions: the protocol types, the engine ([`exec`]), and one module per action.
+//! The dispatcher below stays small: each arm hands the payload to its module.
+
+mod admin;
+mod authorization;
+pub mod exec;
+mod guards;
+mod hold;
+mod issue;
+pub mod movement;
+mod reconcile;
+mod select;
+mod transfer;
+mod transfer_external;
+mod types;
+mod use_cancel;
+
+pub use exec::{apply, apply_verified, begin_block, BlockContext, Checks, Ctx};
+pub use types::*;
+
+use crate::state::Store;
+
+fn dispatch<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, payload: &Payload) {
+    use Payload as P;
+    match payload {
+        P::RegisterNdcPeriod { party, period } => {
+            admin::register_ndc_period(st, cx, ck, party, period)
+        }
+        P::SetParticipation { party, status } => {
+            admin::set_participation(st, cx, ck, party, *status)
+        }
+        P::RegisterProject { project } => admin::register_project(st, cx, ck, project),
+        P::DeclareOtherCrediting { project, crediting } => {
+            admin::declare_other_crediting(st, cx, ck, project, crediting)
+        }
+        P::RegisterEntity { entity } => admin::register_entity(st, cx, ck, entity),
+        P::OpenAccount { account } => admin::open_account(st, cx, ck, account),
+        P::SetAccountStatus {
+            account,
+            status,
+            reason,
+        } => admin::set_account_status(st, cx, ck, account, *status, reason),
+        P::CloseReportingYear { party, year } => {
+            admin::close_reporting_year(st, cx, ck, party, *year)
+        }
+        P::Reverse { transaction, .. } => admin::reverse(ck, transaction),
+        P::Issue {
+            ca,
+            project,
+            vintage,
+            notification,
+            lines,
+            first_serial,
+        } => {
+            let req = issue::Request {
+                ca,
+                project,
+                vintage: *vintage,
+                notification: notification.as_ref(),
+                lines,
+                first_serial: *first_serial,
+            };
+            issue::apply(st, cx, ck, &req)
+        }
+        P::CreateAuthorization { terms } => authorization::create(st, cx, ck, terms),
+        P::Authorize {
+            ca,
+            account,
+            units,
+            authorization,
+        } => authorization::attach(st, cx, ck, ca, account, units, authorization),
+        P::ChangeAuthorization {
+            id,
+            amendment,
+            retroactive,
+        } => authorization::change(st, cx, ck, id, amendment, *retroactive),
+        P::RevokeAuthorization {
+            id, retroactive, ..
+        } => authorization::revoke(st, cx, ck, id, *retroactive),
+        P::TransferInternal {
+            ca,
+            from,
+            to,
+            units,
+        } => transfer::internal(
+            st,
+            cx,
+            ck,
+            &transfer::Move {
+                ca,
+                from,
+                to,
+                units,
+            },
+        ),
+        P::TransferExternal {
+            ca,
+            from,
+            to,
+            units,
+        } => transfer_external::propose(
+            st,
+            cx,
+            ck,
+            &transfer::Move {
+                ca,
+                from,
+                to,
+                units,
+            },
+        ),
+        P::AcceptTransfer { transfer } => transfer_external::accept(st, cx, ck, transfer),
+        P::RejectTransfer { transfer, .. } => transfer_external::reject(st, cx, ck, transfer),
+        P::UseNdc {
+            ca,
+            from,
+            to,
+            units,
+            use_year,
+        } => use_cancel::use_ndc(
+            st,
+            cx,
+            ck,
+            &transfer::Move {
+                ca,
+                from,
+                to,
+                units,
+            },
+            *use_year,
+        ),
+        P::UseOimp {
+            ca,
+            from,
+            to,
+            units,
+            purpose,
+            scheme,
+        } => use_cancel::use_oimp(
+            st,
+            cx,
+            ck,
+            &transfer::Move {
+                ca,
+                from,
+                to,
+                units,
+            },
+            *purpose,
+            scheme,
+        ),
+        P::CancelVoluntary {
+            ca,
+            from,
+            to,
+            units,
+        } => use_cancel::cancel_voluntary(
+            st,
+            cx,
+            ck,
+            &transfer::Move {
+                ca,
+                from,
+                to,
+                units,
+            },
+        ),
+        P::CancelOmge {
+            ca,
+            from,
+            to,
+            units,
+        } => use_cancel::cancel_omge(
+            st,
+            cx,
+            ck,
+            &transfer::Move {
+                ca,
+                from,
+                to,
+                units,
+            },
+        ),
+        P::TransferSop {
+            ca,
+            from,
+            to,
+            units,
+        } => use_cancel::transfer_sop(
+            st,
+            cx,
+            ck,
+            &transfer::Move {
+                ca,
+                from,
+                to,
+                units,
+            },
+        ),
+        P::Hold { ca, units, reason } => hold::set(st, cx, ck, ca, units, reason, true),
+        P::Release { ca, units, reason } => hold::set(st, cx, ck, ca, units, reason, false),
+        P::Reconcile {
+            registry,
+            totals,
+            blocks,
+        } => reconcile::apply(st, cx, ck, registry, totals, blocks.as_deref()),
+    }
+}

@@ -1,0 +1,120 @@
+//! Reconciliation (R42): a registry reports the totals and unit blocks its own database
+//! shows; every account that differs from the chain is FROZEN (`A6-8002` for totals,
+//! `A6-8003` for unit blocks) until an administrator releases it. The report itself is
+//! accepted; the mismatches come back as warnings and are logged as events.
+
+use std::collections::BTreeMap;
+
+use crate::error::Code;
+use crate::events::EventKind;
+use crate::ids::*;
+use crate::limits::RECONCILIATION_LINES_MAX;
+use crate::model::{AccountStatus, Role, Text};
+use crate::state::{keys, StateExt, Store};
+use crate::tx::exec::{Checks, Ctx};
+use crate::tx::guards;
+use crate::tx::movement::{self, coalesce};
+use crate::tx::{ReportedBlock, ReportedTotal};
+use crate::units::UnitId;
+
+/// RECONCILE.
+pub fn apply<S: Store + ?Sized>(
+    st: &mut S,
+    cx: &Ctx,
+    ck: &mut Checks,
+    registry: &RegistryId,
+    totals: &[ReportedTotal],
+    blocks: Option<&[ReportedBlock]>,
+) {
+    guards::has_role(
+        cx,
+        ck,
+        Role::RegistryAdmin(registry.clone()),
+        "reconciliation",
+    );
+    let lines = totals.len() + blocks.map_or(0, <[_]>::len);
+    ck.ensure(
+        lines <= RECONCILIATION_LINES_MAX,
+        Code::InvalidMessage,
+        || format!("a report has at most {RECONCILIATION_LINES_MAX} lines"),
+    );
+    let accounts: Vec<crate::model::Account> = st
+        .read_all::<crate::model::Account>(keys::prefix::ACCOUNT)
+        .into_iter()
+        .filter(|a| &a.registry == registry)
+        .collect();
+    for t in totals {
+        ck.ensure(
+            accounts.iter().any(|a| a.id == t.account),
+            Code::AccountNotFound,
+            || format!("account {} is not in registry {registry}", t.account),
+        );
+    }
+    if !ck.ok() {
+        return;
+    }
+    let reported: BTreeMap<&AccountId, u64> =
+        totals.iter().map(|t| (&t.account, t.quantity)).collect();
+    let mut mismatches: Vec<(AccountId, Code, String)> = Vec::new();
+    for account in &accounts {
+        let held: Vec<_> = coalesce(st.blocks_of_account(&account.id));
+        let on_chain: u64 = held.iter().map(|b| b.quantity()).sum();
+        let said = reported.get(&account.id).copied().unwrap_or(0);
+        if said != on_chain {
+            mismatches.push((
+                account.id.clone(),
+                Code::ReconciliationTotalsMismatch,
+                format!("{} reports {said}, the chain holds {on_chain}", account.id),
+            ));
+            continue;
+        }
+        if let Some(blocks) = blocks {
+            let mut said: Vec<(u64, u64, String)> = Vec::new();
+            for b in blocks.iter().filter(|b| b.account == account.id) {
+                match (
+                    UnitId::parse(b.first.as_str()),
+                    UnitId::parse(b.last.as_str()),
+                ) {
+                    (Ok(f), Ok(l)) => said.push((f.serial, l.serial, format!("{}{}", f.ca, f.ftp))),
+                    _ => ck.fail(
+                        Code::InvalidUnitIdentifier,
+                        format!("reported block {}..{} is not a unit range", b.first, b.last),
+                    ),
+                }
+            }
+            let mut chain: Vec<(u64, u64, String)> = held
+                .iter()
+                .map(|b| (b.first, b.last, format!("{}{}", b.ca, b.ftp)))
+                .collect();
+            said.sort();
+            chain.sort();
+            if said != chain {
+                mismatches.push((
+                    account.id.clone(),
+                    Code::ReconciliationUnitBlockMismatch,
+                    format!(
+                        "the unit blocks reported for {} differ from the chain",
+                        account.id
+                    ),
+                ));
+            }
+        }
+    }
+    if !ck.ok() {
+        return;
+    }
+    for (id, code, message) in mismatches {
+        let mut account = st.account(&id).expect("listed above");
+        account.status = AccountStatus::Frozen;
+        st.write(keys::account(&id), &account);
+        ck.warn(code, message.clone());
+        let reason = Text::new(&message).unwrap_or_default();
+        let kind = EventKind::AccountStatusChanged {
+            account: id,
+            status: AccountStatus::Frozen,
+            code: Some(code),
+            reason,
+        };
+        movement::emit(st, cx, Some(registry.clone()), kind, None);
+    }
+}
