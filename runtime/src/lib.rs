@@ -1,14 +1,17 @@
 //! The Article 6.2 runtime of the JCM chain.
 #![forbid(unsafe_code)]
 
+pub mod aef;
 pub mod codec;
 pub mod crypto;
 pub mod error;
 pub mod events;
 pub mod genesis;
 pub mod ids;
+pub mod invariants;
 pub mod limits;
 pub mod model;
+pub mod read;
 pub mod state;
 pub mod time;
 pub mod tx;

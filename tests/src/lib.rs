@@ -1,2 +1,7 @@
-//! Test layers of the JCM chain that are libraries: the conformance scenario runner.
+//! Test layers of the JCM chain that are libraries: fixtures with development keys, and
+//! the conformance scenario runner (`docs/scenarios.md`), which the `jcm scenario run`
+//! command and the workspace tests share.
 #![forbid(unsafe_code)]
+
+pub mod fixture;
+pub mod scenario;

@@ -1,0 +1,228 @@
+//! Conformance scenarios: human-written TOML files, each a fixture (a genesis) and a
+//! sequence of steps (a transaction by a named signer at a block time, with its expected
+//! verdict, and optional expectations on holdings, units, the ledger, events, transfers,
+//! authorizations and AEF rows). The format is documented in `docs/scenarios.md`.
+//!
+//! [`run_file`] executes a scenario with the real runtime, one block per step, checks
+//! every expectation and the R41 invariants after every step, and reports each step.
+
+mod expect;
+mod run;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::fixture::Patch;
+
+pub use run::{run_file, Outcome, StepReport};
+
+/// A scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Title, e.g. `S27 — Use towards NDC`.
+    pub name: String,
+    /// The genesis fixture, relative to the scenario file.
+    #[serde(default)]
+    pub genesis: Option<String>,
+    /// Edits of the fixture before the chain starts.
+    #[serde(default)]
+    pub patch: Vec<Patch>,
+    /// Scenario files whose steps run first (relative paths), e.g. the baseline B1.
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Block time of a step that names none and follows no other step.
+    #[serde(default)]
+    pub clock: Option<toml::Value>,
+    /// The steps.
+    #[serde(default)]
+    pub step: Vec<Step>,
+}
+
+/// The verdict a step expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Expect {
+    /// The transaction is accepted.
+    Accepted,
+    /// The transaction is rejected (with `codes` or `codes_include`).
+    Rejected,
+}
+
+/// One step: a block at a time, with at most one transaction.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// A name for reports and for `$tx:ID` references in later steps.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// What the step shows, for people.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Block time (the action date): `YYYY-MM-DD` or RFC 3339 UTC.
+    #[serde(default)]
+    pub at: Option<toml::Value>,
+    /// The officer who signs.
+    #[serde(default)]
+    pub signer: Option<String>,
+    /// The transaction's payload, as in JSON (`action = "transfer_internal"`, ...).
+    #[serde(default)]
+    pub tx: Option<toml::Value>,
+    /// Submit again the exact transaction of an earlier step (R1).
+    #[serde(default)]
+    pub resubmit: Option<String>,
+    /// A nonce to sign with instead of the signer's next one.
+    #[serde(default)]
+    pub nonce: Option<u64>,
+    /// The expected verdict; required with `tx` or `resubmit`.
+    #[serde(default)]
+    pub expect: Option<Expect>,
+    /// The exact set of rejection codes.
+    #[serde(default)]
+    pub codes: Option<Vec<String>>,
+    /// Codes that must be among the rejection codes (others may appear).
+    #[serde(default)]
+    pub codes_include: Option<Vec<String>>,
+    /// The exact set of warning codes.
+    #[serde(default)]
+    pub warnings: Option<Vec<String>>,
+    /// For a duplicate: the original verdict (`accepted` or `rejected`).
+    #[serde(default)]
+    pub original: Option<Expect>,
+    /// Expected holdings after the step.
+    #[serde(default)]
+    pub holdings: Vec<expect::HoldingExpect>,
+    /// Expected unit attributes after the step.
+    #[serde(default)]
+    pub units: Vec<expect::UnitsExpect>,
+    /// Expected ledger totals by Party after the step.
+    #[serde(default)]
+    pub ledger: BTreeMap<String, expect::LedgerExpect>,
+    /// Expected events recorded by the step.
+    #[serde(default)]
+    pub events: Vec<expect::EventExpect>,
+    /// Expected external transfer states after the step.
+    #[serde(default)]
+    pub transfer: Vec<expect::TransferExpect>,
+    /// Expected authorization versions after the step.
+    #[serde(default)]
+    pub authorization: Vec<expect::AuthorizationExpect>,
+    /// Expected AEF rows after the step.
+    #[serde(default)]
+    pub aef: Vec<expect::AefExpect>,
+}
+
+/// Why a scenario could not run (as opposed to a step that did not meet expectations).
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// A file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// Path.
+        path: String,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The scenario file is malformed.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// Path.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A step with the file it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedStep {
+    /// The scenario file.
+    pub file: PathBuf,
+    /// Its position in that file, from 1.
+    pub index: usize,
+    /// The step.
+    pub step: Step,
+}
+
+/// A scenario with its includes resolved.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The scenario's own name.
+    pub name: String,
+    /// The fixture path (from the scenario or the first include naming one).
+    pub genesis: Option<PathBuf>,
+    /// Fixture patches (includes first).
+    pub patches: Vec<Patch>,
+    /// Default clock.
+    pub clock: Option<toml::Value>,
+    /// Every step, includes first.
+    pub steps: Vec<LoadedStep>,
+}
+
+/// Reads a scenario and, recursively, its includes (each file at most once per chain).
+pub fn load(path: &Path) -> Result<Loaded, ScenarioError> {
+    let mut stack = Vec::new();
+    load_inner(path, &mut stack)
+}
+
+fn load_inner(path: &Path, stack: &mut Vec<PathBuf>) -> Result<Loaded, ScenarioError> {
+    let invalid = |message: String| ScenarioError::Invalid {
+        path: path.display().to_string(),
+        message,
+    };
+    if stack.iter().any(|p| p == path) || stack.len() > 16 {
+        return Err(invalid(
+            "includes form a cycle or nest deeper than 16".into(),
+        ));
+    }
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let scenario: Scenario = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    stack.push(path.to_path_buf());
+    let mut loaded = Loaded {
+        name: scenario.name.clone(),
+        genesis: None,
+        patches: Vec::new(),
+        clock: None,
+        steps: Vec::new(),
+    };
+    for include in &scenario.include {
+        let inner = load_inner(&dir.join(include), stack)?;
+        loaded.genesis = loaded.genesis.or(inner.genesis);
+        loaded.patches.extend(inner.patches);
+        loaded.clock = loaded.clock.or(inner.clock);
+        loaded.steps.extend(inner.steps);
+    }
+    stack.pop();
+    if let Some(genesis) = &scenario.genesis {
+        loaded.genesis = Some(dir.join(genesis));
+    }
+    loaded.patches.extend(scenario.patch);
+    loaded.clock = scenario.clock.or(loaded.clock);
+    for (i, step) in scenario.step.into_iter().enumerate() {
+        if step.tx.is_some() && step.resubmit.is_some() {
+            return Err(invalid(format!(
+                "step {}: give `tx` or `resubmit`, not both",
+                i + 1
+            )));
+        }
+        let has_tx = step.tx.is_some() || step.resubmit.is_some();
+        if has_tx && (step.expect.is_none() || step.signer.is_none() && step.tx.is_some()) {
+            return Err(invalid(format!(
+                "step {}: a transaction step needs `signer` and `expect`",
+                i + 1
+            )));
+        }
+        loaded.steps.push(LoadedStep {
+            file: path.to_path_buf(),
+            index: i + 1,
+            step,
+        });
+    }
+    Ok(loaded)
+}
