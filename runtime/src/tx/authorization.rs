@@ -205,7 +205,7 @@ fn authorizer_checks(cx: &Ctx, ck: &mut Checks, auth: Option<&Authorization>, ft
     });
     let wrong_party = auth.is_some_and(|a| &a.party != ftp);
     ck.ensure(
-        !(other_authority && !own) && !wrong_party,
+        (own || !other_authority) && !wrong_party,
         Code::AuthorizerNotFtp,
         || format!("only {ftp}, the first transferring Party, may authorize these units"),
     );

@@ -138,6 +138,13 @@ fn text(value: &toml::Value) -> String {
     }
 }
 
+fn json_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// Joins ranges (by serial space and registry) for comparison regardless of splits.
 fn normalize(mut ranges: Vec<(String, u64, u64)>) -> Vec<(String, u64, u64)> {
     ranges.sort();
@@ -346,10 +353,7 @@ pub fn events(recorded: &[Event], e: &EventExpect) -> Vec<String> {
         .filter(|ev| {
             let view = event_view(ev);
             fields.iter().all(|(k, v)| {
-                view.get(k).is_some_and(|got| match got {
-                    Value::String(s) => s == &text(v),
-                    other => other.to_string() == text(v),
-                })
+                view.get(k).is_some_and(|got| json_text(got) == text(v))
             })
         })
         .count();
