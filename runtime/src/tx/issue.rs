@@ -284,14 +284,26 @@ pub fn apply<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, req: &Req
         Code::InvalidMessage,
         || format!("an issuance has 1 to {ALLOCATION_LINES_MAX} lines"),
     );
-    // R10: a registry administrator of a receiving registry executes the issuance.
-    let admin = req
-        .lines
-        .iter()
-        .filter_map(|l| st.account(&l.account))
-        .any(|a| cx.has_role(&Role::RegistryAdmin(a.registry)));
+    // R10: a registry administrator executes the issuance: of a receiving registry, or
+    // of a registry of the host Party, whose serial space and first transfer it is.
+    let host_admin = project.as_ref().is_some_and(|p| {
+        cx.officer.as_ref().is_some_and(|o| {
+            o.roles
+                .iter()
+                .any(|r| matches!(r, Role::RegistryAdmin(reg) if reg.party() == p.host))
+        })
+    });
+    let admin = host_admin
+        || req
+            .lines
+            .iter()
+            .filter_map(|l| st.account(&l.account))
+            .any(|a| cx.has_role(&Role::RegistryAdmin(a.registry)));
     ck.ensure(admin, Code::UnauthorizedSigner, || {
-        format!("{} administers none of the receiving registries", cx.who())
+        format!(
+            "{} administers neither a receiving registry nor the host's registry",
+            cx.who()
+        )
     });
     let period = check_notification(st, ck, req, project.as_ref());
     let (Some(ca), Some(project)) = (ca, project) else {

@@ -36,9 +36,24 @@ pub struct Scenario {
     /// Block time of a step that names none and follows no other step.
     #[serde(default)]
     pub clock: Option<toml::Value>,
+    /// Reporting years whose AEF submission is already final when the chain starts (R38).
+    /// Block time never goes back and a year can only be closed once it has ended, so a
+    /// closed year can only be reached by an action if it was closed before genesis.
+    #[serde(default)]
+    pub closed_years: Vec<ClosedYear>,
     /// The steps.
     #[serde(default)]
     pub step: Vec<Step>,
+}
+
+/// A Party's reporting year that is final before the first step (R38).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClosedYear {
+    /// The Party, e.g. `IND`.
+    pub party: String,
+    /// The reported year.
+    pub year: u16,
 }
 
 /// The verdict a step expects.
@@ -157,6 +172,8 @@ pub struct Loaded {
     pub patches: Vec<Patch>,
     /// Default clock.
     pub clock: Option<toml::Value>,
+    /// Years final before the first step (includes first).
+    pub closed_years: Vec<ClosedYear>,
     /// Every step, includes first.
     pub steps: Vec<LoadedStep>,
 }
@@ -189,6 +206,7 @@ fn load_inner(path: &Path, stack: &mut Vec<PathBuf>) -> Result<Loaded, ScenarioE
         genesis: None,
         patches: Vec::new(),
         clock: None,
+        closed_years: Vec::new(),
         steps: Vec::new(),
     };
     for include in &scenario.include {
@@ -196,6 +214,7 @@ fn load_inner(path: &Path, stack: &mut Vec<PathBuf>) -> Result<Loaded, ScenarioE
         loaded.genesis = loaded.genesis.or(inner.genesis);
         loaded.patches.extend(inner.patches);
         loaded.clock = loaded.clock.or(inner.clock);
+        loaded.closed_years.extend(inner.closed_years);
         loaded.steps.extend(inner.steps);
     }
     stack.pop();
@@ -204,6 +223,7 @@ fn load_inner(path: &Path, stack: &mut Vec<PathBuf>) -> Result<Loaded, ScenarioE
     }
     loaded.patches.extend(scenario.patch);
     loaded.clock = scenario.clock.or(loaded.clock);
+    loaded.closed_years.extend(scenario.closed_years);
     for (i, step) in scenario.step.into_iter().enumerate() {
         if step.tx.is_some() && step.resubmit.is_some() {
             return Err(invalid(format!(

@@ -77,7 +77,12 @@ pub fn run_file(path: &Path) -> Result<Outcome, ScenarioError> {
         Some(v) => parse_time(v).map_err(invalid)?,
         None => fixture.genesis.genesis_time,
     };
-    let state = fixture.state();
+    let mut state = fixture.state();
+    for closed in &loaded.closed_years {
+        let party = jcm_runtime::ids::Party::new(&closed.party)
+            .map_err(|e| invalid(format!("closed_years: {e}")))?;
+        state.put(keys::closed_year(&party, closed.year), Vec::new());
+    }
     let time = fixture.genesis.genesis_time;
     let mut chain = Chain {
         fixture,
@@ -156,8 +161,10 @@ impl Chain {
         };
         let at = match &step.at {
             Some(v) => parse_time(v)?,
+            // The scenario's clock (the spec's "runtime clock"), or one second after the
+            // previous step if that is later: block time never goes back.
             None if first => self.clock.max(self.time),
-            None => Timestamp(self.time.0 + 1),
+            None => self.clock.max(Timestamp(self.time.0 + 1)),
         };
         if at < self.time {
             return Err(format!("block time {at} goes back before {}", self.time));
