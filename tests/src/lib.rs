@@ -3,5 +3,6 @@
 //! command and the workspace tests share.
 #![forbid(unsafe_code)]
 
+pub mod builders;
 pub mod fixture;
 pub mod scenario;
