@@ -34,7 +34,11 @@ fn every_scenario_passes() {
         match run_file(file) {
             Ok(outcome) => {
                 for step in outcome.steps.iter().filter(|s| !s.failures.is_empty()) {
-                    failures.push(format!("{}:\n    {}", step.label, step.failures.join("\n    ")));
+                    failures.push(format!(
+                        "{}:\n    {}",
+                        step.label,
+                        step.failures.join("\n    ")
+                    ));
                 }
             }
             Err(e) => failures.push(format!("{}: {e}", file.display())),

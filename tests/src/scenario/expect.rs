@@ -352,9 +352,9 @@ pub fn events(recorded: &[Event], e: &EventExpect) -> Vec<String> {
         .iter()
         .filter(|ev| {
             let view = event_view(ev);
-            fields.iter().all(|(k, v)| {
-                view.get(k).is_some_and(|got| json_text(got) == text(v))
-            })
+            fields
+                .iter()
+                .all(|(k, v)| view.get(k).is_some_and(|got| json_text(got) == text(v)))
         })
         .count();
     if matches == count {
