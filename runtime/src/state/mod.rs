@@ -123,8 +123,10 @@ pub struct Receipt {
     pub verdict: Verdict,
 }
 
-fn decode_value<T: BorshDeserialize + BorshSerialize>(key: &[u8], bytes: &[u8]) -> T {
-    codec::decode(bytes, usize::MAX).unwrap_or_else(|e| {
+/// Decodes a state value. The runtime wrote it canonically, so unlike untrusted input
+/// it is not re-encoded to prove canonicity; it must still decode exactly.
+fn decode_value<T: BorshDeserialize>(key: &[u8], bytes: &[u8]) -> T {
+    borsh::from_slice(bytes).unwrap_or_else(|e| {
         panic!(
             "state corrupt: value at {:?} does not decode: {e}",
             String::from_utf8_lossy(key)
