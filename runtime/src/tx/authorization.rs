@@ -521,3 +521,38 @@ pub fn revoke<S: Store + ?Sized>(
     };
     store_version(st, cx, &next, meta);
 }
+
+/// R28: a client never classifies a first transfer. A declaration on units already first
+/// transferred is refused with `A6-5002`; on other units it is an invalid message.
+pub fn declare_first_transfer<S: Store + ?Sized>(
+    st: &S,
+    ck: &mut Checks,
+    ca: &CaId,
+    account: &AccountId,
+    units: &UnitsSpec,
+) {
+    let metric = st.ca(ca).map(|c| c.metric);
+    let needs = Needs {
+        holder: Some(account),
+        not_terminal: false,
+        not_reserved: false,
+        not_on_hold: false,
+    };
+    let Some(selection) = select::select(st, ck, ca, metric.as_ref(), units, needs) else {
+        return;
+    };
+    if selection.pieces.iter().any(|p| p.attrs.first_transferred) {
+        ck.fail(
+            Code::FirstTransferAlreadyRecorded,
+            format!(
+                "units {} are already first transferred; a first transfer is recorded once (R30)",
+                selection.head().range_text()
+            ),
+        );
+    } else {
+        ck.fail(
+            Code::InvalidMessage,
+            "first transfers are classified by the runtime from the action that causes them (R28); submit that action",
+        );
+    }
+}

@@ -199,6 +199,9 @@ fn dispatch<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, payload: &
         ),
         P::Hold { ca, units, reason } => hold::set(st, cx, ck, ca, units, reason, true),
         P::Release { ca, units, reason } => hold::set(st, cx, ck, ca, units, reason, false),
+        P::DeclareFirstTransfer { ca, account, units } => {
+            authorization::declare_first_transfer(st, ck, ca, account, units)
+        }
         P::Reconcile {
             registry,
             totals,

@@ -385,6 +385,14 @@ pub enum Payload {
         #[serde(default)]
         reason: Text,
     },
+    /// A client's explicit claim that units are first transferred. The runtime alone
+    /// classifies first transfers (R28), so this is always refused: with `A6-5002` when
+    /// the units already are, with `A6-1002` otherwise.
+    DeclareFirstTransfer {
+        ca: CaId,
+        account: AccountId,
+        units: UnitsSpec,
+    },
 }
 
 impl Payload {
@@ -417,6 +425,7 @@ impl Payload {
             Payload::CloseReportingYear { .. } => "close_reporting_year",
             Payload::Reconcile { .. } => "reconcile",
             Payload::Reverse { .. } => "reverse",
+            Payload::DeclareFirstTransfer { .. } => "declare_first_transfer",
         }
     }
 }
