@@ -4,7 +4,19 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Subcommand;
+use jcm_runtime::ids::Party;
 use jcm_tests::scenario::{run_file, Outcome};
+
+fn parse_aef(text: &str) -> Result<(Party, u16), String> {
+    let (party, year) = text
+        .split_once(':')
+        .ok_or("expected PARTY:YEAR, e.g. IND:2026")?;
+    let party = Party::new(party).map_err(|e| e.to_string())?;
+    let year = year
+        .parse()
+        .map_err(|_| format!("`{year}` is not a year"))?;
+    Ok((party, year))
+}
 
 /// Scenario commands.
 #[derive(Debug, Subcommand)]
@@ -19,16 +31,25 @@ pub enum ScenarioCommand {
         /// Print only failing steps and the summary.
         #[arg(long, short)]
         quiet: bool,
+        /// After each scenario, print the AEF tables of PARTY for YEAR as CSV
+        /// (repeatable), e.g. --aef IND:2026.
+        #[arg(long, value_name = "PARTY:YEAR", value_parser = parse_aef)]
+        aef: Vec<(Party, u16)>,
     },
 }
 
 /// Runs a scenario command.
 pub fn run(cmd: ScenarioCommand) -> anyhow::Result<ExitCode> {
-    let ScenarioCommand::Run { files, quiet } = cmd;
+    let ScenarioCommand::Run { files, quiet, aef } = cmd;
     let (mut passed, mut failed) = (0usize, 0usize);
     for file in &files {
         let outcome = run_file(file)?;
         print_outcome(&outcome, quiet);
+        for (party, year) in &aef {
+            let report = jcm_runtime::aef::report(&outcome.state, party, *year);
+            println!("\n  AEF {party} {year} after {}:\n", outcome.file.display());
+            print!("{}", report.to_csv().replace("\r\n", "\n"));
+        }
         if outcome.passed() {
             passed += 1;
         } else {

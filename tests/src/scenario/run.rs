@@ -42,6 +42,8 @@ pub struct Outcome {
     pub file: PathBuf,
     /// Each step's report, includes first.
     pub steps: Vec<StepReport>,
+    /// The chain's state after the last step, for read models and reports.
+    pub state: MemStore,
 }
 
 impl Outcome {
@@ -108,6 +110,7 @@ pub fn run_file(path: &Path) -> Result<Outcome, ScenarioError> {
         name: loaded.name,
         file: path.to_path_buf(),
         steps,
+        state: chain.state,
     })
 }
 
