@@ -7,7 +7,7 @@
 use crate::codec::Hash32;
 use crate::error::Code;
 use crate::events::{EventKind, FirstTransferSubtype};
-use crate::model::{AccountKind, Authorization, Role};
+use crate::model::{Account, AccountKind, Authorization, Role};
 use crate::state::{keys, ExternalTransfer, StateExt, Store, TransferStatus};
 use crate::time::Timestamp;
 use crate::tx::exec::{BlockContext, Checks, Ctx};
@@ -158,7 +158,7 @@ fn acquiring_side<S: Store + ?Sized>(
     cx: &Ctx,
     ck: &mut Checks,
     record: &ExternalTransfer,
-) -> Option<crate::model::Account> {
+) -> Option<Account> {
     let to = st.account(&record.to).expect("transfer destinations exist");
     let admin = cx.has_role(&Role::RegistryAdmin(to.registry.clone()));
     let holder = to
@@ -175,6 +175,56 @@ fn acquiring_side<S: Store + ?Sized>(
     .then_some(to)
 }
 
+/// The checks repeated when the acquiring registry accepts, since the units move and any
+/// first transfer happens only now: the cooperative approach and both Parties (R6), both
+/// accounts (R9), both Parties' reporting years (R38), and for units this completion
+/// first transfers, the authorization in force (R20, R26), eligibility (R7) and the
+/// vintage (R27a).
+fn completion_checks<S: Store + ?Sized>(
+    st: &S,
+    cx: &Ctx,
+    ck: &mut Checks,
+    record: &ExternalTransfer,
+    from: &Account,
+    to: &Account,
+) {
+    let (transferring, acquiring) = (from.registry.party(), to.registry.party());
+    // R6: the approach is still active and both Parties participate.
+    let ca = record
+        .blocks
+        .first()
+        .and_then(|b| guards::active_ca(st, ck, &b.ca));
+    if let Some(ca) = &ca {
+        guards::party_in_ca(ck, ca, &transferring, "transferring");
+        guards::party_in_ca(ck, ca, &acquiring, "acquiring");
+    }
+    // R9: a frozen or suspended account on either side stops the completion.
+    guards::account_active(ck, from);
+    guards::account_active(ck, to);
+    // R38: the completion is dated now in both Parties' reports.
+    guards::year_open(st, cx, ck, &acquiring);
+    if transferring != acquiring {
+        guards::year_open(st, cx, ck, &transferring);
+    }
+    let Some(ca) = ca else {
+        return;
+    };
+    for block in &record.blocks {
+        let auth = block
+            .attrs
+            .authorization
+            .as_ref()
+            .and_then(|b| effective_authorization(st, b));
+        if let Some(auth) = auth.filter(|a| {
+            !block.attrs.first_transferred && movement::triggers(a, Trigger::International)
+        }) {
+            // R20, R26, R7, R27a: the first transfer happens at completion.
+            transfer::check_in_force(cx, ck, block, &auth);
+            first_transfer_checks(st, ck, &ca, block, &acquiring);
+        }
+    }
+}
+
 /// The acquiring registry accepts: the units move and the transfer completes.
 pub fn accept<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, id: &Hash32) {
     let Some(mut record) = pending(st, ck, id) else {
@@ -183,12 +233,11 @@ pub fn accept<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, id: &Has
     let Some(to) = acquiring_side(st, cx, ck, &record) else {
         return;
     };
-    guards::account_active(ck, &to);
-    guards::year_open(st, cx, ck, &to.registry.party());
+    let from = st.account(&record.from).expect("transfer sources exist");
+    completion_checks(st, cx, ck, &record, &from, &to);
     if !ck.ok() {
         return;
     }
-    let from = st.account(&record.from).expect("transfer sources exist");
     let (transferring, acquiring) = (from.registry.party(), to.registry.party());
     for proposed in &record.blocks {
         for piece in reserved_pieces(st, proposed, id) {
@@ -258,11 +307,10 @@ pub fn reject<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, id: &Has
 
 /// Terminates every pending transfer whose deadline has passed (R39, `A6-7003`).
 pub fn expire<S: Store + ?Sized>(st: &mut S, block: &BlockContext) {
+    // R39: a deadline at or before the block time has passed.
+    let end = keys::transfer_deadline(block.time.0.saturating_add(1), &Hash32([0; 32]));
     let due: Vec<Hash32> = st
-        .range(
-            keys::prefix::TRANSFER_DEADLINE,
-            Some(&keys::transfer_deadline(block.time.0, &Hash32([0; 32]))),
-        )
+        .range(keys::prefix::TRANSFER_DEADLINE, Some(&end))
         .map(|(k, _)| {
             Hash32(
                 k[k.len() - 32..]
