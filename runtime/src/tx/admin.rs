@@ -207,6 +207,8 @@ pub fn open_account<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, ac
     ck.ensure(holder_known, Code::InvalidMessage, || {
         format!("the holder of {} is not registered", account.id)
     });
+    // R38: an action of the account's registry.
+    guards::year_open(st, cx, ck, &account.registry.party());
     let holder_needed = matches!(account.kind, AccountKind::Holding | AccountKind::UseNdc);
     ck.ensure(
         !holder_needed || account.holder.is_some(),
@@ -242,6 +244,12 @@ pub fn set_account_status<S: Store + ?Sized>(
         Code::AccountNotActive,
         || format!("account {id} is closed for good"),
     );
+    // R42: releasing a frozen account is an administrator action logged with its reason.
+    if account.status == AccountStatus::Frozen && status != AccountStatus::Frozen {
+        guards::required_text(ck, reason, "reason");
+    }
+    // R38: an action of the account's registry.
+    guards::year_open(st, cx, ck, &account.registry.party());
     if status == AccountStatus::Closed {
         let held = st.blocks_of_account(id).len();
         ck.ensure(

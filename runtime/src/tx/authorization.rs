@@ -334,6 +334,8 @@ fn own_authorization<S: Store + ?Sized>(
         "changing an authorization",
     );
     guards::year_open(st, cx, ck, &auth.party);
+    // R6: the authorization's cooperative approach is known and active.
+    guards::active_ca(st, ck, &auth.terms.ca);
     ck.ensure(
         auth.status == AuthStatus::Active,
         Code::AuthChangeNotPermitted,
@@ -531,7 +533,8 @@ pub fn declare_first_transfer<S: Store + ?Sized>(
     account: &AccountId,
     units: &UnitsSpec,
 ) {
-    let metric = st.ca(ca).map(|c| c.metric);
+    // R6: the named cooperative approach is known and active.
+    let metric = guards::active_ca(st, ck, ca).map(|c| c.metric);
     let needs = Needs {
         holder: Some(account),
         not_terminal: false,

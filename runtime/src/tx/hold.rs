@@ -24,10 +24,12 @@ pub fn set<S: Store + ?Sized>(
 ) {
     guards::required_text(ck, reason, "reason");
     let record = guards::active_ca(st, ck, ca);
+    // R15, R16: used, cancelled or in-flight units are not touched; R34 itself is what
+    // this action sets or clears, and R12 does not apply (no account acts).
     let needs = Needs {
         holder: None,
-        not_terminal: false,
-        not_reserved: false,
+        not_terminal: true,
+        not_reserved: true,
         not_on_hold: false,
     };
     let metric = record.as_ref().map(|c| &c.metric);
@@ -45,6 +47,8 @@ pub fn set<S: Store + ?Sized>(
         ck.ensure(allowed, Code::UnauthorizedSigner, || {
             format!("{} administers neither {registry} nor the chain", cx.who())
         });
+        // R38: the hold is an action of the registry holding the units.
+        guards::year_open(st, cx, ck, &registry.party());
         ck.ensure(piece.attrs.hold != hold, Code::InvalidMessage, || {
             let state = if hold {
                 "already on hold"

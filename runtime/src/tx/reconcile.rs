@@ -32,6 +32,8 @@ pub fn apply<S: Store + ?Sized>(
         Role::RegistryAdmin(registry.clone()),
         "reconciliation",
     );
+    // R38: an action of the reporting registry.
+    guards::year_open(st, cx, ck, &registry.party());
     let lines = totals.len() + blocks.map_or(0, <[_]>::len);
     ck.ensure(
         lines <= RECONCILIATION_LINES_MAX,

@@ -168,7 +168,8 @@ pub fn check_in_force(cx: &Ctx, ck: &mut Checks, head: &UnitBlock, auth: &Author
 /// TRANSFER_INTERNAL: between accounts of one registry. Not an AEF action; the first
 /// transfer state travels with the units (R31).
 pub fn internal<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, m: &Move<'_>) {
-    let kinds = [AccountKind::Holding, AccountKind::Pending];
+    // R11: TRANSFER_* lands in a HOLDING account; PENDING receives issuance only.
+    let kinds = [AccountKind::Holding];
     let Some(r) = resolve(
         st,
         cx,

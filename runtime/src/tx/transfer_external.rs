@@ -292,7 +292,12 @@ pub fn reject<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, id: &Has
     let Some(record) = pending(st, ck, id) else {
         return;
     };
-    if acquiring_side(st, cx, ck, &record).is_none() || !ck.ok() {
+    let Some(to) = acquiring_side(st, cx, ck, &record) else {
+        return;
+    };
+    // R38: the rejection is an action of the acquiring registry.
+    guards::year_open(st, cx, ck, &to.registry.party());
+    if !ck.ok() {
         return;
     }
     terminate(

@@ -113,6 +113,11 @@ pub fn use_ndc<S: Store + ?Sized>(
         }
     }
     if let Some(user) = &user {
+        // R33: the use is recorded in the using Party's own registry.
+        let registry = &r.to.registry;
+        ck.ensure(&registry.party() == user, Code::NdcUseRequiresParty, || {
+            format!("Party {user} uses towards its NDC only in its own registry, not in {registry}")
+        });
         guards::party_in_ca(ck, &r.ca, user, "using");
         guards::party_eligible(st, ck, &r.ca, user);
         // R32: the use year lies in the user's NDC period and is not before the vintage.
@@ -184,6 +189,19 @@ pub fn use_oimp<S: Store + ?Sized>(
     };
     let head = r.selection.head().clone();
     let user = r.from.holder.clone();
+    // R11: a USE_OIMP account receives only from its own holder's holding.
+    if let Some(owner) = &r.to.holder {
+        ck.ensure(
+            user.as_ref() == Some(owner),
+            Code::AccountKindNotPermitted,
+            || {
+                format!(
+                    "use account {} belongs to {owner}; it receives only its holder's units",
+                    r.to.id
+                )
+            },
+        );
+    }
     let Some(auth) = transfer::required_authorization(st, cx, ck, &head, "use for OIMP") else {
         return;
     };
