@@ -213,7 +213,7 @@ pub fn open_account<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, ac
     ck.ensure(
         !holder_needed || account.holder.is_some(),
         Code::InvalidMessage,
-        || format!("a {:?} account has a holder", account.kind),
+        || format!("a {} account has a holder", guards::named(&account.kind)),
     );
     if ck.ok() {
         st.write(keys::account(&account.id), account);

@@ -140,7 +140,10 @@ pub fn scope_checks<S: Store + ?Sized>(
         ));
     }
     if !t.sectors.is_empty() && !t.sectors.contains(&project.sector) {
-        out_of_scope.push(format!("sector {:?} is not authorized", project.sector));
+        out_of_scope.push(format!(
+            "sector {} is not authorized",
+            guards::named(&project.sector)
+        ));
     }
     if !t.activity_types.is_empty() && !t.activity_types.contains(&project.activity_type) {
         out_of_scope.push(format!(
@@ -150,8 +153,8 @@ pub fn scope_checks<S: Store + ?Sized>(
     }
     if !t.mitigation_types.is_empty() && !t.mitigation_types.contains(&project.mitigation_type) {
         out_of_scope.push(format!(
-            "mitigation type {:?} is not authorized",
-            project.mitigation_type
+            "mitigation type {} is not authorized",
+            guards::named(&project.mitigation_type)
         ));
     }
     if let Some(occurred) = t.occurred {
@@ -451,8 +454,9 @@ pub fn change<S: Store + ?Sized>(
             Code::AuthChangeNotPermitted,
             || {
                 format!(
-                    "the change conditions of {id} (\"{}\") do not permit {kind:?}",
-                    auth.terms.change_conditions.text
+                    "the change conditions of {id} (\"{}\") do not permit the change {}",
+                    auth.terms.change_conditions.text,
+                    guards::named(kind)
                 )
             },
         );

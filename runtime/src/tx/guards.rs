@@ -8,6 +8,27 @@ use crate::state::StateExt;
 use crate::state::Store;
 use crate::tx::exec::{Checks, Ctx};
 
+/// A controlled value as the messages and nomenclature spell it (`USE_NDC`, `FROZEN`,
+/// `Energy generation`), so a rejection reads in the officer's vocabulary.
+pub fn named<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => "an unnamed value".into(),
+    }
+}
+
+/// A role in words, for rejection messages (R10).
+pub fn role_text(role: &Role) -> String {
+    match role {
+        Role::RegistryAdmin(r) => format!("administrator of registry {r}"),
+        Role::DesignatedAuthority(p) => format!("designated authority of {p}"),
+        Role::JcRepresentative { jc, party } => format!("{party}'s representative in {jc}"),
+        Role::AccountHolder(h) => format!("account holder for {h}"),
+        Role::Secretariat => "secretariat".into(),
+    }
+}
+
 /// R6: the cooperative approach exists and is active.
 pub fn active_ca<S: Store + ?Sized>(
     st: &S,
@@ -52,7 +73,10 @@ pub fn party_eligible<S: Store + ?Sized>(
         return;
     }
     let message = match status {
-        Some(status) => format!("Party {party}'s participation status is {status:?}, not ELIGIBLE"),
+        Some(status) => format!(
+            "Party {party}'s participation status is {}, not ELIGIBLE",
+            named(&status)
+        ),
         None => format!("Party {party} is not a Party of this chain"),
     };
     match ca.eligibility {
@@ -75,7 +99,7 @@ pub fn account_active(ck: &mut Checks, account: &Account) -> bool {
     ck.ensure(
         account.status == AccountStatus::Active,
         Code::AccountNotActive,
-        || format!("account {} is {:?}", account.id, account.status),
+        || format!("account {} is {}", account.id, named(&account.status)),
     )
 }
 
@@ -103,7 +127,11 @@ pub fn may_operate(cx: &Ctx, ck: &mut Checks, account: &Account) -> bool {
 pub fn has_role(cx: &Ctx, ck: &mut Checks, role: Role, action: &str) -> bool {
     let ok = cx.has_role(&role);
     ck.ensure(ok, Code::UnauthorizedSigner, || {
-        format!("{action} needs the role {role:?}; {} lacks it", cx.who())
+        format!(
+            "{action} needs the {}; {} is not",
+            role_text(&role),
+            cx.who()
+        )
     })
 }
 
@@ -119,8 +147,9 @@ pub fn account_kind(
         Code::AccountKindNotPermitted,
         || {
             format!(
-                "{action} cannot use account {}, a {:?} account",
-                account.id, account.kind
+                "{action} cannot use account {}, a {} account",
+                account.id,
+                named(&account.kind)
             )
         },
     )
@@ -133,8 +162,9 @@ pub fn can_send(ck: &mut Checks, account: &Account) -> bool {
         Code::AccountKindNotPermitted,
         || {
             format!(
-                "account {} is a {:?} account and cannot send units",
-                account.id, account.kind
+                "account {} is a {} account and cannot send units",
+                account.id,
+                named(&account.kind)
             )
         },
     )

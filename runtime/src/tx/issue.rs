@@ -71,7 +71,13 @@ fn check_notification<S: Store + ?Sized>(
     let mut valid = ck.ensure(
         n.status == NotificationStatus::Approved,
         Code::NoValidJcNotification,
-        || format!("notification {} is {:?}, not APPROVED", n.id, n.status),
+        || {
+            format!(
+                "notification {} is {}, not APPROVED",
+                n.id,
+                guards::named(&n.status)
+            )
+        },
     );
     match &jc {
         None => {

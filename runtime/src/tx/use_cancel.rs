@@ -214,9 +214,10 @@ pub fn use_oimp<S: Store + ?Sized>(
     };
     ck.ensure(allowed, Code::PurposeMismatch, || {
         format!(
-            "authorization {} is for {}, not {purpose:?}",
+            "authorization {} is for {}, not {}",
             auth.terms.id,
-            crate::model::purposes_aef(purposes)
+            crate::model::purposes_aef(purposes),
+            guards::named(&purpose)
         )
     });
     if let (OimpPurpose::IMP, Some(authorized)) = (purpose, &auth.terms.oimp) {
