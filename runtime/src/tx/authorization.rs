@@ -130,6 +130,21 @@ pub fn scope_checks<S: Store + ?Sized>(
     project: &Project,
     vintage: u16,
 ) {
+    in_scope(ck, auth, project, vintage);
+    ck.ensure(vintage >= 2021, Code::VintageBefore2021, || {
+        format!("vintage {vintage} is before 2021")
+    });
+    let inside = st
+        .party(&auth.party)
+        .is_some_and(|p| p.in_ndc_period(vintage));
+    ck.ensure(inside, Code::VintageOutsideNdcPeriod, || {
+        format!("vintage {vintage} is outside {}'s NDC periods", auth.party)
+    });
+}
+
+/// R20: units of `project` and `vintage` lie inside the authorization's scope (approach,
+/// sector, activity type, mitigation type) and its Occurred timeframe.
+pub fn in_scope(ck: &mut Checks, auth: &Authorization, project: &Project, vintage: u16) {
     let t = &auth.terms;
     let id = &t.id;
     let mut out_of_scope = Vec::new();
@@ -167,18 +182,12 @@ pub fn scope_checks<S: Store + ?Sized>(
     for why in out_of_scope {
         ck.fail(
             Code::OutsideAuthorizationScope,
-            format!("authorization {id}: {why} (project {})", project.id),
+            format!(
+                "authorization {id} version {}: {why} (project {})",
+                auth.version, project.id
+            ),
         );
     }
-    ck.ensure(vintage >= 2021, Code::VintageBefore2021, || {
-        format!("vintage {vintage} is before 2021")
-    });
-    let inside = st
-        .party(&auth.party)
-        .is_some_and(|p| p.in_ndc_period(vintage));
-    ck.ensure(inside, Code::VintageOutsideNdcPeriod, || {
-        format!("vintage {vintage} is outside {}'s NDC periods", auth.party)
-    });
 }
 
 /// R21: `extra` more units fit under the authorization's cap.

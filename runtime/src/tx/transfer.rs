@@ -6,7 +6,7 @@ use crate::error::Code;
 use crate::events::EventKind;
 use crate::ids::*;
 use crate::model::{Account, AccountKind, Authorization, CooperativeApproach};
-use crate::state::Store;
+use crate::state::{StateExt, Store};
 use crate::tx::exec::{Checks, Ctx};
 use crate::tx::guards;
 use crate::tx::movement::{self, effective_authorization};
@@ -131,15 +131,29 @@ pub fn required_authorization<S: Store + ?Sized>(
         return None;
     };
     let auth = effective_authorization(st, binding).expect("bound authorizations exist");
-    check_in_force(cx, ck, head, &auth);
+    check_in_force(st, cx, ck, head, &auth);
     Some(auth)
 }
 
-/// R20 and R26 on an authorization the units rely on.
-pub fn check_in_force(cx: &Ctx, ck: &mut Checks, head: &UnitBlock, auth: &Authorization) {
+/// R20 and R26 on an authorization the units rely on. Units not yet first transferred
+/// rely on the latest version, which a change may have narrowed since they were
+/// attached, so its scope is checked again; first-transferred units keep their version.
+pub fn check_in_force<S: Store + ?Sized>(
+    st: &S,
+    cx: &Ctx,
+    ck: &mut Checks,
+    head: &UnitBlock,
+    auth: &Authorization,
+) {
     let year = cx.time.year();
     let id = &auth.terms.id;
     if !head.attrs.first_transferred {
+        // R20: the units are still inside the version in force.
+        let project = st
+            .project(&head.attrs.project)
+            .expect("units name registered projects");
+        crate::tx::authorization::in_scope(ck, auth, &project, head.attrs.vintage);
+        // R26: not revoked.
         ck.ensure(
             auth.status == crate::model::AuthStatus::Active,
             Code::AuthorizationNotActive,

@@ -219,7 +219,7 @@ fn completion_checks<S: Store + ?Sized>(
             !block.attrs.first_transferred && movement::triggers(a, Trigger::International)
         }) {
             // R20, R26, R7, R27a: the first transfer happens at completion.
-            transfer::check_in_force(cx, ck, block, &auth);
+            transfer::check_in_force(st, cx, ck, block, &auth);
             first_transfer_checks(st, ck, &ca, block, &acquiring);
         }
     }

@@ -301,7 +301,7 @@ pub fn cancel_voluntary<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks
         first =
             !head.attrs.first_transferred && movement::triggers(&auth, Trigger::UseOrCancellation);
         if first {
-            transfer::check_in_force(cx, ck, &head, &auth);
+            transfer::check_in_force(st, cx, ck, &head, &auth);
             first_transfer_checks(st, ck, &r.ca, &head, &head.ftp);
         }
     }
