@@ -355,7 +355,7 @@ fn ledger_only(state: &MemStore) -> Hash32 {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn random_sequences_keep_every_invariant_and_replay_identically(ops in prop::collection::vec(op(), 1..48)) {
