@@ -63,26 +63,9 @@ fn entity_authorized(ck: &mut Checks, auth: &Authorization, holder: &Option<Hold
     }
 }
 
-/// USE_NDC: a Party's government uses units towards its NDC for a calendar year.
-pub fn use_ndc<S: Store + ?Sized>(
-    st: &mut S,
-    cx: &Ctx,
-    ck: &mut Checks,
-    m: &Move<'_>,
-    use_year: u16,
-) {
-    let Some(r) = transfer::resolve(
-        st,
-        cx,
-        ck,
-        m,
-        &[AccountKind::UseNdc],
-        Destination::SameRegistry,
-        "use towards an NDC",
-    ) else {
-        return;
-    };
-    let head = r.selection.head().clone();
+/// R33: the using Party is the holder of both the source and the USE_NDC account, and a
+/// Party's government (entities may only use for OIMP).
+fn ndc_user(ck: &mut Checks, r: &Resolved) -> Option<crate::ids::Party> {
     // R33: a Party's government uses, from its own holding, into its own use account.
     let user = match &r.to.holder {
         Some(Holder::Party(p)) => Some(p.clone()),
@@ -112,6 +95,19 @@ pub fn use_ndc<S: Store + ?Sized>(
             );
         }
     }
+    user
+}
+
+/// R33, R6, R7, R32, R18, R20, R26 and R22 for an NDC use; returns the using Party.
+fn ndc_use_checks<S: Store + ?Sized>(
+    st: &S,
+    cx: &Ctx,
+    ck: &mut Checks,
+    r: &Resolved,
+    use_year: u16,
+) -> Option<crate::ids::Party> {
+    let head = r.selection.head();
+    let user = ndc_user(ck, r);
     if let Some(user) = &user {
         // R33: the use is recorded in the using Party's own registry.
         let registry = &r.to.registry;
@@ -132,8 +128,7 @@ pub fn use_ndc<S: Store + ?Sized>(
             )
         });
         // R18, R22: NDC use relies on an authorization for NDC that covers the user.
-        if let Some(auth) =
-            transfer::required_authorization(st, cx, ck, &head, "use towards an NDC")
+        if let Some(auth) = transfer::required_authorization(st, cx, ck, head, "use towards an NDC")
         {
             ck.ensure(
                 auth.terms.purposes.contains(&Purpose::NDC),
@@ -154,6 +149,29 @@ pub fn use_ndc<S: Store + ?Sized>(
             }
         }
     }
+    user
+}
+
+/// USE_NDC: a Party's government uses units towards its NDC for a calendar year.
+pub fn use_ndc<S: Store + ?Sized>(
+    st: &mut S,
+    cx: &Ctx,
+    ck: &mut Checks,
+    m: &Move<'_>,
+    use_year: u16,
+) {
+    let Some(r) = transfer::resolve(
+        st,
+        cx,
+        ck,
+        m,
+        &[AccountKind::UseNdc],
+        Destination::SameRegistry,
+        "use towards an NDC",
+    ) else {
+        return;
+    };
+    let user = ndc_use_checks(st, cx, ck, &r, use_year);
     let (Some(user), true) = (user, ck.ok()) else {
         return;
     };
@@ -164,6 +182,58 @@ pub fn use_ndc<S: Store + ?Sized>(
         year: use_year,
     };
     execute(st, cx, &r, None, Some(use_year), kind);
+}
+
+/// R22 for an OIMP use: the purpose is authorized, for IMP the scheme is the one
+/// authorized, and the using entity or Party is authorized.
+fn oimp_purpose_checks(
+    ck: &mut Checks,
+    auth: &Authorization,
+    head: &UnitBlock,
+    user: &Option<Holder>,
+    purpose: OimpPurpose,
+    scheme: &Text,
+) {
+    // R22: the purpose is authorized, and for IMP the scheme is the one authorized.
+    let purposes = &auth.terms.purposes;
+    let allowed = match purpose {
+        OimpPurpose::IMP => purposes.contains(&Purpose::IMP) || purposes.contains(&Purpose::OIMP),
+        OimpPurpose::OP => purposes.contains(&Purpose::OP) || purposes.contains(&Purpose::OIMP),
+        OimpPurpose::OIMP => crate::model::includes_oimp(purposes),
+    };
+    ck.ensure(allowed, Code::PurposeMismatch, || {
+        format!(
+            "authorization {} is for {}, not {}",
+            auth.terms.id,
+            crate::model::purposes_aef(purposes),
+            guards::named(&purpose)
+        )
+    });
+    if let (OimpPurpose::IMP, Some(authorized)) = (purpose, &auth.terms.oimp) {
+        ck.ensure(
+            authorized.as_str().eq_ignore_ascii_case(scheme.as_str()),
+            Code::PurposeMismatch,
+            || {
+                format!(
+                    "authorization {} authorizes {authorized}, not {scheme}",
+                    auth.terms.id
+                )
+            },
+        );
+    }
+    entity_authorized(ck, auth, user);
+    if let (Some(Holder::Party(p)), Some(parties)) = (user, &auth.terms.parties) {
+        ck.ensure(
+            parties.contains(p) || p == &head.ftp,
+            Code::PartyNotAuthorized,
+            || {
+                format!(
+                    "authorization {} does not authorize Party {p}",
+                    auth.terms.id
+                )
+            },
+        );
+    }
 }
 
 /// USE_OIMP: the holder uses units for an OIMP such as CORSIA.
@@ -205,46 +275,7 @@ pub fn use_oimp<S: Store + ?Sized>(
     let Some(auth) = transfer::required_authorization(st, cx, ck, &head, "use for OIMP") else {
         return;
     };
-    // R22: the purpose is authorized, and for IMP the scheme is the one authorized.
-    let purposes = &auth.terms.purposes;
-    let allowed = match purpose {
-        OimpPurpose::IMP => purposes.contains(&Purpose::IMP) || purposes.contains(&Purpose::OIMP),
-        OimpPurpose::OP => purposes.contains(&Purpose::OP) || purposes.contains(&Purpose::OIMP),
-        OimpPurpose::OIMP => crate::model::includes_oimp(purposes),
-    };
-    ck.ensure(allowed, Code::PurposeMismatch, || {
-        format!(
-            "authorization {} is for {}, not {}",
-            auth.terms.id,
-            crate::model::purposes_aef(purposes),
-            guards::named(&purpose)
-        )
-    });
-    if let (OimpPurpose::IMP, Some(authorized)) = (purpose, &auth.terms.oimp) {
-        ck.ensure(
-            authorized.as_str().eq_ignore_ascii_case(scheme.as_str()),
-            Code::PurposeMismatch,
-            || {
-                format!(
-                    "authorization {} authorizes {authorized}, not {scheme}",
-                    auth.terms.id
-                )
-            },
-        );
-    }
-    entity_authorized(ck, &auth, &user);
-    if let (Some(Holder::Party(p)), Some(parties)) = (&user, &auth.terms.parties) {
-        ck.ensure(
-            parties.contains(p) || p == &head.ftp,
-            Code::PartyNotAuthorized,
-            || {
-                format!(
-                    "authorization {} does not authorize Party {p}",
-                    auth.terms.id
-                )
-            },
-        );
-    }
+    oimp_purpose_checks(ck, &auth, &head, &user, purpose, scheme);
     // R28b: an OIMP use of units not yet first transferred is their first transfer.
     let first = !head.attrs.first_transferred;
     if first {
