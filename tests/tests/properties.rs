@@ -371,6 +371,27 @@ proptest! {
     }
 }
 
+/// A move of `MOVES[action]` from `HOLDINGS[from]` to the `to`-th account.
+fn mv(
+    action: usize,
+    from: usize,
+    to: usize,
+    block: usize,
+    cut: (u64, u64),
+    by_quantity: bool,
+    signer: usize,
+) -> Op {
+    Op::Move {
+        action,
+        from,
+        to,
+        block,
+        cut,
+        by_quantity,
+        signer,
+    }
+}
+
 /// The generator's operations can succeed: a fixed sequence through the same machinery
 /// moves, proposes, accepts and uses units, so the property above exercises accepted
 /// transactions and not only rejections.
@@ -378,57 +399,17 @@ proptest! {
 fn generated_operations_reach_accepted_actions() {
     let mut run = Run::new();
     // India's unauthorized MOs may not leave India (R18).
-    assert!(!run.apply(&Op::Move {
-        action: 1,
-        from: 0,
-        to: 2,
-        block: 0,
-        cut: (0, 9),
-        by_quantity: false,
-        signer: 0
-    }));
+    assert!(!run.apply(&mv(1, 0, 2, 0, (0, 9), false, 0)));
     // JPN01-H-GOV (MOEJ) sends part of its block to JPN01-H-EJP1.
-    assert!(run.apply(&Op::Move {
-        action: 0,
-        from: 2,
-        to: 3,
-        block: 0,
-        cut: (0, 99),
-        by_quantity: false,
-        signer: 2
-    }));
+    assert!(run.apply(&mv(0, 2, 3, 0, (0, 99), false, 2)));
     // JPN01-H-GOV uses units towards Japan's NDC.
-    assert!(run.apply(&Op::Move {
-        action: 2,
-        from: 2,
-        to: 7,
-        block: 0,
-        cut: (200, 9),
-        by_quantity: false,
-        signer: 2
-    }));
+    assert!(run.apply(&mv(2, 2, 7, 0, (200, 9), false, 2)));
     // JPN01-H-GOV proposes an external transfer back to India; India's registry accepts.
-    assert!(run.apply(&Op::Move {
-        action: 1,
-        from: 2,
-        to: 0,
-        block: 0,
-        cut: (400, 9),
-        by_quantity: true,
-        signer: 2
-    }));
+    assert!(run.apply(&mv(1, 2, 0, 0, (400, 9), true, 2)));
     assert!(run.apply(&Op::Answer {
         accept: true,
         signer: 1
     }));
     // The returned ITMOs (now block 0 of IND01-H-GOV) may go back to Japan (R22, R30).
-    assert!(run.apply(&Op::Move {
-        action: 1,
-        from: 0,
-        to: 2,
-        block: 0,
-        cut: (0, 9),
-        by_quantity: false,
-        signer: 0
-    }));
+    assert!(run.apply(&mv(1, 0, 2, 0, (0, 9), false, 0)));
 }
