@@ -208,6 +208,7 @@ fn check_line<S: Store + ?Sized>(
     project: &Project,
     vintage: u16,
     line: &AllocationLine,
+    year: u16,
 ) -> Option<Line> {
     ck.ensure(line.quantity > 0, Code::InvalidQuantity, || {
         format!("the line for {} issues no units", line.account)
@@ -257,6 +258,12 @@ fn check_line<S: Store + ?Sized>(
                 Code::AuthorizationNotActive,
                 || format!("authorization {id} was revoked on {}", auth.date.date()),
             );
+            // R26: not expired on the action date (its "Use" timeframe has not ended).
+            if let Some(period) = auth.terms.use_period {
+                ck.ensure(year <= period.last, Code::AuthorizationNotActive, || {
+                    format!("authorization {id} allows use in {period}; it expired before {year}")
+                });
+            }
             scope_checks(st, ck, &auth, project, vintage);
             // R22: the receiving Party is authorized, or is the host.
             if let Some(parties) = &auth.terms.parties {
@@ -328,7 +335,7 @@ pub fn apply<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, req: &Req
     let lines: Vec<Line> = req
         .lines
         .iter()
-        .filter_map(|l| check_line(st, ck, &ca, &project, req.vintage, l))
+        .filter_map(|l| check_line(st, ck, &ca, &project, req.vintage, l, cx.time.year()))
         .collect();
     let mut per_auth: BTreeMap<AuthId, u64> = BTreeMap::new();
     for line in &lines {
