@@ -9,6 +9,7 @@ pub mod events;
 pub mod genesis;
 pub mod ids;
 pub mod invariants;
+pub mod keyfile;
 pub mod limits;
 pub mod model;
 pub mod read;
