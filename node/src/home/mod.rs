@@ -1,0 +1,307 @@
+//! The node's home directory, as operators know it from CometBFT:
+//!
+//! ```text
+//! <home>/config/node.toml           settings, every key commented (see [`config`])
+//! <home>/config/genesis.json        the chain's genesis, identical on every node
+//! <home>/config/node_key.json       the p2p identity; its public key is the node id
+//! <home>/config/validator_key.json  the consensus key that signs votes
+//! <home>/data/                      the store (created by `init`, filled by `start`)
+//! ```
+//!
+//! Keys are [`KeyFile`]s: sealed with a passphrase, or in the clear on a development
+//! chain. `init` ([`init`]) and `testnet` ([`testnet`]) write homes; [`Home::load`]
+//! reads one back without decrypting anything, and [`Home::open_keys`] decrypts.
+
+pub mod config;
+pub mod init;
+pub mod keys;
+pub mod parties;
+pub mod show;
+pub mod testnet;
+pub mod testnet_genesis;
+
+use std::path::{Path, PathBuf};
+
+use jcm_runtime::codec::Hash32;
+use jcm_runtime::crypto::{PublicKey, SecretKey};
+use jcm_runtime::genesis::{Genesis, GenesisError};
+use jcm_runtime::keyfile::{KeyFile, KeyFileError};
+use jcm_runtime::model::Validator;
+
+use self::config::NodeConfig;
+
+/// Directory of the configuration files, under the home.
+pub const CONFIG_DIR: &str = "config";
+/// Directory of the store, under the home.
+pub const DATA_DIR: &str = "data";
+/// The settings file, under `config/`.
+pub const NODE_TOML: &str = "node.toml";
+/// The genesis, under `config/`.
+pub const GENESIS_JSON: &str = "genesis.json";
+/// The node (p2p identity) key file, under `config/`.
+pub const NODE_KEY: &str = "node_key.json";
+/// The validator (consensus) key file, under `config/`.
+pub const VALIDATOR_KEY: &str = "validator_key.json";
+/// Largest genesis file read, bytes.
+pub const GENESIS_BYTES_MAX: u64 = 16 * 1024 * 1024;
+/// Largest `node.toml` read, bytes.
+pub const NODE_TOML_BYTES_MAX: u64 = 1024 * 1024;
+
+/// Why a home could not be written, read or opened. Every message names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum HomeError {
+    /// A file or directory could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The target already holds files.
+    #[error(
+        "{path} already exists and is not empty; refusing to overwrite it \
+         (choose another directory, or pass --force to overwrite {what})"
+    )]
+    Exists {
+        /// The directory.
+        path: PathBuf,
+        /// What `--force` would overwrite.
+        what: &'static str,
+    },
+    /// `node.toml` does not parse or a value is out of range.
+    #[error("{path}: {reason}")]
+    Config {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with a hint.
+        reason: String,
+    },
+    /// The genesis is refused.
+    #[error("{path}: {source}")]
+    Genesis {
+        /// The file.
+        path: PathBuf,
+        /// Cause.
+        source: GenesisError,
+    },
+    /// A key file is malformed or does not open.
+    #[error("{path}: {source}")]
+    Key {
+        /// The file.
+        path: PathBuf,
+        /// Cause.
+        source: KeyFileError,
+    },
+    /// No usable passphrase.
+    #[error("passphrase: {0}")]
+    Passphrase(String),
+    /// The OS random number generator failed.
+    #[error("the operating system's random number generator failed: {0}")]
+    Random(String),
+    /// The arguments ask for something impossible.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl HomeError {
+    pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> HomeError + '_ {
+        move |source| HomeError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// The id other nodes know this node by: for now the hex ed25519 public key of the node
+/// key. (The networking part may map it to a libp2p peer id; that mapping is one-to-one.)
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct NodeId(pub PublicKey);
+
+impl std::fmt::Display for NodeId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.to_hex())
+    }
+}
+
+impl std::str::FromStr for NodeId {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        text.parse::<PublicKey>()
+            .map(NodeId)
+            .map_err(|e| format!("node id `{text}`: {e} (64 hex digits)"))
+    }
+}
+
+/// The paths of a home.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HomePaths {
+    /// The home directory.
+    pub root: PathBuf,
+}
+
+impl HomePaths {
+    /// The paths under `root`.
+    pub fn new(root: &Path) -> Self {
+        Self {
+            root: root.to_path_buf(),
+        }
+    }
+    /// `config/`.
+    pub fn config_dir(&self) -> PathBuf {
+        self.root.join(CONFIG_DIR)
+    }
+    /// `data/`.
+    pub fn data_dir(&self) -> PathBuf {
+        self.root.join(DATA_DIR)
+    }
+    /// `config/node.toml`.
+    pub fn node_toml(&self) -> PathBuf {
+        self.config_dir().join(NODE_TOML)
+    }
+    /// `config/genesis.json`.
+    pub fn genesis(&self) -> PathBuf {
+        self.config_dir().join(GENESIS_JSON)
+    }
+    /// `config/node_key.json`.
+    pub fn node_key(&self) -> PathBuf {
+        self.config_dir().join(NODE_KEY)
+    }
+    /// `config/validator_key.json`.
+    pub fn validator_key(&self) -> PathBuf {
+        self.config_dir().join(VALIDATOR_KEY)
+    }
+}
+
+/// A home read back from disk: settings, genesis and the key files, not yet decrypted.
+#[derive(Debug)]
+pub struct Home {
+    /// Where it is.
+    pub paths: HomePaths,
+    /// `node.toml`.
+    pub config: NodeConfig,
+    /// The genesis, validated.
+    pub genesis: Genesis,
+    /// Its hash.
+    pub genesis_hash: Hash32,
+    /// The node key file.
+    pub node_key: KeyFile,
+    /// The validator key file.
+    pub validator_key: KeyFile,
+}
+
+/// Reads a UTF-8 file of at most `max` bytes.
+pub fn read_bounded(path: &Path, max: u64) -> Result<String, HomeError> {
+    let len = std::fs::metadata(path).map_err(HomeError::io(path))?.len();
+    if len > max {
+        return Err(HomeError::Invalid(format!(
+            "{}: {len} bytes exceed the {max}-byte limit",
+            path.display()
+        )));
+    }
+    std::fs::read_to_string(path).map_err(HomeError::io(path))
+}
+
+/// Reads and validates a genesis file.
+pub fn read_genesis(path: &Path) -> Result<(String, Genesis), HomeError> {
+    let text = read_bounded(path, GENESIS_BYTES_MAX)?;
+    let genesis = Genesis::from_json(&text).map_err(|source| HomeError::Genesis {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok((text, genesis))
+}
+
+/// Reads a key file (without opening it).
+pub fn read_key_file(path: &Path) -> Result<KeyFile, HomeError> {
+    let text = read_bounded(path, jcm_runtime::keyfile::FILE_BYTES_MAX as u64)?;
+    KeyFile::from_json(&text).map_err(|source| HomeError::Key {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+impl Home {
+    /// Reads the home at `root`: parses and checks `node.toml`, validates the genesis and
+    /// the shape of both key files. Decrypts nothing and writes nothing.
+    pub fn load(root: &Path) -> Result<Self, HomeError> {
+        let paths = HomePaths::new(root);
+        if !paths.config_dir().is_dir() {
+            return Err(HomeError::Invalid(format!(
+                "{} is not a node home: it has no {CONFIG_DIR}/ directory \
+                 (create one with `jcm-node init --home {}`)",
+                root.display(),
+                root.display()
+            )));
+        }
+        let config = NodeConfig::load(&paths.node_toml())?;
+        let (_, genesis) = read_genesis(&paths.genesis())?;
+        let node_key = read_key_file(&paths.node_key())?;
+        let validator_key = read_key_file(&paths.validator_key())?;
+        let node_id = NodeId(node_key.public_key);
+        if config.p2p.peers.iter().any(|p| p.node_id == node_id) {
+            return Err(HomeError::Config {
+                path: paths.node_toml(),
+                reason: format!("p2p.peers lists this node itself ({node_id})"),
+            });
+        }
+        Ok(Self {
+            genesis_hash: genesis.hash(),
+            paths,
+            config,
+            genesis,
+            node_key,
+            validator_key,
+        })
+    }
+
+    /// This node's id.
+    pub fn node_id(&self) -> NodeId {
+        NodeId(self.node_key.public_key)
+    }
+
+    /// The genesis validator entry of this node's validator key, if any.
+    pub fn validator(&self) -> Option<&Validator> {
+        find_validator(&self.genesis, &self.validator_key.public_key)
+    }
+
+    /// Whether either key file is unencrypted.
+    pub fn has_dev_keys(&self) -> bool {
+        !self.node_key.encrypted || !self.validator_key.encrypted
+    }
+
+    /// Decrypts the node key and the validator key (in that order) with `passphrase`.
+    pub fn open_keys(&self, passphrase: &[u8]) -> Result<(SecretKey, SecretKey), HomeError> {
+        let open = |file: &KeyFile, path: PathBuf| {
+            file.open(passphrase)
+                .map_err(|source| HomeError::Key { path, source })
+        };
+        Ok((
+            open(&self.node_key, self.paths.node_key())?,
+            open(&self.validator_key, self.paths.validator_key())?,
+        ))
+    }
+}
+
+/// The validator of `genesis` whose consensus key is `key`.
+pub fn find_validator<'g>(genesis: &'g Genesis, key: &PublicKey) -> Option<&'g Validator> {
+    genesis.validators.iter().find(|v| v.public_key == *key)
+}
+
+/// Total voting power and the number of faults it tolerates: `f` with `3f < total`.
+pub fn fault_tolerance(genesis: &Genesis) -> (u64, u64) {
+    let total: u64 = genesis.validators.iter().map(|v| v.power).sum();
+    (total, total.saturating_sub(1) / 3)
+}
+
+/// Whether `dir` is absent or an empty directory.
+pub fn is_absent_or_empty(dir: &Path) -> Result<bool, HomeError> {
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => Ok(entries.next().is_none()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
+        Err(source) => Err(HomeError::Io {
+            path: dir.to_path_buf(),
+            source,
+        }),
+    }
+}
