@@ -74,6 +74,12 @@ fn prompt(purpose: Purpose) -> Result<Zeroizing<String>, HomeError> {
              or use --dev for a development chain with unencrypted keys"
         ))
     };
+    // A script whose input is redirected gets an error, never a prompt it cannot answer.
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Err(no_terminal(std::io::Error::other(
+            "standard input is not a terminal",
+        )));
+    }
     let first = Zeroizing::new(
         rpassword::prompt_password("Passphrase for the keys: ").map_err(no_terminal)?,
     );
@@ -118,9 +124,9 @@ pub fn key_file(
             random::<SALT_LEN>()?,
             random::<NONCE_LEN>()?,
         )
-        .map_err(|source| HomeError::Key {
+        .map_err(|cause| HomeError::Key {
             path: PathBuf::from(name),
-            source,
+            cause,
         }),
     }
 }

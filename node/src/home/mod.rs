@@ -51,12 +51,12 @@ pub const NODE_TOML_BYTES_MAX: u64 = 1024 * 1024;
 #[derive(Debug, thiserror::Error)]
 pub enum HomeError {
     /// A file or directory could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         /// The path.
         path: PathBuf,
         /// Cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The target already holds files.
     #[error(
@@ -78,20 +78,22 @@ pub enum HomeError {
         reason: String,
     },
     /// The genesis is refused.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}{hint}")]
     Genesis {
         /// The file.
         path: PathBuf,
         /// Cause.
-        source: GenesisError,
+        cause: GenesisError,
+        /// A hint for a likely mistake, or empty.
+        hint: &'static str,
     },
     /// A key file is malformed or does not open.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Key {
         /// The file.
         path: PathBuf,
         /// Cause.
-        source: KeyFileError,
+        cause: KeyFileError,
     },
     /// No usable passphrase.
     #[error("passphrase: {0}")]
@@ -106,9 +108,9 @@ pub enum HomeError {
 
 impl HomeError {
     pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> HomeError + '_ {
-        move |source| HomeError::Io {
+        move |cause| HomeError::Io {
             path: path.to_path_buf(),
-            source,
+            cause,
         }
     }
 }
@@ -205,9 +207,15 @@ pub fn read_bounded(path: &Path, max: u64) -> Result<String, HomeError> {
 /// Reads and validates a genesis file.
 pub fn read_genesis(path: &Path) -> Result<(String, Genesis), HomeError> {
     let text = read_bounded(path, GENESIS_BYTES_MAX)?;
-    let genesis = Genesis::from_json(&text).map_err(|source| HomeError::Genesis {
+    let genesis = Genesis::from_json(&text).map_err(|cause| HomeError::Genesis {
         path: path.to_path_buf(),
-        source,
+        cause,
+        hint: if text.contains("\"dev:") {
+            " (this looks like a test fixture, whose keys are written `dev:NAME`; \
+             a node needs a genesis with hex public keys)"
+        } else {
+            ""
+        },
     })?;
     Ok((text, genesis))
 }
@@ -215,9 +223,9 @@ pub fn read_genesis(path: &Path) -> Result<(String, Genesis), HomeError> {
 /// Reads a key file (without opening it).
 pub fn read_key_file(path: &Path) -> Result<KeyFile, HomeError> {
     let text = read_bounded(path, jcm_runtime::keyfile::FILE_BYTES_MAX as u64)?;
-    KeyFile::from_json(&text).map_err(|source| HomeError::Key {
+    KeyFile::from_json(&text).map_err(|cause| HomeError::Key {
         path: path.to_path_buf(),
-        source,
+        cause,
     })
 }
 
@@ -274,7 +282,7 @@ impl Home {
     pub fn open_keys(&self, passphrase: &[u8]) -> Result<(SecretKey, SecretKey), HomeError> {
         let open = |file: &KeyFile, path: PathBuf| {
             file.open(passphrase)
-                .map_err(|source| HomeError::Key { path, source })
+                .map_err(|cause| HomeError::Key { path, cause })
         };
         Ok((
             open(&self.node_key, self.paths.node_key())?,
@@ -299,9 +307,9 @@ pub fn is_absent_or_empty(dir: &Path) -> Result<bool, HomeError> {
     match std::fs::read_dir(dir) {
         Ok(mut entries) => Ok(entries.next().is_none()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
-        Err(source) => Err(HomeError::Io {
+        Err(cause) => Err(HomeError::Io {
             path: dir.to_path_buf(),
-            source,
+            cause,
         }),
     }
 }
