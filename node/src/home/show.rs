@@ -38,26 +38,28 @@ fn key_protection(home: &Home) -> String {
     }
 }
 
-/// The summary `show` prints.
+fn line(out: &mut String, label: &str, value: &str) {
+    let _ = writeln!(out, "{label:<14}{value}");
+}
+
+/// The summary `show` prints: identity, then settings.
 pub fn summary(home: &Home) -> String {
     let mut out = String::new();
-    let c = &home.config;
+    identity(&mut out, home);
+    settings(&mut out, home);
+    out
+}
+
+fn identity(out: &mut String, home: &Home) {
     let (total, f) = fault_tolerance(&home.genesis);
-    let line = |out: &mut String, label: &str, value: &str| {
-        let _ = writeln!(out, "{label:<14}{value}");
-    };
-    line(&mut out, "home", &home.paths.root.display().to_string());
-    line(&mut out, "moniker", &c.moniker);
-    line(&mut out, "chain id", home.genesis.chain_id.as_str());
-    line(&mut out, "genesis hash", &home.genesis_hash.to_hex());
+    line(out, "home", &home.paths.root.display().to_string());
+    line(out, "moniker", &home.config.moniker);
+    line(out, "chain id", home.genesis.chain_id.as_str());
+    line(out, "genesis hash", &home.genesis_hash.to_hex());
+    line(out, "genesis time", &home.genesis.genesis_time.to_string());
+    line(out, "node id", &home.node_id().to_string());
     line(
-        &mut out,
-        "genesis time",
-        &home.genesis.genesis_time.to_string(),
-    );
-    line(&mut out, "node id", &home.node_id().to_string());
-    line(
-        &mut out,
+        out,
         "validator key",
         &home.validator_key.public_key.to_hex(),
     );
@@ -71,58 +73,52 @@ pub fn summary(home: &Home) -> String {
             home.genesis.validators.len()
         ),
     };
-    line(&mut out, "role", &role);
-    line(&mut out, "keys", &key_protection(home));
-    line(&mut out, "p2p listen", &c.p2p.listen_address.to_string());
-    line(&mut out, "peers", &c.p2p.peers.len().to_string());
+    line(out, "role", &role);
+    line(out, "keys", &key_protection(home));
+}
+
+fn settings(out: &mut String, home: &Home) {
+    let c = &home.config;
+    line(out, "p2p listen", &c.p2p.listen_address.to_string());
+    line(out, "peers", &c.p2p.peers.len().to_string());
     for peer in &c.p2p.peers {
-        line(&mut out, "", &peer.to_string());
+        line(out, "", &peer.to_string());
     }
-    line(&mut out, "observers", &c.p2p.observers.len().to_string());
+    line(out, "observers", &c.p2p.observers.len().to_string());
     let rpc = c.rpc.listen_address;
     let exposure = if rpc.ip().is_loopback() {
         "loopback only"
     } else {
         "REACHABLE FROM THE NETWORK"
     };
-    line(&mut out, "rpc listen", &format!("{rpc} ({exposure})"));
-    line(
-        &mut out,
-        "limits",
-        &format!(
-            "mempool {} txs / {} bytes, rpc body {} bytes, p2p message {} bytes",
-            c.mempool.txs_max, c.mempool.bytes_max, c.rpc.body_bytes_max, c.p2p.message_bytes_max
-        ),
+    line(out, "rpc listen", &format!("{rpc} ({exposure})"));
+    let limits = format!(
+        "mempool {} txs / {} bytes, rpc body {} bytes, p2p message {} bytes",
+        c.mempool.txs_max, c.mempool.bytes_max, c.rpc.body_bytes_max, c.p2p.message_bytes_max
     );
-    line(
-        &mut out,
-        "timeouts",
-        &format!(
-            "propose {}+{}r ms, prevote {}+{}r ms, precommit {}+{}r ms, commit {} ms",
-            c.consensus.timeout_propose_ms,
-            c.consensus.timeout_propose_delta_ms,
-            c.consensus.timeout_prevote_ms,
-            c.consensus.timeout_prevote_delta_ms,
-            c.consensus.timeout_precommit_ms,
-            c.consensus.timeout_precommit_delta_ms,
-            c.consensus.timeout_commit_ms
-        ),
+    line(out, "limits", &limits);
+    let t = &c.consensus;
+    let timeouts = format!(
+        "propose {}+{}r ms, prevote {}+{}r ms, precommit {}+{}r ms, commit {} ms",
+        t.timeout_propose_ms,
+        t.timeout_propose_delta_ms,
+        t.timeout_prevote_ms,
+        t.timeout_prevote_delta_ms,
+        t.timeout_precommit_ms,
+        t.timeout_precommit_delta_ms,
+        t.timeout_commit_ms
     );
+    line(out, "timeouts", &timeouts);
     let format = match c.log.format {
         LogFormat::Text => "text",
         LogFormat::Json => "json",
     };
-    line(&mut out, "log", &format!("{format}, level {}", c.log.level));
+    line(out, "log", &format!("{format}, level {}", c.log.level));
     let data = home.paths.data_dir();
     let data_state = if data.is_dir() {
         "present"
     } else {
         "missing (created when the node starts)"
     };
-    line(
-        &mut out,
-        "data",
-        &format!("{} ({data_state})", data.display()),
-    );
-    out
+    line(out, "data", &format!("{} ({data_state})", data.display()));
 }

@@ -26,7 +26,7 @@ use super::config::{NodeConfig, PeerAddress};
 use super::init::{ensure_writable, HomeFiles};
 use super::keys::{self, PassphraseSource, Protection, Purpose};
 use super::parties::JAPAN;
-use super::testnet_genesis::{officers, GenesisPlan, OfficerSpec};
+use super::testnet_genesis::{GenesisPlan, OfficerSpec};
 use super::{fault_tolerance, HomeError, HomePaths, NodeId, GENESIS_JSON};
 
 /// Distance between the ports of consecutive nodes.
@@ -153,7 +153,50 @@ fn port(base: u16, index: usize, offset: u16) -> u16 {
     base + PORT_STRIDE * index + offset
 }
 
-/// Runs `testnet`.
+/// The keys of a testnet: per validator Party its node and validator keys, and the
+/// officers' keys.
+struct TestnetKeys {
+    nodes: Vec<(SecretKey, SecretKey)>,
+    officers: Vec<(OfficerSpec, SecretKey)>,
+}
+
+impl TestnetKeys {
+    fn new(validators: usize, parties: &[Party]) -> Result<Self, HomeError> {
+        let mut nodes = Vec::new();
+        for _ in 0..validators {
+            nodes.push((keys::new_key()?, keys::new_key()?));
+        }
+        let mut officers = Vec::new();
+        for spec in super::testnet_genesis::officers(parties)? {
+            officers.push((spec, keys::new_key()?));
+        }
+        Ok(Self { nodes, officers })
+    }
+
+    fn genesis(&self, options: &TestnetOptions, parties: &[Party]) -> Result<Genesis, HomeError> {
+        let officers: Vec<(OfficerSpec, PublicKey)> = self
+            .officers
+            .iter()
+            .map(|(s, k)| (s.clone(), k.public()))
+            .collect();
+        let validators: Vec<(Party, PublicKey)> = parties
+            .iter()
+            .zip(&self.nodes)
+            .map(|(p, (_, v))| (p.clone(), v.public()))
+            .collect();
+        GenesisPlan {
+            chain_id: &options.chain_id,
+            genesis_time: options.genesis_time.unwrap_or_else(today),
+            parties: &options.parties,
+            officers: &officers,
+            validators: &validators,
+        }
+        .build()
+    }
+}
+
+/// Runs `testnet`: checks the options, draws the keys, builds and validates the genesis,
+/// and only then writes files.
 pub fn testnet(options: &TestnetOptions) -> Result<TestnetReport, HomeError> {
     let validator_parties = check_options(options)?;
     ensure_writable(&options.out, options.force, "the files it generates")?;
@@ -162,37 +205,14 @@ pub fn testnet(options: &TestnetOptions) -> Result<TestnetReport, HomeError> {
     } else {
         Protection::Passphrase(options.passphrase.read(Purpose::Create)?)
     };
-    let mut node_keys = Vec::new();
-    for _ in &validator_parties {
-        node_keys.push((keys::new_key()?, keys::new_key()?));
-    }
-    let mut officer_keys: Vec<(OfficerSpec, SecretKey)> = Vec::new();
-    for spec in officers(&options.parties)? {
-        officer_keys.push((spec, keys::new_key()?));
-    }
-    let officer_publics: Vec<(OfficerSpec, PublicKey)> = officer_keys
-        .iter()
-        .map(|(s, k)| (s.clone(), k.public()))
-        .collect();
-    let validators: Vec<(Party, PublicKey)> = validator_parties
-        .iter()
-        .zip(&node_keys)
-        .map(|(p, (_, v))| (p.clone(), v.public()))
-        .collect();
-    let genesis = GenesisPlan {
-        chain_id: &options.chain_id,
-        genesis_time: options.genesis_time.unwrap_or_else(today),
-        parties: &options.parties,
-        officers: &officer_publics,
-        validators: &validators,
-    }
-    .build()?;
+    let keys = TestnetKeys::new(validator_parties.len(), &options.parties)?;
+    let genesis = keys.genesis(options, &validator_parties)?;
     let genesis_json = format!("{}\n", genesis.to_json());
-    let nodes = plan_nodes(options, &validator_parties, &node_keys);
+    let nodes = plan_nodes(options, &validator_parties, &keys.nodes);
 
     keys::create_dir(&options.out)?;
     keys::write_file(&options.out.join(GENESIS_JSON), &genesis_json, false)?;
-    for (node, (node_key, validator_key)) in nodes.iter().zip(&node_keys) {
+    for (node, (node_key, validator_key)) in nodes.iter().zip(&keys.nodes) {
         HomeFiles {
             config: &node.config,
             genesis_json: &genesis_json,
@@ -204,7 +224,7 @@ pub fn testnet(options: &TestnetOptions) -> Result<TestnetReport, HomeError> {
     let officers_dir = options.out.join(OFFICERS_DIR);
     keys::create_dir(&officers_dir)?;
     let mut officers = Vec::new();
-    for (spec, key) in &officer_keys {
+    for (spec, key) in &keys.officers {
         let path = officers_dir.join(format!("{}.json", spec.name));
         keys::write_key(&path, &spec.name, key, &protection)?;
         officers.push((spec.clone(), path));
@@ -217,11 +237,8 @@ pub fn testnet(options: &TestnetOptions) -> Result<TestnetReport, HomeError> {
         officers,
         dev: options.dev,
     };
-    keys::write_file(
-        &options.out.join("README.md"),
-        &report.readme(&options.command_line),
-        false,
-    )?;
+    let readme = report.readme(&options.command_line);
+    keys::write_file(&options.out.join("README.md"), &readme, false)?;
     // Chain data written by nodes run in place must not end up in version control.
     keys::write_file(&options.out.join(".gitignore"), "*/data/\n", false)?;
     Ok(report)
