@@ -4,7 +4,7 @@
 use crate::config::Config;
 use crate::input::{Input, InputError};
 use crate::machine::HeightMachine;
-use crate::output::{Output, TimeoutKind};
+use crate::output::Output;
 use crate::protocol::{ValidatorKey, ValidatorSet};
 use crate::state::{State, Step};
 
@@ -32,7 +32,7 @@ impl Core {
     /// The returned outputs re-enter the persisted step: in the propose step the round's
     /// entry actions are repeated (a proposer asks for or re-sends its proposal; since
     /// the valid value was persisted, the proposal is the one it may already have
-    /// signed) and the propose timeout is armed. Votes received before the crash are
+    /// signed), and the propose timeout is armed. Votes received before the crash are
     /// gone; peers re-send theirs, and the caller re-sends this node's own from its
     /// write-ahead record.
     pub fn restore(config: Config, validators: ValidatorSet, state: State) -> (Self, Vec<Output>) {
@@ -40,12 +40,6 @@ impl Core {
         let mut out = Vec::new();
         if state.decided.is_none() && state.step == Step::Propose {
             machine.start_round(&config, state.round, &mut out);
-            if !out
-                .iter()
-                .any(|o| matches!(o, Output::ScheduleTimeout { .. }))
-            {
-                machine.schedule(&config, TimeoutKind::Propose, &mut out);
-            }
         }
         let mut core = Self {
             config,

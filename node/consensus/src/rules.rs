@@ -34,9 +34,12 @@ impl HeightMachine {
                     out.push(Output::GetValue { height, round });
                 }
             }
-        } else {
-            self.schedule(config, TimeoutKind::Propose, out); // L21
         }
+        // L21. The paper arms this timeout for other validators only; the proposer arms
+        // it too, because after a restart its log may lack the 2f+1 prevotes its own
+        // proposal cites (L28), and without the timeout it would wait for them forever.
+        // The timeout only ever prevotes nil (L57-60), so safety is unchanged.
+        self.schedule(config, TimeoutKind::Propose, out);
     }
 
     /// Fires the rules until none applies.

@@ -29,12 +29,13 @@ fn start_round_and_propose() {
             next: state(0, Step::Propose),
         },
         Case {
-            name: "L14, L18: the proposer with no valid value asks for one",
+            name: "L14, L18, L21: the proposer with no valid value asks for one (and arms the propose timeout too)",
             start: Some(state(me_round - 1, Step::Precommit)),
             given: vec![],
             input: timeout_elapsed(me_round - 1, TimeoutKind::Precommit),
             expect: vec![
                 Output::Persist(state(me_round, Step::Propose)),
+                fx.timeout(me_round, TimeoutKind::Propose),
                 Output::GetValue {
                     height: H,
                     round: me_round,
@@ -80,6 +81,7 @@ fn start_round_and_propose() {
                     ..locked_b
                 }),
                 Output::Broadcast(Message::Proposal(fx.proposal_msg(me_round, B, Some(1)))),
+                fx.timeout(me_round, TimeoutKind::Propose),
             ],
             next: State {
                 round: me_round,

@@ -91,6 +91,7 @@ fn round_changes() {
             input: fx.prevote(o[1], 3, None),
             expect: vec![
                 Output::Persist(state(3, Step::Propose)),
+                fx.timeout(3, TimeoutKind::Propose),
                 Output::GetValue {
                     height: H,
                     round: 3,
