@@ -13,6 +13,11 @@ pub const ROUNDS_AHEAD_MAX: u32 = 64;
 /// proposer may send more, and those beyond this bound are dropped.
 pub const PROPOSALS_PER_ROUND_MAX: usize = 4;
 
+/// Votes kept per validator, round and kind: its first and one conflicting vote, which
+/// is what evidence needs and what a pair of equivocating twins produces. Further
+/// conflicting votes still yield evidence but are not stored.
+pub const VOTES_PER_SLOT_MAX: usize = 2;
+
 /// Longest timeout the core schedules, in milliseconds: round growth saturates here.
 pub const TIMEOUT_MS_MAX: u64 = 10 * 60 * 1000;
 
@@ -23,4 +28,5 @@ pub const RULE_PASSES_MAX: usize = 64;
 
 const _: () = assert!(ROUNDS_AHEAD_MAX >= 1);
 const _: () = assert!(PROPOSALS_PER_ROUND_MAX >= 1);
+const _: () = assert!(VOTES_PER_SLOT_MAX >= 2, "room for the evidence pair");
 const _: () = assert!(RULE_PASSES_MAX >= 8, "one input can fire each rule once");

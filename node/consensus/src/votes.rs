@@ -1,11 +1,17 @@
 //! The message log of one height: proposals and votes per round, with their voting power
 //! tallied as they arrive, and the "for the first time" marks of the rules.
 //!
-//! Each validator counts once per (round, kind): its first vote there is the one
-//! counted. A second, different vote is equivocation and is returned to the caller as
-//! the evidence pair; it is never counted.
+//! The paper counts messages from distinct validators: "2f+1 ⟨PREVOTE, h, r, id(v)⟩"
+//! is votes for `v` from validators holding more than two thirds of the power, and
+//! "2f+1 ⟨PREVOTE, h, r, ∗⟩" is votes of any value from such validators. A validator
+//! that equivocates therefore counts once towards "any", and once towards each value
+//! it signed. Counting only its first vote would let an equivocator hide a real polka
+//! from some correct validators forever (they would never see 2f+1 for the value that
+//! the others locked on), which stalls the height. A second, different vote is also
+//! returned to the caller as evidence. Each validator has at most
+//! [`VOTES_PER_SLOT_MAX`] votes kept per round and kind, which bounds the log.
 
-use crate::limits::PROPOSALS_PER_ROUND_MAX;
+use crate::limits::{PROPOSALS_PER_ROUND_MAX, VOTES_PER_SLOT_MAX};
 use crate::protocol::{CommitSignature, SignedProposal, SignedVote, ValidatorKey, ValueId};
 use crate::protocol::{ValidatorSet, VoteKind};
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,31 +23,39 @@ pub(crate) enum Added {
     New,
     /// The very same vote was already counted.
     Duplicate,
-    /// The validator already cast a different vote here: this is the one counted.
+    /// The validator already cast a different vote here (this is its first one).
     Conflict(SignedVote),
 }
 
 /// The votes of one kind in one round.
 #[derive(Clone, Default, Debug)]
 pub(crate) struct Tally {
-    votes: BTreeMap<ValidatorKey, SignedVote>,
+    /// Each validator's votes, first one first.
+    votes: BTreeMap<ValidatorKey, Vec<SignedVote>>,
     power: BTreeMap<Option<ValueId>, u64>,
     power_any: u64,
 }
 
 impl Tally {
     fn add(&mut self, vote: SignedVote, power: u64) -> Added {
-        match self.votes.get(&vote.vote.validator) {
-            Some(existing) if *existing == vote => Added::Duplicate,
-            Some(existing) => Added::Conflict(existing.clone()),
-            None => {
-                // Bounded: each validator adds once and the total fits u64 / 4.
-                *self.power.entry(vote.vote.value).or_insert(0) += power;
-                self.power_any += power;
-                self.votes.insert(vote.vote.validator, vote);
-                Added::New
-            }
+        let value = vote.vote.value;
+        let Some(cast) = self.votes.get_mut(&vote.vote.validator) else {
+            // Bounded: each validator adds its power once per value, the total fits u64 / 4
+            // and VOTES_PER_SLOT_MAX is small.
+            *self.power.entry(value).or_insert(0) += power;
+            self.power_any += power;
+            self.votes.insert(vote.vote.validator, vec![vote]);
+            return Added::New;
+        };
+        if cast.iter().any(|v| v.vote.value == value) {
+            return Added::Duplicate;
         }
+        let first = cast[0].clone();
+        if cast.len() < VOTES_PER_SLOT_MAX {
+            *self.power.entry(value).or_insert(0) += power;
+            cast.push(vote);
+        }
+        Added::Conflict(first)
     }
 
     /// Power of the votes for `value` (`None`: nil).
@@ -55,13 +69,16 @@ impl Tally {
     }
 
     fn contains(&self, vote: &SignedVote) -> bool {
-        self.votes.get(&vote.vote.validator) == Some(vote)
+        self.votes
+            .get(&vote.vote.validator)
+            .is_some_and(|cast| cast.contains(vote))
     }
 
     /// The signatures of the votes for `value`, in key order.
     pub(crate) fn signatures_for(&self, value: ValueId) -> Vec<CommitSignature> {
         self.votes
             .values()
+            .flatten()
             .filter(|v| v.vote.value == Some(value))
             .map(|v| CommitSignature {
                 validator: v.vote.validator,

@@ -36,11 +36,12 @@ pub fn make_value(
     round: u32,
     valid: bool,
 ) -> ValueId {
+    // Distinguishing bytes first, so the short form in traces tells values apart.
     let mut v = [0u8; 32];
-    v[..8].copy_from_slice(&height.to_le_bytes());
-    v[8..12].copy_from_slice(&round.to_le_bytes());
-    v[12] = validator as u8;
-    v[13] = instance as u8;
+    v[0] = validator as u8;
+    v[1] = instance as u8;
+    v[2..6].copy_from_slice(&round.to_le_bytes());
+    v[6..14].copy_from_slice(&height.to_le_bytes());
     v[15] = u8::from(valid);
     ValueId(v)
 }

@@ -140,17 +140,31 @@ fn equivocation_yields_evidence() {
 }
 
 #[test]
-fn an_equivocating_vote_is_counted_once() {
-    // o[0] prevotes A then nil; with one more nil prevote that would be 2f+1 nil only if
-    // the second vote were counted.
+fn an_equivocator_counts_once_per_value_and_once_for_any() {
+    // o[0] prevotes A and nil. The paper counts messages from distinct validators, so
+    // its nil prevote counts towards nil, but o[0] counts once towards "any".
     let fx = Fixture::four();
     let o = fx.others();
-    fx.run(vec![Case {
-        name: "L44: the conflicting second vote is not counted",
-        start: Some(state(0, Step::Prevote)),
-        given: vec![fx.prevote(o[0], 0, Some(A)), fx.prevote(o[0], 0, None)],
-        input: fx.prevote(o[1], 0, None),
-        expect: vec![],
-        next: state(0, Step::Prevote),
-    }]);
+    let both = vec![fx.prevote(o[0], 0, Some(A)), fx.prevote(o[0], 0, None)];
+    fx.run(vec![
+        Case {
+            name: "L34: an equivocator and one more validator are not 2f+1 of any kind",
+            start: Some(state(0, Step::Prevote)),
+            given: both.clone(),
+            input: fx.prevote(o[1], 0, None),
+            expect: vec![],
+            next: state(0, Step::Prevote),
+        },
+        Case {
+            name: "L44: the equivocator's nil prevote and two more are 2f+1 nil",
+            start: Some(state(0, Step::Prevote)),
+            given: concat(vec![both.clone(), vec![fx.prevote(o[1], 0, None)]]),
+            input: fx.prevote(o[2], 0, None),
+            expect: vec![
+                Output::Persist(state(0, Step::Precommit)),
+                fx.my_vote(0, VoteKind::Precommit, None),
+            ],
+            next: state(0, Step::Precommit),
+        },
+    ]);
 }
