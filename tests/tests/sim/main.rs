@@ -20,7 +20,7 @@ mod scenario;
 mod wal;
 mod world;
 
-use campaign::{campaign_case, check, ci, run, SIZES};
+use campaign::{campaign_case, check, ci, run};
 use scenario::Kind;
 
 /// Seeds per kind and size in CI.
@@ -180,15 +180,20 @@ fn replay() {
         .and_then(|k| Kind::parse(&k))
         .unwrap_or(default_kind);
     let n = env_u64("JCM_SIM_N", default_n as u64) as usize;
-    assert!(SIZES.contains(&n) || n > 0);
     let (scenario, outcome) = run(kind, n, seed, true);
-    println!("{scenario:?}");
+    println!("{:?} n={}: {scenario:?}", scenario.kind, scenario.n);
     for line in &outcome.trace {
         println!("{line}");
     }
     println!(
-        "outcome: {:?} after {} events, {} ms",
-        outcome.violation, outcome.events, outcome.end_ms
+        "outcome: {:?} after {} events, {} ms; highest honest height {} \
+         (at the f+1 crash: {:?}); {} evidence",
+        outcome.violation,
+        outcome.events,
+        outcome.end_ms,
+        outcome.max_decided,
+        outcome.decided_at_crash,
+        outcome.evidence
     );
     println!("verdict: {:?}", campaign::judge(kind, &outcome));
 }
