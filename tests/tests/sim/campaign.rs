@@ -52,9 +52,18 @@ pub fn report(kind: Kind, n: usize, seed: u64, failure: &str) -> String {
 
 /// Runs `seeds` of `kind` at every size that fits it; panics listing every failure.
 pub fn ci(kind: Kind, seeds: std::ops::Range<u64>) -> Vec<(usize, u64, &'static str)> {
+    ci_sizes(kind, &SIZES, seeds)
+}
+
+/// Runs `seeds` of `kind` at each of `sizes` that fits it; panics listing every failure.
+pub fn ci_sizes(
+    kind: Kind,
+    sizes: &[usize],
+    seeds: std::ops::Range<u64>,
+) -> Vec<(usize, u64, &'static str)> {
     let mut notes = Vec::new();
     let mut failures = Vec::new();
-    for n in SIZES.into_iter().filter(|&n| kind.fits(n)) {
+    for n in sizes.iter().copied().filter(|&n| kind.fits(n)) {
         for seed in seeds.clone() {
             match check(kind, n, seed) {
                 Ok(note) => notes.push((n, seed, note)),

@@ -20,11 +20,13 @@ mod scenario;
 mod wal;
 mod world;
 
-use campaign::{campaign_case, check, ci, run};
+use campaign::{campaign_case, check, ci, ci_sizes, run};
 use scenario::Kind;
 
 /// Seeds per kind and size in CI.
 const CI_SEEDS: u64 = 6;
+/// Seeds per size of the lock campaign in CI.
+const LOCK_SEEDS: u64 = 40;
 
 #[test]
 fn ci_clean() {
@@ -44,6 +46,16 @@ fn ci_lossy() {
 #[test]
 fn ci_partition() {
     ci(Kind::Partition, 0..CI_SEEDS);
+}
+
+/// Locks are what keep a height from deciding twice; the adversary that tests them
+/// needs many seeds to line up a decision by few nodes with a re-proposal by a node
+/// that never saw the polka, so this kind runs more seeds, at the sizes where it
+/// happens most (4 and 7), plus the usual set at 1 and 10.
+#[test]
+fn ci_locks() {
+    ci_sizes(Kind::Locks, &[4, 7], 0..LOCK_SEEDS);
+    ci_sizes(Kind::Locks, &[1, 10], 0..CI_SEEDS);
 }
 
 #[test]

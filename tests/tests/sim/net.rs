@@ -34,6 +34,11 @@ pub struct Faults {
     pub slow_per_mille: u64,
     pub drop_per_mille: u64,
     pub dup_per_mille: u64,
+    /// Before healing: extra chance to drop the messages that end a height (precommits
+    /// and commit certificates). An adversarial scheduler that lets a few nodes decide
+    /// while the others move on to later rounds, where only their locks keep them from
+    /// deciding something else.
+    pub decisive_drop_per_mille: u64,
     /// Partitions change at random intervals before healing.
     pub partitions: bool,
     /// Virtual time at which all network faults stop.
@@ -48,6 +53,7 @@ impl Faults {
             slow_per_mille: 0,
             drop_per_mille: 0,
             dup_per_mille: 0,
+            decisive_drop_per_mille: 0,
             partitions: false,
             heal_at: 0,
         }
@@ -95,13 +101,21 @@ impl Network {
 
     /// The delays after which copies of a message from `from` to `to` arrive (empty when
     /// dropped; two entries when duplicated).
-    pub fn deliveries(&mut self, now: u64, from: usize, to: usize) -> Vec<u64> {
+    pub fn deliveries(&mut self, now: u64, from: usize, to: usize, msg: &NetMsg) -> Vec<u64> {
         let (lo, hi) = self.faults.delay_ms;
         let normal = self.rng.range(lo, hi);
         if self.healed(now) {
             return vec![normal];
         }
         if self.group[from] != self.group[to] || self.rng.chance(self.faults.drop_per_mille) {
+            return Vec::new();
+        }
+        let decisive = match msg {
+            NetMsg::Vote(v) => v.vote.kind == jcm_consensus::VoteKind::Precommit,
+            NetMsg::Commit(_) => true,
+            NetMsg::Proposal(_) => false,
+        };
+        if decisive && self.rng.chance(self.faults.decisive_drop_per_mille) {
             return Vec::new();
         }
         let mut delay = normal;

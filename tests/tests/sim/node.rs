@@ -339,10 +339,10 @@ impl SimNode {
             return;
         };
         match error {
-            InputError::FutureHeight { height, current } if height == current + 1 => {
-                if live.future.len() < FUTURE_MSGS_MAX {
-                    live.future.push((from, message));
-                }
+            InputError::FutureHeight { height, current }
+                if height == current + 1 && live.future.len() < FUTURE_MSGS_MAX =>
+            {
+                live.future.push((from, message));
             }
             InputError::PastHeight { height, .. } if from != self.id => {
                 let last = live.helped.get(&(from, height)).copied();

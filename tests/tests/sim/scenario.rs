@@ -20,6 +20,10 @@ pub enum Kind {
     Lossy,
     /// Random partitions (and some loss) until the network heals.
     Partition,
+    /// `f` twins, and until healing the network drops most precommits and commit
+    /// certificates, so a few nodes decide while the rest go on to later rounds holding
+    /// locks: only the lock rules (L22, L28) keep them from deciding another value.
+    Locks,
     /// `f` validators crash for good; others crash and restart from their disk.
     Crash,
     /// Crashes in the middle of a write, leaving a torn tail on the disk.
@@ -38,11 +42,12 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Clean,
         Kind::Weighted,
         Kind::Lossy,
         Kind::Partition,
+        Kind::Locks,
         Kind::Crash,
         Kind::Torn,
         Kind::Twins,
@@ -104,6 +109,7 @@ fn lossy(rng: &mut Rng, heal_at: u64) -> Faults {
         slow_per_mille: rng.range(50, 300),
         drop_per_mille: rng.range(50, 400),
         dup_per_mille: rng.range(20, 200),
+        decisive_drop_per_mille: 0,
         partitions: false,
         heal_at,
     }
@@ -143,6 +149,16 @@ impl Scenario {
                 s.faults = lossy(rng, heal_at);
                 s.faults.drop_per_mille /= 4;
                 s.faults.partitions = true;
+            }
+            Kind::Locks => {
+                s.faults = lossy(rng, heal_at);
+                s.faults.decisive_drop_per_mille = rng.range(500, 950);
+                // Twins forget each other's locks and split their precommits, which is
+                // what lets one node decide while the others carry on.
+                s.twins = validators[..f].to_vec();
+                s.faults.heal_at = rng.range(20_000, 40_000);
+                s.faults.partitions = rng.chance(500);
+                s.deadline_ms = s.faults.heal_at + PROGRESS_BOUND_MS;
             }
             Kind::Crash => {
                 s.faults = lossy(rng, heal_at);

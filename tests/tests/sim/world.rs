@@ -394,7 +394,7 @@ impl World {
                 Dest::One(t) => vec![t],
             };
             for to in targets {
-                for delay in self.net.deliveries(self.now, id, to) {
+                for delay in self.net.deliveries(self.now, id, to, &msg) {
                     self.schedule(
                         self.now + delay,
                         Event::Deliver {
