@@ -24,9 +24,9 @@ use campaign::{campaign_case, check, ci, ci_sizes, run};
 use scenario::Kind;
 
 /// Seeds per kind and size in CI.
-const CI_SEEDS: u64 = 6;
+const CI_SEEDS: u64 = 16;
 /// Seeds per size of the lock campaign in CI.
-const LOCK_SEEDS: u64 = 40;
+const LOCK_SEEDS: u64 = 60;
 
 #[test]
 fn ci_clean() {
