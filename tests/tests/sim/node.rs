@@ -268,7 +268,10 @@ impl SimNode {
             return;
         };
         let height = live.core.state().map_or(0, |s| s.height);
-        let decided_here = live.core.state().is_some_and(|s| s.decided.is_some());
+        // Decided by the core, or already by an earlier certificate (the next height
+        // starts only after the commit delay).
+        let decided_here = live.core.state().is_some_and(|s| s.decided.is_some())
+            || live.decided.contains_key(&height);
         if certificate.height != height || decided_here {
             return;
         }
