@@ -3,6 +3,7 @@
 
 pub mod aef;
 pub mod codec;
+pub mod consensus;
 pub mod crypto;
 pub mod error;
 pub mod events;

@@ -87,7 +87,11 @@ pub mod limits;
 mod machine;
 mod output;
 pub mod proposer;
-pub mod protocol;
+/// The protocol types of consensus (votes, proposals, validator sets, commit
+/// certificates), defined in `jcm-runtime` because auditors verify them too.
+pub mod protocol {
+    pub use jcm_runtime::consensus::*;
+}
 mod rules;
 pub mod signer;
 mod state;

@@ -1,9 +1,10 @@
 //! Protocol types that leave the node: votes, proposals, validator sets and commit
 //! certificates, with their canonical signed bytes.
 //!
-//! Auditors verify these too, so this module is self-contained (it depends only on
-//! `ed25519-dalek`, `thiserror` and `std`) and is meant to move unchanged into the
-//! `jcm-runtime` crate. Every signed message is `domain tag ‖ chain_id ‖ encoding`,
+//! Auditors verify these too, so they live in the runtime beside the other protocol
+//! types; the consensus core (`jcm-consensus`) re-exports them as its `protocol` module.
+//! The module is self-contained (it depends only on `ed25519-dalek`, `thiserror` and
+//! `std`). Every signed message is `domain tag ‖ chain_id ‖ encoding`,
 //! where the encoding is fixed-width little-endian integers, one-byte tags for enums and
 //! options, and a one-byte length before the chain id. The bytes are pinned by golden
 //! vectors in the tests below: changing them is a deliberate, versioned act.
