@@ -12,6 +12,7 @@ pub mod ids;
 pub mod invariants;
 pub mod keyfile;
 pub mod limits;
+pub mod merkle;
 pub mod model;
 pub mod read;
 pub mod state;
