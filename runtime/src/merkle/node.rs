@@ -8,7 +8,7 @@
 use borsh::{BorshDeserialize, BorshSerialize};
 
 use super::{EMPTY_HASH, NODE_BYTES_MAX};
-use crate::codec::{self, sha256, Hash32};
+use crate::codec::{sha256, Hash32};
 use crate::state::Store;
 
 /// Domain byte of a leaf hash.
@@ -71,6 +71,25 @@ impl Node {
         bytes
     }
 
+    /// Decodes a canonical encoding: exactly [`NODE_BYTES_MAX`] bytes with a known tag.
+    /// Equivalent to `codec::decode`, without its re-encoding check, because a fixed
+    /// size and a two-valued tag leave no room for a non-canonical form.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        let bytes: &[u8; NODE_BYTES_MAX] = bytes.try_into().ok()?;
+        let mut a = Hash32::default();
+        let mut b = Hash32::default();
+        a.0.copy_from_slice(&bytes[1..33]);
+        b.0.copy_from_slice(&bytes[33..]);
+        match bytes[0] {
+            LEAF_TAG => Some(Node::Leaf {
+                key_hash: a,
+                value_hash: b,
+            }),
+            INTERNAL_TAG => Some(Node::Internal { left: a, right: b }),
+            _ => None,
+        }
+    }
+
     /// The node's hash: SHA-256 of its canonical encoding.
     pub fn hash(&self) -> Hash32 {
         sha256(&self.to_bytes())
@@ -120,9 +139,9 @@ pub(super) fn load<S: Store + ?Sized>(nodes: &S, hash: &Hash32) -> Result<Node, 
     let bytes = nodes
         .get(&hash.0)
         .ok_or(NodeError::Missing { hash: *hash })?;
-    let node: Node = codec::decode(&bytes, NODE_BYTES_MAX).map_err(|e| NodeError::Corrupt {
+    let node = Node::from_bytes(&bytes).ok_or_else(|| NodeError::Corrupt {
         hash: *hash,
-        reason: e.to_string(),
+        reason: format!("{} bytes that are not a node encoding", bytes.len()),
     })?;
     if sha256(&bytes) != *hash {
         return Err(NodeError::Corrupt {
@@ -148,6 +167,7 @@ pub(super) fn load_or_crash<S: Store + ?Sized>(nodes: &S, hash: &Hash32) -> Node
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec;
     use crate::state::MemStore;
 
     #[test]
@@ -162,9 +182,16 @@ mod tests {
         };
         for node in [leaf, internal] {
             assert_eq!(codec::encode(&node), node.to_bytes().to_vec());
+            assert_eq!(Node::from_bytes(&node.to_bytes()), Some(node));
+            assert_eq!(
+                codec::decode::<Node>(&node.to_bytes(), NODE_BYTES_MAX),
+                Ok(node)
+            );
             assert_eq!(node.hash(), sha256(&node.to_bytes()));
         }
         assert_eq!(leaf.to_bytes()[0], 0x00);
+        assert_eq!(Node::from_bytes(&[2; NODE_BYTES_MAX]), None);
+        assert_eq!(Node::from_bytes(&leaf.to_bytes()[1..]), None);
         assert_eq!(internal.to_bytes()[0], 0x01);
     }
 
