@@ -53,6 +53,28 @@
 //! [`crate::state::MemStore`]. [`apply`] only adds nodes, so every past root stays
 //! provable for as long as its nodes are kept; pruning old nodes is a separate,
 //! later concern of the node.
+//!
+//! # Example
+//!
+//! ```
+//! use jcm_runtime::merkle::{self, EMPTY_ROOT};
+//! use jcm_runtime::state::{MemStore, WriteSet};
+//!
+//! // The node keeps tree nodes in their own column family; here, in memory.
+//! let mut nodes = MemStore::new();
+//! let mut block = WriteSet::new();
+//! block.insert(b"unit/1".to_vec(), Some(b"JPN01-H-GOV".to_vec()));
+//! block.insert(b"unit/2".to_vec(), None); // deleting a missing key changes nothing
+//! let root = merkle::apply(&mut nodes, EMPTY_ROOT, &block);
+//!
+//! // A node answers with proofs; an auditor checks them against a header's root.
+//! let present = merkle::prove(&nodes, &root, b"unit/1")?;
+//! merkle::verify(&root, b"unit/1", Some(b"JPN01-H-GOV"), &present)?;
+//! let absent = merkle::prove(&nodes, &root, b"unit/2")?;
+//! merkle::verify(&root, b"unit/2", None, &absent)?;
+//! assert!(merkle::verify(&root, b"unit/1", Some(b"JPN01-H-EJP1"), &present).is_err());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod node;
 mod proof;

@@ -15,7 +15,14 @@
 //!
 //! A proof has a canonical borsh encoding ([`Proof::to_bytes`], [`Proof::from_bytes`])
 //! and a JSON form with hashes as hex, for proof files. Both decoders refuse more than
-//! [`PROOF_SIBLINGS_MAX`] siblings before allocating them.
+//! [`PROOF_SIBLINGS_MAX`] siblings before allocating them. The JSON form:
+//!
+//! ```text
+//! {
+//!   "leaf": { "key_hash": "<64 hex>", "value_hash": "<64 hex>" },   // or null
+//!   "siblings": [ "<64 hex>", ... ]                                 // root first
+//! }
+//! ```
 
 use std::io::Read;
 
