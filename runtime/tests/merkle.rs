@@ -357,3 +357,37 @@ fn a_large_state_grows_and_shrinks_back_to_the_empty_root() {
     }
     assert_eq!(root, EMPTY_ROOT);
 }
+
+/// The node computes a block's root over an overlay of its node store and writes the
+/// overlay's writes in the block's one atomic batch: the tree only ever adds nodes, so
+/// the batch holds puts only and the previous root stays provable.
+#[test]
+fn a_block_s_new_nodes_can_be_collected_for_one_atomic_batch() {
+    use jcm_runtime::state::Overlay;
+    let mut committed = MemStore::new();
+    let first: WriteSet = abc().into_iter().map(|(k, v)| (k, Some(v))).collect();
+    let old_root = apply(&mut committed, EMPTY_ROOT, &first);
+
+    let second: WriteSet = [(b"a".to_vec(), None), (b"d".to_vec(), Some(b"4".to_vec()))]
+        .into_iter()
+        .collect();
+    let mut overlay = Overlay::new(&committed);
+    let new_root = apply(&mut overlay, old_root, &second);
+    let batch = overlay.into_writes();
+    assert!(!batch.is_empty());
+    assert!(
+        batch.values().all(Option::is_some),
+        "the tree never deletes nodes"
+    );
+    apply_writes(&mut committed, batch);
+
+    assert_eq!(
+        get(&committed, &old_root, b"a"),
+        Ok(Some(merkle::value_hash(b"1")))
+    );
+    assert_eq!(get(&committed, &new_root, b"a"), Ok(None));
+    assert_eq!(
+        get(&committed, &new_root, b"d"),
+        Ok(Some(merkle::value_hash(b"4")))
+    );
+}
