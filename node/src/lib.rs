@@ -2,7 +2,9 @@
 //! the consensus core.
 //!
 //! Present so far: [`home`], the node's home directory (settings, genesis, key files)
-//! and the `init`, `testnet` and `show` commands that write and check it.
+//! and the `init`, `testnet` and `show` commands that write and check it; [`store`], the
+//! RocksDB store of blocks, commits, state, authenticated-state nodes and indexes.
 #![forbid(unsafe_code)]
 
 pub mod home;
+pub mod store;
