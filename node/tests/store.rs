@@ -214,7 +214,7 @@ fn read(op: &Op, store: &dyn Store, model: &dyn Store) -> Result<(), TestCaseErr
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 128,
+        cases: 64,
         failure_persistence: None,
         ..ProptestConfig::default()
     })]
