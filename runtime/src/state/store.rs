@@ -18,7 +18,8 @@ pub trait Store {
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>);
     /// Removes `key`.
     fn delete(&mut self, key: &[u8]);
-    /// Entries with `start <= key < end` (`end = None`: no upper bound), ascending.
+    /// Entries with `start <= key < end` (`end = None`: no upper bound), ascending; none
+    /// when `end <= start`.
     fn range(&self, start: &[u8], end: Option<&[u8]>) -> Entries<'_>;
 
     /// Entries whose key starts with `prefix`, ascending.
@@ -27,6 +28,16 @@ pub trait Store {
             Some(end) => self.range(prefix, Some(&end)),
             None => self.range(prefix, None),
         }
+    }
+}
+
+/// The exclusive upper bound of `start..end`, or `None` when the range is empty (a
+/// `BTreeMap` range with `end < start` would panic).
+fn upper_bound(start: &[u8], end: Option<&[u8]>) -> Option<Bound<Vec<u8>>> {
+    match end {
+        Some(end) if end <= start => None,
+        Some(end) => Some(Bound::Excluded(end.to_vec())),
+        None => Some(Bound::Unbounded),
     }
 }
 
@@ -79,9 +90,8 @@ impl Store for MemStore {
     }
 
     fn range(&self, start: &[u8], end: Option<&[u8]>) -> Entries<'_> {
-        let upper = match end {
-            Some(end) => Bound::Excluded(end.to_vec()),
-            None => Bound::Unbounded,
+        let Some(upper) = upper_bound(start, end) else {
+            return Box::new(std::iter::empty());
         };
         Box::new(
             self.map
@@ -143,9 +153,8 @@ impl<S: Store + ?Sized> Store for Overlay<'_, S> {
     }
 
     fn range(&self, start: &[u8], end: Option<&[u8]>) -> Entries<'_> {
-        let upper = match end {
-            Some(end) => Bound::Excluded(end.to_vec()),
-            None => Bound::Unbounded,
+        let Some(upper) = upper_bound(start, end) else {
+            return Box::new(std::iter::empty());
         };
         let local = self
             .writes
@@ -232,6 +241,17 @@ mod tests {
             keys(base.range(&[0], None)),
             [(1, 1), (2, 20), (5, 50), (7, 7), (9, 90)]
         );
+    }
+
+    #[test]
+    fn empty_and_inverted_ranges_yield_nothing() {
+        let mut base = MemStore::new();
+        base.put(vec![5], vec![5]);
+        assert_eq!(base.range(&[6], Some(&[2])).count(), 0);
+        assert_eq!(base.range(&[5], Some(&[5])).count(), 0);
+        let overlay = Overlay::new(&base);
+        assert_eq!(overlay.range(&[6], Some(&[2])).count(), 0);
+        assert_eq!(overlay.range(&[5], Some(&[6])).count(), 1);
     }
 
     #[test]
