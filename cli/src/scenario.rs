@@ -8,13 +8,9 @@ use jcm_runtime::ids::Party;
 use jcm_tests::scenario::{run_file, Outcome};
 
 fn parse_aef(text: &str) -> Result<(Party, u16), String> {
-    let (party, year) = text
-        .split_once(':')
-        .ok_or("expected PARTY:YEAR, e.g. IND:2026")?;
+    let (party, year) = text.split_once(':').ok_or("expected PARTY:YEAR, e.g. IND:2026")?;
     let party = Party::new(party).map_err(|e| e.to_string())?;
-    let year = year
-        .parse()
-        .map_err(|_| format!("`{year}` is not a year"))?;
+    let year = year.parse().map_err(|_| format!("`{year}` is not a year"))?;
     Ok((party, year))
 }
 
@@ -57,11 +53,7 @@ pub fn run(cmd: ScenarioCommand) -> anyhow::Result<ExitCode> {
         }
     }
     println!("\n{passed} scenario(s) passed, {failed} failed");
-    Ok(if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 fn print_outcome(outcome: &Outcome, quiet: bool) {
@@ -71,15 +63,8 @@ fn print_outcome(outcome: &Outcome, quiet: bool) {
         if quiet && step.failures.is_empty() {
             continue;
         }
-        let mark = if step.failures.is_empty() {
-            "ok  "
-        } else {
-            "FAIL"
-        };
-        let action = step
-            .action
-            .clone()
-            .unwrap_or_else(|| "(no transaction)".into());
+        let mark = if step.failures.is_empty() { "ok  " } else { "FAIL" };
+        let action = step.action.clone().unwrap_or_else(|| "(no transaction)".into());
         println!("  {mark} {} at {}: {action}", step.label, step.at);
         if let Some(verdict) = &step.verdict {
             for line in verdict.to_string().lines() {

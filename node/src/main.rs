@@ -66,9 +66,7 @@ struct PassphraseArgs {
 
 impl PassphraseArgs {
     fn source(&self) -> PassphraseSource {
-        PassphraseSource {
-            file: self.passphrase_file.clone(),
-        }
+        PassphraseSource { file: self.passphrase_file.clone() }
     }
 }
 

@@ -9,10 +9,7 @@ use common::run;
 use jcm_node::home::{read_genesis, Home};
 
 fn config_dir(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("config")
-        .join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("config").join(name)
 }
 
 fn check(name: &str, homes: &[&str], validators: usize) {
@@ -24,18 +21,12 @@ fn check(name: &str, homes: &[&str], validators: usize) {
         assert_eq!(home.genesis, genesis, "{h} holds the network's genesis");
         let (node, validator) = home.open_keys(b"").expect("development keys open");
         assert_eq!(node.public(), home.node_key.public_key);
-        assert!(
-            home.validator().is_some(),
-            "{h}'s validator key is in the genesis"
-        );
+        assert!(home.validator().is_some(), "{h}'s validator key is in the genesis");
         assert_eq!(validator.public(), home.validator_key.public_key);
         assert_eq!(home.config.p2p.peers.len(), homes.len() - 1);
     }
     let readme = std::fs::read_to_string(dir.join("README.md")).expect("README.md");
-    assert!(
-        readme.contains("never"),
-        "the README warns about the public keys"
-    );
+    assert!(readme.contains("never"), "the README warns about the public keys");
 }
 
 #[test]
@@ -51,12 +42,7 @@ fn the_committed_single_validator_devnet_is_valid() {
 #[test]
 fn show_reads_a_committed_home() {
     let home = config_dir("testnet-4").join("jpn");
-    let r = run(&[
-        "show",
-        "--home",
-        home.to_str().expect("utf-8"),
-        "--check-keys",
-    ]);
+    let r = run(&["show", "--home", home.to_str().expect("utf-8"), "--check-keys"]);
     assert!(r.ok, "{}", r.stderr);
     assert!(r.stdout.contains("jcm-testnet-4"), "{}", r.stdout);
     assert!(r.stdout.contains("f = 1"), "{}", r.stdout);

@@ -4,9 +4,7 @@
 mod common;
 
 use common::TempDir;
-use jcm_node::store::{
-    CommittedBlock, Db, DbOptions, StoreError, CF_META, COLUMN_FAMILIES, FORMAT_VERSION,
-};
+use jcm_node::store::{CommittedBlock, Db, DbOptions, StoreError, CF_META, COLUMN_FAMILIES, FORMAT_VERSION};
 use jcm_runtime::codec::Hash32;
 use jcm_runtime::state::{apply_writes, MemStore, Overlay, Store, WriteSet};
 use proptest::prelude::*;
@@ -22,10 +20,7 @@ fn entries(store: &dyn Store) -> Vec<(Vec<u8>, Vec<u8>)> {
 }
 
 fn writes(items: &[(&[u8], Option<&[u8]>)]) -> WriteSet {
-    items
-        .iter()
-        .map(|(k, v)| (k.to_vec(), v.map(<[u8]>::to_vec)))
-        .collect()
+    items.iter().map(|(k, v)| (k.to_vec(), v.map(<[u8]>::to_vec))).collect()
 }
 
 fn block(height: u64, state_writes: WriteSet) -> CommittedBlock {
@@ -35,10 +30,7 @@ fn block(height: u64, state_writes: WriteSet) -> CommittedBlock {
         commit: format!("commit {height}").into_bytes(),
         state_writes,
         merkle_writes: writes(&[(format!("node {height}").as_bytes(), Some(b"n"))]),
-        index_writes: vec![(
-            format!("tx/{height}").into_bytes(),
-            height.to_be_bytes().to_vec(),
-        )],
+        index_writes: vec![(format!("tx/{height}").into_bytes(), height.to_be_bytes().to_vec())],
         state_root: Hash32([height as u8; 32]),
     }
 }
@@ -49,10 +41,8 @@ fn a_commit_survives_a_reopen() {
     let mut db = open(&dir);
     assert_eq!(db.last_committed(), None);
     assert_eq!(db.next_height(), 0);
-    db.commit_block(block(0, writes(&[(b"a", Some(b"0")), (b"b", Some(b"0"))])))
-        .expect("commit genesis");
-    db.commit_block(block(1, writes(&[(b"a", None), (b"c", Some(b"1"))])))
-        .expect("commit block 1");
+    db.commit_block(block(0, writes(&[(b"a", Some(b"0")), (b"b", Some(b"0"))]))).expect("commit genesis");
+    db.commit_block(block(1, writes(&[(b"a", None), (b"c", Some(b"1"))]))).expect("commit block 1");
     drop(db);
 
     let db = open(&dir);
@@ -62,26 +52,13 @@ fn a_commit_survives_a_reopen() {
     assert_eq!(db.block(1).expect("read"), Some(b"block 1".to_vec()));
     assert_eq!(db.commit(0).expect("read"), Some(b"commit 0".to_vec()));
     assert_eq!(db.block(2).expect("read"), None);
-    assert_eq!(
-        entries(db.state()),
-        [
-            (b"b".to_vec(), b"0".to_vec()),
-            (b"c".to_vec(), b"1".to_vec())
-        ]
-    );
+    assert_eq!(entries(db.state()), [(b"b".to_vec(), b"0".to_vec()), (b"c".to_vec(), b"1".to_vec())]);
     assert_eq!(db.state().get(b"a"), None);
     assert_eq!(db.merkle().get(b"node 1"), Some(b"n".to_vec()));
-    assert_eq!(
-        db.index_get(b"tx/1").expect("read"),
-        Some(1u64.to_be_bytes().to_vec())
-    );
+    assert_eq!(db.index_get(b"tx/1").expect("read"), Some(1u64.to_be_bytes().to_vec()));
     let scanned = db.index_scan(b"tx/", 10).expect("scan");
     assert_eq!(scanned.len(), 2);
-    assert_eq!(
-        db.index_scan(b"tx/", 1).expect("scan").len(),
-        1,
-        "the scan is bounded"
-    );
+    assert_eq!(db.index_scan(b"tx/", 1).expect("scan").len(), 1, "the scan is bounded");
 }
 
 #[test]
@@ -89,8 +66,7 @@ fn a_commit_survives_a_reopen() {
 fn a_height_out_of_order_is_a_broken_invariant() {
     let dir = TempDir::new("store-order");
     let mut db = open(&dir);
-    db.commit_block(block(0, WriteSet::new()))
-        .expect("commit genesis");
+    db.commit_block(block(0, WriteSet::new())).expect("commit genesis");
     let _ = db.commit_block(block(2, WriteSet::new()));
 }
 
@@ -101,12 +77,7 @@ fn a_store_of_another_genesis_is_refused_naming_both_hashes() {
     let other = Hash32([8; 32]);
     match Db::open(dir.path(), &DbOptions::new(other)) {
         Err(error @ StoreError::GenesisMismatch { .. }) => {
-            let StoreError::GenesisMismatch {
-                stored, expected, ..
-            } = &error
-            else {
-                unreachable!()
-            };
+            let StoreError::GenesisMismatch { stored, expected, .. } = &error else { unreachable!() };
             assert_eq!((*stored, *expected), (GENESIS, other));
             let message = error.to_string();
             assert!(message.contains(&GENESIS.to_hex()) && message.contains(&other.to_hex()));
@@ -122,16 +93,14 @@ fn a_store_of_another_format_is_refused_naming_both_versions() {
     drop(open(&dir));
     {
         let families = COLUMN_FAMILIES.to_vec();
-        let raw = rocksdb::DB::open_cf(&rocksdb::Options::default(), dir.path(), families)
-            .expect("open raw");
+        let raw = rocksdb::DB::open_cf(&rocksdb::Options::default(), dir.path(), families).expect("open raw");
         let meta = raw.cf_handle(CF_META).expect("meta family");
-        raw.put_cf(meta, b"format", 99u32.to_be_bytes())
-            .expect("write");
+        raw.put_cf(meta, b"format", 99u32.to_be_bytes()).expect("write");
     }
     match Db::open(dir.path(), &DbOptions::new(GENESIS)) {
-        Err(StoreError::FormatMismatch {
-            stored, expected, ..
-        }) => assert_eq!((stored, expected), (99, FORMAT_VERSION)),
+        Err(StoreError::FormatMismatch { stored, expected, .. }) => {
+            assert_eq!((stored, expected), (99, FORMAT_VERSION))
+        }
         other => panic!("expected a format mismatch, got {other:?}"),
     }
 }

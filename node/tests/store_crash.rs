@@ -47,18 +47,11 @@ fn block_at(height: u64) -> CommittedBlock {
     CommittedBlock {
         height,
         // Big enough that a batch spans more than one small write.
-        block: [
-            format!("block {height} ").into_bytes(),
-            vec![height as u8; 4096],
-        ]
-        .concat(),
+        block: [format!("block {height} ").into_bytes(), vec![height as u8; 4096]].concat(),
         commit: format!("commit {height}").into_bytes(),
         state_writes,
         merkle_writes,
-        index_writes: vec![(
-            format!("tx/{height:08}").into_bytes(),
-            height.to_be_bytes().to_vec(),
-        )],
+        index_writes: vec![(format!("tx/{height:08}").into_bytes(), height.to_be_bytes().to_vec())],
         state_root: Hash32(root),
     }
 }
@@ -111,13 +104,7 @@ impl Rng {
 fn spawn_child(dir: &Path) -> (Child, mpsc::Receiver<u64>) {
     let exe = std::env::current_exe().expect("the test binary's path");
     let mut child = Command::new(exe)
-        .args([
-            "crash_child",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+        .args(["crash_child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
         .env(CHILD_DIR_ENV, dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -155,10 +142,7 @@ fn check_store(dir: &Path, acknowledged: Option<u64>, seed: u64) -> Option<u64> 
     let db = Db::open(dir, &DbOptions::new(GENESIS))
         .unwrap_or_else(|e| panic!("seed {seed:#x}: the store does not open after a kill: {e}"));
     let Some(last) = db.last_committed() else {
-        assert_eq!(
-            acknowledged, None,
-            "seed {seed:#x}: an acknowledged block was lost"
-        );
+        assert_eq!(acknowledged, None, "seed {seed:#x}: an acknowledged block was lost");
         return None;
     };
     let height = last.height;
@@ -167,34 +151,15 @@ fn check_store(dir: &Path, acknowledged: Option<u64>, seed: u64) -> Option<u64> 
         "seed {seed:#x}: height {acknowledged:?} was acknowledged, the store has {height}"
     );
     let expected = block_at(height);
-    assert_eq!(
-        last.state_root, expected.state_root,
-        "seed {seed:#x}: root at {height}"
-    );
-    assert_eq!(
-        db.block(height).expect("read"),
-        Some(expected.block),
-        "seed {seed:#x}"
-    );
-    assert_eq!(
-        db.commit(height).expect("read"),
-        Some(expected.commit),
-        "seed {seed:#x}"
-    );
+    assert_eq!(last.state_root, expected.state_root, "seed {seed:#x}: root at {height}");
+    assert_eq!(db.block(height).expect("read"), Some(expected.block), "seed {seed:#x}");
+    assert_eq!(db.commit(height).expect("read"), Some(expected.commit), "seed {seed:#x}");
     assert_eq!(db.block(height + 1).expect("read"), None, "seed {seed:#x}");
     let tx = format!("tx/{height:08}").into_bytes();
     assert!(db.index_get(&tx).expect("read").is_some(), "seed {seed:#x}");
     let (state, merkle) = replay(height);
-    assert_eq!(
-        all(db.state()),
-        all(&state),
-        "seed {seed:#x}: state at {height}"
-    );
-    assert_eq!(
-        all(db.merkle()),
-        all(&merkle),
-        "seed {seed:#x}: nodes at {height}"
-    );
+    assert_eq!(all(db.state()), all(&state), "seed {seed:#x}: state at {height}");
+    assert_eq!(all(db.merkle()), all(&merkle), "seed {seed:#x}: nodes at {height}");
     Some(height)
 }
 
@@ -211,11 +176,7 @@ fn kill_at_random_moments_and_reopen() {
         if kill == 0 {
             // Once the child has committed, it holds the directory: a second opener is
             // refused, naming it.
-            first = Some(
-                heights
-                    .recv_timeout(Duration::from_secs(10))
-                    .expect("the child commits a block"),
-            );
+            first = Some(heights.recv_timeout(Duration::from_secs(10)).expect("the child commits a block"));
             match Db::open(&data, &DbOptions::new(GENESIS)) {
                 Err(StoreError::Locked { dir }) => assert_eq!(dir, data),
                 other => panic!("expected the child's lock to refuse us, got {other:?}"),
@@ -227,13 +188,8 @@ fn kill_at_random_moments_and_reopen() {
         child.0.wait().expect("reap the child");
         let acknowledged = heights.iter().max().or(first).or(last);
         last = check_store(&data, acknowledged, SEED);
-        eprintln!(
-            "kill {kill} after {delay_ms} ms: acknowledged {acknowledged:?}, store at {last:?}"
-        );
+        eprintln!("kill {kill} after {delay_ms} ms: acknowledged {acknowledged:?}, store at {last:?}");
     }
     let last = last.expect("the children committed blocks");
-    assert!(
-        last >= KILLS as u64,
-        "the children made progress (last height {last})"
-    );
+    assert!(last >= KILLS as u64, "the children made progress (last height {last})");
 }

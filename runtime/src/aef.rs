@@ -135,11 +135,7 @@ const T3_UNDERLYING_LAST: usize = 11;
 const T3_QUANTITY: usize = 15;
 
 fn table(title: &str, columns: &[&str], rows: Vec<Vec<String>>) -> Table {
-    Table {
-        title: title.into(),
-        columns: columns.iter().map(|c| c.to_string()).collect(),
-        rows,
-    }
+    Table { title: title.into(), columns: columns.iter().map(|c| c.to_string()).collect(), rows }
 }
 
 /// The AEF tables of `party` for `year`.
@@ -151,34 +147,21 @@ pub fn report<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> AefReport 
         .collect();
     let tables = vec![
         table("Table 1: Submission", T1, vec![submission(st, party, year)]),
-        table(
-            "Table 2: Authorizations",
-            T2,
-            auths.iter().map(|a| authorization_row(st, a)).collect(),
-        ),
+        table("Table 2: Authorizations", T2, auths.iter().map(|a| authorization_row(st, a)).collect()),
         table("Table 3: Actions", T3, actions(st, party, year)),
         table("Table 4: Holdings", T4, holdings(st, party)),
         table("Table 5: Authorized entities", T5, entities(st, &auths)),
     ];
-    AefReport {
-        party: party.clone(),
-        year,
-        tables,
-    }
+    AefReport { party: party.clone(), year, tables }
 }
 
 fn submission<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> Vec<String> {
     let record = st.party(party);
     let period = record.as_ref().and_then(|p| {
-        p.ndc_periods
-            .iter()
-            .find(|n| n.years.contains(year))
-            .or(p.ndc_periods.first())
-            .map(|n| n.years)
+        p.ndc_periods.iter().find(|n| n.years.contains(year)).or(p.ndc_periods.first()).map(|n| n.years)
     });
-    let (first, last) = period.map_or((String::new(), String::new()), |p| {
-        (p.first.to_string(), p.last.to_string())
-    });
+    let (first, last) =
+        period.map_or((String::new(), String::new()), |p| (p.first.to_string(), p.last.to_string()));
     vec![
         party.to_string(),
         "1.0".into(),
@@ -193,18 +176,11 @@ fn submission<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> Vec<String
 }
 
 fn join<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
-    items
-        .into_iter()
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join("; ")
+    items.into_iter().map(|i| i.to_string()).collect::<Vec<_>>().join("; ")
 }
 
 fn json_name<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 fn metric_cells<S: Store + ?Sized>(st: &S, ca: &CaId) -> (String, String) {
@@ -247,21 +223,11 @@ fn authorization_row<S: Store + ?Sized>(st: &S, a: &Authorization) -> Vec<String
         purposes_aef(&t.purposes),
         t.parties.as_ref().map(join).unwrap_or_default(),
         t.entities.as_ref().map(join).unwrap_or_default(),
-        if oimp {
-            t.oimp.as_ref().map(|o| o.to_string()).unwrap_or_default()
-        } else {
-            String::new()
-        },
+        if oimp { t.oimp.as_ref().map(|o| o.to_string()).unwrap_or_default() } else { String::new() },
         timeframe,
         t.terms.to_string(),
         String::new(),
-        if oimp {
-            t.first_transfer
-                .map(|f| f.aef().to_string())
-                .unwrap_or_default()
-        } else {
-            String::new()
-        },
+        if oimp { t.first_transfer.map(|f| f.aef().to_string()).unwrap_or_default() } else { String::new() },
         t.additional_information.to_string(),
     ]
 }
@@ -280,77 +246,40 @@ struct Cond {
 fn classify(e: &Event, units: &UnitBlock) -> Option<(Party, &'static str, String, Cond)> {
     let registry_party = e.registry.as_ref().map(RegistryId::party)?;
     let row = match &e.kind {
-        EventKind::FirstTransfer {
-            subtype,
-            acquiring,
-            user,
-            purpose,
-        } => {
+        EventKind::FirstTransfer { subtype, acquiring, user, purpose } => {
             let cond = Cond {
                 acquiring: acquiring.clone(),
                 purpose: purpose.as_ref().map(|p| p.to_string()),
                 user: user.clone(),
                 ..Cond::default()
             };
-            (
-                units.ftp.clone(),
-                "First transfer",
-                subtype.aef().to_string(),
-                cond,
-            )
+            (units.ftp.clone(), "First transfer", subtype.aef().to_string(), cond)
         }
         EventKind::Transferred { acquiring, .. } => (
             registry_party,
             "Transfer",
             String::new(),
-            Cond {
-                acquiring: Some(acquiring.clone()),
-                ..Cond::default()
-            },
+            Cond { acquiring: Some(acquiring.clone()), ..Cond::default() },
         ),
         EventKind::Acquired { transferring, .. } => (
             registry_party,
             "Acquisition",
             String::new(),
-            Cond {
-                transferring: Some(transferring.clone()),
-                ..Cond::default()
-            },
+            Cond { transferring: Some(transferring.clone()), ..Cond::default() },
         ),
         EventKind::UsedNdc { party, year, .. } => {
-            let cond = Cond {
-                user: Some(Holder::Party(party.clone())),
-                year: Some(*year),
-                ..Cond::default()
-            };
+            let cond =
+                Cond { user: Some(Holder::Party(party.clone())), year: Some(*year), ..Cond::default() };
             (party.clone(), "Use", String::new(), cond)
         }
-        EventKind::UsedOimp {
-            user,
-            purpose,
-            scheme,
-            ..
-        } => {
-            let action = if *purpose == OimpPurpose::OP {
-                "Cancellation"
-            } else {
-                "Use"
-            };
-            let subtype = if *purpose == OimpPurpose::OP {
-                "Other cancellations"
-            } else {
-                ""
-            };
-            let cond = Cond {
-                purpose: Some(scheme.to_string()),
-                user: Some(user.clone()),
-                ..Cond::default()
-            };
+        EventKind::UsedOimp { user, purpose, scheme, .. } => {
+            let action = if *purpose == OimpPurpose::OP { "Cancellation" } else { "Use" };
+            let subtype = if *purpose == OimpPurpose::OP { "Other cancellations" } else { "" };
+            let cond =
+                Cond { purpose: Some(scheme.to_string()), user: Some(user.clone()), ..Cond::default() };
             (registry_party, action, subtype.to_string(), cond)
         }
-        EventKind::Cancelled {
-            subtype, canceller, ..
-        } => {
+        EventKind::Cancelled { subtype, canceller, .. } => {
             let action = if *subtype == CancellationSubtype::Other {
                 "Voluntary Cancellation"
             } else {
@@ -360,10 +289,7 @@ fn classify(e: &Event, units: &UnitBlock) -> Option<(Party, &'static str, String
                 registry_party,
                 action,
                 subtype.aef().to_string(),
-                Cond {
-                    user: canceller.clone(),
-                    ..Cond::default()
-                },
+                Cond { user: canceller.clone(), ..Cond::default() },
             )
         }
         EventKind::SopTransferred { mandatory, .. } => {
@@ -372,12 +298,7 @@ fn classify(e: &Event, units: &UnitBlock) -> Option<(Party, &'static str, String
             } else {
                 "Voluntary transfer to the Adaptation Fund (A6.4 ERs)"
             };
-            (
-                registry_party,
-                "Transfer",
-                subtype.to_string(),
-                Cond::default(),
-            )
+            (registry_party, "Transfer", subtype.to_string(), Cond::default())
         }
         _ => return None,
     };
@@ -400,8 +321,7 @@ fn actions<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> Vec<Vec<Strin
         let row = action_row(st, &e, units, action, subtype, cond);
         // Adjacent rows of one transaction continuing the same block are one row (§9.5).
         if let Some((prev, prev_last, prev_tx)) = rows.last_mut() {
-            let same =
-                *prev_tx == e.tx && *prev_last + 1 == units.first && same_except_block(prev, &row);
+            let same = *prev_tx == e.tx && *prev_last + 1 == units.first && same_except_block(prev, &row);
             if same {
                 prev[T3_LAST] = row[T3_LAST].clone();
                 prev[T3_UNDERLYING_LAST] = row[T3_UNDERLYING_LAST].clone();
@@ -418,19 +338,12 @@ fn actions<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> Vec<Vec<Strin
 
 fn same_except_block(a: &[String], b: &[String]) -> bool {
     let block = [T3_FIRST, T3_LAST, 10, T3_UNDERLYING_LAST, T3_QUANTITY];
-    a.iter()
-        .zip(b)
-        .enumerate()
-        .all(|(i, (x, y))| block.contains(&i) || x == y)
+    a.iter().zip(b).enumerate().all(|(i, (x, y))| block.contains(&i) || x == y)
 }
 
 fn project_cells<S: Store + ?Sized>(st: &S, units: &UnitBlock) -> (String, String, String) {
     match st.project(&units.attrs.project) {
-        Some(p) => (
-            json_name(&p.mitigation_type),
-            json_name(&p.sector),
-            p.activity_type.to_string(),
-        ),
+        Some(p) => (json_name(&p.mitigation_type), json_name(&p.sector), p.activity_type.to_string()),
         None => Default::default(),
     }
 }
@@ -445,10 +358,7 @@ fn action_row<S: Store + ?Sized>(
 ) -> Vec<String> {
     let (metric, non_ghg) = metric_cells(st, &units.ca);
     let (mitigation, sector, activity) = project_cells(st, units);
-    let underlying = st
-        .ca(&units.ca)
-        .map(|c| c.underlying_registry.to_string())
-        .unwrap_or_default();
+    let underlying = st.ca(&units.ca).map(|c| c.underlying_registry.to_string()).unwrap_or_default();
     let gwp = units
         .attrs
         .authorization
@@ -467,12 +377,7 @@ fn action_row<S: Store + ?Sized>(
         action.into(),
         subtype,
         units.ca.to_string(),
-        units
-            .attrs
-            .authorization
-            .as_ref()
-            .map(|b| b.id.to_string())
-            .unwrap_or_default(),
+        units.attrs.authorization.as_ref().map(|b| b.id.to_string()).unwrap_or_default(),
         units.ftp.to_string(),
         units.attrs.origin.to_string(),
         units.unit_id(units.first).to_string(),
@@ -507,24 +412,13 @@ fn holdings<S: Store + ?Sized>(st: &S, party: &Party) -> Vec<Vec<String>> {
             continue;
         };
         // ITMOs only: first transferred, in this Party's registries, not in a terminal account.
-        if &account.registry.party() != party
-            || !b.attrs.first_transferred
-            || account.kind.is_terminal()
-        {
+        if &account.registry.party() != party || !b.attrs.first_transferred || account.kind.is_terminal() {
             continue;
         }
         let (metric, non_ghg) = metric_cells(st, &b.ca);
         let (mitigation, _, _) = project_cells(st, &b);
-        let underlying = st
-            .ca(&b.ca)
-            .map(|c| c.underlying_registry.to_string())
-            .unwrap_or_default();
-        let auth = b
-            .attrs
-            .authorization
-            .as_ref()
-            .map(|a| a.id.to_string())
-            .unwrap_or_default();
+        let underlying = st.ca(&b.ca).map(|c| c.underlying_registry.to_string()).unwrap_or_default();
+        let auth = b.attrs.authorization.as_ref().map(|a| a.id.to_string()).unwrap_or_default();
         let gwp = b
             .attrs
             .authorization
@@ -554,9 +448,7 @@ fn holdings<S: Store + ?Sized>(st: &S, party: &Party) -> Vec<Vec<String>> {
         if let Some((prev, prev_block)) = rows.last_mut() {
             let continues =
                 prev_block.ca == b.ca && prev_block.ftp == b.ftp && prev_block.last + 1 == b.first;
-            let same = [0, 1, 2, 3, 6, 9, 10, 11, 13, 14, 15]
-                .iter()
-                .all(|i| prev[*i] == row[*i]);
+            let same = [0, 1, 2, 3, 6, 9, 10, 11, 13, 14, 15].iter().all(|i| prev[*i] == row[*i]);
             if continues && same {
                 prev[5] = row[5].clone();
                 prev[8] = row[8].clone();
@@ -582,14 +474,8 @@ fn entities<S: Store + ?Sized>(st: &S, auths: &[Authorization]) -> Vec<Vec<Strin
                     .map(|e| e.name.to_string())
                     .filter(|n| !n.is_empty())
                     .unwrap_or_else(|| id.to_string()),
-                entity
-                    .as_ref()
-                    .map(|e| e.country.to_string())
-                    .unwrap_or_default(),
-                entity
-                    .as_ref()
-                    .map(|e| e.identification.to_string())
-                    .unwrap_or_default(),
+                entity.as_ref().map(|e| e.country.to_string()).unwrap_or_default(),
+                entity.as_ref().map(|e| e.identification.to_string()).unwrap_or_default(),
                 a.terms.ca.to_string(),
                 a.terms.terms.to_string(),
                 a.terms.change_conditions.text.to_string(),

@@ -35,9 +35,7 @@ pub enum DecodeError {
 }
 
 /// A SHA-256 digest: block, transaction, state and event hashes.
-#[derive(
-    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, BorshSerialize, BorshDeserialize,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, BorshSerialize, BorshDeserialize)]
 pub struct Hash32(pub [u8; 32]);
 
 impl Hash32 {
@@ -49,9 +47,7 @@ impl Hash32 {
     /// Parses 64 hex digits.
     pub fn from_hex(text: &str) -> Result<Self, String> {
         let bytes = hex::decode(text).map_err(|e| format!("`{text}` is not hex: {e}"))?;
-        let array: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| format!("`{text}` is not 32 bytes of hex"))?;
+        let array: [u8; 32] = bytes.try_into().map_err(|_| format!("`{text}` is not 32 bytes of hex"))?;
         Ok(Self(array))
     }
 }
@@ -88,15 +84,9 @@ pub fn encode<T: BorshSerialize>(value: &T) -> Vec<u8> {
 
 /// Decodes `bytes`, refusing inputs longer than `max`, malformed inputs, and inputs
 /// that are not the canonical encoding of the value they decode to.
-pub fn decode<T: BorshSerialize + BorshDeserialize>(
-    bytes: &[u8],
-    max: usize,
-) -> Result<T, DecodeError> {
+pub fn decode<T: BorshSerialize + BorshDeserialize>(bytes: &[u8], max: usize) -> Result<T, DecodeError> {
     if bytes.len() > max {
-        return Err(DecodeError::TooLong {
-            len: bytes.len(),
-            max,
-        });
+        return Err(DecodeError::TooLong { len: bytes.len(), max });
     }
     let value: T = borsh::from_slice(bytes).map_err(|e| DecodeError::Malformed(e.to_string()))?;
     if encode(&value) != bytes {
@@ -113,9 +103,7 @@ pub fn sha256(bytes: &[u8]) -> Hash32 {
 /// SHA-256 of the canonical encoding of `value`.
 pub fn hash_of<T: BorshSerialize>(value: &T) -> Hash32 {
     let mut hasher = Sha256::new();
-    value
-        .serialize(&mut HashWriter(&mut hasher))
-        .expect("hashing cannot fail");
+    value.serialize(&mut HashWriter(&mut hasher)).expect("hashing cannot fail");
     Hash32(hasher.finalize().into())
 }
 
@@ -155,14 +143,8 @@ mod tests {
         let mut bytes = encode(&7u32);
         assert_eq!(decode::<u32>(&bytes, 16), Ok(7));
         bytes.push(0);
-        assert!(matches!(
-            decode::<u32>(&bytes, 16),
-            Err(DecodeError::Malformed(_))
-        ));
-        assert!(matches!(
-            decode::<u32>(&[0; 32], 16),
-            Err(DecodeError::TooLong { .. })
-        ));
+        assert!(matches!(decode::<u32>(&bytes, 16), Err(DecodeError::Malformed(_))));
+        assert!(matches!(decode::<u32>(&[0; 32], 16), Err(DecodeError::TooLong { .. })));
     }
 
     #[test]

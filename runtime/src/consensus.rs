@@ -141,8 +141,7 @@ fn verify_signature(
     signature: &Signature,
 ) -> Result<(), ProtocolError> {
     let signature = DalekSignature::from_bytes(&signature.0);
-    key.verify(message, &signature)
-        .map_err(|_| ProtocolError::BadSignature(signer))
+    key.verify(message, &signature).map_err(|_| ProtocolError::BadSignature(signer))
 }
 
 /// The two kinds of vote of a Tendermint round.
@@ -319,20 +318,13 @@ impl ValidatorSet {
                 .filter(|total| *total <= u64::MAX / 4)
                 .ok_or(ProtocolError::PowerOverflow)?;
             let verifying = key.verifying_key()?;
-            validators.push(Validator {
-                key,
-                power,
-                verifying,
-            });
+            validators.push(Validator { key, power, verifying });
         }
         validators.sort_by_key(|v| v.key);
         if let Some(pair) = validators.windows(2).find(|w| w[0].key == w[1].key) {
             return Err(ProtocolError::DuplicateValidator(pair[0].key));
         }
-        Ok(Self {
-            validators,
-            total_power,
-        })
+        Ok(Self { validators, total_power })
     }
 
     /// The validators, sorted by key.
@@ -347,10 +339,7 @@ impl ValidatorSet {
 
     /// The validator with this key.
     pub fn get(&self, key: &ValidatorKey) -> Option<&Validator> {
-        self.validators
-            .binary_search_by_key(key, |v| v.key)
-            .ok()
-            .map(|index| &self.validators[index])
+        self.validators.binary_search_by_key(key, |v| v.key).ok().map(|index| &self.validators[index])
     }
 
     /// Voting power of a key (0 for a stranger).
@@ -371,18 +360,15 @@ impl ValidatorSet {
 
     /// Verifies a vote's signature; the signer must be a member.
     pub fn verify_vote(&self, vote: &SignedVote) -> Result<(), ProtocolError> {
-        let member = self
-            .get(&vote.vote.validator)
-            .ok_or(ProtocolError::UnknownValidator(vote.vote.validator))?;
+        let member =
+            self.get(&vote.vote.validator).ok_or(ProtocolError::UnknownValidator(vote.vote.validator))?;
         vote.verify_with(&member.verifying)
     }
 
     /// Verifies a proposal's signature; the proposer must be a member.
     pub fn verify_proposal(&self, proposal: &SignedProposal) -> Result<(), ProtocolError> {
         let proposer = proposal.proposal.proposer;
-        let member = self
-            .get(&proposer)
-            .ok_or(ProtocolError::UnknownValidator(proposer))?;
+        let member = self.get(&proposer).ok_or(ProtocolError::UnknownValidator(proposer))?;
         proposal.verify_with(&member.verifying)
     }
 }
@@ -416,11 +402,7 @@ impl CommitCertificate {
     ///
     /// Any bad signature, stranger or repeated signer rejects the whole certificate:
     /// an honest node never builds one like that.
-    pub fn verify(
-        &self,
-        chain_id: &ChainId,
-        validators: &ValidatorSet,
-    ) -> Result<(), ProtocolError> {
+    pub fn verify(&self, chain_id: &ChainId, validators: &ValidatorSet) -> Result<(), ProtocolError> {
         if self.signatures.len() > validators.validators().len() {
             return Err(ProtocolError::ValidatorCount(self.signatures.len()));
         }
@@ -439,10 +421,7 @@ impl CommitCertificate {
             signed += validators.power_of(&commit.validator);
         }
         if !validators.is_quorum(signed) {
-            return Err(ProtocolError::InsufficientPower {
-                signed,
-                total: validators.total_power(),
-            });
+            return Err(ProtocolError::InsufficientPower { signed, total: validators.total_power() });
         }
         Ok(())
     }
@@ -478,14 +457,7 @@ mod tests {
     }
 
     fn vote(kind: VoteKind, value: Option<ValueId>, seed: u8) -> Vote {
-        Vote {
-            chain_id: chain(),
-            height: 7,
-            round: 2,
-            kind,
-            value,
-            validator: pk(seed),
-        }
+        Vote { chain_id: chain(), height: 7, round: 2, kind, value, validator: pk(seed) }
     }
 
     fn sign(vote: Vote, seed: u8) -> SignedVote {
@@ -543,10 +515,7 @@ mod tests {
     fn golden_vote_signature_is_pinned() {
         // ed25519 is deterministic: the same key and bytes give the same signature.
         let signed = sign(vote(VoteKind::Precommit, Some(ValueId([7; 32])), 1), 1);
-        assert_eq!(
-            hex::encode(pk(1).0),
-            "8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c"
-        );
+        assert_eq!(hex::encode(pk(1).0), "8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c");
         assert_eq!(hex::encode(signed.signature.0), GOLDEN_SIGNATURE);
         assert_eq!(signed.verify(), Ok(()));
     }
@@ -603,22 +572,13 @@ mod tests {
 
     #[test]
     fn validator_set_rejects_bad_members() {
-        assert_eq!(
-            ValidatorSet::new(&[]),
-            Err(ProtocolError::ValidatorCount(0))
-        );
+        assert_eq!(ValidatorSet::new(&[]), Err(ProtocolError::ValidatorCount(0)));
         assert_eq!(
             ValidatorSet::new(&[(pk(1), 1), (pk(1), 2)]),
             Err(ProtocolError::DuplicateValidator(pk(1)))
         );
-        assert_eq!(
-            ValidatorSet::new(&[(pk(1), 0)]),
-            Err(ProtocolError::ZeroPower(pk(1)))
-        );
-        assert_eq!(
-            ValidatorSet::new(&[(pk(1), u64::MAX / 2)]),
-            Err(ProtocolError::PowerOverflow)
-        );
+        assert_eq!(ValidatorSet::new(&[(pk(1), 0)]), Err(ProtocolError::ZeroPower(pk(1))));
+        assert_eq!(ValidatorSet::new(&[(pk(1), u64::MAX / 2)]), Err(ProtocolError::PowerOverflow));
     }
 
     #[test]
@@ -635,34 +595,20 @@ mod tests {
             .iter()
             .map(|&s| {
                 let signed = sign(vote(VoteKind::Precommit, Some(value), s), s);
-                CommitSignature {
-                    validator: pk(s),
-                    signature: signed.signature,
-                }
+                CommitSignature { validator: pk(s), signature: signed.signature }
             })
             .collect();
-        CommitCertificate {
-            height: 7,
-            round: 2,
-            value,
-            signatures,
-        }
+        CommitCertificate { height: 7, round: 2, value, signatures }
     }
 
     #[test]
     fn certificate_needs_more_than_two_thirds_of_power() {
         let validators = set(&[(1, 1), (2, 1), (3, 1), (4, 3)]);
         let value = ValueId([9; 32]);
-        assert_eq!(
-            certificate(&[1, 2, 4], value).verify(&chain(), &validators),
-            Ok(())
-        );
+        assert_eq!(certificate(&[1, 2, 4], value).verify(&chain(), &validators), Ok(()));
         assert_eq!(
             certificate(&[1, 4], value).verify(&chain(), &validators),
-            Err(ProtocolError::InsufficientPower {
-                signed: 4,
-                total: 6
-            })
+            Err(ProtocolError::InsufficientPower { signed: 4, total: 6 })
         );
     }
 
@@ -671,24 +617,13 @@ mod tests {
         let validators = set(&[(1, 1), (2, 1), (3, 1), (4, 1)]);
         let value = ValueId([9; 32]);
         let repeated = certificate(&[1, 2, 2, 3], value);
-        assert_eq!(
-            repeated.verify(&chain(), &validators),
-            Err(ProtocolError::DuplicateValidator(pk(2)))
-        );
+        assert_eq!(repeated.verify(&chain(), &validators), Err(ProtocolError::DuplicateValidator(pk(2))));
         let stranger = certificate(&[1, 2, 9], value);
-        assert_eq!(
-            stranger.verify(&chain(), &validators),
-            Err(ProtocolError::UnknownValidator(pk(9)))
-        );
+        assert_eq!(stranger.verify(&chain(), &validators), Err(ProtocolError::UnknownValidator(pk(9))));
         let mut forged = certificate(&[1, 2, 3], value);
         forged.value = ValueId([8; 32]);
-        assert!(matches!(
-            forged.verify(&chain(), &validators),
-            Err(ProtocolError::BadSignature(_))
-        ));
+        assert!(matches!(forged.verify(&chain(), &validators), Err(ProtocolError::BadSignature(_))));
         let other_chain = ChainId::new("other").expect("valid chain id");
-        assert!(certificate(&[1, 2, 3], value)
-            .verify(&other_chain, &validators)
-            .is_err());
+        assert!(certificate(&[1, 2, 3], value).verify(&other_chain, &validators).is_err());
     }
 }

@@ -103,9 +103,8 @@ macro_rules! hex_bytes_serde {
             type Err = String;
             fn from_str(text: &str) -> Result<Self, String> {
                 let bytes = hex::decode(text).map_err(|e| format!("not hex: {e}"))?;
-                let array: [u8; $len] = bytes
-                    .try_into()
-                    .map_err(|_| format!("expected {} bytes of hex", $len))?;
+                let array: [u8; $len] =
+                    bytes.try_into().map_err(|_| format!("expected {} bytes of hex", $len))?;
                 Ok(Self(array))
             }
         }
@@ -141,9 +140,7 @@ mod tests {
         assert!(!public.verify(TAG_JC_NOTIFICATION, "jcm-test", b"body", &sig));
         assert!(!public.verify(TAG_TX, "jcm-other", b"body", &sig));
         assert!(!public.verify(TAG_TX, "jcm-test", b"bodz", &sig));
-        assert!(!SecretKey::dev("other")
-            .public()
-            .verify(TAG_TX, "jcm-test", b"body", &sig));
+        assert!(!SecretKey::dev("other").public().verify(TAG_TX, "jcm-test", b"body", &sig));
     }
 
     #[test]

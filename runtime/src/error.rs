@@ -121,16 +121,9 @@ impl BorshSerialize for Code {
 impl BorshDeserialize for Code {
     fn deserialize_reader<R: std::io::Read>(r: &mut R) -> std::io::Result<Self> {
         let number = u16::deserialize_reader(r)?;
-        Code::ALL
-            .iter()
-            .copied()
-            .find(|c| c.number() == number)
-            .ok_or_else(|| {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("unknown code {number}"),
-                )
-            })
+        Code::ALL.iter().copied().find(|c| c.number() == number).ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidData, format!("unknown code {number}"))
+        })
     }
 }
 
@@ -149,16 +142,7 @@ impl<'de> Deserialize<'de> for Code {
 
 /// One failed check: the code and a sentence naming what failed, for the officer.
 #[derive(
-    Clone,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Debug,
-    Serialize,
-    Deserialize,
-    BorshSerialize,
-    BorshDeserialize,
+    Clone, PartialEq, Eq, PartialOrd, Ord, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
 )]
 pub struct Rejection {
     /// The code.
@@ -169,14 +153,7 @@ pub struct Rejection {
 
 impl std::fmt::Display for Rejection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} {} ({}): {}",
-            self.code,
-            self.code.mnemonic(),
-            self.code.rule(),
-            self.message
-        )
+        write!(f, "{} {} ({}): {}", self.code, self.code.mnemonic(), self.code.rule(), self.message)
     }
 }
 
@@ -190,10 +167,7 @@ mod tests {
         let mut sorted = numbers.clone();
         sorted.sort_unstable();
         sorted.dedup();
-        assert_eq!(
-            numbers, sorted,
-            "codes must be unique and declared in order"
-        );
+        assert_eq!(numbers, sorted, "codes must be unique and declared in order");
         for code in Code::ALL {
             assert_eq!(code.to_string().parse::<Code>(), Ok(*code));
             assert_eq!(code.mnemonic().parse::<Code>(), Ok(*code));

@@ -14,9 +14,7 @@ use crate::tx::OimpPurpose;
 use crate::units::UnitBlock;
 
 /// AEF "First transfer" subtypes (nomenclature table 26(b)).
-#[derive(
-    Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[allow(missing_docs)]
 pub enum FirstTransferSubtype {
     ToAnotherParty,
@@ -42,9 +40,7 @@ impl FirstTransferSubtype {
 }
 
 /// AEF cancellation subtypes.
-#[derive(
-    Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[allow(missing_docs)]
 pub enum CancellationSubtype {
     MandatoryOmge,
@@ -71,17 +67,9 @@ pub enum EventKind {
     /// Units recorded in a registry (ISSUE).
     Issued { account: AccountId },
     /// Units attached to an authorization (AUTHORIZE).
-    Authorized {
-        authorization: AuthId,
-        version: u32,
-        account: AccountId,
-    },
+    Authorized { authorization: AuthId, version: u32, account: AccountId },
     /// A new version of an authorization (Table 2 row).
-    AuthorizationVersion {
-        authorization: AuthId,
-        version: u32,
-        status: AuthStatus,
-    },
+    AuthorizationVersion { authorization: AuthId, version: u32, status: AuthStatus },
     /// The first transfer (R28); adds `+q` to the FTP's ledger for the vintage (R29).
     FirstTransfer {
         subtype: FirstTransferSubtype,
@@ -90,62 +78,29 @@ pub enum EventKind {
         purpose: Option<Text>,
     },
     /// A later external transfer (AEF "Transfer").
-    Transferred {
-        from: AccountId,
-        to: AccountId,
-        acquiring: Party,
-    },
+    Transferred { from: AccountId, to: AccountId, acquiring: Party },
     /// Receipt of an external transfer or non-host issuance (AEF "Acquisition").
     Acquired { to: AccountId, transferring: Party },
     /// Between accounts of one registry (not in the AEF).
     TransferredInternal { from: AccountId, to: AccountId },
     /// An external transfer awaits the acquiring registry (R39).
-    TransferProposed {
-        transfer: Hash32,
-        from: AccountId,
-        to: AccountId,
-    },
+    TransferProposed { transfer: Hash32, from: AccountId, to: AccountId },
     /// An external transfer ended without moving anything (R39).
     TransferTerminated { transfer: Hash32, code: Code },
     /// Use towards an NDC; adds `-q` to the user's ledger for the use year (R29).
-    UsedNdc {
-        from: AccountId,
-        to: AccountId,
-        party: Party,
-        year: u16,
-    },
+    UsedNdc { from: AccountId, to: AccountId, party: Party, year: u16 },
     /// Use for OIMP.
-    UsedOimp {
-        from: AccountId,
-        to: AccountId,
-        user: Holder,
-        purpose: OimpPurpose,
-        scheme: Text,
-    },
+    UsedOimp { from: AccountId, to: AccountId, user: Holder, purpose: OimpPurpose, scheme: Text },
     /// Cancellation (voluntary, or to deliver OMGE).
-    Cancelled {
-        subtype: CancellationSubtype,
-        from: AccountId,
-        to: AccountId,
-        canceller: Option<Holder>,
-    },
+    Cancelled { subtype: CancellationSubtype, from: AccountId, to: AccountId, canceller: Option<Holder> },
     /// Transfer to an adaptation account (share of proceeds).
-    SopTransferred {
-        from: AccountId,
-        to: AccountId,
-        mandatory: bool,
-    },
+    SopTransferred { from: AccountId, to: AccountId, mandatory: bool },
     /// Units put on hold (R34).
     Held { reason: Text },
     /// A hold released.
     Released { reason: Text },
     /// An account's status changed (R9, R42).
-    AccountStatusChanged {
-        account: AccountId,
-        status: AccountStatus,
-        code: Option<Code>,
-        reason: Text,
-    },
+    AccountStatusChanged { account: AccountId, status: AccountStatus, code: Option<Code>, reason: Text },
     /// A Party's participation status changed (R7).
     ParticipationChanged { party: Party, status: Participation },
     /// A reporting year's AEF submission became final (R38).
@@ -175,16 +130,7 @@ pub struct Event {
 
 /// The head of the log: how many events, and the hash of the last.
 #[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Default,
-    Serialize,
-    Deserialize,
-    BorshSerialize,
-    BorshDeserialize,
+    Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
 )]
 pub struct EventHead {
     /// Number of events.

@@ -82,9 +82,7 @@ fn unique<'a, T: Ord + std::fmt::Display + 'a>(
     let mut seen = BTreeSet::new();
     for item in items {
         if !seen.insert(item) {
-            return Err(GenesisError::Invalid(format!(
-                "{what} {item} is declared twice"
-            )));
+            return Err(GenesisError::Invalid(format!("{what} {item} is declared twice")));
         }
     }
     Ok(seen)
@@ -101,8 +99,7 @@ fn ensure(cond: bool, msg: impl FnOnce() -> String) -> Result<(), GenesisError> 
 impl Genesis {
     /// Parses and validates a genesis JSON document.
     pub fn from_json(text: &str) -> Result<Self, GenesisError> {
-        let genesis: Genesis =
-            serde_json::from_str(text).map_err(|e| GenesisError::Json(e.to_string()))?;
+        let genesis: Genesis = serde_json::from_str(text).map_err(|e| GenesisError::Json(e.to_string()))?;
         genesis.validate()?;
         Ok(genesis)
     }
@@ -121,74 +118,47 @@ impl Genesis {
     pub fn validate(&self) -> Result<(), GenesisError> {
         let parties = unique("Party", self.parties.iter().map(|p| &p.code))?;
         let registries = unique("registry", self.registries.iter().map(|r| &r.id))?;
-        let cas = unique(
-            "cooperative approach",
-            self.cooperative_approaches.iter().map(|c| &c.id),
-        )?;
-        let jcs = unique(
-            "Joint Committee",
-            self.joint_committees.iter().map(|j| &j.id),
-        )?;
+        let cas = unique("cooperative approach", self.cooperative_approaches.iter().map(|c| &c.id))?;
+        let jcs = unique("Joint Committee", self.joint_committees.iter().map(|j| &j.id))?;
         unique("project", self.projects.iter().map(|p| &p.id))?;
         let entities = unique("entity", self.entities.iter().map(|e| &e.id))?;
         unique("account", self.accounts.iter().map(|a| &a.id))?;
         unique("officer", self.officers.iter().map(|o| &o.name))?;
-        unique(
-            "authorization",
-            self.authorizations.iter().map(|a| &a.terms.id),
-        )?;
+        unique("authorization", self.authorizations.iter().map(|a| &a.terms.id))?;
         let mut keys_seen = BTreeSet::new();
         for o in &self.officers {
-            ensure(keys_seen.insert(o.public_key), || {
-                format!("officer {} reuses a key", o.name)
-            })?;
+            ensure(keys_seen.insert(o.public_key), || format!("officer {} reuses a key", o.name))?;
         }
         for p in &self.parties {
             for period in &p.ndc_periods {
-                ensure(period.years.first <= period.years.last, || {
-                    format!("{}: empty NDC period", p.code)
-                })?;
+                ensure(period.years.first <= period.years.last, || format!("{}: empty NDC period", p.code))?;
             }
         }
         for r in &self.registries {
-            ensure(parties.contains(&r.id.party()), || {
-                format!("registry {} has no Party", r.id)
-            })?;
+            ensure(parties.contains(&r.id.party()), || format!("registry {} has no Party", r.id))?;
         }
         for c in &self.cooperative_approaches {
             for p in &c.participants {
-                ensure(parties.contains(p), || {
-                    format!("{}: unknown participant {p}", c.id)
-                })?;
+                ensure(parties.contains(p), || format!("{}: unknown participant {p}", c.id))?;
             }
             ensure(c.omge_rate_bp <= 10_000 && c.sop_rate_bp <= 10_000, || {
                 format!("{}: deduction rates are basis points (at most 10000)", c.id)
             })?;
         }
         for j in &self.joint_committees {
-            ensure(cas.contains(&j.ca), || {
-                format!("{}: unknown cooperative approach {}", j.id, j.ca)
-            })?;
-            ensure(j.parties.len() == 2, || {
-                format!("{}: a Joint Committee has two sides", j.id)
-            })?;
+            ensure(cas.contains(&j.ca), || format!("{}: unknown cooperative approach {}", j.id, j.ca))?;
+            ensure(j.parties.len() == 2, || format!("{}: a Joint Committee has two sides", j.id))?;
         }
         for p in &self.projects {
-            ensure(parties.contains(&p.host), || {
-                format!("project {}: unknown host {}", p.id, p.host)
-            })?;
-            ensure(cas.contains(&p.ca), || {
-                format!("project {}: unknown CA {}", p.id, p.ca)
-            })?;
+            ensure(parties.contains(&p.host), || format!("project {}: unknown host {}", p.id, p.host))?;
+            ensure(cas.contains(&p.ca), || format!("project {}: unknown CA {}", p.id, p.ca))?;
         }
         let holder_known = |h: &Holder| match h {
             Holder::Party(p) => parties.contains(p),
             Holder::Entity(e) => entities.contains(e),
         };
         for a in &self.accounts {
-            ensure(registries.contains(&a.registry), || {
-                format!("account {}: unknown registry", a.id)
-            })?;
+            ensure(registries.contains(&a.registry), || format!("account {}: unknown registry", a.id))?;
             ensure(a.holder.as_ref().is_none_or(holder_known), || {
                 format!("account {}: unknown holder", a.id)
             })?;
@@ -198,35 +168,21 @@ impl Genesis {
                 let known = match role {
                     Role::RegistryAdmin(r) => registries.contains(r),
                     Role::DesignatedAuthority(p) => parties.contains(p),
-                    Role::JcRepresentative { jc, party } => {
-                        jcs.contains(jc) && parties.contains(party)
-                    }
+                    Role::JcRepresentative { jc, party } => jcs.contains(jc) && parties.contains(party),
                     Role::AccountHolder(h) => holder_known(h),
                     Role::Secretariat => true,
                 };
-                ensure(known, || {
-                    format!("officer {}: role {role:?} names something unknown", o.name)
-                })?;
+                ensure(known, || format!("officer {}: role {role:?} names something unknown", o.name))?;
             }
         }
         for a in &self.authorizations {
-            ensure(parties.contains(&a.party), || {
-                format!("{}: unknown Party", a.terms.id)
-            })?;
-            ensure(cas.contains(&a.terms.ca), || {
-                format!("{}: unknown CA", a.terms.id)
-            })?;
+            ensure(parties.contains(&a.party), || format!("{}: unknown Party", a.terms.id))?;
+            ensure(cas.contains(&a.terms.ca), || format!("{}: unknown CA", a.terms.id))?;
         }
-        ensure(!self.validators.is_empty(), || {
-            "the validator set is empty".into()
-        })?;
+        ensure(!self.validators.is_empty(), || "the validator set is empty".into())?;
         for v in &self.validators {
-            ensure(v.power > 0, || {
-                format!("validator {} has no voting power", v.name)
-            })?;
-            ensure(parties.contains(&v.party), || {
-                format!("validator {}: unknown Party", v.name)
-            })?;
+            ensure(v.power > 0, || format!("validator {} has no voting power", v.name))?;
+            ensure(parties.contains(&v.party), || format!("validator {}: unknown Party", v.name))?;
         }
         Ok(())
     }
@@ -273,13 +229,7 @@ impl Genesis {
                 terms: a.terms.clone(),
             };
             store.write(keys::auth(&a.terms.id, 1), &auth);
-            store.write(
-                keys::auth_meta(&a.terms.id),
-                &AuthMeta {
-                    latest: 1,
-                    ..AuthMeta::default()
-                },
-            );
+            store.write(keys::auth_meta(&a.terms.id), &AuthMeta { latest: 1, ..AuthMeta::default() });
         }
     }
 }

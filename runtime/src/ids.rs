@@ -25,11 +25,7 @@ pub struct IdError {
 impl IdError {
     fn new(kind: &'static str, expected: &'static str, text: &str) -> Self {
         let text = text.chars().take(80).collect();
-        Self {
-            kind,
-            expected,
-            text,
-        }
+        Self { kind, expected, text }
     }
 }
 
@@ -118,13 +114,8 @@ fn digits(text: &str, n: usize) -> bool {
 /// registry-assigned names (accounts, projects, entities, notifications, committees).
 fn code_like(text: &str) -> bool {
     !text.is_empty()
-        && text
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_alphanumeric())
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        && text.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }
 
 string_id!(
@@ -201,10 +192,7 @@ mod tests {
         assert!(CaId::new("CA0001").is_ok());
         assert!(AuthId::new("AUTH-IND-001").is_ok());
         assert!(AccountId::new("JPN01-H-GOV").is_ok());
-        assert_eq!(
-            RegistryId::new("IND01").map(|r| r.party()),
-            Party::new("IND")
-        );
+        assert_eq!(RegistryId::new("IND01").map(|r| r.party()), Party::new("IND"));
     }
 
     #[test]
@@ -229,9 +217,6 @@ mod tests {
         let bytes = borsh::to_vec(&"ind".to_string()).expect("encode");
         assert!(borsh::from_slice::<Party>(&bytes).is_err());
         let bytes = borsh::to_vec(&"IND".to_string()).expect("encode");
-        assert_eq!(
-            borsh::from_slice::<Party>(&bytes).ok(),
-            Party::new("IND").ok()
-        );
+        assert_eq!(borsh::from_slice::<Party>(&bytes).ok(), Party::new("IND").ok());
     }
 }

@@ -21,18 +21,10 @@ use crate::units::UnitBlock;
 /// carries `A6-8001` and names the invariant.
 pub fn check<S: Store + ?Sized>(st: &S) -> Vec<Rejection> {
     let mut out = Vec::new();
-    let mut fail = |message: String| {
-        out.push(Rejection {
-            code: Code::LedgerInvariantViolation,
-            message,
-        })
-    };
+    let mut fail = |message: String| out.push(Rejection { code: Code::LedgerInvariantViolation, message });
     let blocks: Vec<UnitBlock> = st.read_all(keys::prefix::UNITS);
-    let accounts: BTreeMap<AccountId, Account> = st
-        .read_all::<Account>(keys::prefix::ACCOUNT)
-        .into_iter()
-        .map(|a| (a.id.clone(), a))
-        .collect();
+    let accounts: BTreeMap<AccountId, Account> =
+        st.read_all::<Account>(keys::prefix::ACCOUNT).into_iter().map(|a| (a.id.clone(), a)).collect();
     conservation(st, &blocks, &accounts, &mut fail);
     ledger_matches_units(st, &blocks, &accounts, &mut fail);
     event_chain(st, &mut fail);
@@ -51,9 +43,7 @@ fn conservation<S: Store + ?Sized>(
         if b.first > b.last {
             fail(format!("block {} is empty", b.range_text()));
         }
-        let next = next_expected
-            .entry((b.ca.clone(), b.ftp.clone()))
-            .or_insert(1);
+        let next = next_expected.entry((b.ca.clone(), b.ftp.clone())).or_insert(1);
         if b.first != *next {
             fail(format!(
                 "serials of {}/{} jump from {} to {}: a serial is missing or held twice",
@@ -62,26 +52,11 @@ fn conservation<S: Store + ?Sized>(
         }
         *next = b.last + 1;
         if !accounts.contains_key(&b.attrs.account) {
-            fail(format!(
-                "units {} are in unknown account {}",
-                b.range_text(),
-                b.attrs.account
-            ));
+            fail(format!("units {} are in unknown account {}", b.range_text(), b.attrs.account));
         }
-        let indexed = st
-            .get(&keys::account_units(
-                &b.attrs.account,
-                &b.ca,
-                &b.ftp,
-                b.last,
-            ))
-            .is_some();
+        let indexed = st.get(&keys::account_units(&b.attrs.account, &b.ca, &b.ftp, b.last)).is_some();
         if !indexed {
-            fail(format!(
-                "units {} are missing from {}'s index",
-                b.range_text(),
-                b.attrs.account
-            ));
+            fail(format!("units {} are missing from {}'s index", b.range_text(), b.attrs.account));
         }
     }
     for ((ca, ftp), next) in &next_expected {
@@ -96,10 +71,7 @@ fn conservation<S: Store + ?Sized>(
     }
     let index_entries = st.scan_prefix(keys::prefix::ACCOUNT_UNITS).count();
     if index_entries != blocks.len() {
-        fail(format!(
-            "the account index has {index_entries} entries for {} blocks",
-            blocks.len()
-        ));
+        fail(format!("the account index has {index_entries} entries for {} blocks", blocks.len()));
     }
 }
 
@@ -113,42 +85,24 @@ fn ledger_matches_units<S: Store + ?Sized>(
     let mut subtractions: BTreeMap<(Party, u16), u64> = BTreeMap::new();
     for b in blocks {
         if b.attrs.first_transferred {
-            *additions
-                .entry((b.ftp.clone(), b.attrs.vintage))
-                .or_default() += b.quantity();
+            *additions.entry((b.ftp.clone(), b.attrs.vintage)).or_default() += b.quantity();
         }
         let account = accounts.get(&b.attrs.account);
-        if let Some(Account {
-            kind: AccountKind::UseNdc,
-            holder: Some(Holder::Party(p)),
-            ..
-        }) = account
-        {
+        if let Some(Account { kind: AccountKind::UseNdc, holder: Some(Holder::Party(p)), .. }) = account {
             match b.attrs.use_year {
                 Some(year) => *subtractions.entry((p.clone(), year)).or_default() += b.quantity(),
-                None => fail(format!(
-                    "units {} are in a USE_NDC account without a use year",
-                    b.range_text()
-                )),
+                None => fail(format!("units {} are in a USE_NDC account without a use year", b.range_text())),
             }
         }
     }
     let mut ledger: BTreeMap<(Party, u16), LedgerTotals> = BTreeMap::new();
     for (key, value) in st.scan_prefix(keys::prefix::LEDGER) {
-        let party =
-            Party::new(std::str::from_utf8(&key[3..6]).expect("ascii")).expect("valid Party");
+        let party = Party::new(std::str::from_utf8(&key[3..6]).expect("ascii")).expect("valid Party");
         let year = u16::from_be_bytes([key[6], key[7]]);
-        ledger.insert(
-            (party, year),
-            crate::codec::decode(&value, usize::MAX).expect("ledger totals decode"),
-        );
+        ledger.insert((party, year), crate::codec::decode(&value, usize::MAX).expect("ledger totals decode"));
     }
-    let mut keys_all: Vec<(Party, u16)> = additions
-        .keys()
-        .chain(subtractions.keys())
-        .chain(ledger.keys())
-        .cloned()
-        .collect();
+    let mut keys_all: Vec<(Party, u16)> =
+        additions.keys().chain(subtractions.keys()).chain(ledger.keys()).cloned().collect();
     keys_all.sort();
     keys_all.dedup();
     for key in keys_all {
@@ -183,16 +137,11 @@ fn event_chain<S: Store + ?Sized>(st: &S, fail: &mut impl FnMut(String)) {
         if let Some(units) = &event.units {
             match &event.kind {
                 EventKind::FirstTransfer { .. } => {
-                    implied
-                        .entry((units.ftp.clone(), units.attrs.vintage))
-                        .or_default()
-                        .additions += units.quantity()
+                    implied.entry((units.ftp.clone(), units.attrs.vintage)).or_default().additions +=
+                        units.quantity()
                 }
                 EventKind::UsedNdc { party, year, .. } => {
-                    implied
-                        .entry((party.clone(), *year))
-                        .or_default()
-                        .subtractions += units.quantity()
+                    implied.entry((party.clone(), *year)).or_default().subtractions += units.quantity()
                 }
                 _ => {}
             }
@@ -201,16 +150,11 @@ fn event_chain<S: Store + ?Sized>(st: &S, fail: &mut impl FnMut(String)) {
         count += 1;
     }
     if head.count != count || head.hash != prev {
-        fail(format!(
-            "the action log head says {} events, the log holds {count}",
-            head.count
-        ));
+        fail(format!("the action log head says {} events, the log holds {count}", head.count));
     }
     for ((party, year), totals) in implied {
         if st.ledger_totals(&party, year) != totals {
-            fail(format!(
-                "ledger {party} {year} differs from what the action log implies"
-            ));
+            fail(format!("ledger {party} {year} differs from what the action log implies"));
         }
     }
 }
@@ -218,9 +162,7 @@ fn event_chain<S: Store + ?Sized>(st: &S, fail: &mut impl FnMut(String)) {
 fn reservations<S: Store + ?Sized>(st: &S, blocks: &[UnitBlock], fail: &mut impl FnMut(String)) {
     for b in blocks {
         if let Some(id) = b.attrs.reserved_by {
-            let pending = st
-                .transfer(&id)
-                .is_some_and(|t| t.status == TransferStatus::CheckedNoDiscrepancy);
+            let pending = st.transfer(&id).is_some_and(|t| t.status == TransferStatus::CheckedNoDiscrepancy);
             if !pending {
                 fail(format!(
                     "units {} are reserved by {id}, which is not a pending transfer",
@@ -233,17 +175,11 @@ fn reservations<S: Store + ?Sized>(st: &S, blocks: &[UnitBlock], fail: &mut impl
         if t.status != TransferStatus::CheckedNoDiscrepancy {
             continue;
         }
-        let reserved: u64 = blocks
-            .iter()
-            .filter(|b| b.attrs.reserved_by == Some(t.id))
-            .map(UnitBlock::quantity)
-            .sum();
+        let reserved: u64 =
+            blocks.iter().filter(|b| b.attrs.reserved_by == Some(t.id)).map(UnitBlock::quantity).sum();
         let proposed: u64 = t.blocks.iter().map(UnitBlock::quantity).sum();
         if reserved != proposed {
-            fail(format!(
-                "pending transfer {} proposed {proposed} units but {reserved} are reserved",
-                t.id
-            ));
+            fail(format!("pending transfer {} proposed {proposed} units but {reserved} are reserved", t.id));
         }
     }
 }

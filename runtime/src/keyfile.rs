@@ -104,54 +104,28 @@ pub struct KdfParams {
 impl KdfParams {
     /// The parameters new files are sealed with: 64 MiB, 3 passes, 1 lane (the second
     /// recommendation of RFC 9106 §4 with one lane; about a quarter second on a server).
-    pub const DEFAULT: Self = Self {
-        memory_kib: 64 * 1024,
-        iterations: 3,
-        parallelism: 1,
-    };
+    pub const DEFAULT: Self = Self { memory_kib: 64 * 1024, iterations: 3, parallelism: 1 };
 
     /// Cheap parameters for unit tests only: they protect nothing.
-    pub const INSECURE_FOR_TESTS: Self = Self {
-        memory_kib: 64,
-        iterations: 1,
-        parallelism: 1,
-    };
+    pub const INSECURE_FOR_TESTS: Self = Self { memory_kib: 64, iterations: 1, parallelism: 1 };
 
     fn check(self) -> Result<Params, KeyFileError> {
         let bad = |what: String| Err(KeyFileError::KdfParams(what));
         if self.memory_kib > MEMORY_KIB_MAX {
-            return bad(format!(
-                "memory {} KiB exceeds {MEMORY_KIB_MAX} KiB",
-                self.memory_kib
-            ));
+            return bad(format!("memory {} KiB exceeds {MEMORY_KIB_MAX} KiB", self.memory_kib));
         }
         if self.iterations > ITERATIONS_MAX {
-            return bad(format!(
-                "{} iterations exceed {ITERATIONS_MAX}",
-                self.iterations
-            ));
+            return bad(format!("{} iterations exceed {ITERATIONS_MAX}", self.iterations));
         }
         if self.parallelism > PARALLELISM_MAX {
-            return bad(format!(
-                "parallelism {} exceeds {PARALLELISM_MAX}",
-                self.parallelism
-            ));
+            return bad(format!("parallelism {} exceeds {PARALLELISM_MAX}", self.parallelism));
         }
-        Params::new(
-            self.memory_kib,
-            self.iterations,
-            self.parallelism,
-            Some(SEED_LEN),
-        )
-        .map_err(|e| KeyFileError::KdfParams(e.to_string()))
+        Params::new(self.memory_kib, self.iterations, self.parallelism, Some(SEED_LEN))
+            .map_err(|e| KeyFileError::KdfParams(e.to_string()))
     }
 
     /// Derives the 32-byte encryption key from `passphrase` and `salt`.
-    fn derive(
-        self,
-        passphrase: &[u8],
-        salt: &[u8; SALT_LEN],
-    ) -> Result<Zeroizing<[u8; 32]>, KeyFileError> {
+    fn derive(self, passphrase: &[u8], salt: &[u8; SALT_LEN]) -> Result<Zeroizing<[u8; 32]>, KeyFileError> {
         let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, self.check()?);
         let mut key = Zeroizing::new([0u8; 32]);
         argon
@@ -215,18 +189,10 @@ pub struct KeyFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cipher: Option<Cipher>,
     /// Encrypted seed and tag, hex (encrypted files).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "optional_hex"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "optional_hex")]
     pub ciphertext: Option<Vec<u8>>,
     /// The seed in the clear, hex (development files).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "optional_hex"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "optional_hex")]
     pub seed: Option<Vec<u8>>,
 }
 
@@ -265,40 +231,28 @@ mod optional_hex {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
         let text = Option::<String>::deserialize(d)?;
-        text.map(|t| hex::decode(t).map_err(serde::de::Error::custom))
-            .transpose()
+        text.map(|t| hex::decode(t).map_err(serde::de::Error::custom)).transpose()
     }
 }
 
 mod hex_array {
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer, const N: usize>(
-        bytes: &[u8; N],
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer, const N: usize>(bytes: &[u8; N], s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&hex::encode(bytes))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
-        d: D,
-    ) -> Result<[u8; N], D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(d: D) -> Result<[u8; N], D::Error> {
         let text = String::deserialize(d)?;
         let bytes = hex::decode(text).map_err(serde::de::Error::custom)?;
-        bytes
-            .try_into()
-            .map_err(|_| serde::de::Error::custom(format!("expected {N} bytes of hex")))
+        bytes.try_into().map_err(|_| serde::de::Error::custom(format!("expected {N} bytes of hex")))
     }
 }
 
 impl Kdf {
     /// The cost parameters.
     pub fn params(&self) -> KdfParams {
-        KdfParams {
-            memory_kib: self.memory_kib,
-            iterations: self.iterations,
-            parallelism: self.parallelism,
-        }
+        KdfParams { memory_kib: self.memory_kib, iterations: self.iterations, parallelism: self.parallelism }
     }
 }
 
@@ -317,13 +271,7 @@ impl KeyFile {
         let cipher = XChaCha20Poly1305::new(&(*derived).into());
         let seed = Zeroizing::new(key.seed());
         let ciphertext = cipher
-            .encrypt(
-                &XNonce::from(nonce),
-                Payload {
-                    msg: seed.as_ref(),
-                    aad: AAD,
-                },
-            )
+            .encrypt(&XNonce::from(nonce), Payload { msg: seed.as_ref(), aad: AAD })
             .map_err(|_| KeyFileError::Malformed("the seed could not be encrypted".into()))?;
         Ok(Self {
             kind: KIND.into(),
@@ -339,10 +287,7 @@ impl KeyFile {
                 parallelism: params.parallelism,
                 salt,
             }),
-            cipher: Some(Cipher {
-                algorithm: CIPHER_XCHACHA20_POLY1305.into(),
-                nonce,
-            }),
+            cipher: Some(Cipher { algorithm: CIPHER_XCHACHA20_POLY1305.into(), nonce }),
             ciphertext: Some(ciphertext),
             seed: None,
         })
@@ -372,8 +317,7 @@ impl KeyFile {
                 text.len()
             )));
         }
-        let file: KeyFile =
-            serde_json::from_str(text).map_err(|e| KeyFileError::Malformed(e.to_string()))?;
+        let file: KeyFile = serde_json::from_str(text).map_err(|e| KeyFileError::Malformed(e.to_string()))?;
         file.check_shape()?;
         Ok(file)
     }
@@ -411,9 +355,7 @@ impl KeyFile {
         if self.seed.is_some() {
             return malformed("an encrypted file also carries a seed in the clear");
         }
-        let (Some(kdf), Some(cipher), Some(ciphertext)) =
-            (&self.kdf, &self.cipher, &self.ciphertext)
-        else {
+        let (Some(kdf), Some(cipher), Some(ciphertext)) = (&self.kdf, &self.cipher, &self.ciphertext) else {
             return malformed("an encrypted file needs kdf, cipher and ciphertext");
         };
         if kdf.algorithm != KDF_ARGON2ID {
@@ -436,14 +378,8 @@ impl KeyFile {
                 let derived = kdf.params().derive(passphrase, &kdf.salt)?;
                 let aead = XChaCha20Poly1305::new(&(*derived).into());
                 let plain = Zeroizing::new(
-                    aead.decrypt(
-                        &XNonce::from(cipher.nonce),
-                        Payload {
-                            msg: ciphertext,
-                            aad: AAD,
-                        },
-                    )
-                    .map_err(|_| KeyFileError::WrongPassphrase)?,
+                    aead.decrypt(&XNonce::from(cipher.nonce), Payload { msg: ciphertext, aad: AAD })
+                        .map_err(|_| KeyFileError::WrongPassphrase)?,
                 );
                 seed_array(&plain)?
             }
@@ -452,10 +388,7 @@ impl KeyFile {
         };
         let key = SecretKey::from_seed(*seed);
         if key.public() != self.public_key {
-            return Err(KeyFileError::PublicKeyMismatch {
-                stated: self.public_key,
-                actual: key.public(),
-            });
+            return Err(KeyFileError::PublicKeyMismatch { stated: self.public_key, actual: key.public() });
         }
         Ok(key)
     }
@@ -511,10 +444,7 @@ mod tests {
     #[test]
     fn a_wrong_passphrase_is_refused() {
         let file = sealed("correct horse");
-        assert_eq!(
-            file.open(b"battery staple").err(),
-            Some(KeyFileError::WrongPassphrase)
-        );
+        assert_eq!(file.open(b"battery staple").err(), Some(KeyFileError::WrongPassphrase));
         assert_eq!(file.open(b"").err(), Some(KeyFileError::WrongPassphrase));
     }
 
@@ -541,16 +471,10 @@ mod tests {
     fn a_stated_public_key_that_does_not_match_is_refused() {
         let mut file = sealed("pw");
         file.public_key = SecretKey::dev("someone else").public();
-        assert!(matches!(
-            file.open(b"pw"),
-            Err(KeyFileError::PublicKeyMismatch { .. })
-        ));
+        assert!(matches!(file.open(b"pw"), Err(KeyFileError::PublicKeyMismatch { .. })));
         let mut dev = KeyFile::dev("x", &SecretKey::dev("x"));
         dev.public_key = SecretKey::dev("y").public();
-        assert!(matches!(
-            dev.open(b""),
-            Err(KeyFileError::PublicKeyMismatch { .. })
-        ));
+        assert!(matches!(dev.open(b""), Err(KeyFileError::PublicKeyMismatch { .. })));
     }
 
     #[test]
@@ -560,10 +484,7 @@ mod tests {
         assert!(text.contains("\"encrypted\": false"));
         assert!(text.contains("UNENCRYPTED DEVELOPMENT KEY"));
         let back = KeyFile::from_json(&text).expect("parse");
-        assert_eq!(
-            back.open(b"anything").expect("open").public(),
-            SecretKey::dev("v").public()
-        );
+        assert_eq!(back.open(b"anything").expect("open").public(), SecretKey::dev("v").public());
         assert!(!format!("{back:?}").contains(&hex::encode(SecretKey::dev("v").seed())));
     }
 
@@ -589,17 +510,11 @@ mod tests {
             );
         }
         let future = good.replace("\"version\": 1", "\"version\": 2");
-        assert_eq!(
-            KeyFile::from_json(&future).err(),
-            Some(KeyFileError::UnsupportedVersion(2))
-        );
+        assert_eq!(KeyFile::from_json(&future).err(), Some(KeyFileError::UnsupportedVersion(2)));
         assert!(KeyFile::from_json("not json").is_err());
         assert!(KeyFile::from_json("{}").is_err());
         let long = " ".repeat(FILE_BYTES_MAX + 1);
-        assert!(matches!(
-            KeyFile::from_json(&long),
-            Err(KeyFileError::Malformed(_))
-        ));
+        assert!(matches!(KeyFile::from_json(&long), Err(KeyFileError::Malformed(_))));
     }
 
     #[test]

@@ -16,19 +16,14 @@ use crate::limits::TEXT_LEN_MAX;
 use crate::time::Timestamp;
 
 /// Bounded free text (names, terms, reasons): at most [`TEXT_LEN_MAX`] bytes.
-#[derive(
-    Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Debug, Serialize, BorshSerialize,
-)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Debug, Serialize, BorshSerialize)]
 pub struct Text(String);
 
 impl Text {
     /// Text, refused if longer than [`TEXT_LEN_MAX`] bytes.
     pub fn new(text: &str) -> Result<Self, String> {
         if text.len() > TEXT_LEN_MAX {
-            return Err(format!(
-                "text of {} bytes exceeds {TEXT_LEN_MAX}",
-                text.len()
-            ));
+            return Err(format!("text of {} bytes exceeds {TEXT_LEN_MAX}", text.len()));
         }
         Ok(Self(text.to_owned()))
     }
@@ -94,9 +89,7 @@ impl std::fmt::Display for YearRange {
 }
 
 /// How a Party's NDC is expressed (2/CMA.3 para 7).
-#[derive(
-    Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NdcKind {
     /// A single-year target.
@@ -116,9 +109,7 @@ pub struct NdcPeriod {
 }
 
 /// A Party's participation status under 2/CMA.3 para 4 (R7).
-#[derive(
-    Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Participation {
     /// Meets the participation requirements.
@@ -181,9 +172,7 @@ impl Metric {
 }
 
 /// Whether a failed participation check (R7) rejects or only warns.
-#[derive(
-    Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Enforcement {
     /// Reject with `A6-2003`.
@@ -193,9 +182,7 @@ pub enum Enforcement {
 }
 
 /// Whether a cooperative approach is active (R6).
-#[derive(
-    Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CaStatus {
     /// Actions are allowed.
@@ -391,10 +378,7 @@ pub enum AccountKind {
 impl AccountKind {
     /// Terminal accounts never send (R11, R15).
     pub fn is_terminal(self) -> bool {
-        matches!(
-            self,
-            Self::UseNdc | Self::UseOimp | Self::CancelVoluntary | Self::CancelOmge
-        )
+        matches!(self, Self::UseNdc | Self::UseOimp | Self::CancelVoluntary | Self::CancelOmge)
     }
 
     /// Accounts whose units may be sent (R11).
@@ -435,9 +419,7 @@ impl std::fmt::Display for Holder {
 }
 
 /// Account status (R9, R42).
-#[derive(
-    Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AccountStatus {
     /// Usable.
@@ -474,16 +456,7 @@ fn active() -> AccountStatus {
 
 /// What an officer's key may sign for (R10).
 #[derive(
-    Clone,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Debug,
-    Serialize,
-    Deserialize,
-    BorshSerialize,
-    BorshDeserialize,
+    Clone, PartialEq, Eq, PartialOrd, Ord, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -558,9 +531,7 @@ pub fn includes_oimp(purposes: &BTreeSet<Purpose>) -> bool {
 }
 
 /// The first-transfer definition of an OIMP authorization (2/CMA.3 para 2(b)).
-#[derive(
-    Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[allow(missing_docs)]
 pub enum FirstTransferDefinition {
     #[serde(rename = "First international transfer")]
@@ -616,9 +587,7 @@ pub enum ChangeKind {
 
 /// The change and revocation conditions of an authorization (AEF Table 5): the text as
 /// published, and the changes it permits as data the runtime enforces (R24).
-#[derive(
-    Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
-)]
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeConditions {
     /// The published text.
@@ -630,9 +599,7 @@ pub struct ChangeConditions {
 }
 
 /// Status of an authorization version.
-#[derive(
-    Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AuthStatus {
     /// In force.

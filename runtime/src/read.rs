@@ -29,11 +29,7 @@ pub fn holdings<S: Store + ?Sized>(st: &S, account: &AccountId) -> Option<Holdin
     let account = st.account(account)?;
     let blocks = coalesce(st.blocks_of_account(&account.id));
     let quantity = blocks.iter().map(UnitBlock::quantity).sum();
-    Some(Holding {
-        account,
-        blocks,
-        quantity,
-    })
+    Some(Holding { account, blocks, quantity })
 }
 
 /// The holdings of every account in the registries of `party`, by account id.
@@ -62,25 +58,15 @@ pub fn unit_history<S: Store + ?Sized>(st: &S, unit: &str) -> Result<UnitHistory
     let current = st
         .blocks_in_range(&id.ca, &id.ftp, id.serial, id.serial)
         .into_iter()
-        .find(|b| {
-            b.first <= id.serial && b.attrs.origin == id.registry && b.attrs.vintage == id.vintage
-        })
+        .find(|b| b.first <= id.serial && b.attrs.origin == id.registry && b.attrs.vintage == id.vintage)
         .ok_or_else(|| format!("unit {unit} does not exist"))?;
     let prefix = keys::events_in(&id.ca, &id.ftp);
     let events = st
         .scan_prefix(&prefix)
         .filter_map(|(k, _)| st.read::<Event>(&keys::event(keys::last_serial_of(&k))))
-        .filter(|e| {
-            e.units
-                .as_ref()
-                .is_some_and(|u| u.first <= id.serial && id.serial <= u.last)
-        })
+        .filter(|e| e.units.as_ref().is_some_and(|u| u.first <= id.serial && id.serial <= u.last))
         .collect();
-    Ok(UnitHistory {
-        unit: id.to_string(),
-        current,
-        events,
-    })
+    Ok(UnitHistory { unit: id.to_string(), current, events })
 }
 
 /// Every version of an authorization, oldest first.
@@ -93,10 +79,7 @@ pub fn ledger<S: Store + ?Sized>(st: &S, party: &Party) -> BTreeMap<u16, LedgerT
     st.scan_prefix(&keys::ledger_of(party))
         .map(|(k, v)| {
             let year = u16::from_be_bytes([k[k.len() - 2], k[k.len() - 1]]);
-            (
-                year,
-                crate::codec::decode(&v, usize::MAX).expect("ledger totals decode"),
-            )
+            (year, crate::codec::decode(&v, usize::MAX).expect("ledger totals decode"))
         })
         .collect()
 }
@@ -122,14 +105,8 @@ pub fn ledger_entries<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> Ve
             let units = e.units.as_ref()?;
             let q = i128::from(units.quantity());
             let delta = match &e.kind {
-                EventKind::FirstTransfer { .. }
-                    if &units.ftp == party && units.attrs.vintage == year =>
-                {
-                    q
-                }
-                EventKind::UsedNdc {
-                    party: p, year: y, ..
-                } if p == party && *y == year => -q,
+                EventKind::FirstTransfer { .. } if &units.ftp == party && units.attrs.vintage == year => q,
+                EventKind::UsedNdc { party: p, year: y, .. } if p == party && *y == year => -q,
                 _ => return None,
             };
             Some(LedgerEntry {

@@ -5,16 +5,7 @@ use std::fmt;
 
 /// Seconds since 1970-01-01T00:00:00Z (UTC). The block time and every action date.
 #[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Default,
-    borsh::BorshSerialize,
-    borsh::BorshDeserialize,
+    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, borsh::BorshSerialize, borsh::BorshDeserialize,
 )]
 pub struct Timestamp(pub u64);
 
@@ -104,12 +95,7 @@ impl Timestamp {
 
     /// Midnight UTC on 1 January of `year`.
     pub fn start_of_year(year: u16) -> Timestamp {
-        Date {
-            year: i32::from(year),
-            month: 1,
-            day: 1,
-        }
-        .start()
+        Date { year: i32::from(year), month: 1, day: 1 }.start()
     }
 
     /// Parses `YYYY-MM-DD` (midnight UTC) or `YYYY-MM-DDTHH:MM:SSZ`.
@@ -147,14 +133,7 @@ impl Timestamp {
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let secs = self.0 % SECS_PER_DAY;
-        write!(
-            f,
-            "{}T{:02}:{:02}:{:02}Z",
-            self.date(),
-            secs / 3600,
-            secs / 60 % 60,
-            secs % 60
-        )
+        write!(f, "{}T{:02}:{:02}:{:02}Z", self.date(), secs / 3600, secs / 60 % 60, secs % 60)
     }
 }
 
@@ -187,14 +166,8 @@ mod tests {
         let t = Timestamp::parse("2027-03-01T00:00:00Z").expect("valid");
         assert_eq!(t.0, 1_803_859_200);
         assert_eq!(t.to_string(), "2027-03-01T00:00:00Z");
-        assert_eq!(
-            Timestamp::parse("2024-02-29T23:59:59Z").map(|t| t.year()),
-            Ok(2024)
-        );
-        assert_eq!(
-            Timestamp::start_of_year(2026),
-            Timestamp::parse("2026-01-01").expect("ok")
-        );
+        assert_eq!(Timestamp::parse("2024-02-29T23:59:59Z").map(|t| t.year()), Ok(2024));
+        assert_eq!(Timestamp::start_of_year(2026), Timestamp::parse("2026-01-01").expect("ok"));
     }
 
     #[test]
@@ -207,14 +180,9 @@ mod tests {
 
     #[test]
     fn malformed_dates_are_refused() {
-        for bad in [
-            "2026-02-30",
-            "2026-13-01",
-            "26-01-01",
-            "2026-01-01T25:00:00Z",
-            "2026-01-01T00:00:00",
-            "x",
-        ] {
+        for bad in
+            ["2026-02-30", "2026-13-01", "26-01-01", "2026-01-01T25:00:00Z", "2026-01-01T00:00:00", "x"]
+        {
             assert!(Timestamp::parse(bad).is_err(), "{bad}");
         }
     }

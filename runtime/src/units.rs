@@ -44,23 +44,13 @@ impl UnitId {
             return Err(bad("vintage"));
         }
         let vintage = vintage.parse().map_err(|_| bad("vintage"))?;
-        Ok(Self {
-            ca,
-            registry,
-            ftp,
-            serial,
-            vintage,
-        })
+        Ok(Self { ca, registry, ftp, serial, vintage })
     }
 }
 
 impl std::fmt::Display for UnitId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}-{}-{}-{}-{}",
-            self.ca, self.registry, self.ftp, self.serial, self.vintage
-        )
+        write!(f, "{}-{}-{}-{}-{}", self.ca, self.registry, self.ftp, self.serial, self.vintage)
     }
 }
 
@@ -90,16 +80,7 @@ fn parse_serial(text: &str) -> Option<u64> {
 /// The authorization a block is bound to: its id, and the version in force when the
 /// block was first transferred (R25). Until then the latest version applies.
 #[derive(
-    Clone,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Debug,
-    Serialize,
-    Deserialize,
-    BorshSerialize,
-    BorshDeserialize,
+    Clone, PartialEq, Eq, PartialOrd, Ord, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
 )]
 pub struct AuthBinding {
     /// Authorization id.
@@ -111,16 +92,7 @@ pub struct AuthBinding {
 /// Every attribute a block's units share (R17). Two blocks with equal attributes and
 /// adjacent serials are one block.
 #[derive(
-    Clone,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Debug,
-    Serialize,
-    Deserialize,
-    BorshSerialize,
-    BorshDeserialize,
+    Clone, PartialEq, Eq, PartialOrd, Ord, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
 )]
 pub struct UnitAttrs {
     /// Originating registry (the identifier's registry component).
@@ -182,15 +154,8 @@ impl UnitBlock {
 
     /// The same block restricted to `first..=last` (which must lie inside it).
     pub fn slice(&self, first: u64, last: u64) -> UnitBlock {
-        assert!(
-            self.first <= first && first <= last && last <= self.last,
-            "slice inside block"
-        );
-        UnitBlock {
-            first,
-            last,
-            ..self.clone()
-        }
+        assert!(self.first <= first && first <= last && last <= self.last, "slice inside block");
+        UnitBlock { first, last, ..self.clone() }
     }
 }
 
@@ -204,10 +169,7 @@ mod tests {
         assert_eq!(id.serial, 12_345);
         assert_eq!(id.vintage, 2025);
         assert_eq!(id.to_string(), "CA0001-IND01-IND-12345-2025");
-        assert_eq!(
-            UnitId::parse("CA0001-IND01-IND-12,345-2025").map(|i| i.serial),
-            Ok(12_345)
-        );
+        assert_eq!(UnitId::parse("CA0001-IND01-IND-12,345-2025").map(|i| i.serial), Ok(12_345));
         for bad in [
             "CA0001-IND01-IND-012345-2025",
             "CA0001-IND01-IND-0-2025",

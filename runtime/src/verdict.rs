@@ -7,9 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Code, Rejection};
 
 /// Accepted or rejected.
-#[derive(
-    Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Status {
     /// The action executed.
@@ -45,36 +43,20 @@ pub struct Verdict {
 impl Verdict {
     /// An acceptance with `warnings`.
     pub fn accepted(warnings: Vec<Rejection>) -> Self {
-        Self {
-            status: Status::Accepted,
-            rejections: Vec::new(),
-            warnings,
-            original: None,
-        }
+        Self { status: Status::Accepted, rejections: Vec::new(), warnings, original: None }
     }
 
     /// A rejection; the rejections are sorted by code and deduplicated.
     pub fn rejected(mut rejections: Vec<Rejection>) -> Self {
-        assert!(
-            !rejections.is_empty(),
-            "a rejection names at least one failed rule"
-        );
+        assert!(!rejections.is_empty(), "a rejection names at least one failed rule");
         rejections.sort();
         rejections.dedup();
-        Self {
-            status: Status::Rejected,
-            rejections,
-            warnings: Vec::new(),
-            original: None,
-        }
+        Self { status: Status::Rejected, rejections, warnings: Vec::new(), original: None }
     }
 
     /// A rejection with a single code.
     pub fn reject(code: Code, message: impl Into<String>) -> Self {
-        Self::rejected(vec![Rejection {
-            code,
-            message: message.into(),
-        }])
+        Self::rejected(vec![Rejection { code, message: message.into() }])
     }
 
     /// Whether accepted.

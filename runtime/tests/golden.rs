@@ -47,21 +47,9 @@ const TRANSFER_SIGNATURE_HEX: &str = concat!(
 fn transaction_encoding_is_pinned() {
     let tx = transfer();
     let body = codec::encode(&tx.body);
-    assert_eq!(
-        hex::encode(&body),
-        TRANSFER_BODY_HEX,
-        "the body encoding changed"
-    );
-    assert_eq!(
-        tx.hash().to_hex(),
-        TRANSFER_HASH_HEX,
-        "the transaction id changed"
-    );
-    assert_eq!(
-        tx.signature.to_string(),
-        TRANSFER_SIGNATURE_HEX,
-        "the signed bytes changed"
-    );
+    assert_eq!(hex::encode(&body), TRANSFER_BODY_HEX, "the body encoding changed");
+    assert_eq!(tx.hash().to_hex(), TRANSFER_HASH_HEX, "the transaction id changed");
+    assert_eq!(tx.signature.to_string(), TRANSFER_SIGNATURE_HEX, "the signed bytes changed");
 }
 
 #[test]
@@ -71,10 +59,7 @@ fn pinned_bytes_decode_to_the_same_transaction_and_verify() {
     let decoded = Transaction::decode(&bytes).expect("canonical bytes decode");
     assert_eq!(decoded, tx);
     assert!(decoded.signature_valid());
-    assert_eq!(
-        codec::sha256(&bytes),
-        Hash32::from_hex(TRANSFER_HASH_HEX).expect("hex")
-    );
+    assert_eq!(codec::sha256(&bytes), Hash32::from_hex(TRANSFER_HASH_HEX).expect("hex"));
 }
 
 #[test]
@@ -86,10 +71,7 @@ fn every_single_byte_change_is_refused_or_detected() {
         changed[i] ^= 0x01;
         match Transaction::decode(&changed) {
             Err(_) => {}
-            Ok(other) => assert!(
-                !other.signature_valid(),
-                "byte {i} changed yet the signature verifies"
-            ),
+            Ok(other) => assert!(!other.signature_valid(), "byte {i} changed yet the signature verifies"),
         }
     }
 }
@@ -97,18 +79,12 @@ fn every_single_byte_change_is_refused_or_detected() {
 #[test]
 fn signing_bytes_carry_domain_tag_and_chain() {
     let bytes = jcm_runtime::crypto::signing_bytes(TAG_TX, "jcm-golden", b"x");
-    assert_eq!(
-        hex::encode(bytes),
-        "4a434d2f74782f76310a0000006a636d2d676f6c64656e78"
-    );
+    assert_eq!(hex::encode(bytes), "4a434d2f74782f76310a0000006a636d2d676f6c64656e78");
 }
 
 #[test]
 fn codes_encode_as_their_numbers() {
     assert_eq!(codec::encode(&Code::UnitsNotHeld), 3002u16.to_le_bytes());
-    assert_eq!(
-        codec::decode::<Code>(&6001u16.to_le_bytes(), 2),
-        Ok(Code::NoValidJcNotification)
-    );
+    assert_eq!(codec::decode::<Code>(&6001u16.to_le_bytes(), 2), Ok(Code::NoValidJcNotification));
     assert!(codec::decode::<Code>(&9999u16.to_le_bytes(), 2).is_err());
 }

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use jcm_runtime::codec::{DecodeError, Hash32};
 use jcm_runtime::merkle::{
-    self, apply, get, prove, root_of, verify, Proof, ProofError, ProofLeaf, EMPTY_ROOT,
-    PROOF_BYTES_MAX, PROOF_SIBLINGS_MAX,
+    self, apply, get, prove, root_of, verify, Proof, ProofError, ProofLeaf, EMPTY_ROOT, PROOF_BYTES_MAX,
+    PROOF_SIBLINGS_MAX,
 };
 use jcm_runtime::state::{apply_writes, MemStore, Store, WriteSet};
 use proptest::prelude::*;
@@ -137,10 +137,7 @@ fn check_wrong_claims(root: &Hash32, key: &[u8], value: Option<&[u8]>, proof: &P
         Some(value) => {
             let mut wrong = value.to_vec();
             wrong.push(0);
-            assert!(matches!(
-                verify(root, key, Some(&wrong), proof),
-                Err(ProofError::ValueMismatch { .. })
-            ));
+            assert!(matches!(verify(root, key, Some(&wrong), proof), Err(ProofError::ValueMismatch { .. })));
             assert_eq!(verify(root, key, None, proof), Err(ProofError::KeyPresent));
             let mut other_key = key.to_vec();
             other_key.push(b'x');
@@ -149,10 +146,7 @@ fn check_wrong_claims(root: &Hash32, key: &[u8], value: Option<&[u8]>, proof: &P
             // can end at this leaf.
         }
         None => {
-            assert_eq!(
-                verify(root, key, Some(b""), proof),
-                Err(ProofError::KeyAbsent)
-            );
+            assert_eq!(verify(root, key, Some(b""), proof), Err(ProofError::KeyAbsent));
         }
     }
 }
@@ -169,17 +163,10 @@ fn check_tampering(root: &Hash32, key: &[u8], value: Option<&[u8]>, proof: &Proo
         for field in 0..2 {
             let mut tampered = proof.clone();
             let mut leaf = leaf;
-            let hash = if field == 0 {
-                &mut leaf.key_hash
-            } else {
-                &mut leaf.value_hash
-            };
+            let hash = if field == 0 { &mut leaf.key_hash } else { &mut leaf.value_hash };
             hash.0[0] ^= 0x80;
             tampered.leaf = Some(leaf);
-            assert!(
-                verify(root, key, value, &tampered).is_err(),
-                "leaf field {field}"
-            );
+            assert!(verify(root, key, value, &tampered).is_err(), "leaf field {field}");
         }
     }
     let mut shorter = proof.clone();
@@ -211,20 +198,11 @@ fn hundred_units() -> BTreeMap<Vec<u8>, Vec<u8>> {
 /// Changing them is a deliberate act that invalidates every header ever committed.
 #[test]
 fn golden_roots_are_pinned() {
-    assert_eq!(
-        EMPTY_ROOT.to_hex(),
-        "0000000000000000000000000000000000000000000000000000000000000000"
-    );
+    assert_eq!(EMPTY_ROOT.to_hex(), "0000000000000000000000000000000000000000000000000000000000000000");
     assert_eq!(root_of(&MemStore::new()), EMPTY_ROOT);
     let cases = [
-        (
-            abc(),
-            "8e2a164a410203f51300d7c6645b7a37f549768457be109acc126c63573a9e0a",
-        ),
-        (
-            hundred_units(),
-            "4c0c5f3a7c946c06bbcdd05a1295506e33b4d9d04452032a8f7a3508e92ad54d",
-        ),
+        (abc(), "8e2a164a410203f51300d7c6645b7a37f549768457be109acc126c63573a9e0a"),
+        (hundred_units(), "4c0c5f3a7c946c06bbcdd05a1295506e33b4d9d04452032a8f7a3508e92ad54d"),
     ];
     for (map, golden) in cases {
         assert_eq!(root_of(&map_store(&map)).to_hex(), golden);
@@ -238,24 +216,15 @@ fn golden_roots_are_pinned() {
 fn golden_leaf_and_internal_hashes_are_pinned() {
     let leaf = merkle::leaf_hash(&merkle::key_hash(b"a"), &merkle::value_hash(b"1"));
     let internal = merkle::internal_hash(&Hash32([0; 32]), &Hash32([0xff; 32]));
-    assert_eq!(
-        leaf.to_hex(),
-        "565388d4bc00257133f799d9366ac97f6e949c18acc53d17457f8859ba0f08d3"
-    );
-    assert_eq!(
-        internal.to_hex(),
-        "bc6b943b820c449acf880d293c216a24a8066b153f87f2361fae2beda3a72641"
-    );
+    assert_eq!(leaf.to_hex(), "565388d4bc00257133f799d9366ac97f6e949c18acc53d17457f8859ba0f08d3");
+    assert_eq!(internal.to_hex(), "bc6b943b820c449acf880d293c216a24a8066b153f87f2361fae2beda3a72641");
 }
 
 #[test]
 fn a_proof_has_a_pinned_json_form() {
     let nodes = MemStore::new();
     let proof = prove(&nodes, &EMPTY_ROOT, b"a").expect("the empty root needs no node");
-    assert_eq!(
-        serde_json::to_string(&proof).expect("serializable"),
-        r#"{"leaf":null,"siblings":[]}"#
-    );
+    assert_eq!(serde_json::to_string(&proof).expect("serializable"), r#"{"leaf":null,"siblings":[]}"#);
     let mut nodes = MemStore::new();
     let writes: WriteSet = abc().into_iter().map(|(k, v)| (k, Some(v))).collect();
     let root = apply(&mut nodes, EMPTY_ROOT, &writes);
@@ -268,10 +237,7 @@ fn a_proof_has_a_pinned_json_form() {
 
 fn oversized() -> Proof {
     Proof {
-        leaf: Some(ProofLeaf {
-            key_hash: Hash32([1; 32]),
-            value_hash: Hash32([2; 32]),
-        }),
+        leaf: Some(ProofLeaf { key_hash: Hash32([1; 32]), value_hash: Hash32([2; 32]) }),
         siblings: vec![Hash32([3; 32]); PROOF_SIBLINGS_MAX + 1],
     }
 }
@@ -281,18 +247,12 @@ fn oversized_sibling_lists_are_refused_by_every_decoder_and_by_verify() {
     let proof = oversized();
     let bytes = borsh::to_vec(&proof).expect("encodable");
     assert!(bytes.len() > PROOF_BYTES_MAX);
-    assert!(matches!(
-        Proof::from_bytes(&bytes),
-        Err(DecodeError::TooLong { .. })
-    ));
+    assert!(matches!(Proof::from_bytes(&bytes), Err(DecodeError::TooLong { .. })));
     // Within the byte limit, the sibling count alone is refused before allocating.
     let mut short = vec![0u8];
     short.extend_from_slice(&(PROOF_SIBLINGS_MAX as u32 + 1).to_le_bytes());
     short.extend_from_slice(&[3; 64]);
-    assert!(matches!(
-        Proof::from_bytes(&short),
-        Err(DecodeError::Malformed(_))
-    ));
+    assert!(matches!(Proof::from_bytes(&short), Err(DecodeError::Malformed(_))));
     assert!(borsh::from_slice::<Proof>(&bytes).is_err());
 
     let json = serde_json::to_string(&proof).expect("serializable");
@@ -300,10 +260,7 @@ fn oversized_sibling_lists_are_refused_by_every_decoder_and_by_verify() {
 
     assert_eq!(
         verify(&Hash32([0; 32]), b"a", None, &proof),
-        Err(ProofError::TooManySiblings {
-            len: PROOF_SIBLINGS_MAX + 1,
-            max: PROOF_SIBLINGS_MAX
-        })
+        Err(ProofError::TooManySiblings { len: PROOF_SIBLINGS_MAX + 1, max: PROOF_SIBLINGS_MAX })
     );
 }
 
@@ -325,10 +282,7 @@ fn a_pruned_root_is_an_error_not_a_crash() {
     let writes: WriteSet = abc().into_iter().map(|(k, v)| (k, Some(v))).collect();
     let root = apply(&mut nodes, EMPTY_ROOT, &writes);
     let empty = MemStore::new();
-    assert!(matches!(
-        prove(&empty, &root, b"a"),
-        Err(merkle::NodeError::Missing { .. })
-    ));
+    assert!(matches!(prove(&empty, &root, b"a"), Err(merkle::NodeError::Missing { .. })));
 }
 
 #[test]
@@ -368,26 +322,16 @@ fn a_block_s_new_nodes_can_be_collected_for_one_atomic_batch() {
     let first: WriteSet = abc().into_iter().map(|(k, v)| (k, Some(v))).collect();
     let old_root = apply(&mut committed, EMPTY_ROOT, &first);
 
-    let second: WriteSet = [(b"a".to_vec(), None), (b"d".to_vec(), Some(b"4".to_vec()))]
-        .into_iter()
-        .collect();
+    let second: WriteSet =
+        [(b"a".to_vec(), None), (b"d".to_vec(), Some(b"4".to_vec()))].into_iter().collect();
     let mut overlay = Overlay::new(&committed);
     let new_root = apply(&mut overlay, old_root, &second);
     let batch = overlay.into_writes();
     assert!(!batch.is_empty());
-    assert!(
-        batch.values().all(Option::is_some),
-        "the tree never deletes nodes"
-    );
+    assert!(batch.values().all(Option::is_some), "the tree never deletes nodes");
     apply_writes(&mut committed, batch);
 
-    assert_eq!(
-        get(&committed, &old_root, b"a"),
-        Ok(Some(merkle::value_hash(b"1")))
-    );
+    assert_eq!(get(&committed, &old_root, b"a"), Ok(Some(merkle::value_hash(b"1"))));
     assert_eq!(get(&committed, &new_root, b"a"), Ok(None));
-    assert_eq!(
-        get(&committed, &new_root, b"d"),
-        Ok(Some(merkle::value_hash(b"4")))
-    );
+    assert_eq!(get(&committed, &new_root, b"d"), Ok(Some(merkle::value_hash(b"4"))));
 }

@@ -35,31 +35,20 @@ fn section<'a>(manifest: &'a str, name: &str) -> Vec<&'a str> {
 fn runtime_dependencies_are_only_the_reviewed_pure_crates() {
     let manifest = include_str!("../Cargo.toml");
     let deps = section(manifest, "dependencies");
-    assert!(
-        !deps.is_empty(),
-        "the manifest parser found no dependencies"
-    );
+    assert!(!deps.is_empty(), "the manifest parser found no dependencies");
     for line in deps {
         let name = line.split(['=', '.']).next().unwrap_or_default().trim();
-        assert!(
-            ALLOWED.contains(&name),
-            "jcm-runtime must stay pure: `{name}` is not a reviewed dependency"
-        );
+        assert!(ALLOWED.contains(&name), "jcm-runtime must stay pure: `{name}` is not a reviewed dependency");
     }
 }
 
 #[test]
 fn the_signature_crate_is_used_without_randomness() {
     let workspace = include_str!("../../Cargo.toml");
-    let line = workspace
-        .lines()
-        .find(|l| l.starts_with("ed25519-dalek"))
-        .expect("workspace declares ed25519-dalek");
+    let line =
+        workspace.lines().find(|l| l.starts_with("ed25519-dalek")).expect("workspace declares ed25519-dalek");
     for feature in FORBIDDEN_FEATURES {
-        assert!(
-            !line.contains(feature),
-            "the runtime's ed25519-dalek must not enable `{feature}`"
-        );
+        assert!(!line.contains(feature), "the runtime's ed25519-dalek must not enable `{feature}`");
     }
 }
 

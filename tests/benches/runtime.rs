@@ -35,11 +35,7 @@ fn warm_state(fixture: &Fixture) -> MemStore {
     let mut state = fixture.state();
     let (ca, ftp): (CaId, Party) = (id("CA0001"), id("IND"));
     for i in 0..BLOCKS {
-        let account: AccountId = id(if i % 2 == 0 {
-            "IND01-H-GOV"
-        } else {
-            "IND01-H-EIN1"
-        });
+        let account: AccountId = id(if i % 2 == 0 { "IND01-H-GOV" } else { "IND01-H-EIN1" });
         let attrs = UnitAttrs {
             origin: id::<RegistryId>("IND01"),
             vintage: 2025,
@@ -60,14 +56,8 @@ fn warm_state(fixture: &Fixture) -> MemStore {
             attrs,
         });
     }
-    state.write(
-        keys::next_serial(&ca, &ftp),
-        &(BLOCKS * UNITS_PER_BLOCK + 1),
-    );
-    assert!(
-        jcm_runtime::invariants::check(&state).is_empty(),
-        "the warm state is sound"
-    );
+    state.write(keys::next_serial(&ca, &ftp), &(BLOCKS * UNITS_PER_BLOCK + 1));
+    assert!(jcm_runtime::invariants::check(&state).is_empty(), "the warm state is sound");
     state
 }
 
@@ -109,10 +99,7 @@ fn bench_apply(c: &mut Criterion) {
             let start = Instant::now();
             for t in &txs {
                 height += 1;
-                let ctx = BlockContext {
-                    height,
-                    time: Timestamp::parse("2026-06-01").expect("date"),
-                };
+                let ctx = BlockContext { height, time: Timestamp::parse("2026-06-01").expect("date") };
                 let verdict = tx::apply_verified(&mut state, &ctx, t);
                 assert!(verdict.is_accepted(), "{verdict}");
             }
@@ -132,16 +119,8 @@ fn mixed_block(fixture: &Fixture) -> (MemStore, Vec<Transaction>) {
         2025,
         vec![builders::line("JPN01-H-GOV", 50_000, Some("AUTH-IND-001"))],
     );
-    let ctx = BlockContext {
-        height: 1,
-        time: Timestamp::parse("2026-02-10").expect("date"),
-    };
-    assert!(tx::apply(
-        &mut state,
-        &ctx,
-        &Transaction::sign(&chain, admin, 0, issue)
-    )
-    .is_accepted());
+    let ctx = BlockContext { height: 1, time: Timestamp::parse("2026-02-10").expect("date") };
+    assert!(tx::apply(&mut state, &ctx, &Transaction::sign(&chain, admin, 0, issue)).is_accepted());
     let moej = fixture.key("MOEJ").expect("officer");
     let ind_admin = fixture.key("IND01-ADMIN").expect("officer");
     let (mut moej_nonce, mut admin_nonce) = (0u64, 1u64);
@@ -164,12 +143,7 @@ fn mixed_block(fixture: &Fixture) -> (MemStore, Vec<Transaction>) {
         txs.push(t);
     }
     for transfer in proposals.into_iter().take(100) {
-        txs.push(Transaction::sign(
-            &chain,
-            ind_admin,
-            admin_nonce,
-            Payload::AcceptTransfer { transfer },
-        ));
+        txs.push(Transaction::sign(&chain, ind_admin, admin_nonce, Payload::AcceptTransfer { transfer }));
         admin_nonce += 1;
     }
     (state, txs)
@@ -180,17 +154,12 @@ fn bench_block(c: &mut Criterion) {
     let (state, txs) = mixed_block(&fixture);
     let mut group = c.benchmark_group("block");
     group.throughput(Throughput::Elements(txs.len() as u64));
-    group
-        .sample_size(20)
-        .measurement_time(Duration::from_secs(10));
+    group.sample_size(20).measurement_time(Duration::from_secs(10));
     group.bench_function("1000_mixed", |b| {
         b.iter_batched(
             || state.clone(),
             |mut state| {
-                let ctx = BlockContext {
-                    height: 2,
-                    time: Timestamp::parse("2026-03-01").expect("date"),
-                };
+                let ctx = BlockContext { height: 2, time: Timestamp::parse("2026-03-01").expect("date") };
                 tx::begin_block(&mut state, &ctx);
                 for t in &txs {
                     let verdict = tx::apply(&mut state, &ctx, t);
@@ -211,10 +180,8 @@ fn bench_signatures(c: &mut Criterion) {
         .collect();
     let signing = ed25519_dalek::SigningKey::from_bytes(&key.seed());
     let verifying = signing.verifying_key();
-    let signatures: Vec<ed25519_dalek::Signature> = messages
-        .iter()
-        .map(|m| ed25519_dalek::Signer::sign(&signing, m))
-        .collect();
+    let signatures: Vec<ed25519_dalek::Signature> =
+        messages.iter().map(|m| ed25519_dalek::Signer::sign(&signing, m)).collect();
     let mut group = c.benchmark_group("ed25519");
     group.throughput(Throughput::Elements(messages.len() as u64));
     group.bench_function("single", |b| {

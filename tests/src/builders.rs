@@ -4,8 +4,7 @@
 use jcm_runtime::model::Text;
 use jcm_runtime::time::Timestamp;
 use jcm_runtime::tx::{
-    AllocationLine, Notification, NotificationStatus, Payload, Period, SignedNotification,
-    UnitsSpec,
+    AllocationLine, Notification, NotificationStatus, Payload, Period, SignedNotification, UnitsSpec,
 };
 
 use crate::fixture::Fixture;
@@ -19,8 +18,7 @@ where
 
 /// Units named by range: `CA0001-{registry}-IND-{first}-{vintage}` to `...-{last}-...`.
 pub fn range(registry: &str, first: u64, last: u64, vintage: u16) -> UnitsSpec {
-    let unit =
-        |serial| Text::new(&format!("CA0001-{registry}-IND-{serial}-{vintage}")).expect("short");
+    let unit = |serial| Text::new(&format!("CA0001-{registry}-IND-{serial}-{vintage}")).expect("short");
     UnitsSpec {
         first: Some(unit(first)),
         last: Some(unit(last)),
@@ -31,28 +29,16 @@ pub fn range(registry: &str, first: u64, last: u64, vintage: u16) -> UnitsSpec {
 
 /// Units named by quantity.
 pub fn quantity(q: u64) -> UnitsSpec {
-    UnitsSpec {
-        quantity: q,
-        ..UnitsSpec::default()
-    }
+    UnitsSpec { quantity: q, ..UnitsSpec::default() }
 }
 
 /// One allocation line.
 pub fn line(account: &str, quantity: u64, authorization: Option<&str>) -> AllocationLine {
-    AllocationLine {
-        account: id(account),
-        quantity,
-        authorization: authorization.map(id),
-    }
+    AllocationLine { account: id(account), quantity, authorization: authorization.map(id) }
 }
 
 /// An ISSUE of project INJ-001 under a notification endorsed by both JC sides of F0.
-pub fn issue(
-    fixture: &Fixture,
-    notification: &str,
-    year: u16,
-    lines: Vec<AllocationLine>,
-) -> Payload {
+pub fn issue(fixture: &Fixture, notification: &str, year: u16, lines: Vec<AllocationLine>) -> Payload {
     let total = lines.iter().map(|l| l.quantity).sum();
     let start = Timestamp::start_of_year(year);
     let end = Timestamp(Timestamp::start_of_year(year + 1).0 - 86_400);
@@ -60,19 +46,13 @@ pub fn issue(
         id: id(notification),
         jc: id("JC-INJP"),
         project: id("INJ-001"),
-        monitoring_period: Period {
-            from: start,
-            to: end,
-        },
+        monitoring_period: Period { from: start, to: end },
         vintage: year,
         total,
         status: NotificationStatus::Approved,
         lines: lines.clone(),
     };
-    let mut signed = SignedNotification {
-        body,
-        endorsements: Vec::new(),
-    };
+    let mut signed = SignedNotification { body, endorsements: Vec::new() };
     let chain = fixture.genesis.chain_id.to_string();
     for side in ["IND-JC", "JPN-JC"] {
         signed.endorse(&chain, fixture.key(side).expect("F0 has both JC sides"));
@@ -105,43 +85,12 @@ pub fn b1(fixture: &Fixture) -> Payload {
 pub fn movement(action: &str, from: &str, to: &str, units: UnitsSpec) -> Payload {
     let (ca, from, to) = (id("CA0001"), id(from), id(to));
     match action {
-        "transfer_internal" => Payload::TransferInternal {
-            ca,
-            from,
-            to,
-            units,
-        },
-        "transfer_external" => Payload::TransferExternal {
-            ca,
-            from,
-            to,
-            units,
-        },
-        "use_ndc" => Payload::UseNdc {
-            ca,
-            from,
-            to,
-            units,
-            use_year: 2030,
-        },
-        "cancel_voluntary" => Payload::CancelVoluntary {
-            ca,
-            from,
-            to,
-            units,
-        },
-        "cancel_omge" => Payload::CancelOmge {
-            ca,
-            from,
-            to,
-            units,
-        },
-        "transfer_sop" => Payload::TransferSop {
-            ca,
-            from,
-            to,
-            units,
-        },
+        "transfer_internal" => Payload::TransferInternal { ca, from, to, units },
+        "transfer_external" => Payload::TransferExternal { ca, from, to, units },
+        "use_ndc" => Payload::UseNdc { ca, from, to, units, use_year: 2030 },
+        "cancel_voluntary" => Payload::CancelVoluntary { ca, from, to, units },
+        "cancel_omge" => Payload::CancelOmge { ca, from, to, units },
+        "transfer_sop" => Payload::TransferSop { ca, from, to, units },
         other => panic!("no movement action {other}"),
     }
 }

@@ -59,24 +59,21 @@ impl Fixture {
 
     /// Loads a fixture file, applying `patches`.
     pub fn load(path: &Path, patches: &[Patch]) -> Result<Self, FixtureError> {
-        let text = std::fs::read_to_string(path).map_err(|source| FixtureError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| FixtureError::Io { path: path.display().to_string(), source })?;
         Self::from_json(&text, patches)
     }
 
     /// Parses fixture JSON, applying `patches`, then replacing `dev:NAME` keys.
     pub fn from_json(text: &str, patches: &[Patch]) -> Result<Self, FixtureError> {
-        let mut json: Value =
-            serde_json::from_str(text).map_err(|e| FixtureError::Invalid(e.to_string()))?;
+        let mut json: Value = serde_json::from_str(text).map_err(|e| FixtureError::Invalid(e.to_string()))?;
         for patch in patches {
             apply_patch(&mut json, patch)?;
         }
         let mut keys = BTreeMap::new();
         replace_dev_keys(&mut json, &mut keys);
-        let genesis = Genesis::from_json(&json.to_string())
-            .map_err(|e| FixtureError::Invalid(e.to_string()))?;
+        let genesis =
+            Genesis::from_json(&json.to_string()).map_err(|e| FixtureError::Invalid(e.to_string()))?;
         let named: BTreeMap<String, SecretKey> = genesis
             .officers
             .iter()
@@ -85,10 +82,7 @@ impl Fixture {
                 Some((o.name.to_string(), key.clone()))
             })
             .collect();
-        Ok(Self {
-            genesis,
-            keys: named,
-        })
+        Ok(Self { genesis, keys: named })
     }
 
     /// The genesis state in memory.
@@ -115,10 +109,7 @@ fn apply_patch(json: &mut Value, patch: &Patch) -> Result<(), FixtureError> {
             *items.get_mut(index).ok_or_else(bad)? = patch.value.clone();
         }
         Value::Object(map) => {
-            map.insert(
-                last.replace("~1", "/").replace("~0", "~"),
-                patch.value.clone(),
-            );
+            map.insert(last.replace("~1", "/").replace("~0", "~"), patch.value.clone());
         }
         _ => return Err(bad()),
     }
@@ -155,16 +146,11 @@ mod tests {
 
     #[test]
     fn patches_edit_the_fixture() {
-        let patch = Patch {
-            pointer: "/cooperative_approaches/0/omge_rate_bp".into(),
-            value: Value::from(200),
-        };
+        let patch =
+            Patch { pointer: "/cooperative_approaches/0/omge_rate_bp".into(), value: Value::from(200) };
         let f1 = Fixture::from_json(F0_JSON, &[patch]).expect("patched");
         assert_eq!(f1.genesis.cooperative_approaches[0].omge_rate_bp, 200);
-        let bad = Patch {
-            pointer: "/nowhere/0".into(),
-            value: Value::Null,
-        };
+        let bad = Patch { pointer: "/nowhere/0".into(), value: Value::Null };
         assert!(Fixture::from_json(F0_JSON, &[bad]).is_err());
     }
 }

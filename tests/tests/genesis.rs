@@ -14,42 +14,25 @@ fn f0_genesis_hash_is_pinned() {
     let f0 = Fixture::f0();
     assert_eq!(f0.genesis.hash().to_hex(), F0_GENESIS_HASH);
     let reparsed = Genesis::from_json(&f0.genesis.to_json()).expect("round trip");
-    assert_eq!(
-        reparsed.hash(),
-        f0.genesis.hash(),
-        "JSON round trip keeps the hash"
-    );
+    assert_eq!(reparsed.hash(), f0.genesis.hash(), "JSON round trip keeps the hash");
 }
 
 fn refused(pointer: &str, value: Value) -> String {
-    let patch = Patch {
-        pointer: pointer.into(),
-        value,
-    };
-    Fixture::from_json(F0_JSON, &[patch])
-        .expect_err("must be refused")
-        .to_string()
+    let patch = Patch { pointer: pointer.into(), value };
+    Fixture::from_json(F0_JSON, &[patch]).expect_err("must be refused").to_string()
 }
 
 #[test]
 fn unresolved_references_are_refused() {
     assert!(refused("/accounts/0/registry", "XYZ01".into()).contains("unknown registry"));
     assert!(refused("/projects/0/host", "FRA".into()).contains("unknown host"));
-    assert!(
-        refused("/cooperative_approaches/0/participants/-", "FRA".into())
-            .contains("unknown participant")
-    );
+    assert!(refused("/cooperative_approaches/0/participants/-", "FRA".into()).contains("unknown participant"));
     assert!(refused("/authorizations/0/terms/ca", "CA0009".into()).contains("unknown CA"));
-    assert!(refused(
-        "/officers/0/roles/-",
-        serde_json::json!({ "registry_admin": "XYZ01" })
-    )
-    .contains("names something unknown"));
+    assert!(refused("/officers/0/roles/-", serde_json::json!({ "registry_admin": "XYZ01" }))
+        .contains("names something unknown"));
     assert!(refused("/validators", serde_json::json!([])).contains("validator set is empty"));
     assert!(refused("/accounts/1/id", "IND01-PEND".into()).contains("declared twice"));
-    assert!(
-        refused("/cooperative_approaches/0/omge_rate_bp", 10_001.into()).contains("basis points")
-    );
+    assert!(refused("/cooperative_approaches/0/omge_rate_bp", 10_001.into()).contains("basis points"));
 }
 
 #[test]

@@ -6,9 +6,7 @@
 use jcm_runtime::codec::Hash32;
 use jcm_runtime::invariants;
 use jcm_runtime::model::Text;
-use jcm_runtime::state::{
-    keys, state_digest, ExternalTransfer, MemStore, StateExt, Store, TransferStatus,
-};
+use jcm_runtime::state::{keys, state_digest, ExternalTransfer, MemStore, StateExt, Store, TransferStatus};
 use jcm_runtime::time::Timestamp;
 use jcm_runtime::tx::{self, BlockContext, OimpPurpose, Payload, Transaction};
 use jcm_runtime::units::UnitBlock;
@@ -27,14 +25,8 @@ const SIGNERS: &[&str] = &[
     "SECRETARIAT",
     "SGP-GOV",
 ];
-const HOLDINGS: &[&str] = &[
-    "IND01-H-GOV",
-    "IND01-H-EIN1",
-    "JPN01-H-GOV",
-    "JPN01-H-EJP1",
-    "JPN01-H-AIR",
-    "SGP01-H-X",
-];
+const HOLDINGS: &[&str] =
+    &["IND01-H-GOV", "IND01-H-EIN1", "JPN01-H-GOV", "JPN01-H-EJP1", "JPN01-H-AIR", "SGP01-H-X"];
 const SINKS: &[&str] = &[
     "IND01-USE-NDC",
     "JPN01-USE-NDC",
@@ -110,17 +102,15 @@ fn op() -> impl Strategy<Value = Op> {
         any::<bool>(),
         0..SIGNERS.len(),
     )
-        .prop_map(
-            |(action, from, to, block, cut, by_quantity, signer)| Op::Move {
-                action,
-                from,
-                to,
-                block,
-                cut,
-                by_quantity,
-                signer,
-            },
-        );
+        .prop_map(|(action, from, to, block, cut, by_quantity, signer)| Op::Move {
+            action,
+            from,
+            to,
+            block,
+            cut,
+            by_quantity,
+            signer,
+        });
     prop_oneof![
         6 => moves,
         2 => (any::<bool>(), 0..SIGNERS.len()).prop_map(|(accept, signer)| Op::Answer { accept, signer }),
@@ -159,10 +149,7 @@ impl Run {
     fn submit(&mut self, signer: &str, payload: Payload) -> bool {
         self.height += 1;
         self.time = Timestamp(self.time.0 + 60);
-        let block = BlockContext {
-            height: self.height,
-            time: self.time,
-        };
+        let block = BlockContext { height: self.height, time: self.time };
         tx::begin_block(&mut self.state, &block);
         let key = self.fixture.key(signer).expect("signer in F0").clone();
         let nonce = self.state.nonce(&key.public());
@@ -171,47 +158,26 @@ impl Run {
         let before = ledger_only(&self.state);
         let verdict = tx::apply(&mut self.state, &block, &transaction);
         if std::env::var_os("JCM_DEBUG").is_some() {
-            eprintln!(
-                "{} {}: {verdict}",
-                signer,
-                transaction.body.payload.action()
-            );
+            eprintln!("{} {}: {verdict}", signer, transaction.body.payload.action());
         }
         if verdict.is_accepted() {
             self.accepted += 1;
         } else {
-            assert_eq!(
-                ledger_only(&self.state),
-                before,
-                "rejected {verdict} but the ledger changed"
-            );
+            assert_eq!(ledger_only(&self.state), before, "rejected {verdict} but the ledger changed");
         }
         let broken = invariants::check(&self.state);
-        assert!(
-            broken.is_empty(),
-            "invariants broken after {verdict}: {broken:?}"
-        );
+        assert!(broken.is_empty(), "invariants broken after {verdict}: {broken:?}");
         verdict.is_accepted()
     }
 
     fn pick(&self, account: &str, block: usize) -> Option<UnitBlock> {
-        let blocks = self
-            .state
-            .blocks_of_account(&account.parse().expect("valid id"));
+        let blocks = self.state.blocks_of_account(&account.parse().expect("valid id"));
         (!blocks.is_empty()).then(|| blocks[block % blocks.len()].clone())
     }
 
     fn apply(&mut self, op: &Op) -> bool {
         match op.clone() {
-            Op::Move {
-                action,
-                from,
-                to,
-                block,
-                cut,
-                by_quantity,
-                signer,
-            } => {
+            Op::Move { action, from, to, block, cut, by_quantity, signer } => {
                 let from = HOLDINGS[from];
                 let to = *HOLDINGS.iter().chain(SINKS).nth(to).expect("in range");
                 let units = match (self.pick(from, block), by_quantity) {
@@ -228,11 +194,7 @@ impl Run {
                         from: from.parse().expect("valid"),
                         to: to.parse().expect("valid"),
                         units,
-                        purpose: if cut.0 % 2 == 0 {
-                            OimpPurpose::IMP
-                        } else {
-                            OimpPurpose::OP
-                        },
+                        purpose: if cut.0 % 2 == 0 { OimpPurpose::IMP } else { OimpPurpose::OP },
                         scheme: Text::new("CORSIA").expect("short"),
                     },
                     name => builders::movement(name, from, to, units),
@@ -251,24 +213,14 @@ impl Run {
                 let payload = if accept {
                     Payload::AcceptTransfer { transfer }
                 } else {
-                    Payload::RejectTransfer {
-                        transfer,
-                        reason: Text::default(),
-                    }
+                    Payload::RejectTransfer { transfer, reason: Text::default() }
                 };
                 self.submit(SIGNERS[signer], payload)
             }
-            Op::Authorize {
-                account,
-                block,
-                auth,
-                signer,
-            } => {
+            Op::Authorize { account, block, auth, signer } => {
                 let account = HOLDINGS[account];
                 let units = match self.pick(account, block) {
-                    Some(b) => {
-                        builders::range(b.attrs.origin.as_str(), b.first, b.last, b.attrs.vintage)
-                    }
+                    Some(b) => builders::range(b.attrs.origin.as_str(), b.first, b.last, b.attrs.vintage),
                     None => builders::quantity(10),
                 };
                 let payload = Payload::Authorize {
@@ -279,13 +231,7 @@ impl Run {
                 };
                 self.submit(SIGNERS[signer], payload)
             }
-            Op::Issue {
-                seq,
-                japan,
-                india,
-                auth,
-                year,
-            } => {
+            Op::Issue { seq, japan, india, auth, year } => {
                 let mut lines = vec![builders::line("IND01-H-GOV", india, None)];
                 if japan > 0 {
                     lines.insert(0, builders::line("JPN01-H-GOV", japan, Some(AUTHS[auth])));
@@ -293,16 +239,11 @@ impl Run {
                 let payload = builders::issue(&self.fixture, &format!("N-P{seq}"), year, lines);
                 self.submit("IND01-ADMIN", payload)
             }
-            Op::Hold {
-                block,
-                hold,
-                signer,
-            } => {
+            Op::Hold { block, hold, signer } => {
                 let Some(b) = HOLDINGS.iter().find_map(|a| self.pick(a, block)) else {
                     return false;
                 };
-                let units =
-                    builders::range(b.attrs.origin.as_str(), b.first, b.last, b.attrs.vintage);
+                let units = builders::range(b.attrs.origin.as_str(), b.first, b.last, b.attrs.vintage);
                 let reason = Text::new("CARP consistency check").expect("short");
                 let ca = "CA0001".parse().expect("valid");
                 let payload = if hold {
@@ -312,11 +253,7 @@ impl Run {
                 };
                 self.submit(SIGNERS[signer], payload)
             }
-            Op::Revoke {
-                auth,
-                retroactive,
-                signer,
-            } => {
+            Op::Revoke { auth, retroactive, signer } => {
                 let payload = Payload::RevokeAuthorization {
                     id: AUTHS[auth].parse().expect("valid"),
                     retroactive,
@@ -327,17 +264,8 @@ impl Run {
             Op::Advance { hours } => {
                 self.time = Timestamp(self.time.0 + hours * 3600);
                 self.height += 1;
-                tx::begin_block(
-                    &mut self.state,
-                    &BlockContext {
-                        height: self.height,
-                        time: self.time,
-                    },
-                );
-                assert!(
-                    invariants::check(&self.state).is_empty(),
-                    "invariants broken by block-time rules"
-                );
+                tx::begin_block(&mut self.state, &BlockContext { height: self.height, time: self.time });
+                assert!(invariants::check(&self.state).is_empty(), "invariants broken by block-time rules");
                 true
             }
         }
@@ -381,15 +309,7 @@ fn mv(
     by_quantity: bool,
     signer: usize,
 ) -> Op {
-    Op::Move {
-        action,
-        from,
-        to,
-        block,
-        cut,
-        by_quantity,
-        signer,
-    }
+    Op::Move { action, from, to, block, cut, by_quantity, signer }
 }
 
 /// The generator's operations can succeed: a fixed sequence through the same machinery
@@ -406,10 +326,7 @@ fn generated_operations_reach_accepted_actions() {
     assert!(run.apply(&mv(2, 2, 7, 0, (200, 9), false, 2)));
     // JPN01-H-GOV proposes an external transfer back to India; India's registry accepts.
     assert!(run.apply(&mv(1, 2, 0, 0, (400, 9), true, 2)));
-    assert!(run.apply(&Op::Answer {
-        accept: true,
-        signer: 1
-    }));
+    assert!(run.apply(&Op::Answer { accept: true, signer: 1 }));
     // The returned ITMOs (now block 0 of IND01-H-GOV) may go back to Japan (R22, R30).
     assert!(run.apply(&mv(1, 0, 2, 0, (0, 9), false, 0)));
 }

@@ -16,10 +16,7 @@ fn scenario_files() -> Vec<PathBuf> {
         .expect("tests/scenarios is readable")
         .map(|e| e.expect("directory entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .filter(|p| {
-            !p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with(".tmp-"))
-        })
+        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".tmp-")))
         .collect();
     files.sort();
     files
@@ -34,22 +31,13 @@ fn every_scenario_passes() {
         match run_file(file) {
             Ok(outcome) => {
                 for step in outcome.steps.iter().filter(|s| !s.failures.is_empty()) {
-                    failures.push(format!(
-                        "{}:\n    {}",
-                        step.label,
-                        step.failures.join("\n    ")
-                    ));
+                    failures.push(format!("{}:\n    {}", step.label, step.failures.join("\n    ")));
                 }
             }
             Err(e) => failures.push(format!("{}: {e}", file.display())),
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} failing step(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} failing step(s):\n{}", failures.len(), failures.join("\n"));
 }
 
 /// A copy of a scenario with one edit, written beside the original (so its relative
@@ -63,25 +51,15 @@ impl Mutant {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let text = std::fs::read_to_string(scenario_dir().join(original))
             .expect("the original scenario is readable");
-        assert_eq!(
-            text.matches(from).count(),
-            1,
-            "`{from}` occurs exactly once in {original}"
-        );
-        let name = format!(
-            ".tmp-{}-{}-{original}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
+        assert_eq!(text.matches(from).count(), 1, "`{from}` occurs exactly once in {original}");
+        let name = format!(".tmp-{}-{}-{original}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
         let path = scenario_dir().join(name);
         std::fs::write(&path, text.replacen(from, to, 1)).expect("the copy is writable");
         Self { path }
     }
 
     fn passes(&self) -> bool {
-        run_file(&self.path)
-            .expect("the changed scenario is still valid")
-            .passed()
+        run_file(&self.path).expect("the changed scenario is still valid").passed()
     }
 }
 
@@ -96,37 +74,22 @@ fn fails_after(original: &str, from: &str, to: &str) {
     let copy = Mutant::new(original, "name = \"", "name = \"");
     assert!(copy.passes(), "{original} passes unchanged");
     let mutant = Mutant::new(original, from, to);
-    assert!(
-        !mutant.passes(),
-        "{original} with `{from}` changed to `{to}` still passes"
-    );
+    assert!(!mutant.passes(), "{original} with `{from}` changed to `{to}` still passes");
 }
 
 #[test]
 fn a_changed_verdict_fails() {
-    fails_after(
-        "s17_units_not_held.toml",
-        "expect = \"rejected\"",
-        "expect = \"accepted\"",
-    );
+    fails_after("s17_units_not_held.toml", "expect = \"rejected\"", "expect = \"accepted\"");
 }
 
 #[test]
 fn a_changed_code_fails() {
-    fails_after(
-        "s17_units_not_held.toml",
-        "codes = [\"A6-3002\"]",
-        "codes = [\"A6-3001\"]",
-    );
+    fails_after("s17_units_not_held.toml", "codes = [\"A6-3002\"]", "codes = [\"A6-3001\"]");
 }
 
 #[test]
 fn a_missing_extra_code_fails() {
-    fails_after(
-        "s28_double_use.toml",
-        "codes = [\"A6-3002\", \"A6-3005\"]",
-        "codes = [\"A6-3002\"]",
-    );
+    fails_after("s28_double_use.toml", "codes = [\"A6-3002\", \"A6-3005\"]", "codes = [\"A6-3002\"]");
 }
 
 #[test]
@@ -149,11 +112,7 @@ fn a_changed_unit_attribute_fails() {
 
 #[test]
 fn a_changed_ledger_total_fails() {
-    fails_after(
-        "s27_use_ndc.toml",
-        "subtractions = { 2030 = 1000 }",
-        "subtractions = { 2030 = 999 }",
-    );
+    fails_after("s27_use_ndc.toml", "subtractions = { 2030 = 1000 }", "subtractions = { 2030 = 999 }");
 }
 
 #[test]
@@ -167,11 +126,7 @@ fn a_changed_event_fails() {
 
 #[test]
 fn a_changed_transfer_status_fails() {
-    fails_after(
-        "s25_acquirer_timeout.toml",
-        "status = \"TERMINATED\"",
-        "status = \"COMPLETED\"",
-    );
+    fails_after("s25_acquirer_timeout.toml", "status = \"TERMINATED\"", "status = \"COMPLETED\"");
 }
 
 #[test]
@@ -194,9 +149,5 @@ fn a_changed_aef_row_fails() {
 
 #[test]
 fn a_changed_warning_fails() {
-    fails_after(
-        "s58_party_not_eligible_warn.toml",
-        "warnings = [\"A6-2003\"]",
-        "warnings = []",
-    );
+    fails_after("s58_party_not_eligible_warn.toml", "warnings = [\"A6-2003\"]", "warnings = []");
 }

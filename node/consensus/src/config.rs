@@ -16,10 +16,7 @@ pub struct TimeoutRule {
 impl TimeoutRule {
     /// `base + round * per_round`, saturating at [`TIMEOUT_MS_MAX`].
     pub fn duration_ms(&self, round: u32) -> u64 {
-        self.per_round_ms
-            .saturating_mul(u64::from(round))
-            .saturating_add(self.base_ms)
-            .min(TIMEOUT_MS_MAX)
+        self.per_round_ms.saturating_mul(u64::from(round)).saturating_add(self.base_ms).min(TIMEOUT_MS_MAX)
     }
 }
 
@@ -38,18 +35,9 @@ pub struct Timeouts {
 impl Default for Timeouts {
     fn default() -> Self {
         Self {
-            propose: TimeoutRule {
-                base_ms: 3000,
-                per_round_ms: 500,
-            },
-            prevote: TimeoutRule {
-                base_ms: 1000,
-                per_round_ms: 500,
-            },
-            precommit: TimeoutRule {
-                base_ms: 1000,
-                per_round_ms: 500,
-            },
+            propose: TimeoutRule { base_ms: 3000, per_round_ms: 500 },
+            prevote: TimeoutRule { base_ms: 1000, per_round_ms: 500 },
+            precommit: TimeoutRule { base_ms: 1000, per_round_ms: 500 },
         }
     }
 }

@@ -20,11 +20,7 @@ pub struct Core {
 impl Core {
     /// A core that has not started any height yet; feed it [`Input::StartHeight`].
     pub fn new(config: Config) -> Self {
-        Self {
-            config,
-            current: None,
-            persisted: None,
-        }
+        Self { config, current: None, persisted: None }
     }
 
     /// A core resumed from the last state its caller persisted, after a crash.
@@ -41,11 +37,7 @@ impl Core {
         if state.decided.is_none() && state.step == Step::Propose {
             machine.start_round(&config, state.round, &mut out);
         }
-        let mut core = Self {
-            config,
-            current: Some(machine),
-            persisted: Some(state),
-        };
+        let mut core = Self { config, current: Some(machine), persisted: Some(state) };
         let out = core.finish(out);
         (core, out)
     }
@@ -59,10 +51,7 @@ impl Core {
         if let Input::StartHeight { height, validators } = input {
             if let Some(current) = &self.current {
                 if height <= current.state.height {
-                    return Err(InputError::PastHeight {
-                        height,
-                        current: current.state.height,
-                    });
+                    return Err(InputError::PastHeight { height, current: current.state.height });
                 }
             }
             let mut machine = HeightMachine::new(config, validators, State::initial(height));
@@ -75,16 +64,10 @@ impl Core {
                 Input::Proposal(proposal) => machine.on_proposal(config, proposal, &mut out)?,
                 Input::Vote(vote) => machine.on_vote(config, vote, &mut out)?,
                 Input::TimeoutElapsed(timeout) => machine.on_timeout(config, timeout, &mut out),
-                Input::ProposeValue {
-                    height,
-                    round,
-                    value,
-                } => machine.on_propose_value(config, height, round, value, &mut out)?,
-                Input::Validity {
-                    height,
-                    value,
-                    valid,
-                } => machine.on_validity(height, value, valid)?,
+                Input::ProposeValue { height, round, value } => {
+                    machine.on_propose_value(config, height, round, value, &mut out)?
+                }
+                Input::Validity { height, value, valid } => machine.on_validity(height, value, valid)?,
             }
         }
         if let Some(machine) = self.current.as_mut() {

@@ -61,10 +61,8 @@ impl Evidence {
         if a.validator != b.validator {
             return Err(EvidenceError::DifferentValidators);
         }
-        let same_slot = a.chain_id == b.chain_id
-            && a.height == b.height
-            && a.round == b.round
-            && a.kind == b.kind;
+        let same_slot =
+            a.chain_id == b.chain_id && a.height == b.height && a.round == b.round && a.kind == b.kind;
         if !same_slot {
             return Err(EvidenceError::DifferentSlots);
         }
@@ -110,21 +108,9 @@ mod tests {
     #[test]
     fn non_conflicts_are_rejected() {
         let cases = [
-            (
-                "same value",
-                signed(1, 0, Some(1)),
-                EvidenceError::SameValue,
-            ),
-            (
-                "other round",
-                signed(1, 1, Some(2)),
-                EvidenceError::DifferentSlots,
-            ),
-            (
-                "other validator",
-                signed(2, 0, Some(2)),
-                EvidenceError::DifferentValidators,
-            ),
+            ("same value", signed(1, 0, Some(1)), EvidenceError::SameValue),
+            ("other round", signed(1, 1, Some(2)), EvidenceError::DifferentSlots),
+            ("other validator", signed(2, 0, Some(2)), EvidenceError::DifferentValidators),
         ];
         for (description, other, expected) in cases {
             let result = Evidence::new(signed(1, 0, Some(1)), other);

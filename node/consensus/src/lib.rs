@@ -104,10 +104,8 @@ pub use crate::input::{Input, InputError};
 pub use crate::output::{Decision, Message, Output, Timeout, TimeoutKind};
 pub use crate::proposer::ProposerSchedule;
 pub use crate::protocol::{
-    ChainId, CommitCertificate, CommitSignature, Proposal, ProtocolError, Signature,
-    SignedProposal, SignedVote, ValidatorKey, ValidatorSet, ValueId, Vote, VoteKind,
+    ChainId, CommitCertificate, CommitSignature, Proposal, ProtocolError, Signature, SignedProposal,
+    SignedVote, ValidatorKey, ValidatorSet, ValueId, Vote, VoteKind,
 };
-pub use crate::signer::{
-    GuardStore, KeySigner, SignError, SignGuard, SignRecord, SignStep, Signer,
-};
+pub use crate::signer::{GuardStore, KeySigner, SignError, SignGuard, SignRecord, SignStep, Signer};
 pub use crate::state::{RoundValue, State, Step};

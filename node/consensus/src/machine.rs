@@ -64,10 +64,7 @@ impl HeightMachine {
         }
         self.check_height(height)?;
         if round > self.state.round.saturating_add(ROUNDS_AHEAD_MAX) {
-            return Err(InputError::RoundTooFar {
-                round,
-                current: self.state.round,
-            });
+            return Err(InputError::RoundTooFar { round, current: self.state.round });
         }
         Ok(())
     }
@@ -131,21 +128,13 @@ impl HeightMachine {
             && !self.verdicts.contains_key(&value)
             && self.requested.insert(value)
         {
-            out.push(Output::Validate {
-                height: self.state.height,
-                value,
-            });
+            out.push(Output::Validate { height: self.state.height, value });
         }
         Ok(())
     }
 
     /// Records a verdict that was asked for; others are ignored, which bounds the table.
-    pub(crate) fn on_validity(
-        &mut self,
-        height: u64,
-        value: ValueId,
-        valid: bool,
-    ) -> Result<(), InputError> {
+    pub(crate) fn on_validity(&mut self, height: u64, value: ValueId, valid: bool) -> Result<(), InputError> {
         self.check_height(height)?;
         if self.requested.contains(&value) {
             self.verdicts.insert(value, valid);
@@ -163,10 +152,7 @@ impl HeightMachine {
         out: &mut Vec<Output>,
     ) -> Result<(), InputError> {
         self.check_height(height)?;
-        if self.awaiting_value != Some(round)
-            || self.state.round != round
-            || self.state.decided.is_some()
-        {
+        if self.awaiting_value != Some(round) || self.state.round != round || self.state.decided.is_some() {
             return Ok(());
         }
         self.awaiting_value = None;
@@ -220,11 +206,7 @@ impl HeightMachine {
             TimeoutKind::Precommit => config.timeouts.precommit,
         };
         out.push(Output::ScheduleTimeout {
-            timeout: Timeout {
-                height: self.state.height,
-                round: self.state.round,
-                kind,
-            },
+            timeout: Timeout { height: self.state.height, round: self.state.round, kind },
             after_ms: rule.duration_ms(self.state.round),
         });
     }

@@ -30,11 +30,7 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
 impl ProposerSchedule {
     /// The schedule of `validators`.
     pub fn new(validators: &ValidatorSet) -> Self {
-        let divisor = validators
-            .validators()
-            .iter()
-            .fold(0, |acc, v| gcd(acc, v.power))
-            .max(1);
+        let divisor = validators.validators().iter().fold(0, |acc, v| gcd(acc, v.power)).max(1);
         let mut cumulative = Vec::with_capacity(validators.validators().len());
         let mut units: u64 = 0;
         for validator in validators.validators() {
@@ -48,11 +44,7 @@ impl ProposerSchedule {
         while gcd(stride, units) != 1 {
             stride += 1;
         }
-        Self {
-            cumulative,
-            units,
-            stride,
-        }
+        Self { cumulative, units, stride }
     }
 
     /// The proposer of `(height, round)`.
@@ -127,17 +119,10 @@ mod tests {
     #[test]
     fn schedule_is_the_same_for_any_member_order() {
         let validators = set(&[4, 2, 9]);
-        let mut reversed: Vec<_> = validators
-            .validators()
-            .iter()
-            .map(|v| (v.key, v.power))
-            .collect();
+        let mut reversed: Vec<_> = validators.validators().iter().map(|v| (v.key, v.power)).collect();
         reversed.reverse();
         let reversed = ValidatorSet::new(&reversed).expect("valid set");
-        let (a, b) = (
-            ProposerSchedule::new(&validators),
-            ProposerSchedule::new(&reversed),
-        );
+        let (a, b) = (ProposerSchedule::new(&validators), ProposerSchedule::new(&reversed));
         for round in 0..50 {
             assert_eq!(a.proposer(9, round), b.proposer(9, round));
         }

@@ -90,10 +90,8 @@ impl HeightMachine {
                 }
                 // L28: ⟨PROPOSAL, h, r, v, vr⟩ AND 2f+1 ⟨PREVOTE, h, vr, id(v)⟩, vr < r
                 Some(vr) => {
-                    let prevotes = self
-                        .log
-                        .round(vr)
-                        .map_or(0, |r| r.tally(VoteKind::Prevote).power_for(Some(value)));
+                    let prevotes =
+                        self.log.round(vr).map_or(0, |r| r.tally(VoteKind::Prevote).power_for(Some(value)));
                     if !self.validators.is_quorum(prevotes) {
                         continue;
                     }
@@ -137,16 +135,10 @@ impl HeightMachine {
         if self.state.step < Step::Prevote || log.fired.l36 {
             return false;
         }
-        let found = log
-            .proposals
-            .iter()
-            .map(|p| p.proposal.value)
-            .find(|&value| {
-                self.verdict(value) == Some(true)
-                    && self
-                        .validators
-                        .is_quorum(log.prevotes.power_for(Some(value)))
-            });
+        let found = log.proposals.iter().map(|p| p.proposal.value).find(|&value| {
+            self.verdict(value) == Some(true)
+                && self.validators.is_quorum(log.prevotes.power_for(Some(value)))
+        });
         let Some(value) = found else {
             return false;
         };
@@ -163,10 +155,10 @@ impl HeightMachine {
 
     /// Lines 44-46: 2f+1 nil prevotes in the current round, step prevote.
     fn precommit_nil_on_prevotes(&mut self, config: &Config, out: &mut Vec<Output>) -> bool {
-        let nil_quorum = self.log.round(self.state.round).is_some_and(|log| {
-            self.validators
-                .is_quorum(log.tally(VoteKind::Prevote).power_for(None))
-        });
+        let nil_quorum = self
+            .log
+            .round(self.state.round)
+            .is_some_and(|log| self.validators.is_quorum(log.tally(VoteKind::Prevote).power_for(None)));
         if self.state.step != Step::Prevote || !nil_quorum {
             return false;
         }
@@ -217,12 +209,7 @@ impl HeightMachine {
             height,
             round,
             value,
-            certificate: CommitCertificate {
-                height,
-                round,
-                value,
-                signatures,
-            },
+            certificate: CommitCertificate { height, round, value, signatures },
         }));
         true
     }

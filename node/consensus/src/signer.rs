@@ -67,9 +67,7 @@ impl fmt::Debug for KeySigner {
 impl KeySigner {
     /// A signer from a 32-byte ed25519 secret.
     pub fn from_secret(secret: &[u8; 32]) -> Self {
-        Self {
-            key: SigningKey::from_bytes(secret),
-        }
+        Self { key: SigningKey::from_bytes(secret) }
     }
 
     fn sign_bytes(&self, bytes: &[u8]) -> Signature {
@@ -87,10 +85,7 @@ impl Signer for KeySigner {
             return Err(SignError::WrongKey(vote.validator));
         }
         let signature = self.sign_bytes(&vote.sign_bytes());
-        Ok(SignedVote {
-            vote: vote.clone(),
-            signature,
-        })
+        Ok(SignedVote { vote: vote.clone(), signature })
     }
 
     fn sign_proposal(&mut self, proposal: &Proposal) -> Result<SignedProposal, SignError> {
@@ -98,10 +93,7 @@ impl Signer for KeySigner {
             return Err(SignError::WrongKey(proposal.proposer));
         }
         let signature = self.sign_bytes(&proposal.sign_bytes());
-        Ok(SignedProposal {
-            proposal: proposal.clone(),
-            signature,
-        })
+        Ok(SignedProposal { proposal: proposal.clone(), signature })
     }
 }
 
@@ -137,12 +129,7 @@ impl SignRecord {
             VoteKind::Prevote => SignStep::Prevote,
             VoteKind::Precommit => SignStep::Precommit,
         };
-        Self {
-            height: vote.height,
-            round: vote.round,
-            step,
-            value: vote.value,
-        }
+        Self { height: vote.height, round: vote.round, step, value: vote.value }
     }
 
     /// The record a proposal would leave.
@@ -178,11 +165,7 @@ impl<S: Signer, P: GuardStore> SignGuard<S, P> {
     /// A guard around `signer`, resuming from the mark `last` loaded from `store`
     /// (`None` for a validator that never signed).
     pub fn new(signer: S, store: P, last: Option<SignRecord>) -> Self {
-        Self {
-            signer,
-            store,
-            last,
-        }
+        Self { signer, store, last }
     }
 
     /// The current high-water mark.
@@ -200,9 +183,7 @@ impl<S: Signer, P: GuardStore> SignGuard<S, P> {
     fn admit(&mut self, requested: SignRecord) -> Result<(), SignError> {
         if let Some(signed) = self.last {
             match requested.position().cmp(&signed.position()) {
-                std::cmp::Ordering::Less => {
-                    return Err(SignError::Regression { signed, requested })
-                }
+                std::cmp::Ordering::Less => return Err(SignError::Regression { signed, requested }),
                 std::cmp::Ordering::Equal if requested.value == signed.value => return Ok(()),
                 std::cmp::Ordering::Equal => return Err(SignError::Conflict { signed, requested }),
                 std::cmp::Ordering::Greater => {}
@@ -274,22 +255,10 @@ mod tests {
         let key = KeySigner::from_secret(&[1; 32]);
         // (description, vote to sign after prevote(r1, v1), expected to be signed)
         let cases = [
-            (
-                "same vote again is re-signed",
-                vote(&key, 1, Prevote, Some(1)),
-                true,
-            ),
-            (
-                "other value, same step",
-                vote(&key, 1, Prevote, Some(2)),
-                false,
-            ),
+            ("same vote again is re-signed", vote(&key, 1, Prevote, Some(1)), true),
+            ("other value, same step", vote(&key, 1, Prevote, Some(2)), false),
             ("nil, same step", vote(&key, 1, Prevote, None), false),
-            (
-                "precommit of the round",
-                vote(&key, 1, Precommit, Some(1)),
-                true,
-            ),
+            ("precommit of the round", vote(&key, 1, Precommit, Some(1)), true),
             ("a later round", vote(&key, 2, Prevote, Some(2)), true),
             ("an earlier round", vote(&key, 0, Precommit, Some(1)), false),
         ];
@@ -311,9 +280,7 @@ mod tests {
         let key = KeySigner::from_secret(&[1; 32]);
         let mut store = MemoryStore::default();
         let mut guard = SignGuard::new(KeySigner::from_secret(&[1; 32]), &mut store, None);
-        guard
-            .sign_vote(&vote(&key, 4, VoteKind::Precommit, Some(1)))
-            .expect("first precommit");
+        guard.sign_vote(&vote(&key, 4, VoteKind::Precommit, Some(1))).expect("first precommit");
         let mark = store.records.last().copied();
         let mut store = MemoryStore::default();
         let mut restarted = SignGuard::new(KeySigner::from_secret(&[1; 32]), &mut store, mark);
@@ -326,10 +293,7 @@ mod tests {
     #[test]
     fn nothing_is_signed_when_the_mark_cannot_be_stored() {
         let key = KeySigner::from_secret(&[1; 32]);
-        let mut store = MemoryStore {
-            fail: true,
-            ..MemoryStore::default()
-        };
+        let mut store = MemoryStore { fail: true, ..MemoryStore::default() };
         let mut guard = SignGuard::new(KeySigner::from_secret(&[1; 32]), &mut store, None);
         let result = guard.sign_vote(&vote(&key, 0, VoteKind::Prevote, None));
         assert!(matches!(result, Err(SignError::Store(_))));

@@ -47,13 +47,6 @@ pub struct State {
 impl State {
     /// The state at the start of a height, before round 0 starts (paper lines 2-9).
     pub fn initial(height: u64) -> Self {
-        Self {
-            height,
-            round: 0,
-            step: Step::Propose,
-            locked: None,
-            valid: None,
-            decided: None,
-        }
+        Self { height, round: 0, step: Step::Propose, locked: None, valid: None, decided: None }
     }
 }

@@ -69,9 +69,7 @@ impl Tally {
     }
 
     fn contains(&self, vote: &SignedVote) -> bool {
-        self.votes
-            .get(&vote.vote.validator)
-            .is_some_and(|cast| cast.contains(vote))
+        self.votes.get(&vote.vote.validator).is_some_and(|cast| cast.contains(vote))
     }
 
     /// The signatures of the votes for `value`, in key order.
@@ -80,10 +78,7 @@ impl Tally {
             .values()
             .flatten()
             .filter(|v| v.vote.value == Some(value))
-            .map(|v| CommitSignature {
-                validator: v.vote.validator,
-                signature: v.signature,
-            })
+            .map(|v| CommitSignature { validator: v.vote.validator, signature: v.signature })
             .collect()
     }
 }
@@ -147,16 +142,12 @@ impl HeightLog {
     /// True when this exact vote is already counted (so its signature need not be
     /// checked again).
     pub(crate) fn contains_vote(&self, vote: &SignedVote) -> bool {
-        self.rounds
-            .get(&vote.vote.round)
-            .is_some_and(|r| r.tally(vote.vote.kind).contains(vote))
+        self.rounds.get(&vote.vote.round).is_some_and(|r| r.tally(vote.vote.kind).contains(vote))
     }
 
     /// True when this exact proposal is already stored.
     pub(crate) fn contains_proposal(&self, proposal: &SignedProposal) -> bool {
-        self.rounds
-            .get(&proposal.proposal.round)
-            .is_some_and(|r| r.proposals.contains(proposal))
+        self.rounds.get(&proposal.proposal.round).is_some_and(|r| r.proposals.contains(proposal))
     }
 
     /// Counts a verified vote from a member.

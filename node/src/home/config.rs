@@ -73,10 +73,7 @@ impl std::str::FromStr for PeerAddress {
             Ok(p) if p > 0 => {}
             _ => return Err(bad("the port is not 1-65535")),
         }
-        Ok(Self {
-            node_id,
-            address: address.to_owned(),
-        })
+        Ok(Self { node_id, address: address.to_owned() })
     }
 }
 
@@ -176,11 +173,7 @@ pub struct MempoolConfig {
 
 impl Default for MempoolConfig {
     fn default() -> Self {
-        Self {
-            txs_max: 10_000,
-            bytes_max: 64 * 1024 * 1024,
-            txs_per_signer_max: 256,
-        }
+        Self { txs_max: 10_000, bytes_max: 64 * 1024 * 1024, txs_per_signer_max: 256 }
     }
 }
 
@@ -240,10 +233,7 @@ pub struct LogConfig {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        Self {
-            format: LogFormat::Text,
-            level: "info".into(),
-        }
+        Self { format: LogFormat::Text, level: "info".into() }
     }
 }
 
@@ -266,10 +256,7 @@ impl NodeConfig {
     /// Reads and checks `path`.
     pub fn load(path: &Path) -> Result<Self, HomeError> {
         let text = read_bounded(path, NODE_TOML_BYTES_MAX)?;
-        Self::parse(&text).map_err(|reason| HomeError::Config {
-            path: path.to_path_buf(),
-            reason,
-        })
+        Self::parse(&text).map_err(|reason| HomeError::Config { path: path.to_path_buf(), reason })
     }
 
     /// Parses and checks TOML text.
@@ -290,9 +277,7 @@ impl NodeConfig {
         };
         let at_least_a_tx = |name: &str, value: u64| {
             if value < TX_BYTES_MAX as u64 {
-                Err(format!(
-                    "{name} = {value} is below the largest transaction ({TX_BYTES_MAX} bytes)"
-                ))
+                Err(format!("{name} = {value} is below the largest transaction ({TX_BYTES_MAX} bytes)"))
             } else {
                 Ok(())
             }
@@ -308,30 +293,21 @@ impl NodeConfig {
         positive("rpc.request_timeout_ms", self.rpc.request_timeout_ms)?;
         positive("mempool.txs_max", self.mempool.txs_max.into())?;
         at_least_a_tx("mempool.bytes_max", self.mempool.bytes_max)?;
-        positive(
-            "mempool.txs_per_signer_max",
-            self.mempool.txs_per_signer_max.into(),
-        )?;
+        positive("mempool.txs_per_signer_max", self.mempool.txs_per_signer_max.into())?;
         if self.mempool.txs_per_signer_max > self.mempool.txs_max {
             return Err("mempool.txs_per_signer_max exceeds mempool.txs_max".into());
         }
         self.check_peers()?;
         self.check_timeouts()?;
         if !LOG_LEVELS.contains(&self.log.level.as_str()) {
-            return Err(format!(
-                "log.level `{}` is not one of {}",
-                self.log.level,
-                LOG_LEVELS.join(", ")
-            ));
+            return Err(format!("log.level `{}` is not one of {}", self.log.level, LOG_LEVELS.join(", ")));
         }
         Ok(())
     }
 
     fn check_peers(&self) -> Result<(), String> {
         if self.p2p.peers.len() + self.p2p.observers.len() > PEERS_LISTED_MAX {
-            return Err(format!(
-                "more than {PEERS_LISTED_MAX} peers and observers listed"
-            ));
+            return Err(format!("more than {PEERS_LISTED_MAX} peers and observers listed"));
         }
         let mut seen = std::collections::BTreeSet::new();
         for peer in &self.p2p.peers {
@@ -356,20 +332,14 @@ impl NodeConfig {
             ("timeout_prevote_ms", c.timeout_prevote_ms, false),
             ("timeout_prevote_delta_ms", c.timeout_prevote_delta_ms, true),
             ("timeout_precommit_ms", c.timeout_precommit_ms, false),
-            (
-                "timeout_precommit_delta_ms",
-                c.timeout_precommit_delta_ms,
-                true,
-            ),
+            ("timeout_precommit_delta_ms", c.timeout_precommit_delta_ms, true),
             ("timeout_commit_ms", c.timeout_commit_ms, true),
         ] {
             if value == 0 && !may_be_zero {
                 return Err(format!("consensus.{name} must be greater than 0"));
             }
             if value > TIMEOUT_MS_MAX {
-                return Err(format!(
-                    "consensus.{name} = {value} exceeds {TIMEOUT_MS_MAX} ms"
-                ));
+                return Err(format!("consensus.{name} = {value} exceeds {TIMEOUT_MS_MAX} ms"));
             }
         }
         Ok(())
@@ -384,23 +354,14 @@ fn list<T: std::fmt::Display>(items: &[T]) -> String {
     if items.is_empty() {
         return "[]".into();
     }
-    let lines: Vec<String> = items
-        .iter()
-        .map(|i| format!("  {},", quoted(&i.to_string())))
-        .collect();
+    let lines: Vec<String> = items.iter().map(|i| format!("  {},", quoted(&i.to_string()))).collect();
     format!("[\n{}\n]", lines.join("\n"))
 }
 
 impl NodeConfig {
     /// The file's text: every key with a comment saying what it does.
     pub fn render(&self) -> String {
-        let (p, r, m, c, l) = (
-            &self.p2p,
-            &self.rpc,
-            &self.mempool,
-            &self.consensus,
-            &self.log,
-        );
+        let (p, r, m, c, l) = (&self.p2p, &self.rpc, &self.mempool, &self.consensus, &self.log);
         let format = match l.format {
             LogFormat::Text => "text",
             LogFormat::Json => "json",
@@ -440,10 +401,7 @@ mod tests {
     use jcm_runtime::crypto::SecretKey;
 
     fn peer(name: &str, port: u16) -> PeerAddress {
-        PeerAddress {
-            node_id: NodeId(SecretKey::dev(name).public()),
-            address: format!("127.0.0.1:{port}"),
-        }
+        PeerAddress { node_id: NodeId(SecretKey::dev(name).public()), address: format!("127.0.0.1:{port}") }
     }
 
     fn sample() -> NodeConfig {
@@ -468,15 +426,11 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         let mut keys = 0;
         for (i, line) in lines.iter().enumerate() {
-            let is_key = line
-                .split_once(" = ")
-                .is_some_and(|(k, _)| !k.starts_with('#') && !k.starts_with(' '));
+            let is_key =
+                line.split_once(" = ").is_some_and(|(k, _)| !k.starts_with('#') && !k.starts_with(' '));
             if is_key {
                 keys += 1;
-                assert!(
-                    i > 0 && lines[i - 1].starts_with('#'),
-                    "no comment above `{line}`"
-                );
+                assert!(i > 0 && lines[i - 1].starts_with('#'), "no comment above `{line}`");
             }
         }
         assert_eq!(keys, 23);
@@ -484,14 +438,9 @@ mod tests {
 
     #[test]
     fn missing_keys_take_defaults_and_unknown_keys_are_refused() {
-        assert_eq!(
-            NodeConfig::parse("moniker = \"x\"\n"),
-            Ok(NodeConfig::new("x"))
-        );
-        assert!(
-            NodeConfig::parse("moniker = \"x\"\n[p2p]\nlisten_adress = \"1.2.3.4:1\"\n")
-                .is_err_and(|e| e.contains("listen_adress"))
-        );
+        assert_eq!(NodeConfig::parse("moniker = \"x\"\n"), Ok(NodeConfig::new("x")));
+        assert!(NodeConfig::parse("moniker = \"x\"\n[p2p]\nlisten_adress = \"1.2.3.4:1\"\n")
+            .is_err_and(|e| e.contains("listen_adress")));
     }
 
     #[test]
@@ -499,23 +448,11 @@ mod tests {
         type Edit = Box<dyn Fn(&mut NodeConfig)>;
         let cases: Vec<(&str, Edit)> = vec![
             ("mempool.txs_max", Box::new(|c| c.mempool.txs_max = 0)),
-            (
-                "rpc.body_bytes_max",
-                Box::new(|c| c.rpc.body_bytes_max = 10),
-            ),
-            (
-                "timeout_propose_ms",
-                Box::new(|c| c.consensus.timeout_propose_ms = TIMEOUT_MS_MAX + 1),
-            ),
+            ("rpc.body_bytes_max", Box::new(|c| c.rpc.body_bytes_max = 10)),
+            ("timeout_propose_ms", Box::new(|c| c.consensus.timeout_propose_ms = TIMEOUT_MS_MAX + 1)),
             ("log.level", Box::new(|c| c.log.level = "loud".into())),
-            (
-                "twice",
-                Box::new(|c| c.p2p.peers.push(c.p2p.peers[0].clone())),
-            ),
-            (
-                "txs_per_signer_max",
-                Box::new(|c| c.mempool.txs_per_signer_max = c.mempool.txs_max + 1),
-            ),
+            ("twice", Box::new(|c| c.p2p.peers.push(c.p2p.peers[0].clone()))),
+            ("txs_per_signer_max", Box::new(|c| c.mempool.txs_per_signer_max = c.mempool.txs_max + 1)),
         ];
         for (needle, edit) in cases {
             let mut config = sample();
@@ -530,9 +467,7 @@ mod tests {
         let good = peer("a", 1);
         assert_eq!(good.to_string().parse(), Ok(good.clone()));
         let id = good.node_id;
-        assert!(format!("{id}@node.example.org:26656")
-            .parse::<PeerAddress>()
-            .is_ok());
+        assert!(format!("{id}@node.example.org:26656").parse::<PeerAddress>().is_ok());
         for bad in [
             format!("{id}"),
             format!("{id}@127.0.0.1"),

@@ -64,10 +64,7 @@ pub fn ensure_writable(dir: &Path, force: bool, what: &'static str) -> Result<()
     if force || is_absent_or_empty(dir)? {
         Ok(())
     } else {
-        Err(HomeError::Exists {
-            path: dir.to_path_buf(),
-            what,
-        })
+        Err(HomeError::Exists { path: dir.to_path_buf(), what })
     }
 }
 
@@ -92,27 +89,15 @@ impl HomeFiles<'_> {
         keys::write_file(&paths.genesis(), self.genesis_json, false)?;
         keys::write_file(&paths.node_toml(), &self.config.render(), false)?;
         keys::write_key(&paths.node_key(), "node", self.node_key, protection)?;
-        keys::write_key(
-            &paths.validator_key(),
-            "validator",
-            self.validator_key,
-            protection,
-        )
+        keys::write_key(&paths.validator_key(), "validator", self.validator_key, protection)
     }
 }
 
 /// Runs `init`.
 pub fn init(options: &InitOptions) -> Result<InitReport, HomeError> {
-    ensure_writable(
-        &options.home,
-        options.force,
-        "its config/ with new keys; data/ is kept",
-    )?;
+    ensure_writable(&options.home, options.force, "its config/ with new keys; data/ is kept")?;
     let (genesis_json, genesis) = read_genesis(&options.genesis)?;
-    let moniker = options
-        .moniker
-        .clone()
-        .unwrap_or_else(|| default_moniker(&options.home));
+    let moniker = options.moniker.clone().unwrap_or_else(|| default_moniker(&options.home));
     let config = NodeConfig::new(&moniker);
     config.check().map_err(HomeError::Invalid)?;
     let protection = if options.dev {
@@ -166,10 +151,7 @@ impl std::fmt::Display for InitReport {
                 "  keys           UNENCRYPTED development keys (--dev): never use them on a real chain"
             )?;
         } else {
-            writeln!(
-                f,
-                "  keys           encrypted with your passphrase (argon2id + XChaCha20-Poly1305)"
-            )?;
+            writeln!(f, "  keys           encrypted with your passphrase (argon2id + XChaCha20-Poly1305)")?;
         }
         writeln!(
             f,

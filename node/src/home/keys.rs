@@ -76,21 +76,14 @@ fn prompt(purpose: Purpose) -> Result<Zeroizing<String>, HomeError> {
     };
     // A script whose input is redirected gets an error, never a prompt it cannot answer.
     if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-        return Err(no_terminal(std::io::Error::other(
-            "standard input is not a terminal",
-        )));
+        return Err(no_terminal(std::io::Error::other("standard input is not a terminal")));
     }
-    let first = Zeroizing::new(
-        rpassword::prompt_password("Passphrase for the keys: ").map_err(no_terminal)?,
-    );
+    let first = Zeroizing::new(rpassword::prompt_password("Passphrase for the keys: ").map_err(no_terminal)?);
     if purpose == Purpose::Create {
-        let again = Zeroizing::new(
-            rpassword::prompt_password("Repeat the passphrase: ").map_err(no_terminal)?,
-        );
+        let again =
+            Zeroizing::new(rpassword::prompt_password("Repeat the passphrase: ").map_err(no_terminal)?);
         if *again != *first {
-            return Err(HomeError::Passphrase(
-                "the two passphrases differ; nothing was written".into(),
-            ));
+            return Err(HomeError::Passphrase("the two passphrases differ; nothing was written".into()));
         }
     }
     Ok(first)
@@ -109,11 +102,7 @@ pub fn new_key() -> Result<SecretKey, HomeError> {
 }
 
 /// The key file of `key` named `name`, protected as asked.
-pub fn key_file(
-    name: &str,
-    key: &SecretKey,
-    protection: &Protection,
-) -> Result<KeyFile, HomeError> {
+pub fn key_file(name: &str, key: &SecretKey, protection: &Protection) -> Result<KeyFile, HomeError> {
     match protection {
         Protection::Dev => Ok(KeyFile::dev(name, key)),
         Protection::Passphrase(passphrase) => KeyFile::seal(
@@ -124,10 +113,7 @@ pub fn key_file(
             random::<SALT_LEN>()?,
             random::<NONCE_LEN>()?,
         )
-        .map_err(|cause| HomeError::Key {
-            path: PathBuf::from(name),
-            cause,
-        }),
+        .map_err(|cause| HomeError::Key { path: PathBuf::from(name), cause }),
     }
 }
 
@@ -145,21 +131,13 @@ pub fn write_file(path: &Path, text: &str, private: bool) -> Result<(), HomeErro
     if private {
         // `mode` only applies to a new file: tighten one that is being overwritten.
         use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(HomeError::io(path))?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600)).map_err(HomeError::io(path))?;
     }
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(HomeError::io(path))
+    file.write_all(text.as_bytes()).and_then(|()| file.sync_all()).map_err(HomeError::io(path))
 }
 
 /// Writes the key file of `key` to `path`.
-pub fn write_key(
-    path: &Path,
-    name: &str,
-    key: &SecretKey,
-    protection: &Protection,
-) -> Result<(), HomeError> {
+pub fn write_key(path: &Path, name: &str, key: &SecretKey, protection: &Protection) -> Result<(), HomeError> {
     write_file(path, &key_file(name, key, protection)?.to_json(), true)
 }
 

@@ -108,10 +108,7 @@ pub enum HomeError {
 
 impl HomeError {
     pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> HomeError + '_ {
-        move |cause| HomeError::Io {
-            path: path.to_path_buf(),
-            cause,
-        }
+        move |cause| HomeError::Io { path: path.to_path_buf(), cause }
     }
 }
 
@@ -129,9 +126,7 @@ impl std::fmt::Display for NodeId {
 impl std::str::FromStr for NodeId {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, String> {
-        text.parse::<PublicKey>()
-            .map(NodeId)
-            .map_err(|e| format!("node id `{text}`: {e} (64 hex digits)"))
+        text.parse::<PublicKey>().map(NodeId).map_err(|e| format!("node id `{text}`: {e} (64 hex digits)"))
     }
 }
 
@@ -145,9 +140,7 @@ pub struct HomePaths {
 impl HomePaths {
     /// The paths under `root`.
     pub fn new(root: &Path) -> Self {
-        Self {
-            root: root.to_path_buf(),
-        }
+        Self { root: root.to_path_buf() }
     }
     /// `config/`.
     pub fn config_dir(&self) -> PathBuf {
@@ -223,10 +216,7 @@ pub fn read_genesis(path: &Path) -> Result<(String, Genesis), HomeError> {
 /// Reads a key file (without opening it).
 pub fn read_key_file(path: &Path) -> Result<KeyFile, HomeError> {
     let text = read_bounded(path, jcm_runtime::keyfile::FILE_BYTES_MAX as u64)?;
-    KeyFile::from_json(&text).map_err(|cause| HomeError::Key {
-        path: path.to_path_buf(),
-        cause,
-    })
+    KeyFile::from_json(&text).map_err(|cause| HomeError::Key { path: path.to_path_buf(), cause })
 }
 
 impl Home {
@@ -253,14 +243,7 @@ impl Home {
                 reason: format!("p2p.peers lists this node itself ({node_id})"),
             });
         }
-        Ok(Self {
-            genesis_hash: genesis.hash(),
-            paths,
-            config,
-            genesis,
-            node_key,
-            validator_key,
-        })
+        Ok(Self { genesis_hash: genesis.hash(), paths, config, genesis, node_key, validator_key })
     }
 
     /// This node's id.
@@ -281,8 +264,7 @@ impl Home {
     /// Decrypts the node key and the validator key (in that order) with `passphrase`.
     pub fn open_keys(&self, passphrase: &[u8]) -> Result<(SecretKey, SecretKey), HomeError> {
         let open = |file: &KeyFile, path: PathBuf| {
-            file.open(passphrase)
-                .map_err(|cause| HomeError::Key { path, cause })
+            file.open(passphrase).map_err(|cause| HomeError::Key { path, cause })
         };
         Ok((
             open(&self.node_key, self.paths.node_key())?,
@@ -307,9 +289,6 @@ pub fn is_absent_or_empty(dir: &Path) -> Result<bool, HomeError> {
     match std::fs::read_dir(dir) {
         Ok(mut entries) => Ok(entries.next().is_none()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
-        Err(cause) => Err(HomeError::Io {
-            path: dir.to_path_buf(),
-            cause,
-        }),
+        Err(cause) => Err(HomeError::Io { path: dir.to_path_buf(), cause }),
     }
 }

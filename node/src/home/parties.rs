@@ -42,10 +42,7 @@ const NAMES: &[(&str, &str)] = &[
 
 /// The name of the Party with `code`, or the code itself when it is not listed.
 pub fn name(code: &str) -> &str {
-    NAMES
-        .binary_search_by(|(c, _)| c.cmp(&code))
-        .map(|i| NAMES[i].1)
-        .unwrap_or(code)
+    NAMES.binary_search_by(|(c, _)| c.cmp(&code)).map(|i| NAMES[i].1).unwrap_or(code)
 }
 
 #[cfg(test)]

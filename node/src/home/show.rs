@@ -11,11 +11,7 @@ use super::{fault_tolerance, Home, HomeError};
 /// Decrypts both keys of `home` to prove the passphrase (development keys need none).
 pub fn check_keys(home: &Home, source: &PassphraseSource) -> Result<(), HomeError> {
     let encrypted = home.node_key.encrypted || home.validator_key.encrypted;
-    let passphrase = if encrypted {
-        source.read(Purpose::Open)?
-    } else {
-        Default::default()
-    };
+    let passphrase = if encrypted { source.read(Purpose::Open)? } else { Default::default() };
     home.open_keys(passphrase.as_bytes()).map(|_| ())
 }
 
@@ -58,20 +54,15 @@ fn identity(out: &mut String, home: &Home) {
     line(out, "genesis hash", &home.genesis_hash.to_hex());
     line(out, "genesis time", &home.genesis.genesis_time.to_string());
     line(out, "node id", &home.node_id().to_string());
-    line(
-        out,
-        "validator key",
-        &home.validator_key.public_key.to_hex(),
-    );
+    line(out, "validator key", &home.validator_key.public_key.to_hex());
     let role = match home.validator() {
         Some(v) => format!(
             "validator {} of {} (power {} of {total}; the set tolerates f = {f})",
             v.name, v.party, v.power
         ),
-        None => format!(
-            "observer: the key is not among the {} genesis validators",
-            home.genesis.validators.len()
-        ),
+        None => {
+            format!("observer: the key is not among the {} genesis validators", home.genesis.validators.len())
+        }
     };
     line(out, "role", &role);
     line(out, "keys", &key_protection(home));
@@ -86,11 +77,7 @@ fn settings(out: &mut String, home: &Home) {
     }
     line(out, "observers", &c.p2p.observers.len().to_string());
     let rpc = c.rpc.listen_address;
-    let exposure = if rpc.ip().is_loopback() {
-        "loopback only"
-    } else {
-        "REACHABLE FROM THE NETWORK"
-    };
+    let exposure = if rpc.ip().is_loopback() { "loopback only" } else { "REACHABLE FROM THE NETWORK" };
     line(out, "rpc listen", &format!("{rpc} ({exposure})"));
     let limits = format!(
         "mempool {} txs / {} bytes, rpc body {} bytes, p2p message {} bytes",
@@ -115,10 +102,6 @@ fn settings(out: &mut String, home: &Home) {
     };
     line(out, "log", &format!("{format}, level {}", c.log.level));
     let data = home.paths.data_dir();
-    let data_state = if data.is_dir() {
-        "present"
-    } else {
-        "missing (created when the node starts)"
-    };
+    let data_state = if data.is_dir() { "present" } else { "missing (created when the node starts)" };
     line(out, "data", &format!("{} ({data_state})", data.display()));
 }

@@ -109,10 +109,7 @@ fn check_options(options: &TestnetOptions) -> Result<Vec<Party>, HomeError> {
     if options.parties.len() < 2 {
         return invalid("--parties needs Japan and at least one partner".into());
     }
-    let validators = options
-        .validators
-        .clone()
-        .unwrap_or_else(|| options.parties.clone());
+    let validators = options.validators.clone().unwrap_or_else(|| options.parties.clone());
     if validators.is_empty() {
         return invalid("--validators is empty: a chain needs a validator".into());
     }
@@ -174,16 +171,10 @@ impl TestnetKeys {
     }
 
     fn genesis(&self, options: &TestnetOptions, parties: &[Party]) -> Result<Genesis, HomeError> {
-        let officers: Vec<(OfficerSpec, PublicKey)> = self
-            .officers
-            .iter()
-            .map(|(s, k)| (s.clone(), k.public()))
-            .collect();
-        let validators: Vec<(Party, PublicKey)> = parties
-            .iter()
-            .zip(&self.nodes)
-            .map(|(p, (_, v))| (p.clone(), v.public()))
-            .collect();
+        let officers: Vec<(OfficerSpec, PublicKey)> =
+            self.officers.iter().map(|(s, k)| (s.clone(), k.public())).collect();
+        let validators: Vec<(Party, PublicKey)> =
+            parties.iter().zip(&self.nodes).map(|(p, (_, v))| (p.clone(), v.public())).collect();
         GenesisPlan {
             chain_id: &options.chain_id,
             genesis_time: options.genesis_time.unwrap_or_else(today),
@@ -213,13 +204,8 @@ pub fn testnet(options: &TestnetOptions) -> Result<TestnetReport, HomeError> {
     keys::create_dir(&options.out)?;
     keys::write_file(&options.out.join(GENESIS_JSON), &genesis_json, false)?;
     for (node, (node_key, validator_key)) in nodes.iter().zip(&keys.nodes) {
-        HomeFiles {
-            config: &node.config,
-            genesis_json: &genesis_json,
-            node_key,
-            validator_key,
-        }
-        .write(&HomePaths::new(&node.home), &protection)?;
+        HomeFiles { config: &node.config, genesis_json: &genesis_json, node_key, validator_key }
+            .write(&HomePaths::new(&node.home), &protection)?;
     }
     let officers_dir = options.out.join(OFFICERS_DIR);
     keys::create_dir(&officers_dir)?;
@@ -266,12 +252,8 @@ fn plan_nodes(
             let mut config = NodeConfig::new(&moniker);
             config.p2p.listen_address = ([127, 0, 0, 1], port(options.base_port, i, 0)).into();
             config.rpc.listen_address = ([127, 0, 0, 1], port(options.base_port, i, 1)).into();
-            config.p2p.peers = addresses
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, a)| a.clone())
-                .collect();
+            config.p2p.peers =
+                addresses.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, a)| a.clone()).collect();
             TestnetNode {
                 party: party.clone(),
                 home: options.out.join(&moniker),
@@ -338,15 +320,9 @@ impl TestnetReport {
         }
         text.push_str("\nOfficer key files (`officers/`), for the `jcm` CLI to import:\n\n");
         for (spec, path) in &self.officers {
-            text.push_str(&format!(
-                "- `{}`: {}\n",
-                relative(path, &self.out),
-                spec.description
-            ));
+            text.push_str(&format!("- `{}`: {}\n", relative(path, &self.out), spec.description));
         }
-        text.push_str(
-            "\nCheck a home with `jcm-node show --home <party>`. See docs/operator.md.\n",
-        );
+        text.push_str("\nCheck a home with `jcm-node show --home <party>`. See docs/operator.md.\n");
         text
     }
 }
@@ -358,10 +334,7 @@ impl std::fmt::Display for TestnetReport {
         writeln!(f, "  genesis hash  {}", self.genesis_hash)?;
         writeln!(f, "  validators    {}", self.tolerance_line())?;
         writeln!(f, "  keys          {}", self.keys_line())?;
-        writeln!(
-            f,
-            "  PARTY  P2P              RPC              NODE ID           HOME"
-        )?;
+        writeln!(f, "  PARTY  P2P              RPC              NODE ID           HOME")?;
         for n in &self.nodes {
             writeln!(
                 f,

@@ -15,10 +15,7 @@ use super::parties::{self, JAPAN};
 use super::HomeError;
 
 /// First and last year of every Party's NDC period in the testnet.
-pub const NDC_YEARS: YearRange = YearRange {
-    first: 2021,
-    last: 2030,
-};
+pub const NDC_YEARS: YearRange = YearRange { first: 2021, last: 2030 };
 
 /// An officer of the testnet, before its key exists.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,10 +80,7 @@ pub fn officers(parties: &[Party]) -> Result<Vec<OfficerSpec>, HomeError> {
         let jc_roles: BTreeSet<Role> = partners
             .iter()
             .filter(|(partner, _, _)| *party == japan || partner == party)
-            .map(|(_, _, jc)| Role::JcRepresentative {
-                jc: jc.clone(),
-                party: party.clone(),
-            })
+            .map(|(_, _, jc)| Role::JcRepresentative { jc: jc.clone(), party: party.clone() })
             .collect();
         if !jc_roles.is_empty() {
             out.push(OfficerSpec {
@@ -132,10 +126,7 @@ fn party_record(party: &Party) -> Result<PartyRecord, HomeError> {
     Ok(PartyRecord {
         code: party.clone(),
         name: text(parties::name(party.as_str()))?,
-        ndc_periods: vec![NdcPeriod {
-            years: NDC_YEARS,
-            kind: NdcKind::SingleYear,
-        }],
+        ndc_periods: vec![NdcPeriod { years: NDC_YEARS, kind: NdcKind::SingleYear }],
         status: Participation::Eligible,
     })
 }
@@ -144,11 +135,7 @@ fn approach(partner: &Party, ca: &CaId) -> Result<CooperativeApproach, HomeError
     let japan = Party::new(JAPAN).map_err(invalid)?;
     Ok(CooperativeApproach {
         id: ca.clone(),
-        name: text(&format!(
-            "{}-{} JCM",
-            parties::name(JAPAN),
-            parties::name(partner.as_str())
-        ))?,
+        name: text(&format!("{}-{} JCM", parties::name(JAPAN), parties::name(partner.as_str())))?,
         participants: BTreeSet::from([japan, partner.clone()]),
         underlying_registry: text("JCM")?,
         metric: Metric::Ghg,
@@ -182,11 +169,7 @@ impl GenesisPlan<'_> {
         let mut genesis = Genesis {
             chain_id: text(self.chain_id)?,
             genesis_time: self.genesis_time,
-            parties: self
-                .parties
-                .iter()
-                .map(party_record)
-                .collect::<Result<_, _>>()?,
+            parties: self.parties.iter().map(party_record).collect::<Result<_, _>>()?,
             registries: Vec::new(),
             cooperative_approaches: Vec::new(),
             joint_committees: Vec::new(),
@@ -253,10 +236,8 @@ mod tests {
                 (o, key)
             })
             .collect();
-        let validators: Vec<(Party, PublicKey)> = parties
-            .iter()
-            .map(|p| (p.clone(), SecretKey::dev(p.as_str()).public()))
-            .collect();
+        let validators: Vec<(Party, PublicKey)> =
+            parties.iter().map(|p| (p.clone(), SecretKey::dev(p.as_str()).public())).collect();
         let genesis = GenesisPlan {
             chain_id: "jcm-test",
             genesis_time: Timestamp::parse("2026-01-01").expect("date"),
@@ -269,11 +250,8 @@ mod tests {
         assert_eq!(genesis.parties.len(), 4);
         assert_eq!(genesis.registries[0].id.as_str(), "JPN01");
         assert_eq!(genesis.accounts.len(), 4 * 6);
-        let cas: Vec<(&str, &str)> = genesis
-            .cooperative_approaches
-            .iter()
-            .map(|c| (c.id.as_str(), c.name.as_str()))
-            .collect();
+        let cas: Vec<(&str, &str)> =
+            genesis.cooperative_approaches.iter().map(|c| (c.id.as_str(), c.name.as_str())).collect();
         assert_eq!(
             cas,
             [
@@ -285,10 +263,7 @@ mod tests {
         assert_eq!(genesis.joint_committees[2].id.as_str(), "JC-JPN-VNM");
         // Three officers per Party; Japan's JC representative sits on all three JCs.
         assert_eq!(genesis.officers.len(), 12);
-        let japan_jc = genesis
-            .officers
-            .iter()
-            .find(|o| o.name.as_str() == "JPN-JC");
+        let japan_jc = genesis.officers.iter().find(|o| o.name.as_str() == "JPN-JC");
         assert_eq!(japan_jc.map(|o| o.roles.len()), Some(3));
         assert_eq!(genesis.validators.len(), 4);
     }

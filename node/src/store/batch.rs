@@ -6,9 +6,7 @@ use jcm_runtime::state::WriteSet;
 use rocksdb::{WriteBatch, DB};
 
 use super::meta::{LastCommitted, KEY_LAST};
-use super::{
-    height_key, IndexEntries, CF_BLOCKS, CF_COMMITS, CF_INDEX, CF_MERKLE, CF_META, CF_STATE,
-};
+use super::{height_key, IndexEntries, CF_BLOCKS, CF_COMMITS, CF_INDEX, CF_MERKLE, CF_META, CF_STATE};
 
 /// A block the validators committed, executed, with what it changes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -32,26 +30,17 @@ pub struct CommittedBlock {
 impl CommittedBlock {
     /// The record of the block in the `meta` column family.
     pub fn last_committed(&self) -> LastCommitted {
-        LastCommitted {
-            height: self.height,
-            state_root: self.state_root,
-        }
+        LastCommitted { height: self.height, state_root: self.state_root }
     }
 
     /// The write batch recording the block, its `last` record included.
     pub(super) fn to_batch(&self, db: &DB) -> WriteBatch {
-        let cf = |name: &str| {
-            db.cf_handle(name)
-                .expect("Db::open opens every column family a batch writes")
-        };
+        let cf = |name: &str| db.cf_handle(name).expect("Db::open opens every column family a batch writes");
         let mut batch = WriteBatch::default();
         let height = height_key(self.height);
         batch.put_cf(cf(CF_BLOCKS), height, &self.block);
         batch.put_cf(cf(CF_COMMITS), height, &self.commit);
-        for (name, writes) in [
-            (CF_STATE, &self.state_writes),
-            (CF_MERKLE, &self.merkle_writes),
-        ] {
+        for (name, writes) in [(CF_STATE, &self.state_writes), (CF_MERKLE, &self.merkle_writes)] {
             let handle = cf(name);
             for (key, value) in writes {
                 match value {

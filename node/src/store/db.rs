@@ -18,8 +18,8 @@ use rocksdb::{
 
 use super::meta::{self, LastCommitted, KEY_FORMAT, KEY_GENESIS, KEY_LAST};
 use super::{
-    height_key, CommittedBlock, DbOptions, IndexEntries, StateView, StoreError, CF_BLOCKS,
-    CF_COMMITS, CF_INDEX, CF_MERKLE, CF_META, CF_STATE, COLUMN_FAMILIES, FORMAT_VERSION,
+    height_key, CommittedBlock, DbOptions, IndexEntries, StateView, StoreError, CF_BLOCKS, CF_COMMITS,
+    CF_INDEX, CF_MERKLE, CF_META, CF_STATE, COLUMN_FAMILIES, FORMAT_VERSION,
 };
 
 /// The node's store, open in this process (and in no other: see [`StoreError::Locked`]).
@@ -78,10 +78,7 @@ impl Db {
     /// The height [`Db::commit_block`] accepts next.
     pub fn next_height(&self) -> u64 {
         match self.last {
-            Some(last) => last
-                .height
-                .checked_add(1)
-                .expect("a chain does not reach height u64::MAX"),
+            Some(last) => last.height.checked_add(1).expect("a chain does not reach height u64::MAX"),
             None => 0,
         }
     }
@@ -105,11 +102,7 @@ impl Db {
     /// If RocksDB fails to write. The block may or may not be on disk, and RocksDB may
     /// refuse further writes: the caller must stop the process and restart from disk.
     pub fn commit_block(&mut self, block: CommittedBlock) -> Result<(), StoreError> {
-        assert_eq!(
-            block.height,
-            self.next_height(),
-            "blocks are committed in height order"
-        );
+        assert_eq!(block.height, self.next_height(), "blocks are committed in height order");
         let batch = block.to_batch(&self.db);
         self.write_synced(batch, "write a committed block")?;
         self.last = Some(block.last_committed());
@@ -132,11 +125,7 @@ impl Db {
     }
 
     /// Up to `entries_max` index entries whose key starts with `prefix`, ascending.
-    pub fn index_scan(
-        &self,
-        prefix: &[u8],
-        entries_max: usize,
-    ) -> Result<IndexEntries, StoreError> {
+    pub fn index_scan(&self, prefix: &[u8], entries_max: usize) -> Result<IndexEntries, StoreError> {
         let mut options = ReadOptions::default();
         if let Some(end) = jcm_runtime::state::prefix_end(prefix) {
             options.set_iterate_upper_bound(end);
@@ -153,43 +142,25 @@ impl Db {
     }
 
     fn cf(&self, name: &str) -> &ColumnFamily {
-        self.db
-            .cf_handle(name)
-            .expect("Db::open opens every column family of COLUMN_FAMILIES")
+        self.db.cf_handle(name).expect("Db::open opens every column family of COLUMN_FAMILIES")
     }
 
-    fn read(
-        &self,
-        cf: &str,
-        key: &[u8],
-        action: &'static str,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
-        self.db
-            .get_cf(self.cf(cf), key)
-            .map_err(|e| self.rocks_error(action, e))
+    fn read(&self, cf: &str, key: &[u8], action: &'static str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.db.get_cf(self.cf(cf), key).map_err(|e| self.rocks_error(action, e))
     }
 
     fn write_synced(&self, batch: WriteBatch, action: &'static str) -> Result<(), StoreError> {
         let mut options = WriteOptions::default();
         options.set_sync(true);
-        self.db
-            .write_opt(batch, &options)
-            .map_err(|e| self.rocks_error(action, e))
+        self.db.write_opt(batch, &options).map_err(|e| self.rocks_error(action, e))
     }
 
     fn rocks_error(&self, action: &'static str, source: rocksdb::Error) -> StoreError {
-        StoreError::Rocks {
-            action,
-            dir: self.dir.clone(),
-            source,
-        }
+        StoreError::Rocks { action, dir: self.dir.clone(), source }
     }
 
     fn corrupt(&self, what: String) -> StoreError {
-        StoreError::Corrupt {
-            dir: self.dir.clone(),
-            what,
-        }
+        StoreError::Corrupt { dir: self.dir.clone(), what }
     }
 
     /// Checks the format version and genesis hash, recording them in a new store.
@@ -199,9 +170,8 @@ impl Db {
         match (format, genesis) {
             (None, None) => self.initialize(options),
             (Some(format), Some(genesis)) => {
-                let stored = meta::decode_format(&format).ok_or_else(|| {
-                    self.corrupt(format!("format record of {} bytes", format.len()))
-                })?;
+                let stored = meta::decode_format(&format)
+                    .ok_or_else(|| self.corrupt(format!("format record of {} bytes", format.len())))?;
                 if stored != FORMAT_VERSION {
                     return Err(StoreError::FormatMismatch {
                         dir: self.dir.clone(),
@@ -209,9 +179,8 @@ impl Db {
                         expected: FORMAT_VERSION,
                     });
                 }
-                let stored = meta::decode_genesis(&genesis).ok_or_else(|| {
-                    self.corrupt(format!("genesis record of {} bytes", genesis.len()))
-                })?;
+                let stored = meta::decode_genesis(&genesis)
+                    .ok_or_else(|| self.corrupt(format!("genesis record of {} bytes", genesis.len())))?;
                 if stored != options.genesis_hash {
                     return Err(StoreError::GenesisMismatch {
                         dir: self.dir.clone(),
@@ -228,10 +197,7 @@ impl Db {
     /// Records format and genesis in a store that holds nothing yet.
     fn initialize(&self, options: &DbOptions) -> Result<(), StoreError> {
         let meta = self.cf(CF_META);
-        if self
-            .read(CF_META, KEY_LAST, "read the last committed height")?
-            .is_some()
-        {
+        if self.read(CF_META, KEY_LAST, "read the last committed height")?.is_some() {
             return Err(self.corrupt("blocks are recorded, but no genesis hash".into()));
         }
         let mut batch = WriteBatch::default();
@@ -243,9 +209,10 @@ impl Db {
     /// Reads the `last` record and checks it against the newest block and commit.
     fn load_last(&self) -> Result<Option<LastCommitted>, StoreError> {
         let last = match self.read(CF_META, KEY_LAST, "read the last committed height")? {
-            Some(bytes) => Some(LastCommitted::from_bytes(&bytes).ok_or_else(|| {
-                self.corrupt(format!("last-committed record of {} bytes", bytes.len()))
-            })?),
+            Some(bytes) => Some(
+                LastCommitted::from_bytes(&bytes)
+                    .ok_or_else(|| self.corrupt(format!("last-committed record of {} bytes", bytes.len())))?,
+            ),
             None => None,
         };
         let expected = last.map(|last| last.height);
@@ -277,28 +244,18 @@ impl Db {
 
 /// Opens RocksDB with every column family, telling a held lock from other failures.
 fn open_rocks(dir: &Path, options: &DbOptions) -> Result<DB, StoreError> {
-    let rocks_error = |action, source| StoreError::Rocks {
-        action,
-        dir: dir.to_path_buf(),
-        source,
-    };
-    std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
-        dir: dir.to_path_buf(),
-        source,
-    })?;
+    let rocks_error = |action, source| StoreError::Rocks { action, dir: dir.to_path_buf(), source };
+    std::fs::create_dir_all(dir)
+        .map_err(|source| StoreError::CreateDir { dir: dir.to_path_buf(), source })?;
     let mut db_options = Options::default();
     db_options.create_if_missing(true);
     db_options.create_missing_column_families(true);
     db_options.set_keep_log_file_num(options.info_log_files_max);
     db_options.set_max_log_file_size(options.info_log_file_bytes_max);
-    let families = COLUMN_FAMILIES
-        .iter()
-        .map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
+    let families = COLUMN_FAMILIES.iter().map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
     DB::open_cf_descriptors(&db_options, dir, families).map_err(|e| {
         if is_lock_held(&e) {
-            StoreError::Locked {
-                dir: dir.to_path_buf(),
-            }
+            StoreError::Locked { dir: dir.to_path_buf() }
         } else {
             rocks_error("open the store", e)
         }

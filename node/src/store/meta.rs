@@ -58,10 +58,7 @@ mod tests {
 
     #[test]
     fn last_committed_round_trips_and_rejects_wrong_lengths() {
-        let last = LastCommitted {
-            height: 0x0102_0304_0506_0708,
-            state_root: Hash32([9; 32]),
-        };
+        let last = LastCommitted { height: 0x0102_0304_0506_0708, state_root: Hash32([9; 32]) };
         let bytes = last.to_bytes();
         assert_eq!(bytes[..8], [1, 2, 3, 4, 5, 6, 7, 8]);
         assert_eq!(LastCommitted::from_bytes(&bytes), Some(last));

@@ -63,9 +63,7 @@ pub const CF_INDEX: &str = "index";
 /// Column family of the store's own records (format, genesis, last committed height).
 pub const CF_META: &str = "meta";
 /// Every column family the store opens.
-pub const COLUMN_FAMILIES: [&str; 6] = [
-    CF_BLOCKS, CF_COMMITS, CF_STATE, CF_MERKLE, CF_INDEX, CF_META,
-];
+pub const COLUMN_FAMILIES: [&str; 6] = [CF_BLOCKS, CF_COMMITS, CF_STATE, CF_MERKLE, CF_INDEX, CF_META];
 
 /// How to open a store.
 #[derive(Clone, Debug)]
@@ -82,11 +80,7 @@ pub struct DbOptions {
 impl DbOptions {
     /// Default options for a store of the chain with this genesis.
     pub fn new(genesis_hash: Hash32) -> Self {
-        Self {
-            genesis_hash,
-            info_log_files_max: 4,
-            info_log_file_bytes_max: 8 << 20,
-        }
+        Self { genesis_hash, info_log_files_max: 4, info_log_file_bytes_max: 8 << 20 }
     }
 }
 

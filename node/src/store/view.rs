@@ -41,9 +41,7 @@ impl StateView {
     }
 
     fn handle(&self) -> &ColumnFamily {
-        self.db
-            .cf_handle(self.cf)
-            .expect("Db::open opens every column family a view is made for")
+        self.db.cf_handle(self.cf).expect("Db::open opens every column family a view is made for")
     }
 }
 
@@ -74,11 +72,7 @@ impl Store for StateView {
         let cf = self.cf;
         let entries = self
             .db
-            .iterator_cf_opt(
-                self.handle(),
-                options,
-                IteratorMode::From(start, Direction::Forward),
-            )
+            .iterator_cf_opt(self.handle(), options, IteratorMode::From(start, Direction::Forward))
             .map(move |entry| match entry {
                 Ok((key, value)) => (key.into_vec(), value.into_vec()),
                 Err(e) => panic!("store scan failed in column family {cf}: {e}"),

@@ -15,8 +15,7 @@ pub struct TempDir(PathBuf);
 impl TempDir {
     pub fn new(label: &str) -> Self {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path =
-            std::env::temp_dir().join(format!("jcm-node-test-{label}-{}-{n}", std::process::id()));
+        let path = std::env::temp_dir().join(format!("jcm-node-test-{label}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).expect("create temp dir");
         Self(path)
@@ -59,8 +58,7 @@ impl From<Output> for Run {
 /// The binary under test, with no passphrase in its environment and no terminal input.
 pub fn jcm_node() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_jcm-node"));
-    cmd.env_remove("JCM_PASSPHRASE")
-        .stdin(std::process::Stdio::null());
+    cmd.env_remove("JCM_PASSPHRASE").stdin(std::process::Stdio::null());
     cmd
 }
 
@@ -71,12 +69,7 @@ pub fn run(args: &[&str]) -> Run {
 
 /// Runs `jcm-node ARGS` with `JCM_PASSPHRASE` set.
 pub fn run_with_passphrase(passphrase: &str, args: &[&str]) -> Run {
-    jcm_node()
-        .env("JCM_PASSPHRASE", passphrase)
-        .args(args)
-        .output()
-        .expect("run jcm-node")
-        .into()
+    jcm_node().env("JCM_PASSPHRASE", passphrase).args(args).output().expect("run jcm-node").into()
 }
 
 /// Path as an argument.
@@ -87,16 +80,7 @@ pub fn arg(path: &Path) -> &str {
 /// Writes a single-validator development testnet under `dir` and returns its genesis.
 pub fn devnet(dir: &TempDir) -> PathBuf {
     let out = dir.join("devnet");
-    let r = run(&[
-        "testnet",
-        "--parties",
-        "JPN,IND",
-        "--validators",
-        "JPN",
-        "--dev",
-        "--out",
-        arg(&out),
-    ]);
+    let r = run(&["testnet", "--parties", "JPN,IND", "--validators", "JPN", "--dev", "--out", arg(&out)]);
     assert!(r.ok, "{}", r.stderr);
     out.join("genesis.json")
 }

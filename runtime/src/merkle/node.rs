@@ -58,10 +58,7 @@ impl Node {
     /// The canonical encoding, equal to `codec::encode(self)` without allocating.
     pub fn to_bytes(&self) -> [u8; NODE_BYTES_MAX] {
         let (tag, a, b) = match self {
-            Node::Leaf {
-                key_hash,
-                value_hash,
-            } => (LEAF_TAG, key_hash, value_hash),
+            Node::Leaf { key_hash, value_hash } => (LEAF_TAG, key_hash, value_hash),
             Node::Internal { left, right } => (INTERNAL_TAG, left, right),
         };
         let mut bytes = [0u8; NODE_BYTES_MAX];
@@ -81,10 +78,7 @@ impl Node {
         a.0.copy_from_slice(&bytes[1..33]);
         b.0.copy_from_slice(&bytes[33..]);
         match bytes[0] {
-            LEAF_TAG => Some(Node::Leaf {
-                key_hash: a,
-                value_hash: b,
-            }),
+            LEAF_TAG => Some(Node::Leaf { key_hash: a, value_hash: b }),
             INTERNAL_TAG => Some(Node::Internal { left: a, right: b }),
             _ => None,
         }
@@ -108,20 +102,12 @@ pub fn value_hash(value: &[u8]) -> Hash32 {
 
 /// `sha256(0x00 ‖ key_hash ‖ value_hash)`.
 pub fn leaf_hash(key_hash: &Hash32, value_hash: &Hash32) -> Hash32 {
-    Node::Leaf {
-        key_hash: *key_hash,
-        value_hash: *value_hash,
-    }
-    .hash()
+    Node::Leaf { key_hash: *key_hash, value_hash: *value_hash }.hash()
 }
 
 /// `sha256(0x01 ‖ left ‖ right)`.
 pub fn internal_hash(left: &Hash32, right: &Hash32) -> Hash32 {
-    Node::Internal {
-        left: *left,
-        right: *right,
-    }
-    .hash()
+    Node::Internal { left: *left, right: *right }.hash()
 }
 
 /// Writes `node` under its hash and returns the hash.
@@ -136,9 +122,7 @@ pub(super) fn store_node<S: Store + ?Sized>(nodes: &mut S, node: &Node) -> Hash3
 /// it is the node with that hash.
 pub(super) fn load<S: Store + ?Sized>(nodes: &S, hash: &Hash32) -> Result<Node, NodeError> {
     debug_assert_ne!(*hash, EMPTY_HASH, "empty subtrees are not stored");
-    let bytes = nodes
-        .get(&hash.0)
-        .ok_or(NodeError::Missing { hash: *hash })?;
+    let bytes = nodes.get(&hash.0).ok_or(NodeError::Missing { hash: *hash })?;
     let node = Node::from_bytes(&bytes).ok_or_else(|| NodeError::Corrupt {
         hash: *hash,
         reason: format!("{} bytes that are not a node encoding", bytes.len()),
@@ -172,21 +156,12 @@ mod tests {
 
     #[test]
     fn encoding_is_the_borsh_encoding_and_the_hash_preimage() {
-        let leaf = Node::Leaf {
-            key_hash: Hash32([1; 32]),
-            value_hash: Hash32([2; 32]),
-        };
-        let internal = Node::Internal {
-            left: Hash32([3; 32]),
-            right: Hash32([4; 32]),
-        };
+        let leaf = Node::Leaf { key_hash: Hash32([1; 32]), value_hash: Hash32([2; 32]) };
+        let internal = Node::Internal { left: Hash32([3; 32]), right: Hash32([4; 32]) };
         for node in [leaf, internal] {
             assert_eq!(codec::encode(&node), node.to_bytes().to_vec());
             assert_eq!(Node::from_bytes(&node.to_bytes()), Some(node));
-            assert_eq!(
-                codec::decode::<Node>(&node.to_bytes(), NODE_BYTES_MAX),
-                Ok(node)
-            );
+            assert_eq!(codec::decode::<Node>(&node.to_bytes(), NODE_BYTES_MAX), Ok(node));
             assert_eq!(node.hash(), sha256(&node.to_bytes()));
         }
         assert_eq!(leaf.to_bytes()[0], 0x00);
@@ -204,26 +179,14 @@ mod tests {
     #[test]
     fn load_refuses_missing_malformed_and_substituted_nodes() {
         let mut nodes = MemStore::new();
-        let node = Node::Internal {
-            left: Hash32([7; 32]),
-            right: Hash32([8; 32]),
-        };
+        let node = Node::Internal { left: Hash32([7; 32]), right: Hash32([8; 32]) };
         let hash = store_node(&mut nodes, &node);
         assert_eq!(load(&nodes, &hash), Ok(node));
         let other = Hash32([9; 32]);
-        assert_eq!(
-            load(&nodes, &other),
-            Err(NodeError::Missing { hash: other })
-        );
+        assert_eq!(load(&nodes, &other), Err(NodeError::Missing { hash: other }));
         nodes.put(other.0.to_vec(), node.to_bytes().to_vec());
-        assert!(matches!(
-            load(&nodes, &other),
-            Err(NodeError::Corrupt { .. })
-        ));
+        assert!(matches!(load(&nodes, &other), Err(NodeError::Corrupt { .. })));
         nodes.put(other.0.to_vec(), vec![2; NODE_BYTES_MAX]);
-        assert!(matches!(
-            load(&nodes, &other),
-            Err(NodeError::Corrupt { .. })
-        ));
+        assert!(matches!(load(&nodes, &other), Err(NodeError::Corrupt { .. })));
     }
 }

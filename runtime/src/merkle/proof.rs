@@ -50,9 +50,7 @@ pub struct Proof {
 }
 
 /// The leaf that ends a proof's path.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProofLeaf {
     /// `sha256(key)` of the leaf's entry.
@@ -146,9 +144,7 @@ fn bounded_siblings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Hash32>, D::E
             let mut siblings = Vec::new();
             while let Some(hash) = seq.next_element::<Hash32>()? {
                 if siblings.len() >= PROOF_SIBLINGS_MAX {
-                    return Err(A::Error::custom(format!(
-                        "more than {PROOF_SIBLINGS_MAX} siblings"
-                    )));
+                    return Err(A::Error::custom(format!("more than {PROOF_SIBLINGS_MAX} siblings")));
                 }
                 siblings.push(hash);
             }
@@ -162,30 +158,16 @@ fn bounded_siblings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Hash32>, D::E
 /// Fails if a node of `root` is not in `nodes` (unknown or pruned root) or is corrupt.
 pub fn prove<S: Store + ?Sized>(nodes: &S, root: &Hash32, key: &[u8]) -> Result<Proof, NodeError> {
     let (siblings, leaf) = walk(nodes, root, &key_hash(key))?;
-    Ok(Proof {
-        leaf: leaf.map(|(key_hash, value_hash)| ProofLeaf {
-            key_hash,
-            value_hash,
-        }),
-        siblings,
-    })
+    Ok(Proof { leaf: leaf.map(|(key_hash, value_hash)| ProofLeaf { key_hash, value_hash }), siblings })
 }
 
 /// Checks that `proof` shows, under `root`, that `key` holds `value` (`Some`) or is
 /// absent (`None`). Pure: needs no store, so an auditor runs it on a proof from an
 /// untrusted node against a root from a committed header.
-pub fn verify(
-    root: &Hash32,
-    key: &[u8],
-    value: Option<&[u8]>,
-    proof: &Proof,
-) -> Result<(), ProofError> {
+pub fn verify(root: &Hash32, key: &[u8], value: Option<&[u8]>, proof: &Proof) -> Result<(), ProofError> {
     let depth = proof.siblings.len();
     if depth > PROOF_SIBLINGS_MAX {
-        return Err(ProofError::TooManySiblings {
-            len: depth,
-            max: PROOF_SIBLINGS_MAX,
-        });
+        return Err(ProofError::TooManySiblings { len: depth, max: PROOF_SIBLINGS_MAX });
     }
     let path = key_hash(key);
     let bottom = bottom_hash(&path, value, proof)?;
@@ -201,10 +183,7 @@ pub fn verify(
         };
     }
     if hash != *root {
-        return Err(ProofError::RootMismatch {
-            expected: *root,
-            computed: hash,
-        });
+        return Err(ProofError::RootMismatch { expected: *root, computed: hash });
     }
     Ok(())
 }
@@ -220,9 +199,7 @@ fn bottom_hash(path: &Hash32, value: Option<&[u8]>, proof: &Proof) -> Result<Has
                 return Err(ProofError::KeyAbsent);
             }
             if leaf.value_hash != value_hash(value) {
-                return Err(ProofError::ValueMismatch {
-                    found: leaf.value_hash,
-                });
+                return Err(ProofError::ValueMismatch { found: leaf.value_hash });
             }
             Ok(leaf_hash(&leaf.key_hash, &leaf.value_hash))
         }
@@ -248,12 +225,7 @@ mod tests {
         let mut nodes = MemStore::new();
         let writes: WriteSet = keys
             .iter()
-            .map(|k| {
-                (
-                    k.as_bytes().to_vec(),
-                    Some(format!("value of {k}").into_bytes()),
-                )
-            })
+            .map(|k| (k.as_bytes().to_vec(), Some(format!("value of {k}").into_bytes())))
             .collect();
         let root = apply(&mut nodes, EMPTY_ROOT, &writes);
         (nodes, root)
@@ -263,18 +235,9 @@ mod tests {
     fn the_empty_tree_proves_every_key_absent() {
         let nodes = MemStore::new();
         let proof = prove(&nodes, &EMPTY_ROOT, b"a").expect("empty root");
-        assert_eq!(
-            proof,
-            Proof {
-                leaf: None,
-                siblings: vec![]
-            }
-        );
+        assert_eq!(proof, Proof { leaf: None, siblings: vec![] });
         assert_eq!(verify(&EMPTY_ROOT, b"a", None, &proof), Ok(()));
-        assert_eq!(
-            verify(&EMPTY_ROOT, b"a", Some(b"1"), &proof),
-            Err(ProofError::KeyAbsent)
-        );
+        assert_eq!(verify(&EMPTY_ROOT, b"a", Some(b"1"), &proof), Err(ProofError::KeyAbsent));
     }
 
     #[test]
@@ -283,14 +246,8 @@ mod tests {
         for key in ["a", "b", "c", "d", "e"] {
             let proof = prove(&nodes, &root, key.as_bytes()).expect("known root");
             let value = format!("value of {key}");
-            assert_eq!(
-                verify(&root, key.as_bytes(), Some(value.as_bytes()), &proof),
-                Ok(())
-            );
-            assert_eq!(
-                verify(&root, key.as_bytes(), None, &proof),
-                Err(ProofError::KeyPresent)
-            );
+            assert_eq!(verify(&root, key.as_bytes(), Some(value.as_bytes()), &proof), Ok(()));
+            assert_eq!(verify(&root, key.as_bytes(), None, &proof), Err(ProofError::KeyPresent));
         }
         for key in ["f", "g", "h", "x", ""] {
             let proof = prove(&nodes, &root, key.as_bytes()).expect("known root");
@@ -303,10 +260,7 @@ mod tests {
         let (nodes, root) = tree(&["a", "b"]);
         let mut proof = prove(&nodes, &root, b"a").expect("known root");
         proof.siblings.push(EMPTY_HASH);
-        assert_eq!(
-            verify(&root, b"a", Some(b"value of a"), &proof),
-            Err(ProofError::NonCanonical)
-        );
+        assert_eq!(verify(&root, b"a", Some(b"value of a"), &proof), Err(ProofError::NonCanonical));
     }
 
     #[test]
@@ -319,9 +273,6 @@ mod tests {
 
         let mut bytes = vec![0u8];
         bytes.extend_from_slice(&u32::MAX.to_le_bytes());
-        assert!(matches!(
-            Proof::from_bytes(&bytes),
-            Err(DecodeError::Malformed(_))
-        ));
+        assert!(matches!(Proof::from_bytes(&bytes), Err(DecodeError::Malformed(_))));
     }
 }

@@ -28,10 +28,8 @@ type Entry = (Hash32, Hash32);
 /// If a node of `root` is missing or corrupt in `nodes`: the node store of the current
 /// state is broken, and committing a root computed over it would be worse than stopping.
 pub fn apply<S: Store + ?Sized>(nodes: &mut S, root: Hash32, writes: &WriteSet) -> Hash32 {
-    let mut updates: Vec<Update> = writes
-        .iter()
-        .map(|(key, value)| (key_hash(key), value.as_deref().map(value_hash)))
-        .collect();
+    let mut updates: Vec<Update> =
+        writes.iter().map(|(key, value)| (key_hash(key), value.as_deref().map(value_hash))).collect();
     updates.sort_unstable_by_key(|u| u.0);
     assert_distinct_paths(updates.iter().map(|u| &u.0));
     update(nodes, root, 0, &updates)
@@ -39,11 +37,7 @@ pub fn apply<S: Store + ?Sized>(nodes: &mut S, root: Hash32, writes: &WriteSet) 
 
 /// The value hash stored at `key` in the tree with root `root`, or `None` if the key is
 /// absent.
-pub fn get<S: Store + ?Sized>(
-    nodes: &S,
-    root: &Hash32,
-    key: &[u8],
-) -> Result<Option<Hash32>, NodeError> {
+pub fn get<S: Store + ?Sized>(nodes: &S, root: &Hash32, key: &[u8]) -> Result<Option<Hash32>, NodeError> {
     let path = key_hash(key);
     let (_, leaf) = walk(nodes, root, &path)?;
     Ok(leaf.and_then(|(found, value)| (found == path).then_some(value)))
@@ -57,9 +51,7 @@ pub fn root_of<S: Store + ?Sized>(state: &S) -> Hash32 {
 }
 
 fn root_of_scan(entries: Entries<'_>) -> Hash32 {
-    let mut leaves: Vec<Entry> = entries
-        .map(|(key, value)| (key_hash(&key), value_hash(&value)))
-        .collect();
+    let mut leaves: Vec<Entry> = entries.map(|(key, value)| (key_hash(&key), value_hash(&value))).collect();
     leaves.sort_unstable_by_key(|e| e.0);
     assert_distinct_paths(leaves.iter().map(|e| &e.0));
     build(&mut Discard, 0, &leaves)
@@ -80,10 +72,7 @@ pub(super) fn walk<S: Store + ?Sized>(
             return Ok((siblings, None));
         }
         match load(nodes, &hash)? {
-            Node::Leaf {
-                key_hash,
-                value_hash,
-            } => return Ok((siblings, Some((key_hash, value_hash)))),
+            Node::Leaf { key_hash, value_hash } => return Ok((siblings, Some((key_hash, value_hash)))),
             Node::Internal { left, right } => {
                 let depth = siblings.len();
                 if depth >= DEPTH_MAX {
@@ -92,11 +81,7 @@ pub(super) fn walk<S: Store + ?Sized>(
                         reason: format!("an internal node at depth {depth}"),
                     });
                 }
-                let (next, sibling) = if bit(path, depth) {
-                    (right, left)
-                } else {
-                    (left, right)
-                };
+                let (next, sibling) = if bit(path, depth) { (right, left) } else { (left, right) };
                 siblings.push(sibling);
                 hash = next;
             }
@@ -109,42 +94,28 @@ pub(super) fn walk<S: Store + ?Sized>(
 fn assert_distinct_paths<'a>(sorted: impl Iterator<Item = &'a Hash32>) {
     let mut previous: Option<&Hash32> = None;
     for path in sorted {
-        assert!(
-            previous != Some(path),
-            "invariant broken: two state keys hash to the same path {path}"
-        );
+        assert!(previous != Some(path), "invariant broken: two state keys hash to the same path {path}");
         previous = Some(path);
     }
 }
 
 /// The new hash of the subtree `hash` at `depth` after `updates`, which are sorted by
 /// path and all share the subtree's `depth`-bit prefix.
-fn update<S: Store + ?Sized>(
-    nodes: &mut S,
-    hash: Hash32,
-    depth: usize,
-    updates: &[Update],
-) -> Hash32 {
+fn update<S: Store + ?Sized>(nodes: &mut S, hash: Hash32, depth: usize, updates: &[Update]) -> Hash32 {
     if updates.is_empty() {
         return hash;
     }
     if hash == EMPTY_HASH {
-        let puts: Vec<Entry> = updates
-            .iter()
-            .filter_map(|(path, value)| value.map(|value| (*path, value)))
-            .collect();
+        let puts: Vec<Entry> =
+            updates.iter().filter_map(|(path, value)| value.map(|value| (*path, value))).collect();
         return build(nodes, depth, &puts);
     }
     match load_or_crash(nodes, &hash) {
-        Node::Leaf {
-            key_hash,
-            value_hash,
-        } => build(nodes, depth, &merge_leaf(updates, (key_hash, value_hash))),
+        Node::Leaf { key_hash, value_hash } => {
+            build(nodes, depth, &merge_leaf(updates, (key_hash, value_hash)))
+        }
         Node::Internal { left, right } => {
-            assert!(
-                depth < DEPTH_MAX,
-                "invariant broken: internal node {hash} at depth {depth}"
-            );
+            assert!(depth < DEPTH_MAX, "invariant broken: internal node {hash} at depth {depth}");
             let split = updates.partition_point(|(path, _)| !bit(path, depth));
             let (to_left, to_right) = updates.split_at(split);
             let left = update(nodes, left, depth + 1, to_left);
@@ -198,18 +169,11 @@ fn join<S: Store + ?Sized>(nodes: &mut S, left: Hash32, right: Hash32) -> Hash32
 fn build<S: Store + ?Sized>(nodes: &mut S, depth: usize, entries: &[Entry]) -> Hash32 {
     match entries {
         [] => EMPTY_HASH,
-        [(key_hash, value_hash)] => store_node(
-            nodes,
-            &Node::Leaf {
-                key_hash: *key_hash,
-                value_hash: *value_hash,
-            },
-        ),
+        [(key_hash, value_hash)] => {
+            store_node(nodes, &Node::Leaf { key_hash: *key_hash, value_hash: *value_hash })
+        }
         _ => {
-            assert!(
-                depth < DEPTH_MAX,
-                "invariant broken: distinct paths share all {DEPTH_MAX} bits"
-            );
+            assert!(depth < DEPTH_MAX, "invariant broken: distinct paths share all {DEPTH_MAX} bits");
             let split = entries.partition_point(|(path, _)| !bit(path, depth));
             let left = build(nodes, depth + 1, &entries[..split]);
             let right = build(nodes, depth + 1, &entries[split..]);
@@ -243,10 +207,7 @@ mod tests {
     use crate::state::MemStore;
 
     fn writes(pairs: &[(&str, Option<&str>)]) -> WriteSet {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.as_bytes().to_vec(), v.map(|v| v.as_bytes().to_vec())))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.as_bytes().to_vec(), v.map(|v| v.as_bytes().to_vec()))).collect()
     }
 
     fn leaf_of(key: &str, value: &str) -> Hash32 {
@@ -257,10 +218,7 @@ mod tests {
     fn empty_writes_keep_the_empty_root() {
         let mut nodes = MemStore::new();
         assert_eq!(apply(&mut nodes, EMPTY_ROOT, &WriteSet::new()), EMPTY_ROOT);
-        assert_eq!(
-            apply(&mut nodes, EMPTY_ROOT, &writes(&[("a", None)])),
-            EMPTY_ROOT
-        );
+        assert_eq!(apply(&mut nodes, EMPTY_ROOT, &writes(&[("a", None)])), EMPTY_ROOT);
         assert!(nodes.is_empty());
     }
 
@@ -277,11 +235,7 @@ mod tests {
     fn two_entries_split_at_their_first_differing_bit() {
         // sha256("a") starts with bit 1, sha256("b") with bit 0 (0xca…, 0x3e…).
         let mut nodes = MemStore::new();
-        let root = apply(
-            &mut nodes,
-            EMPTY_ROOT,
-            &writes(&[("a", Some("1")), ("b", Some("2"))]),
-        );
+        let root = apply(&mut nodes, EMPTY_ROOT, &writes(&[("a", Some("1")), ("b", Some("2"))]));
         assert_eq!(root, internal_hash(&leaf_of("b", "2"), &leaf_of("a", "1")));
     }
 
@@ -300,10 +254,7 @@ mod tests {
     fn merge_leaf_replaces_removes_and_keeps_order() {
         let p = |n: u8| Hash32([n; 32]);
         let leaf = (p(5), p(50));
-        assert_eq!(
-            merge_leaf(&[(p(1), Some(p(10))), (p(9), None)], leaf),
-            [(p(1), p(10)), leaf]
-        );
+        assert_eq!(merge_leaf(&[(p(1), Some(p(10))), (p(9), None)], leaf), [(p(1), p(10)), leaf]);
         assert_eq!(
             merge_leaf(&[(p(5), Some(p(51))), (p(7), Some(p(70)))], leaf),
             [(p(5), p(51)), (p(7), p(70))]
@@ -333,10 +284,7 @@ mod tests {
     fn get_reports_a_missing_root() {
         let nodes = MemStore::new();
         let root = Hash32([1; 32]);
-        assert_eq!(
-            get(&nodes, &root, b"a"),
-            Err(NodeError::Missing { hash: root })
-        );
+        assert_eq!(get(&nodes, &root, b"a"), Err(NodeError::Missing { hash: root }));
     }
 
     #[test]

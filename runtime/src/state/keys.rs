@@ -114,10 +114,7 @@ pub fn account_units_of(a: &AccountId) -> Vec<u8> {
 }
 /// An entry of an account's block index: (space, last serial).
 pub fn account_units(a: &AccountId, ca: &CaId, ftp: &Party, last: u64) -> Vec<u8> {
-    key(
-        &account_units_of(a),
-        &[&space(ca, ftp), &last.to_be_bytes()],
-    )
+    key(&account_units_of(a), &[&space(ca, ftp), &last.to_be_bytes()])
 }
 #[allow(missing_docs)]
 pub fn next_serial(ca: &CaId, ftp: &Party) -> Vec<u8> {
@@ -173,16 +170,11 @@ pub fn receipt(h: &Hash32) -> Vec<u8> {
 }
 #[allow(missing_docs)]
 pub fn closed_year(p: &Party, year: u16) -> Vec<u8> {
-    key(
-        prefix::CLOSED_YEAR,
-        &[p.as_str().as_bytes(), &year.to_be_bytes()],
-    )
+    key(prefix::CLOSED_YEAR, &[p.as_str().as_bytes(), &year.to_be_bytes()])
 }
 
 /// The last serial encoded at the end of a unit key.
 pub fn last_serial_of(key: &[u8]) -> u64 {
-    let tail: [u8; 8] = key[key.len() - 8..]
-        .try_into()
-        .expect("unit keys end in a u64");
+    let tail: [u8; 8] = key[key.len() - 8..].try_into().expect("unit keys end in a u64");
     u64::from_be_bytes(tail)
 }

@@ -34,9 +34,7 @@ pub struct ChainMeta {
 }
 
 /// Per authorization: the latest version and the counters R21 and R25 need.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
-)]
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 pub struct AuthMeta {
     /// The latest version.
     pub latest: u32,
@@ -60,9 +58,7 @@ pub struct NotificationRecord {
 }
 
 /// States of an external transfer (R39).
-#[derive(
-    Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum TransferStatus {
     /// Checked with no discrepancy; awaiting the acquiring registry.
@@ -96,16 +92,7 @@ pub struct ExternalTransfer {
 
 /// Corresponding-adjustment totals of a Party for a year (R29).
 #[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Default,
-    Serialize,
-    Deserialize,
-    BorshSerialize,
-    BorshDeserialize,
+    Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
 )]
 pub struct LedgerTotals {
     /// First-transfer additions, for year = vintage.
@@ -127,10 +114,7 @@ pub struct Receipt {
 /// it is not re-encoded to prove canonicity; it must still decode exactly.
 fn decode_value<T: BorshDeserialize>(key: &[u8], bytes: &[u8]) -> T {
     borsh::from_slice(bytes).unwrap_or_else(|e| {
-        panic!(
-            "state corrupt: value at {:?} does not decode: {e}",
-            String::from_utf8_lossy(key)
-        )
+        panic!("state corrupt: value at {:?} does not decode: {e}", String::from_utf8_lossy(key))
     })
 }
 
@@ -148,15 +132,12 @@ pub trait StateExt: Store {
 
     /// Every record under `prefix`, in key order.
     fn read_all<T: BorshDeserialize + BorshSerialize>(&self, prefix: &[u8]) -> Vec<T> {
-        self.scan_prefix(prefix)
-            .map(|(k, v)| decode_value(&k, &v))
-            .collect()
+        self.scan_prefix(prefix).map(|(k, v)| decode_value(&k, &v)).collect()
     }
 
     #[allow(missing_docs)]
     fn meta(&self) -> ChainMeta {
-        self.read(keys::META)
-            .expect("state holds chain metadata from genesis")
+        self.read(keys::META).expect("state holds chain metadata from genesis")
     }
     #[allow(missing_docs)]
     fn party(&self, p: &Party) -> Option<PartyRecord> {
@@ -242,12 +223,7 @@ pub trait StateExt: Store {
     /// Removes a unit block and its account index entry.
     fn delete_block(&mut self, block: &UnitBlock) {
         self.delete(&keys::units(&block.ca, &block.ftp, block.last));
-        self.delete(&keys::account_units(
-            &block.attrs.account,
-            &block.ca,
-            &block.ftp,
-            block.last,
-        ));
+        self.delete(&keys::account_units(&block.attrs.account, &block.ca, &block.ftp, block.last));
     }
 
     /// The blocks of a serial space that intersect `first..=last`, in serial order.
@@ -274,11 +250,9 @@ pub trait StateExt: Store {
             .map(|k| {
                 let tail = &k[prefix.len()..];
                 let ca = CaId::new(std::str::from_utf8(&tail[..6]).expect("ascii")).expect("valid");
-                let ftp =
-                    Party::new(std::str::from_utf8(&tail[6..9]).expect("ascii")).expect("valid");
+                let ftp = Party::new(std::str::from_utf8(&tail[6..9]).expect("ascii")).expect("valid");
                 let last = keys::last_serial_of(k);
-                self.read(&keys::units(&ca, &ftp, last))
-                    .expect("account index points at a block")
+                self.read(&keys::units(&ca, &ftp, last)).expect("account index points at a block")
             })
             .collect()
     }
@@ -293,27 +267,15 @@ pub trait StateExt: Store {
         if let Some(units) = &event.units {
             self.put(keys::event_in(&units.ca, &units.ftp, event.seq), Vec::new());
         }
-        self.write(
-            keys::EVENT_HEAD.to_vec(),
-            &EventHead {
-                count: head.count + 1,
-                hash,
-            },
-        );
+        self.write(keys::EVENT_HEAD.to_vec(), &EventHead { count: head.count + 1, hash });
         event
     }
 
     /// Adds to a Party's ledger totals for a year (R29).
     fn add_to_ledger(&mut self, p: &Party, year: u16, additions: u64, subtractions: u64) {
         let mut totals = self.ledger_totals(p, year);
-        totals.additions = totals
-            .additions
-            .checked_add(additions)
-            .expect("ledger fits u64");
-        totals.subtractions = totals
-            .subtractions
-            .checked_add(subtractions)
-            .expect("ledger fits u64");
+        totals.additions = totals.additions.checked_add(additions).expect("ledger fits u64");
+        totals.subtractions = totals.subtractions.checked_add(subtractions).expect("ledger fits u64");
         self.write(keys::ledger(p, year), &totals);
     }
 }

@@ -94,9 +94,7 @@ impl Store for MemStore {
             return Box::new(std::iter::empty());
         };
         Box::new(
-            self.map
-                .range((Bound::Included(start.to_vec()), upper))
-                .map(|(k, v)| (k.clone(), v.clone())),
+            self.map.range((Bound::Included(start.to_vec()), upper)).map(|(k, v)| (k.clone(), v.clone())),
         )
     }
 }
@@ -114,10 +112,7 @@ pub struct Overlay<'a, S: Store + ?Sized> {
 impl<'a, S: Store + ?Sized> Overlay<'a, S> {
     /// An empty overlay over `base`.
     pub fn new(base: &'a S) -> Self {
-        Self {
-            base,
-            writes: WriteSet::new(),
-        }
+        Self { base, writes: WriteSet::new() }
     }
 
     /// The buffered writes, to apply to the base with [`apply_writes`].
@@ -156,20 +151,14 @@ impl<S: Store + ?Sized> Store for Overlay<'_, S> {
         let Some(upper) = upper_bound(start, end) else {
             return Box::new(std::iter::empty());
         };
-        let local = self
-            .writes
-            .range((Bound::Included(start.to_vec()), upper))
-            .map(|(k, v)| (k.clone(), v.clone()));
-        Box::new(Merge {
-            base: self.base.range(start, end).peekable(),
-            local: local.peekable(),
-        })
+        let local =
+            self.writes.range((Bound::Included(start.to_vec()), upper)).map(|(k, v)| (k.clone(), v.clone()));
+        Box::new(Merge { base: self.base.range(start, end).peekable(), local: local.peekable() })
     }
 }
 
 /// Merges base entries with buffered writes; a buffered write shadows the base entry.
-struct Merge<B: Iterator<Item = (Vec<u8>, Vec<u8>)>, L: Iterator<Item = (Vec<u8>, Option<Vec<u8>>)>>
-{
+struct Merge<B: Iterator<Item = (Vec<u8>, Vec<u8>)>, L: Iterator<Item = (Vec<u8>, Option<Vec<u8>>)>> {
     base: std::iter::Peekable<B>,
     local: std::iter::Peekable<L>,
 }
@@ -225,22 +214,12 @@ mod tests {
         overlay.put(vec![9], vec![90]);
         assert_eq!(overlay.get(&[3]), None);
         assert_eq!(overlay.get(&[5]), Some(vec![50]));
-        assert_eq!(
-            keys(overlay.range(&[0], None)),
-            [(1, 1), (2, 20), (5, 50), (7, 7), (9, 90)]
-        );
+        assert_eq!(keys(overlay.range(&[0], None)), [(1, 1), (2, 20), (5, 50), (7, 7), (9, 90)]);
         assert_eq!(keys(overlay.range(&[2], Some(&[7]))), [(2, 20), (5, 50)]);
         let writes = overlay.into_writes();
-        assert_eq!(
-            base.get(&[2]),
-            None,
-            "the base is untouched until the writes are applied"
-        );
+        assert_eq!(base.get(&[2]), None, "the base is untouched until the writes are applied");
         apply_writes(&mut base, writes);
-        assert_eq!(
-            keys(base.range(&[0], None)),
-            [(1, 1), (2, 20), (5, 50), (7, 7), (9, 90)]
-        );
+        assert_eq!(keys(base.range(&[0], None)), [(1, 1), (2, 20), (5, 50), (7, 7), (9, 90)]);
     }
 
     #[test]

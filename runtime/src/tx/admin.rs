@@ -20,29 +20,17 @@ pub fn register_ndc_period<S: Store + ?Sized>(
     party: &Party,
     period: &NdcPeriod,
 ) {
-    guards::has_role(
-        cx,
-        ck,
-        Role::DesignatedAuthority(party.clone()),
-        "registering an NDC period",
-    );
+    guards::has_role(cx, ck, Role::DesignatedAuthority(party.clone()), "registering an NDC period");
     let Some(mut record) = st.party(party) else {
-        ck.fail(
-            Code::InvalidMessage,
-            format!("Party {party} is not a Party of this chain"),
-        );
+        ck.fail(Code::InvalidMessage, format!("Party {party} is not a Party of this chain"));
         return;
     };
     let years = period.years;
-    ck.ensure(
-        years.first <= years.last && years.first >= 2021,
-        Code::InvalidMessage,
-        || format!("NDC period {years} is empty or starts before 2021"),
-    );
-    let overlap = record
-        .ndc_periods
-        .iter()
-        .find(|p| p.years.first <= years.last && years.first <= p.years.last);
+    ck.ensure(years.first <= years.last && years.first >= 2021, Code::InvalidMessage, || {
+        format!("NDC period {years} is empty or starts before 2021")
+    });
+    let overlap =
+        record.ndc_periods.iter().find(|p| p.years.first <= years.last && years.first <= p.years.last);
     ck.ensure(overlap.is_none(), Code::InvalidMessage, || {
         format!("NDC period {years} overlaps a registered period of {party}")
     });
@@ -64,10 +52,7 @@ pub fn set_participation<S: Store + ?Sized>(
 ) {
     guards::has_role(cx, ck, Role::Secretariat, "setting a participation status");
     let Some(mut record) = st.party(party) else {
-        ck.fail(
-            Code::InvalidMessage,
-            format!("Party {party} is not a Party of this chain"),
-        );
+        ck.fail(Code::InvalidMessage, format!("Party {party} is not a Party of this chain"));
         return;
     };
     if !ck.ok() {
@@ -75,36 +60,15 @@ pub fn set_participation<S: Store + ?Sized>(
     }
     record.status = status;
     st.write(keys::party(party), &record);
-    movement::emit(
-        st,
-        cx,
-        None,
-        EventKind::ParticipationChanged {
-            party: party.clone(),
-            status,
-        },
-        None,
-    );
+    movement::emit(st, cx, None, EventKind::ParticipationChanged { party: party.clone(), status }, None);
 }
 
 /// The host Party's designated authority registers a project.
-pub fn register_project<S: Store + ?Sized>(
-    st: &mut S,
-    cx: &Ctx,
-    ck: &mut Checks,
-    project: &Project,
-) {
-    guards::has_role(
-        cx,
-        ck,
-        Role::DesignatedAuthority(project.host.clone()),
-        "registering a project",
-    );
-    ck.ensure(
-        st.project(&project.id).is_none(),
-        Code::InvalidMessage,
-        || format!("project {} already exists", project.id),
-    );
+pub fn register_project<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, project: &Project) {
+    guards::has_role(cx, ck, Role::DesignatedAuthority(project.host.clone()), "registering a project");
+    ck.ensure(st.project(&project.id).is_none(), Code::InvalidMessage, || {
+        format!("project {} already exists", project.id)
+    });
     if let Some(ca) = guards::active_ca(st, ck, &project.ca) {
         guards::party_in_ca(ck, &ca, &project.host, "host");
     }
@@ -136,16 +100,10 @@ pub fn declare_other_crediting<S: Store + ?Sized>(
         .any(|r| r.id.party() == project.host && cx.has_role(&Role::RegistryAdmin(r.id.clone())));
     let authority = cx.has_role(&Role::DesignatedAuthority(project.host.clone()));
     ck.ensure(admin || authority, Code::UnauthorizedSigner, || {
-        format!(
-            "{} acts neither for {}'s designated authority nor its registry",
-            cx.who(),
-            project.host
-        )
+        format!("{} acts neither for {}'s designated authority nor its registry", cx.who(), project.host)
     });
     guards::required_text(ck, &crediting.programme, "programme");
-    ck.ensure(crediting.from <= crediting.to, Code::InvalidMessage, || {
-        "the credited period is empty".into()
-    });
+    ck.ensure(crediting.from <= crediting.to, Code::InvalidMessage, || "the credited period is empty".into());
     if ck.ok() {
         project.other_crediting.push(crediting.clone());
         st.write(keys::project(id), &project);
@@ -154,23 +112,15 @@ pub fn declare_other_crediting<S: Store + ?Sized>(
 
 /// A registry administrator registers an entity.
 pub fn register_entity<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, entity: &Entity) {
-    let admin = cx
-        .officer
-        .as_ref()
-        .is_some_and(|o| o.roles.iter().any(|r| matches!(r, Role::RegistryAdmin(_))));
-    ck.ensure(admin, Code::UnauthorizedSigner, || {
-        format!("{} is no registry administrator", cx.who())
+    let admin =
+        cx.officer.as_ref().is_some_and(|o| o.roles.iter().any(|r| matches!(r, Role::RegistryAdmin(_))));
+    ck.ensure(admin, Code::UnauthorizedSigner, || format!("{} is no registry administrator", cx.who()));
+    ck.ensure(st.entity(&entity.id).is_none(), Code::InvalidMessage, || {
+        format!("entity {} already exists", entity.id)
     });
-    ck.ensure(
-        st.entity(&entity.id).is_none(),
-        Code::InvalidMessage,
-        || format!("entity {} already exists", entity.id),
-    );
-    ck.ensure(
-        st.party(&entity.country).is_some(),
-        Code::InvalidMessage,
-        || format!("country {} is not a Party of this chain", entity.country),
-    );
+    ck.ensure(st.party(&entity.country).is_some(), Code::InvalidMessage, || {
+        format!("country {} is not a Party of this chain", entity.country)
+    });
     if ck.ok() {
         st.write(keys::entity(&entity.id), entity);
     }
@@ -178,27 +128,16 @@ pub fn register_entity<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks,
 
 /// A registry administrator opens an account.
 pub fn open_account<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, account: &Account) {
-    guards::has_role(
-        cx,
-        ck,
-        Role::RegistryAdmin(account.registry.clone()),
-        "opening an account",
-    );
-    ck.ensure(
-        st.account(&account.id).is_none(),
-        Code::InvalidMessage,
-        || format!("account {} already exists", account.id),
-    );
-    ck.ensure(
-        st.registry(&account.registry).is_some(),
-        Code::InvalidMessage,
-        || format!("registry {} does not exist", account.registry),
-    );
-    ck.ensure(
-        account.status == AccountStatus::Active,
-        Code::InvalidMessage,
-        || "a new account is ACTIVE".into(),
-    );
+    guards::has_role(cx, ck, Role::RegistryAdmin(account.registry.clone()), "opening an account");
+    ck.ensure(st.account(&account.id).is_none(), Code::InvalidMessage, || {
+        format!("account {} already exists", account.id)
+    });
+    ck.ensure(st.registry(&account.registry).is_some(), Code::InvalidMessage, || {
+        format!("registry {} does not exist", account.registry)
+    });
+    ck.ensure(account.status == AccountStatus::Active, Code::InvalidMessage, || {
+        "a new account is ACTIVE".into()
+    });
     let holder_known = match &account.holder {
         None => true,
         Some(Holder::Party(p)) => st.party(p).is_some(),
@@ -210,11 +149,9 @@ pub fn open_account<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, ac
     // R38: an action of the account's registry.
     guards::year_open(st, cx, ck, &account.registry.party());
     let holder_needed = matches!(account.kind, AccountKind::Holding | AccountKind::UseNdc);
-    ck.ensure(
-        !holder_needed || account.holder.is_some(),
-        Code::InvalidMessage,
-        || format!("a {} account has a holder", guards::named(&account.kind)),
-    );
+    ck.ensure(!holder_needed || account.holder.is_some(), Code::InvalidMessage, || {
+        format!("a {} account has a holder", guards::named(&account.kind))
+    });
     if ck.ok() {
         st.write(keys::account(&account.id), account);
     }
@@ -233,17 +170,10 @@ pub fn set_account_status<S: Store + ?Sized>(
     let Some(mut account) = guards::account(st, ck, id) else {
         return;
     };
-    guards::has_role(
-        cx,
-        ck,
-        Role::RegistryAdmin(account.registry.clone()),
-        "changing an account's status",
-    );
-    ck.ensure(
-        account.status != AccountStatus::Closed,
-        Code::AccountNotActive,
-        || format!("account {id} is closed for good"),
-    );
+    guards::has_role(cx, ck, Role::RegistryAdmin(account.registry.clone()), "changing an account's status");
+    ck.ensure(account.status != AccountStatus::Closed, Code::AccountNotActive, || {
+        format!("account {id} is closed for good")
+    });
     // R42: releasing a frozen account is an administrator action logged with its reason.
     if account.status == AccountStatus::Frozen && status != AccountStatus::Frozen {
         guards::required_text(ck, reason, "reason");
@@ -252,27 +182,17 @@ pub fn set_account_status<S: Store + ?Sized>(
     guards::year_open(st, cx, ck, &account.registry.party());
     if status == AccountStatus::Closed {
         let held = st.blocks_of_account(id).len();
-        ck.ensure(
-            held == 0 || account.kind.is_terminal(),
-            Code::InvalidMessage,
-            || {
-                format!(
-                    "account {id} still holds units in {held} blocks; move them before closing it"
-                )
-            },
-        );
+        ck.ensure(held == 0 || account.kind.is_terminal(), Code::InvalidMessage, || {
+            format!("account {id} still holds units in {held} blocks; move them before closing it")
+        });
     }
     if !ck.ok() {
         return;
     }
     account.status = status;
     st.write(keys::account(id), &account);
-    let kind = EventKind::AccountStatusChanged {
-        account: id.clone(),
-        status,
-        code: None,
-        reason: reason.clone(),
-    };
+    let kind =
+        EventKind::AccountStatusChanged { account: id.clone(), status, code: None, reason: reason.clone() };
     movement::emit(st, cx, Some(account.registry.clone()), kind, None);
 }
 
@@ -284,32 +204,16 @@ pub fn close_reporting_year<S: Store + ?Sized>(
     party: &Party,
     year: u16,
 ) {
-    guards::has_role(
-        cx,
-        ck,
-        Role::DesignatedAuthority(party.clone()),
-        "closing a reporting year",
-    );
+    guards::has_role(cx, ck, Role::DesignatedAuthority(party.clone()), "closing a reporting year");
     ck.ensure(year < cx.time.year(), Code::InvalidMessage, || {
         format!("{year} has not ended on {}", cx.time.date())
     });
-    ck.ensure(
-        !st.year_closed(party, year),
-        Code::ReportingPeriodClosed,
-        || format!("{party}'s {year} submission is already final"),
-    );
+    ck.ensure(!st.year_closed(party, year), Code::ReportingPeriodClosed, || {
+        format!("{party}'s {year} submission is already final")
+    });
     if ck.ok() {
         st.put(keys::closed_year(party, year), Vec::new());
-        movement::emit(
-            st,
-            cx,
-            None,
-            EventKind::ReportingYearClosed {
-                party: party.clone(),
-                year,
-            },
-            None,
-        );
+        movement::emit(st, cx, None, EventKind::ReportingYearClosed { party: party.clone(), year }, None);
     }
 }
 

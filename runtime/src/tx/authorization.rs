@@ -23,31 +23,23 @@ fn terms_well_formed(ck: &mut Checks, terms: &AuthorizationTerms) {
         "an authorization names at least one purpose".into()
     });
     let oimp = includes_oimp(&terms.purposes);
-    ck.ensure(
-        !oimp || terms.first_transfer.is_some(),
-        Code::InvalidMessage,
-        || "an authorization for OIMP states its first-transfer definition".into(),
-    );
-    ck.ensure(
-        !terms.purposes.contains(&Purpose::IMP) || terms.oimp.is_some(),
-        Code::InvalidMessage,
-        || "an authorization for IMP names the OIMP authorized (e.g. CORSIA)".into(),
-    );
+    ck.ensure(!oimp || terms.first_transfer.is_some(), Code::InvalidMessage, || {
+        "an authorization for OIMP states its first-transfer definition".into()
+    });
+    ck.ensure(!terms.purposes.contains(&Purpose::IMP) || terms.oimp.is_some(), Code::InvalidMessage, || {
+        "an authorization for IMP names the OIMP authorized (e.g. CORSIA)".into()
+    });
     let sizes = [
         terms.sectors.len(),
         terms.activity_types.len(),
         terms.parties.as_ref().map_or(0, |s| s.len()),
         terms.entities.as_ref().map_or(0, |s| s.len()),
     ];
-    ck.ensure(
-        sizes.iter().all(|n| *n <= SET_LEN_MAX),
-        Code::InvalidMessage,
-        || format!("sets hold at most {SET_LEN_MAX} elements"),
-    );
+    ck.ensure(sizes.iter().all(|n| *n <= SET_LEN_MAX), Code::InvalidMessage, || {
+        format!("sets hold at most {SET_LEN_MAX} elements")
+    });
     for range in [terms.occurred, terms.use_period].into_iter().flatten() {
-        ck.ensure(range.first <= range.last, Code::InvalidMessage, || {
-            format!("timeframe {range} is empty")
-        });
+        ck.ensure(range.first <= range.last, Code::InvalidMessage, || format!("timeframe {range} is empty"));
     }
     if let Some(occurred) = terms.occurred {
         // R23: mitigation from 2021 onward.
@@ -58,12 +50,7 @@ fn terms_well_formed(ck: &mut Checks, terms: &AuthorizationTerms) {
 }
 
 /// The first transferring Party's designated authority creates an authorization.
-pub fn create<S: Store + ?Sized>(
-    st: &mut S,
-    cx: &Ctx,
-    ck: &mut Checks,
-    terms: &AuthorizationTerms,
-) {
+pub fn create<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, terms: &AuthorizationTerms) {
     let party = cx.officer.as_ref().and_then(|o| {
         o.roles.iter().find_map(|r| match r {
             Role::DesignatedAuthority(p) => Some(p.clone()),
@@ -72,18 +59,13 @@ pub fn create<S: Store + ?Sized>(
     });
     // R10: only a designated authority authorizes.
     let Some(party) = party else {
-        ck.fail(
-            Code::UnauthorizedSigner,
-            format!("{} is no Party's designated authority", cx.who()),
-        );
+        ck.fail(Code::UnauthorizedSigner, format!("{} is no Party's designated authority", cx.who()));
         return;
     };
     terms_well_formed(ck, terms);
-    ck.ensure(
-        st.auth_meta(&terms.id).is_none(),
-        Code::InvalidMessage,
-        || format!("authorization {} already exists", terms.id),
-    );
+    ck.ensure(st.auth_meta(&terms.id).is_none(), Code::InvalidMessage, || {
+        format!("authorization {} already exists", terms.id)
+    });
     if let Some(ca) = guards::active_ca(st, ck, &terms.ca) {
         guards::party_in_ca(ck, &ca, &party, "authorizing");
         guards::party_eligible(st, ck, &ca, &party);
@@ -92,22 +74,9 @@ pub fn create<S: Store + ?Sized>(
     if !ck.ok() {
         return;
     }
-    let auth = Authorization {
-        party,
-        version: 1,
-        date: cx.time,
-        status: AuthStatus::Active,
-        terms: terms.clone(),
-    };
-    store_version(
-        st,
-        cx,
-        &auth,
-        AuthMeta {
-            latest: 1,
-            ..AuthMeta::default()
-        },
-    );
+    let auth =
+        Authorization { party, version: 1, date: cx.time, status: AuthStatus::Active, terms: terms.clone() };
+    store_version(st, cx, &auth, AuthMeta { latest: 1, ..AuthMeta::default() });
 }
 
 fn store_version<S: Store + ?Sized>(st: &mut S, cx: &Ctx, auth: &Authorization, meta: AuthMeta) {
@@ -131,12 +100,8 @@ pub fn scope_checks<S: Store + ?Sized>(
     vintage: u16,
 ) {
     in_scope(ck, auth, project, vintage);
-    ck.ensure(vintage >= 2021, Code::VintageBefore2021, || {
-        format!("vintage {vintage} is before 2021")
-    });
-    let inside = st
-        .party(&auth.party)
-        .is_some_and(|p| p.in_ndc_period(vintage));
+    ck.ensure(vintage >= 2021, Code::VintageBefore2021, || format!("vintage {vintage} is before 2021"));
+    let inside = st.party(&auth.party).is_some_and(|p| p.in_ndc_period(vintage));
     ck.ensure(inside, Code::VintageOutsideNdcPeriod, || {
         format!("vintage {vintage} is outside {}'s NDC periods", auth.party)
     });
@@ -149,43 +114,27 @@ pub fn in_scope(ck: &mut Checks, auth: &Authorization, project: &Project, vintag
     let id = &t.id;
     let mut out_of_scope = Vec::new();
     if t.ca != project.ca {
-        out_of_scope.push(format!(
-            "cooperative approach {} is not {}",
-            project.ca, t.ca
-        ));
+        out_of_scope.push(format!("cooperative approach {} is not {}", project.ca, t.ca));
     }
     if !t.sectors.is_empty() && !t.sectors.contains(&project.sector) {
-        out_of_scope.push(format!(
-            "sector {} is not authorized",
-            guards::named(&project.sector)
-        ));
+        out_of_scope.push(format!("sector {} is not authorized", guards::named(&project.sector)));
     }
     if !t.activity_types.is_empty() && !t.activity_types.contains(&project.activity_type) {
-        out_of_scope.push(format!(
-            "activity type {} is not authorized",
-            project.activity_type
-        ));
+        out_of_scope.push(format!("activity type {} is not authorized", project.activity_type));
     }
     if !t.mitigation_types.is_empty() && !t.mitigation_types.contains(&project.mitigation_type) {
-        out_of_scope.push(format!(
-            "mitigation type {} is not authorized",
-            guards::named(&project.mitigation_type)
-        ));
+        out_of_scope
+            .push(format!("mitigation type {} is not authorized", guards::named(&project.mitigation_type)));
     }
     if let Some(occurred) = t.occurred {
         if !occurred.contains(vintage) {
-            out_of_scope.push(format!(
-                "vintage {vintage} is outside the Occurred timeframe {occurred}"
-            ));
+            out_of_scope.push(format!("vintage {vintage} is outside the Occurred timeframe {occurred}"));
         }
     }
     for why in out_of_scope {
         ck.fail(
             Code::OutsideAuthorizationScope,
-            format!(
-                "authorization {id} version {}: {why} (project {})",
-                auth.version, project.id
-            ),
+            format!("authorization {id} version {}: {why} (project {})", auth.version, project.id),
         );
     }
 }
@@ -210,17 +159,14 @@ fn authorizer_checks(cx: &Ctx, ck: &mut Checks, auth: Option<&Authorization>, ft
     ck.ensure(own, Code::UnauthorizedSigner, || {
         format!("{} is not the designated authority of {ftp}", cx.who())
     });
-    let other_authority = cx.officer.as_ref().is_some_and(|o| {
-        o.roles
-            .iter()
-            .any(|r| matches!(r, Role::DesignatedAuthority(p) if p != ftp))
-    });
+    let other_authority = cx
+        .officer
+        .as_ref()
+        .is_some_and(|o| o.roles.iter().any(|r| matches!(r, Role::DesignatedAuthority(p) if p != ftp)));
     let wrong_party = auth.is_some_and(|a| &a.party != ftp);
-    ck.ensure(
-        (own || !other_authority) && !wrong_party,
-        Code::AuthorizerNotFtp,
-        || format!("only {ftp}, the first transferring Party, may authorize these units"),
-    );
+    ck.ensure((own || !other_authority) && !wrong_party, Code::AuthorizerNotFtp, || {
+        format!("only {ftp}, the first transferring Party, may authorize these units")
+    });
 }
 
 /// AUTHORIZE: attach an authorization to unauthorized units held in `account`.
@@ -240,45 +186,26 @@ pub fn attach<S: Store + ?Sized>(
         guards::can_send(ck, account);
     }
     let auth = st.authorization_latest(auth_id);
-    ck.ensure(auth.is_some(), Code::InvalidMessage, || {
-        format!("authorization {auth_id} does not exist")
-    });
+    ck.ensure(auth.is_some(), Code::InvalidMessage, || format!("authorization {auth_id} does not exist"));
     let metric = ca.as_ref().map(|c| &c.metric);
-    let Some(selection) = select::select(st, ck, ca_id, metric, units, Needs::movement(account_id))
-    else {
+    let Some(selection) = select::select(st, ck, ca_id, metric, units, Needs::movement(account_id)) else {
         return;
     };
     let head: UnitBlock = selection.head().clone();
     authorizer_checks(cx, ck, auth.as_ref(), &head.ftp);
     guards::year_open(st, cx, ck, &head.ftp);
-    ck.ensure(
-        head.attrs.authorization.is_none(),
-        Code::AuthChangeNotPermitted,
-        || {
-            let current = head
-                .attrs
-                .authorization
-                .as_ref()
-                .map(|b| b.id.to_string())
-                .unwrap_or_default();
-            format!(
-                "units {} already carry authorization {current}",
-                head.range_text()
-            )
-        },
-    );
+    ck.ensure(head.attrs.authorization.is_none(), Code::AuthChangeNotPermitted, || {
+        let current = head.attrs.authorization.as_ref().map(|b| b.id.to_string()).unwrap_or_default();
+        format!("units {} already carry authorization {current}", head.range_text())
+    });
     let (Some(auth), Some(ca)) = (auth, ca) else {
         return;
     };
-    ck.ensure(
-        auth.status == AuthStatus::Active,
-        Code::AuthorizationNotActive,
-        || format!("authorization {auth_id} is revoked"),
-    );
+    ck.ensure(auth.status == AuthStatus::Active, Code::AuthorizationNotActive, || {
+        format!("authorization {auth_id} is revoked")
+    });
     guards::party_eligible(st, ck, &ca, &head.ftp);
-    let project = st
-        .project(&head.attrs.project)
-        .expect("units name registered projects");
+    let project = st.project(&head.attrs.project).expect("units name registered projects");
     scope_checks(st, ck, &auth, &project, head.attrs.vintage);
     let mut meta = st.auth_meta(auth_id).expect("authorizations have metadata");
     cap_check(ck, &auth, &meta, selection.quantity());
@@ -294,10 +221,7 @@ pub fn attach<S: Store + ?Sized>(
     let mut moved = Vec::new();
     for piece in &selection.pieces {
         let mut attrs = piece.attrs.clone();
-        attrs.authorization = Some(AuthBinding {
-            id: auth_id.clone(),
-            bound_version: None,
-        });
+        attrs.authorization = Some(AuthBinding { id: auth_id.clone(), bound_version: None });
         if first {
             movement::mark_first_transferred(st, &mut attrs);
         }
@@ -333,26 +257,16 @@ fn own_authorization<S: Store + ?Sized>(
     id: &AuthId,
 ) -> Option<(Authorization, AuthMeta)> {
     let Some(auth) = st.authorization_latest(id) else {
-        ck.fail(
-            Code::InvalidMessage,
-            format!("authorization {id} does not exist"),
-        );
+        ck.fail(Code::InvalidMessage, format!("authorization {id} does not exist"));
         return None;
     };
-    guards::has_role(
-        cx,
-        ck,
-        Role::DesignatedAuthority(auth.party.clone()),
-        "changing an authorization",
-    );
+    guards::has_role(cx, ck, Role::DesignatedAuthority(auth.party.clone()), "changing an authorization");
     guards::year_open(st, cx, ck, &auth.party);
     // R6: the authorization's cooperative approach is known and active.
     guards::active_ca(st, ck, &auth.terms.ca);
-    ck.ensure(
-        auth.status == AuthStatus::Active,
-        Code::AuthChangeNotPermitted,
-        || format!("authorization {id} is revoked; it cannot change"),
-    );
+    ck.ensure(auth.status == AuthStatus::Active, Code::AuthChangeNotPermitted, || {
+        format!("authorization {id} is revoked; it cannot change")
+    });
     let meta = st.auth_meta(id).expect("authorizations have metadata");
     Some((auth, meta))
 }
@@ -379,8 +293,7 @@ fn amend(terms: &AuthorizationTerms, a: &Amendment) -> (Vec<ChangeKind>, Authori
                         k_remove| {
         if !add.is_empty() {
             kinds.push(k_add);
-            set.get_or_insert_with(Default::default)
-                .extend(add.iter().cloned());
+            set.get_or_insert_with(Default::default).extend(add.iter().cloned());
         }
         if !remove.is_empty() {
             kinds.push(k_remove);
@@ -399,9 +312,7 @@ fn amend(terms: &AuthorizationTerms, a: &Amendment) -> (Vec<ChangeKind>, Authori
     let mut entity_kinds = Vec::new();
     if !a.add_entities.is_empty() {
         entity_kinds.push(ChangeKind::AddEntities);
-        new.entities
-            .get_or_insert_with(Default::default)
-            .extend(a.add_entities.iter().cloned());
+        new.entities.get_or_insert_with(Default::default).extend(a.add_entities.iter().cloned());
     }
     if !a.remove_entities.is_empty() {
         entity_kinds.push(ChangeKind::RemoveEntities);
@@ -453,9 +364,7 @@ pub fn change<S: Store + ?Sized>(
         return;
     };
     let (kinds, terms) = amend(&auth.terms, amendment);
-    ck.ensure(!kinds.is_empty(), Code::InvalidMessage, || {
-        "the amendment changes nothing".into()
-    });
+    ck.ensure(!kinds.is_empty(), Code::InvalidMessage, || "the amendment changes nothing".into());
     // R24: every change is permitted by the recorded conditions.
     for kind in &kinds {
         ck.ensure(
@@ -473,16 +382,9 @@ pub fn change<S: Store + ?Sized>(
     prospective_only(ck, id, retroactive, &meta);
     terms_well_formed(ck, &terms);
     if let Some(cap) = terms.quantity {
-        ck.ensure(
-            cap >= meta.attached,
-            Code::AuthorizedQuantityExceeded,
-            || {
-                format!(
-                    "the new cap {cap} is below the {} units already attached",
-                    meta.attached
-                )
-            },
-        );
+        ck.ensure(cap >= meta.attached, Code::AuthorizedQuantityExceeded, || {
+            format!("the new cap {cap} is below the {} units already attached", meta.attached)
+        });
     }
     if !ck.ok() {
         return;
@@ -500,21 +402,12 @@ pub fn change<S: Store + ?Sized>(
 
 /// AUTH_REVOKE: a new version with status REVOKED, effective from the action date, for
 /// units not yet first transferred only (R25, R26).
-pub fn revoke<S: Store + ?Sized>(
-    st: &mut S,
-    cx: &Ctx,
-    ck: &mut Checks,
-    id: &AuthId,
-    retroactive: bool,
-) {
+pub fn revoke<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, id: &AuthId, retroactive: bool) {
     let Some((auth, mut meta)) = own_authorization(st, cx, ck, id) else {
         return;
     };
     ck.ensure(
-        auth.terms
-            .change_conditions
-            .permitted
-            .contains(&ChangeKind::Revoke),
+        auth.terms.change_conditions.permitted.contains(&ChangeKind::Revoke),
         Code::AuthChangeNotPermitted,
         || {
             format!(
@@ -528,12 +421,7 @@ pub fn revoke<S: Store + ?Sized>(
         return;
     }
     meta.latest += 1;
-    let next = Authorization {
-        version: meta.latest,
-        date: cx.time,
-        status: AuthStatus::Revoked,
-        ..auth
-    };
+    let next = Authorization { version: meta.latest, date: cx.time, status: AuthStatus::Revoked, ..auth };
     store_version(st, cx, &next, meta);
 }
 
@@ -548,12 +436,7 @@ pub fn declare_first_transfer<S: Store + ?Sized>(
 ) {
     // R6: the named cooperative approach is known and active.
     let metric = guards::active_ca(st, ck, ca).map(|c| c.metric);
-    let needs = Needs {
-        holder: Some(account),
-        not_terminal: false,
-        not_reserved: false,
-        not_on_hold: false,
-    };
+    let needs = Needs { holder: Some(account), not_terminal: false, not_reserved: false, not_on_hold: false };
     let Some(selection) = select::select(st, ck, ca, metric.as_ref(), units, needs) else {
         return;
     };

@@ -35,10 +35,7 @@ pub struct Checks {
 impl Checks {
     /// Records a failed check.
     pub fn fail(&mut self, code: Code, message: impl Into<String>) {
-        self.rejections.push(Rejection {
-            code,
-            message: message.into(),
-        });
+        self.rejections.push(Rejection { code, message: message.into() });
     }
 
     /// Records a failed check unless `cond` holds; returns `cond`.
@@ -51,10 +48,7 @@ impl Checks {
 
     /// Records a check that failed but is configured to warn only.
     pub fn warn(&mut self, code: Code, message: impl Into<String>) {
-        self.warnings.push(Rejection {
-            code,
-            message: message.into(),
-        });
+        self.warnings.push(Rejection { code, message: message.into() });
     }
 
     /// Whether no check failed so far.
@@ -92,9 +86,7 @@ pub struct Ctx {
 impl Ctx {
     /// Whether the signer holds `role`.
     pub fn has_role(&self, role: &Role) -> bool {
-        self.officer
-            .as_ref()
-            .is_some_and(|o| o.roles.contains(role))
+        self.officer.as_ref().is_some_and(|o| o.roles.contains(role))
     }
 
     /// The signer's name, for messages.
@@ -109,10 +101,7 @@ impl Ctx {
 /// Verifies the signature, then applies the transaction ([`apply_verified`]).
 pub fn apply<S: Store + ?Sized>(store: &mut S, block: &BlockContext, tx: &Transaction) -> Verdict {
     if !tx.signature_valid() {
-        return Verdict::reject(
-            Code::BadSignature,
-            "the signature does not verify for the signer's key",
-        );
+        return Verdict::reject(Code::BadSignature, "the signature does not verify for the signer's key");
     }
     apply_verified(store, block, tx)
 }
@@ -121,20 +110,13 @@ pub fn apply<S: Store + ?Sized>(store: &mut S, block: &BlockContext, tx: &Transa
 /// transaction for another chain or with a wrong nonce changes nothing at all; any other
 /// transaction consumes its nonce and leaves a receipt, and changes the ledger only if
 /// every rule passed.
-pub fn apply_verified<S: Store + ?Sized>(
-    store: &mut S,
-    block: &BlockContext,
-    tx: &Transaction,
-) -> Verdict {
+pub fn apply_verified<S: Store + ?Sized>(store: &mut S, block: &BlockContext, tx: &Transaction) -> Verdict {
     let hash = tx.hash();
     // R1: a transaction id is recorded once; a duplicate quotes the original verdict.
     if let Some(original) = store.receipt(&hash) {
         let mut verdict = Verdict::reject(
             Code::DuplicateTransactionId,
-            format!(
-                "transaction {hash} was already recorded at height {}",
-                original.height
-            ),
+            format!("transaction {hash} was already recorded at height {}", original.height),
         );
         verdict.original = Some(Original {
             status: original.verdict.status,
@@ -147,20 +129,14 @@ pub fn apply_verified<S: Store + ?Sized>(
     if tx.body.chain_id != meta.chain_id {
         return Verdict::reject(
             Code::WrongChain,
-            format!(
-                "signed for chain `{}`, this chain is `{}`",
-                tx.body.chain_id, meta.chain_id
-            ),
+            format!("signed for chain `{}`, this chain is `{}`", tx.body.chain_id, meta.chain_id),
         );
     }
     let expected = store.nonce(&tx.body.signer);
     if tx.body.nonce != expected {
         return Verdict::reject(
             Code::BadNonce,
-            format!(
-                "nonce {} given, the signer's next nonce is {expected}",
-                tx.body.nonce
-            ),
+            format!("nonce {} given, the signer's next nonce is {expected}", tx.body.nonce),
         );
     }
     let cx = Ctx {
@@ -179,28 +155,15 @@ pub fn apply_verified<S: Store + ?Sized>(
         apply_writes(store, writes);
     }
     store.write(keys::nonce(&tx.body.signer), &(expected + 1));
-    store.write(
-        keys::receipt(&hash),
-        &Receipt {
-            height: block.height,
-            verdict: verdict.clone(),
-        },
-    );
+    store.write(keys::receipt(&hash), &Receipt { height: block.height, verdict: verdict.clone() });
     verdict
 }
 
-fn run_guards_and_effects<S: Store + ?Sized>(
-    st: &mut S,
-    cx: &Ctx,
-    ck: &mut Checks,
-    payload: &Payload,
-) {
+fn run_guards_and_effects<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, payload: &Payload) {
     // R5: the action date is the block time; it must not precede Article 6.2.
-    ck.ensure(
-        cx.time >= crate::time::ARTICLE6_EPOCH,
-        Code::InvalidActionDate,
-        || format!("the action date {} is before 2021-01-01", cx.time),
-    );
+    ck.ensure(cx.time >= crate::time::ARTICLE6_EPOCH, Code::InvalidActionDate, || {
+        format!("the action date {} is before 2021-01-01", cx.time)
+    });
     // R10: the signer must be a known officer; each action checks the role it needs.
     ck.ensure(cx.officer.is_some(), Code::UnauthorizedSigner, || {
         format!("key {} belongs to no officer of this chain", cx.signer)

@@ -30,25 +30,15 @@ pub fn role_text(role: &Role) -> String {
 }
 
 /// R6: the cooperative approach exists and is active.
-pub fn active_ca<S: Store + ?Sized>(
-    st: &S,
-    ck: &mut Checks,
-    ca: &CaId,
-) -> Option<CooperativeApproach> {
+pub fn active_ca<S: Store + ?Sized>(st: &S, ck: &mut Checks, ca: &CaId) -> Option<CooperativeApproach> {
     match st.ca(ca) {
         Some(record) if record.status == CaStatus::Active => Some(record),
         Some(_) => {
-            ck.fail(
-                Code::UnknownOrInactiveCa,
-                format!("cooperative approach {ca} is not active"),
-            );
+            ck.fail(Code::UnknownOrInactiveCa, format!("cooperative approach {ca} is not active"));
             None
         }
         None => {
-            ck.fail(
-                Code::UnknownOrInactiveCa,
-                format!("cooperative approach {ca} is unknown"),
-            );
+            ck.fail(Code::UnknownOrInactiveCa, format!("cooperative approach {ca} is unknown"));
             None
         }
     }
@@ -62,21 +52,13 @@ pub fn party_in_ca(ck: &mut Checks, ca: &CooperativeApproach, party: &Party, rol
 }
 
 /// R7: `party` is eligible; rejects or warns as the cooperative approach is configured.
-pub fn party_eligible<S: Store + ?Sized>(
-    st: &S,
-    ck: &mut Checks,
-    ca: &CooperativeApproach,
-    party: &Party,
-) {
+pub fn party_eligible<S: Store + ?Sized>(st: &S, ck: &mut Checks, ca: &CooperativeApproach, party: &Party) {
     let status = st.party(party).map(|p| p.status);
     if status == Some(Participation::Eligible) {
         return;
     }
     let message = match status {
-        Some(status) => format!(
-            "Party {party}'s participation status is {}, not ELIGIBLE",
-            named(&status)
-        ),
+        Some(status) => format!("Party {party}'s participation status is {}, not ELIGIBLE", named(&status)),
         None => format!("Party {party} is not a Party of this chain"),
     };
     match ca.eligibility {
@@ -88,19 +70,15 @@ pub fn party_eligible<S: Store + ?Sized>(
 /// R8: the account exists.
 pub fn account<S: Store + ?Sized>(st: &S, ck: &mut Checks, id: &AccountId) -> Option<Account> {
     let found = st.account(id);
-    ck.ensure(found.is_some(), Code::AccountNotFound, || {
-        format!("account {id} does not exist")
-    });
+    ck.ensure(found.is_some(), Code::AccountNotFound, || format!("account {id} does not exist"));
     found
 }
 
 /// R9: the account is active (not closed, suspended or frozen).
 pub fn account_active(ck: &mut Checks, account: &Account) -> bool {
-    ck.ensure(
-        account.status == AccountStatus::Active,
-        Code::AccountNotActive,
-        || format!("account {} is {}", account.id, named(&account.status)),
-    )
+    ck.ensure(account.status == AccountStatus::Active, Code::AccountNotActive, || {
+        format!("account {} is {}", account.id, named(&account.status))
+    })
 }
 
 /// R10: the signer may move units out of `account`: its holder's officer, or for
@@ -115,11 +93,7 @@ pub fn may_operate(cx: &Ctx, ck: &mut Checks, account: &Account) -> bool {
             Some(h) => h.to_string(),
             None => format!("registry {} administration", account.registry),
         };
-        format!(
-            "{} may not operate account {}, which belongs to {owner}",
-            cx.who(),
-            account.id
-        )
+        format!("{} may not operate account {}, which belongs to {owner}", cx.who(), account.id)
     })
 }
 
@@ -127,68 +101,33 @@ pub fn may_operate(cx: &Ctx, ck: &mut Checks, account: &Account) -> bool {
 pub fn has_role(cx: &Ctx, ck: &mut Checks, role: Role, action: &str) -> bool {
     let ok = cx.has_role(&role);
     ck.ensure(ok, Code::UnauthorizedSigner, || {
-        format!(
-            "{action} needs the {}; {} is not",
-            role_text(&role),
-            cx.who()
-        )
+        format!("{action} needs the {}; {} is not", role_text(&role), cx.who())
     })
 }
 
 /// R11: the account is of kind `kind`.
-pub fn account_kind(
-    ck: &mut Checks,
-    account: &Account,
-    kinds: &[AccountKind],
-    action: &str,
-) -> bool {
-    ck.ensure(
-        kinds.contains(&account.kind),
-        Code::AccountKindNotPermitted,
-        || {
-            format!(
-                "{action} cannot use account {}, a {} account",
-                account.id,
-                named(&account.kind)
-            )
-        },
-    )
+pub fn account_kind(ck: &mut Checks, account: &Account, kinds: &[AccountKind], action: &str) -> bool {
+    ck.ensure(kinds.contains(&account.kind), Code::AccountKindNotPermitted, || {
+        format!("{action} cannot use account {}, a {} account", account.id, named(&account.kind))
+    })
 }
 
 /// R11: a source account is one that can send.
 pub fn can_send(ck: &mut Checks, account: &Account) -> bool {
-    ck.ensure(
-        account.kind.can_send(),
-        Code::AccountKindNotPermitted,
-        || {
-            format!(
-                "account {} is a {} account and cannot send units",
-                account.id,
-                named(&account.kind)
-            )
-        },
-    )
+    ck.ensure(account.kind.can_send(), Code::AccountKindNotPermitted, || {
+        format!("account {} is a {} account and cannot send units", account.id, named(&account.kind))
+    })
 }
 
 /// R38: the acting Party's reporting year of the action date is open.
 pub fn year_open<S: Store + ?Sized>(st: &S, cx: &Ctx, ck: &mut Checks, party: &Party) -> bool {
     let year = cx.time.year();
-    ck.ensure(
-        !st.year_closed(party, year),
-        Code::ReportingPeriodClosed,
-        || {
-            format!(
-                "{party}'s AEF submission for {year} is final; no action may be dated in {year}"
-            )
-        },
-    )
+    ck.ensure(!st.year_closed(party, year), Code::ReportingPeriodClosed, || {
+        format!("{party}'s AEF submission for {year} is final; no action may be dated in {year}")
+    })
 }
 
 /// R2: a text field is present.
 pub fn required_text(ck: &mut Checks, text: &Text, field: &str) -> bool {
-    ck.ensure(
-        !text.as_str().trim().is_empty(),
-        Code::InvalidMessage,
-        || format!("`{field}` is required"),
-    )
+    ck.ensure(!text.as_str().trim().is_empty(), Code::InvalidMessage, || format!("`{field}` is required"))
 }

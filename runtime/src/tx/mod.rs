@@ -23,35 +23,20 @@ use crate::state::Store;
 fn dispatch<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, payload: &Payload) {
     use Payload as P;
     match payload {
-        P::RegisterNdcPeriod { party, period } => {
-            admin::register_ndc_period(st, cx, ck, party, period)
-        }
-        P::SetParticipation { party, status } => {
-            admin::set_participation(st, cx, ck, party, *status)
-        }
+        P::RegisterNdcPeriod { party, period } => admin::register_ndc_period(st, cx, ck, party, period),
+        P::SetParticipation { party, status } => admin::set_participation(st, cx, ck, party, *status),
         P::RegisterProject { project } => admin::register_project(st, cx, ck, project),
         P::DeclareOtherCrediting { project, crediting } => {
             admin::declare_other_crediting(st, cx, ck, project, crediting)
         }
         P::RegisterEntity { entity } => admin::register_entity(st, cx, ck, entity),
         P::OpenAccount { account } => admin::open_account(st, cx, ck, account),
-        P::SetAccountStatus {
-            account,
-            status,
-            reason,
-        } => admin::set_account_status(st, cx, ck, account, *status, reason),
-        P::CloseReportingYear { party, year } => {
-            admin::close_reporting_year(st, cx, ck, party, *year)
+        P::SetAccountStatus { account, status, reason } => {
+            admin::set_account_status(st, cx, ck, account, *status, reason)
         }
+        P::CloseReportingYear { party, year } => admin::close_reporting_year(st, cx, ck, party, *year),
         P::Reverse { transaction, .. } => admin::reverse(ck, transaction),
-        P::Issue {
-            ca,
-            project,
-            vintage,
-            notification,
-            lines,
-            first_serial,
-        } => {
+        P::Issue { ca, project, vintage, notification, lines, first_serial } => {
             let req = issue::Request {
                 ca,
                 project,
@@ -63,149 +48,43 @@ fn dispatch<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, payload: &
             issue::apply(st, cx, ck, &req)
         }
         P::CreateAuthorization { terms } => authorization::create(st, cx, ck, terms),
-        P::Authorize {
-            ca,
-            account,
-            units,
-            authorization,
-        } => authorization::attach(st, cx, ck, ca, account, units, authorization),
-        P::ChangeAuthorization {
-            id,
-            amendment,
-            retroactive,
-        } => authorization::change(st, cx, ck, id, amendment, *retroactive),
-        P::RevokeAuthorization {
-            id, retroactive, ..
-        } => authorization::revoke(st, cx, ck, id, *retroactive),
-        P::TransferInternal {
-            ca,
-            from,
-            to,
-            units,
-        } => transfer::internal(
-            st,
-            cx,
-            ck,
-            &transfer::Move {
-                ca,
-                from,
-                to,
-                units,
-            },
-        ),
-        P::TransferExternal {
-            ca,
-            from,
-            to,
-            units,
-        } => transfer_external::propose(
-            st,
-            cx,
-            ck,
-            &transfer::Move {
-                ca,
-                from,
-                to,
-                units,
-            },
-        ),
+        P::Authorize { ca, account, units, authorization } => {
+            authorization::attach(st, cx, ck, ca, account, units, authorization)
+        }
+        P::ChangeAuthorization { id, amendment, retroactive } => {
+            authorization::change(st, cx, ck, id, amendment, *retroactive)
+        }
+        P::RevokeAuthorization { id, retroactive, .. } => authorization::revoke(st, cx, ck, id, *retroactive),
+        P::TransferInternal { ca, from, to, units } => {
+            transfer::internal(st, cx, ck, &transfer::Move { ca, from, to, units })
+        }
+        P::TransferExternal { ca, from, to, units } => {
+            transfer_external::propose(st, cx, ck, &transfer::Move { ca, from, to, units })
+        }
         P::AcceptTransfer { transfer } => transfer_external::accept(st, cx, ck, transfer),
         P::RejectTransfer { transfer, .. } => transfer_external::reject(st, cx, ck, transfer),
-        P::UseNdc {
-            ca,
-            from,
-            to,
-            units,
-            use_year,
-        } => use_cancel::use_ndc(
-            st,
-            cx,
-            ck,
-            &transfer::Move {
-                ca,
-                from,
-                to,
-                units,
-            },
-            *use_year,
-        ),
-        P::UseOimp {
-            ca,
-            from,
-            to,
-            units,
-            purpose,
-            scheme,
-        } => use_cancel::use_oimp(
-            st,
-            cx,
-            ck,
-            &transfer::Move {
-                ca,
-                from,
-                to,
-                units,
-            },
-            *purpose,
-            scheme,
-        ),
-        P::CancelVoluntary {
-            ca,
-            from,
-            to,
-            units,
-        } => use_cancel::cancel_voluntary(
-            st,
-            cx,
-            ck,
-            &transfer::Move {
-                ca,
-                from,
-                to,
-                units,
-            },
-        ),
-        P::CancelOmge {
-            ca,
-            from,
-            to,
-            units,
-        } => use_cancel::cancel_omge(
-            st,
-            cx,
-            ck,
-            &transfer::Move {
-                ca,
-                from,
-                to,
-                units,
-            },
-        ),
-        P::TransferSop {
-            ca,
-            from,
-            to,
-            units,
-        } => use_cancel::transfer_sop(
-            st,
-            cx,
-            ck,
-            &transfer::Move {
-                ca,
-                from,
-                to,
-                units,
-            },
-        ),
+        P::UseNdc { ca, from, to, units, use_year } => {
+            use_cancel::use_ndc(st, cx, ck, &transfer::Move { ca, from, to, units }, *use_year)
+        }
+        P::UseOimp { ca, from, to, units, purpose, scheme } => {
+            use_cancel::use_oimp(st, cx, ck, &transfer::Move { ca, from, to, units }, *purpose, scheme)
+        }
+        P::CancelVoluntary { ca, from, to, units } => {
+            use_cancel::cancel_voluntary(st, cx, ck, &transfer::Move { ca, from, to, units })
+        }
+        P::CancelOmge { ca, from, to, units } => {
+            use_cancel::cancel_omge(st, cx, ck, &transfer::Move { ca, from, to, units })
+        }
+        P::TransferSop { ca, from, to, units } => {
+            use_cancel::transfer_sop(st, cx, ck, &transfer::Move { ca, from, to, units })
+        }
         P::Hold { ca, units, reason } => hold::set(st, cx, ck, ca, units, reason, true),
         P::Release { ca, units, reason } => hold::set(st, cx, ck, ca, units, reason, false),
         P::DeclareFirstTransfer { ca, account, units } => {
             authorization::declare_first_transfer(st, ck, ca, account, units)
         }
-        P::Reconcile {
-            registry,
-            totals,
-            blocks,
-        } => reconcile::apply(st, cx, ck, registry, totals, blocks.as_deref()),
+        P::Reconcile { registry, totals, blocks } => {
+            reconcile::apply(st, cx, ck, registry, totals, blocks.as_deref())
+        }
     }
 }

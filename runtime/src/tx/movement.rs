@@ -18,10 +18,7 @@ pub fn rewrite<S: Store + ?Sized>(st: &mut S, piece: &UnitBlock, attrs: UnitAttr
         .into_iter()
         .next()
         .expect("a selected piece lies in a stored block");
-    assert!(
-        stored.first <= piece.first && piece.last <= stored.last,
-        "piece inside its block"
-    );
+    assert!(stored.first <= piece.first && piece.last <= stored.last, "piece inside its block");
     st.delete_block(&stored);
     if stored.first < piece.first {
         st.put_block(&stored.slice(stored.first, piece.first - 1));
@@ -29,10 +26,7 @@ pub fn rewrite<S: Store + ?Sized>(st: &mut S, piece: &UnitBlock, attrs: UnitAttr
     if piece.last < stored.last {
         st.put_block(&stored.slice(piece.last + 1, stored.last));
     }
-    let moved = UnitBlock {
-        attrs,
-        ..piece.clone()
-    };
+    let moved = UnitBlock { attrs, ..piece.clone() };
     insert_merged(st, moved.clone());
     moved
 }
@@ -40,19 +34,15 @@ pub fn rewrite<S: Store + ?Sized>(st: &mut S, piece: &UnitBlock, attrs: UnitAttr
 /// Stores `block`, merging it with neighbours that have equal attributes.
 pub fn insert_merged<S: Store + ?Sized>(st: &mut S, mut block: UnitBlock) {
     if block.first > 1 {
-        if let Some(left) =
-            st.read::<UnitBlock>(&keys::units(&block.ca, &block.ftp, block.first - 1))
-        {
+        if let Some(left) = st.read::<UnitBlock>(&keys::units(&block.ca, &block.ftp, block.first - 1)) {
             if left.attrs == block.attrs {
                 st.delete_block(&left);
                 block.first = left.first;
             }
         }
     }
-    if let Some(right) = st
-        .blocks_in_range(&block.ca, &block.ftp, block.last + 1, block.last + 1)
-        .into_iter()
-        .next()
+    if let Some(right) =
+        st.blocks_in_range(&block.ca, &block.ftp, block.last + 1, block.last + 1).into_iter().next()
     {
         if right.first == block.last + 1 && right.attrs == block.attrs {
             st.delete_block(&right);
@@ -68,9 +58,7 @@ pub fn coalesce(blocks: Vec<UnitBlock>) -> Vec<UnitBlock> {
     for block in blocks {
         match out.last_mut() {
             Some(prev)
-                if prev.ftp == block.ftp
-                    && prev.last + 1 == block.first
-                    && prev.attrs == block.attrs =>
+                if prev.ftp == block.ftp && prev.last + 1 == block.first && prev.attrs == block.attrs =>
             {
                 prev.last = block.last;
             }
@@ -105,22 +93,17 @@ pub fn triggers(auth: &Authorization, trigger: Trigger) -> bool {
         // authorization does so too unless it names another event.
         Trigger::International => {
             terms.purposes.contains(&Purpose::NDC)
-                || definition
-                    .is_none_or(|d| d == FirstTransferDefinition::FirstInternationalTransfer)
+                || definition.is_none_or(|d| d == FirstTransferDefinition::FirstInternationalTransfer)
         }
         // R28b: the event named by the OIMP first-transfer definition.
-        Trigger::Authorization => {
-            oimp && definition == Some(FirstTransferDefinition::Authorisation)
-        }
+        Trigger::Authorization => oimp && definition == Some(FirstTransferDefinition::Authorisation),
         Trigger::Issuance => {
             oimp && matches!(
                 definition,
                 Some(FirstTransferDefinition::Issuance | FirstTransferDefinition::Authorisation)
             )
         }
-        Trigger::UseOrCancellation => {
-            oimp && definition == Some(FirstTransferDefinition::UseOrCancellation)
-        }
+        Trigger::UseOrCancellation => oimp && definition == Some(FirstTransferDefinition::UseOrCancellation),
         // R28d.
         Trigger::OmgeCancellation => true,
     }
@@ -128,10 +111,7 @@ pub fn triggers(auth: &Authorization, trigger: Trigger) -> bool {
 
 /// The authorization version that governs a block: the version bound at its first
 /// transfer, or the latest one before it (R25).
-pub fn effective_authorization<S: Store + ?Sized>(
-    st: &S,
-    binding: &AuthBinding,
-) -> Option<Authorization> {
+pub fn effective_authorization<S: Store + ?Sized>(st: &S, binding: &AuthBinding) -> Option<Authorization> {
     match binding.bound_version {
         Some(version) => st.authorization(&binding.id, version),
         None => st.authorization_latest(&binding.id),
@@ -141,10 +121,7 @@ pub fn effective_authorization<S: Store + ?Sized>(
 /// Sets the first-transfer flag (R30: never cleared) and binds the authorization
 /// version in force (R25).
 pub fn mark_first_transferred<S: Store + ?Sized>(st: &S, attrs: &mut UnitAttrs) {
-    assert!(
-        !attrs.first_transferred,
-        "R30: a block is first transferred once"
-    );
+    assert!(!attrs.first_transferred, "R30: a block is first transferred once");
     attrs.first_transferred = true;
     if let Some(binding) = &mut attrs.authorization {
         let latest = st.auth_meta(&binding.id).map(|m| m.latest);
@@ -181,9 +158,7 @@ pub fn emit_at<S: Store + ?Sized>(
             EventKind::FirstTransfer { .. } => {
                 st.add_to_ledger(&block.ftp, block.attrs.vintage, q, 0);
                 if let Some(binding) = &block.attrs.authorization {
-                    let mut meta: AuthMeta = st
-                        .auth_meta(&binding.id)
-                        .expect("bound authorizations exist");
+                    let mut meta: AuthMeta = st.auth_meta(&binding.id).expect("bound authorizations exist");
                     meta.first_transferred += q;
                     st.write(keys::auth_meta(&binding.id), &meta);
                 }
@@ -192,15 +167,6 @@ pub fn emit_at<S: Store + ?Sized>(
             _ => {}
         }
     }
-    let event = Event {
-        seq: 0,
-        height,
-        time,
-        tx,
-        registry,
-        kind,
-        units,
-        prev_hash: Hash32::default(),
-    };
+    let event = Event { seq: 0, height, time, tx, registry, kind, units, prev_hash: Hash32::default() };
     st.append_event(event);
 }

@@ -26,37 +26,27 @@ pub fn apply<S: Store + ?Sized>(
     totals: &[ReportedTotal],
     blocks: Option<&[ReportedBlock]>,
 ) {
-    guards::has_role(
-        cx,
-        ck,
-        Role::RegistryAdmin(registry.clone()),
-        "reconciliation",
-    );
+    guards::has_role(cx, ck, Role::RegistryAdmin(registry.clone()), "reconciliation");
     // R38: an action of the reporting registry.
     guards::year_open(st, cx, ck, &registry.party());
     let lines = totals.len() + blocks.map_or(0, <[_]>::len);
-    ck.ensure(
-        lines <= RECONCILIATION_LINES_MAX,
-        Code::InvalidMessage,
-        || format!("a report has at most {RECONCILIATION_LINES_MAX} lines"),
-    );
+    ck.ensure(lines <= RECONCILIATION_LINES_MAX, Code::InvalidMessage, || {
+        format!("a report has at most {RECONCILIATION_LINES_MAX} lines")
+    });
     let accounts: Vec<crate::model::Account> = st
         .read_all::<crate::model::Account>(keys::prefix::ACCOUNT)
         .into_iter()
         .filter(|a| &a.registry == registry)
         .collect();
     for t in totals {
-        ck.ensure(
-            accounts.iter().any(|a| a.id == t.account),
-            Code::AccountNotFound,
-            || format!("account {} is not in registry {registry}", t.account),
-        );
+        ck.ensure(accounts.iter().any(|a| a.id == t.account), Code::AccountNotFound, || {
+            format!("account {} is not in registry {registry}", t.account)
+        });
     }
     if !ck.ok() {
         return;
     }
-    let reported: BTreeMap<&AccountId, u64> =
-        totals.iter().map(|t| (&t.account, t.quantity)).collect();
+    let reported: BTreeMap<&AccountId, u64> = totals.iter().map(|t| (&t.account, t.quantity)).collect();
     let mut mismatches: Vec<(AccountId, Code, String)> = Vec::new();
     for account in &accounts {
         let held: Vec<_> = coalesce(st.blocks_of_account(&account.id));
@@ -73,10 +63,7 @@ pub fn apply<S: Store + ?Sized>(
         if let Some(blocks) = blocks {
             let mut said: Vec<(u64, u64, String)> = Vec::new();
             for b in blocks.iter().filter(|b| b.account == account.id) {
-                match (
-                    UnitId::parse(b.first.as_str()),
-                    UnitId::parse(b.last.as_str()),
-                ) {
+                match (UnitId::parse(b.first.as_str()), UnitId::parse(b.last.as_str())) {
                     (Ok(f), Ok(l)) => said.push((f.serial, l.serial, format!("{}{}", f.ca, f.ftp))),
                     _ => ck.fail(
                         Code::InvalidUnitIdentifier,
@@ -84,20 +71,15 @@ pub fn apply<S: Store + ?Sized>(
                     ),
                 }
             }
-            let chain: Vec<(u64, u64, String)> = held
-                .iter()
-                .map(|b| (b.first, b.last, format!("{}{}", b.ca, b.ftp)))
-                .collect();
+            let chain: Vec<(u64, u64, String)> =
+                held.iter().map(|b| (b.first, b.last, format!("{}{}", b.ca, b.ftp))).collect();
             // R42 compares which serials an account holds: the chain splits blocks by
             // attributes (hold, authorization) that a registry's ranges do not show.
             if contiguous(said) != contiguous(chain) {
                 mismatches.push((
                     account.id.clone(),
                     Code::ReconciliationUnitBlockMismatch,
-                    format!(
-                        "the unit blocks reported for {} differ from the chain",
-                        account.id
-                    ),
+                    format!("the unit blocks reported for {} differ from the chain", account.id),
                 ));
             }
         }

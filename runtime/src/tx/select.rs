@@ -27,12 +27,7 @@ pub struct Needs<'a> {
 impl<'a> Needs<'a> {
     /// Everything a movement out of `holder` needs.
     pub fn movement(holder: &'a AccountId) -> Self {
-        Self {
-            holder: Some(holder),
-            not_terminal: true,
-            not_reserved: true,
-            not_on_hold: true,
-        }
+        Self { holder: Some(holder), not_terminal: true, not_reserved: true, not_on_hold: true }
     }
 }
 
@@ -65,9 +60,7 @@ pub fn select<S: Store + ?Sized>(
     needs: Needs<'_>,
 ) -> Option<Selection> {
     // R4: a positive whole quantity; non-GHG approaches also give the metric quantity.
-    ck.ensure(spec.quantity > 0, Code::InvalidQuantity, || {
-        "the quantity must be at least 1".into()
-    });
+    ck.ensure(spec.quantity > 0, Code::InvalidQuantity, || "the quantity must be at least 1".into());
     if let Some(Metric::NonGhg(name)) = metric {
         ck.ensure(
             spec.metric_quantity.is_some_and(|q| q > 0) && spec.conversion_factor_ppm.is_some_and(|f| f > 0),
@@ -76,22 +69,11 @@ pub fn select<S: Store + ?Sized>(
         );
     }
     let pieces = match (&spec.first, &spec.last) {
-        (Some(first), Some(last)) => range(
-            st,
-            ck,
-            ca,
-            first.as_str(),
-            last.as_str(),
-            spec.quantity,
-            needs,
-        )?,
+        (Some(first), Some(last)) => range(st, ck, ca, first.as_str(), last.as_str(), spec.quantity, needs)?,
         (None, None) => {
             // R2: quantity requests need a source account and cannot filter ranges.
             let Some(holder) = needs.holder else {
-                ck.fail(
-                    Code::InvalidMessage,
-                    "this action needs the units as a range (`first` and `last`)",
-                );
+                ck.fail(Code::InvalidMessage, "this action needs the units as a range (`first` and `last`)");
                 return None;
             };
             if spec.quantity == 0 {
@@ -100,10 +82,7 @@ pub fn select<S: Store + ?Sized>(
             by_quantity(st, ck, ca, holder, spec)?
         }
         _ => {
-            ck.fail(
-                Code::InvalidMessage,
-                "give both `first` and `last` unit identifiers, or neither",
-            );
+            ck.fail(Code::InvalidMessage, "give both `first` and `last` unit identifiers, or neither");
             return None;
         }
     };
@@ -126,10 +105,7 @@ fn parse_range(ck: &mut Checks, ca: &CaId, first: &str, last: &str) -> Option<(U
         format!("{a} and {b} differ in cooperative approach, registry, Party or vintage")
     });
     ok &= ck.ensure(a.serial <= b.serial, Code::InvalidUnitIdentifier, || {
-        format!(
-            "the first serial {} is after the last {}",
-            a.serial, b.serial
-        )
+        format!("the first serial {} is after the last {}", a.serial, b.serial)
     });
     ok &= ck.ensure(&a.ca == ca, Code::InvalidUnitIdentifier, || {
         format!("the units belong to {}, the action names {ca}", a.ca)
@@ -150,17 +126,11 @@ fn range<S: Store + ?Sized>(
     let size = b.serial - a.serial + 1;
     // R4: the quantity equals the size of the range.
     ck.ensure(quantity == size, Code::InvalidQuantity, || {
-        format!(
-            "quantity {quantity} given for {size} units ({}..{})",
-            a.serial, b.serial
-        )
+        format!("quantity {quantity} given for {size} units ({}..{})", a.serial, b.serial)
     });
     let blocks = st.blocks_in_range(&a.ca, &a.ftp, a.serial, b.serial);
     if blocks.len() > RANGE_BLOCKS_MAX {
-        ck.fail(
-            Code::NonHomogeneousBlock,
-            format!("the range spans {} blocks; split it", blocks.len()),
-        );
+        ck.fail(Code::NonHomogeneousBlock, format!("the range spans {} blocks; split it", blocks.len()));
         return None;
     }
     // R12: every serial exists.
@@ -172,15 +142,11 @@ fn range<S: Store + ?Sized>(
         expected = block.last + 1;
     }
     let covered = !blocks.is_empty() && blocks[0].first <= a.serial && expected > b.serial;
-    if !ck.ensure(covered, Code::UnitsNotFound, || {
-        format!("units {a}..{b} do not all exist")
-    }) {
+    if !ck.ensure(covered, Code::UnitsNotFound, || format!("units {a}..{b} do not all exist")) {
         return None;
     }
-    let pieces: Vec<UnitBlock> = blocks
-        .iter()
-        .map(|blk| blk.slice(a.serial.max(blk.first), b.serial.min(blk.last)))
-        .collect();
+    let pieces: Vec<UnitBlock> =
+        blocks.iter().map(|blk| blk.slice(a.serial.max(blk.first), b.serial.min(blk.last))).collect();
     // R3: the identifiers' registry and vintage are the units' own.
     for piece in &pieces {
         ck.ensure(
@@ -202,50 +168,24 @@ fn range<S: Store + ?Sized>(
 }
 
 /// R12 (held), R15, R16, R17, R34 on resolved pieces.
-fn check_pieces<S: Store + ?Sized>(
-    st: &S,
-    ck: &mut Checks,
-    pieces: &[UnitBlock],
-    needs: Needs<'_>,
-) {
+fn check_pieces<S: Store + ?Sized>(st: &S, ck: &mut Checks, pieces: &[UnitBlock], needs: Needs<'_>) {
     for piece in pieces {
         if let Some(holder) = needs.holder {
             ck.ensure(&piece.attrs.account == holder, Code::UnitsNotHeld, || {
-                format!(
-                    "units {} are held by {}, not {holder}",
-                    piece.range_text(),
-                    piece.attrs.account
-                )
+                format!("units {} are held by {}, not {holder}", piece.range_text(), piece.attrs.account)
             });
         }
         if needs.not_terminal {
-            let terminal = st
-                .account(&piece.attrs.account)
-                .is_some_and(|a| a.kind.is_terminal());
+            let terminal = st.account(&piece.attrs.account).is_some_and(|a| a.kind.is_terminal());
             ck.ensure(!terminal, Code::UnitsAlreadyRetired, || {
-                format!(
-                    "units {} are in {}, a terminal account",
-                    piece.range_text(),
-                    piece.attrs.account
-                )
+                format!("units {} are in {}, a terminal account", piece.range_text(), piece.attrs.account)
             });
         }
         if needs.not_reserved {
-            ck.ensure(
-                piece.attrs.reserved_by.is_none(),
-                Code::UnitsReserved,
-                || {
-                    let by = piece
-                        .attrs
-                        .reserved_by
-                        .map(|h| h.to_hex())
-                        .unwrap_or_default();
-                    format!(
-                        "units {} are reserved by pending transfer {by}",
-                        piece.range_text()
-                    )
-                },
-            );
+            ck.ensure(piece.attrs.reserved_by.is_none(), Code::UnitsReserved, || {
+                let by = piece.attrs.reserved_by.map(|h| h.to_hex()).unwrap_or_default();
+                format!("units {} are reserved by pending transfer {by}", piece.range_text())
+            });
         }
         if needs.not_on_hold {
             ck.ensure(!piece.attrs.hold, Code::UnitsOnHold, || {
@@ -256,8 +196,7 @@ fn check_pieces<S: Store + ?Sized>(
     // R17: one homogeneous block.
     let homogeneous = pieces.windows(2).all(|w| w[0].attrs == w[1].attrs);
     ck.ensure(homogeneous, Code::NonHomogeneousBlock, || {
-        "the units differ in holder, authorization, first-transfer state or hold; split the request"
-            .into()
+        "the units differ in holder, authorization, first-transfer state or hold; split the request".into()
     });
 }
 
@@ -278,18 +217,11 @@ fn by_quantity<S: Store + ?Sized>(
                 .as_ref()
                 .is_none_or(|id| b.attrs.authorization.as_ref().is_some_and(|a| &a.id == id))
     };
-    let candidates: Vec<UnitBlock> = st
-        .blocks_of_account(holder)
-        .into_iter()
-        .filter(wanted)
-        .collect();
+    let candidates: Vec<UnitBlock> = st.blocks_of_account(holder).into_iter().filter(wanted).collect();
     // R13: the first homogeneous class (in key order) with enough units.
     let mut classes: Vec<(&Party, &crate::units::UnitAttrs, u64)> = Vec::new();
     for b in &candidates {
-        match classes
-            .iter_mut()
-            .find(|(ftp, attrs, _)| *ftp == &b.ftp && *attrs == &b.attrs)
-        {
+        match classes.iter_mut().find(|(ftp, attrs, _)| *ftp == &b.ftp && *attrs == &b.attrs) {
             Some(class) => class.2 += b.quantity(),
             None => classes.push((&b.ftp, &b.attrs, b.quantity())),
         }
@@ -298,21 +230,14 @@ fn by_quantity<S: Store + ?Sized>(
         let best = classes.iter().map(|c| c.2).max().unwrap_or(0);
         ck.fail(
             Code::InsufficientBalance,
-            format!(
-                "{holder} holds {best} available homogeneous units of {ca}, {} requested",
-                spec.quantity
-            ),
+            format!("{holder} holds {best} available homogeneous units of {ca}, {} requested", spec.quantity),
         );
         return None;
     };
     // R31: take the highest serials; the lower ones stay.
     let mut remaining = spec.quantity;
     let mut pieces = Vec::new();
-    for b in candidates
-        .iter()
-        .rev()
-        .filter(|b| &&b.ftp == ftp && &&b.attrs == attrs)
-    {
+    for b in candidates.iter().rev().filter(|b| &&b.ftp == ftp && &&b.attrs == attrs) {
         if remaining == 0 {
             break;
         }
@@ -320,10 +245,7 @@ fn by_quantity<S: Store + ?Sized>(
         pieces.push(b.slice(b.last + 1 - take, b.last));
         remaining -= take;
         if pieces.len() > SELECTION_BLOCKS_MAX {
-            ck.fail(
-                Code::NonHomogeneousBlock,
-                "the units are too fragmented; name a range instead",
-            );
+            ck.fail(Code::NonHomogeneousBlock, "the units are too fragmented; name a range instead");
             return None;
         }
     }

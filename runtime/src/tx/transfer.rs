@@ -102,12 +102,7 @@ pub fn resolve<S: Store + ?Sized>(
     }
     let metric = ca.as_ref().map(|c| &c.metric);
     let selection = select::select(st, ck, m.ca, metric, m.units, Needs::movement(m.from));
-    Some(Resolved {
-        ca: ca?,
-        from: from?,
-        to: to?,
-        selection: selection?,
-    })
+    Some(Resolved { ca: ca?, from: from?, to: to?, selection: selection? })
 }
 
 /// R18, R20 (use timeframe) and R26: the authorization governing the selected units, if
@@ -123,10 +118,7 @@ pub fn required_authorization<S: Store + ?Sized>(
     let Some(binding) = &head.attrs.authorization else {
         ck.fail(
             Code::NotAuthorized,
-            format!(
-                "units {} carry no authorization; {action} needs one",
-                head.range_text()
-            ),
+            format!("units {} carry no authorization; {action} needs one", head.range_text()),
         );
         return None;
     };
@@ -149,30 +141,16 @@ pub fn check_in_force<S: Store + ?Sized>(
     let id = &auth.terms.id;
     if !head.attrs.first_transferred {
         // R20: the units are still inside the version in force.
-        let project = st
-            .project(&head.attrs.project)
-            .expect("units name registered projects");
+        let project = st.project(&head.attrs.project).expect("units name registered projects");
         crate::tx::authorization::in_scope(ck, auth, &project, head.attrs.vintage);
         // R26: not revoked.
-        ck.ensure(
-            auth.status == crate::model::AuthStatus::Active,
-            Code::AuthorizationNotActive,
-            || {
-                format!(
-                    "authorization {id} was revoked in version {} on {}",
-                    auth.version,
-                    auth.date.date()
-                )
-            },
-        );
+        ck.ensure(auth.status == crate::model::AuthStatus::Active, Code::AuthorizationNotActive, || {
+            format!("authorization {id} was revoked in version {} on {}", auth.version, auth.date.date())
+        });
     }
     if let Some(period) = auth.terms.use_period {
         let expired = year > period.last && !head.attrs.first_transferred;
-        let code = if expired {
-            Code::AuthorizationNotActive
-        } else {
-            Code::OutsideAuthorizationScope
-        };
+        let code = if expired { Code::AuthorizationNotActive } else { Code::OutsideAuthorizationScope };
         ck.ensure(period.contains(year), code, || {
             format!("authorization {id} allows use in {period}; the action is dated {year}")
         });
@@ -184,15 +162,7 @@ pub fn check_in_force<S: Store + ?Sized>(
 pub fn internal<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, m: &Move<'_>) {
     // R11: TRANSFER_* lands in a HOLDING account; PENDING receives issuance only.
     let kinds = [AccountKind::Holding];
-    let Some(r) = resolve(
-        st,
-        cx,
-        ck,
-        m,
-        &kinds,
-        Destination::SameRegistry,
-        "an internal transfer",
-    ) else {
+    let Some(r) = resolve(st, cx, ck, m, &kinds, Destination::SameRegistry, "an internal transfer") else {
         return;
     };
     if !ck.ok() {
@@ -205,10 +175,7 @@ pub fn internal<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, m: &Mo
         moved.push(movement::rewrite(st, piece, attrs));
     }
     for block in movement::coalesce(moved) {
-        let kind = EventKind::TransferredInternal {
-            from: r.from.id.clone(),
-            to: r.to.id.clone(),
-        };
+        let kind = EventKind::TransferredInternal { from: r.from.id.clone(), to: r.to.id.clone() };
         movement::emit(st, cx, Some(r.from.registry.clone()), kind, Some(block));
     }
 }

@@ -19,15 +19,9 @@ use crate::units::UnitBlock;
 /// Proposes an external transfer.
 pub fn propose<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, m: &Move<'_>) {
     let kinds = [AccountKind::Holding];
-    let Some(r) = transfer::resolve(
-        st,
-        cx,
-        ck,
-        m,
-        &kinds,
-        Destination::OtherRegistry,
-        "an external transfer",
-    ) else {
+    let Some(r) =
+        transfer::resolve(st, cx, ck, m, &kinds, Destination::OtherRegistry, "an external transfer")
+    else {
         return;
     };
     let head = r.selection.head().clone();
@@ -35,26 +29,16 @@ pub fn propose<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, m: &Mov
     let ftp = head.ftp.clone();
     // R18: units not yet first transferred need an authorization in force to leave.
     let auth: Option<Authorization> = if head.attrs.first_transferred {
-        head.attrs
-            .authorization
-            .as_ref()
-            .and_then(|b| effective_authorization(st, b))
+        head.attrs.authorization.as_ref().and_then(|b| effective_authorization(st, b))
     } else {
         transfer::required_authorization(st, cx, ck, &head, "an external transfer")
     };
     if let Some(auth) = &auth {
         // R22: the acquiring Party is authorized, or is the host itself.
         if let Some(parties) = &auth.terms.parties {
-            ck.ensure(
-                parties.contains(&acquiring) || acquiring == ftp,
-                Code::PartyNotAuthorized,
-                || {
-                    format!(
-                        "authorization {} does not authorize Party {acquiring}",
-                        auth.terms.id
-                    )
-                },
-            );
+            ck.ensure(parties.contains(&acquiring) || acquiring == ftp, Code::PartyNotAuthorized, || {
+                format!("authorization {} does not authorize Party {acquiring}", auth.terms.id)
+            });
         }
         if !head.attrs.first_transferred && movement::triggers(auth, Trigger::International) {
             first_transfer_checks(st, ck, &r.ca, &head, &acquiring);
@@ -83,18 +67,9 @@ pub fn propose<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, m: &Mov
     st.write(keys::transfer(&cx.tx), &record);
     st.put(keys::transfer_deadline(deadline.0, &cx.tx), Vec::new());
     for block in &record.blocks {
-        let kind = EventKind::TransferProposed {
-            transfer: cx.tx,
-            from: r.from.id.clone(),
-            to: r.to.id.clone(),
-        };
-        movement::emit(
-            st,
-            cx,
-            Some(r.from.registry.clone()),
-            kind,
-            Some(block.clone()),
-        );
+        let kind =
+            EventKind::TransferProposed { transfer: cx.tx, from: r.from.id.clone(), to: r.to.id.clone() };
+        movement::emit(st, cx, Some(r.from.registry.clone()), kind, Some(block.clone()));
     }
 }
 
@@ -112,40 +87,26 @@ pub fn first_transfer_checks<S: Store + ?Sized>(
         guards::party_eligible(st, ck, ca, acquiring);
     }
     let vintage = head.attrs.vintage;
-    let inside = st
-        .party(&head.ftp)
-        .is_some_and(|p| p.in_ndc_period(vintage));
+    let inside = st.party(&head.ftp).is_some_and(|p| p.in_ndc_period(vintage));
     ck.ensure(inside, Code::VintageOutsideNdcPeriod, || {
-        format!(
-            "vintage {vintage} is outside {}'s registered NDC periods",
-            head.ftp
-        )
+        format!("vintage {vintage} is outside {}'s registered NDC periods", head.ftp)
     });
 }
 
 fn pending<S: Store + ?Sized>(st: &S, ck: &mut Checks, id: &Hash32) -> Option<ExternalTransfer> {
     let Some(record) = st.transfer(id) else {
-        ck.fail(
-            Code::InvalidMessage,
-            format!("there is no external transfer {id}"),
-        );
+        ck.fail(Code::InvalidMessage, format!("there is no external transfer {id}"));
         return None;
     };
     match record.status {
         TransferStatus::CheckedNoDiscrepancy => Some(record),
         TransferStatus::Completed => {
-            ck.fail(
-                Code::InvalidMessage,
-                format!("external transfer {id} is already completed"),
-            );
+            ck.fail(Code::InvalidMessage, format!("external transfer {id} is already completed"));
             None
         }
         TransferStatus::Terminated => {
             let code = record.code.unwrap_or(Code::AcquiringRegistryTimeout);
-            ck.fail(
-                code,
-                format!("external transfer {id} was terminated ({code})"),
-            );
+            ck.fail(code, format!("external transfer {id} was terminated ({code})"));
             None
         }
     }
@@ -161,16 +122,9 @@ fn acquiring_side<S: Store + ?Sized>(
 ) -> Option<Account> {
     let to = st.account(&record.to).expect("transfer destinations exist");
     let admin = cx.has_role(&Role::RegistryAdmin(to.registry.clone()));
-    let holder = to
-        .holder
-        .as_ref()
-        .is_some_and(|h| cx.has_role(&Role::AccountHolder(h.clone())));
+    let holder = to.holder.as_ref().is_some_and(|h| cx.has_role(&Role::AccountHolder(h.clone())));
     ck.ensure(admin || holder, Code::UnauthorizedSigner, || {
-        format!(
-            "{} does not act for the acquiring registry {}",
-            cx.who(),
-            to.registry
-        )
+        format!("{} does not act for the acquiring registry {}", cx.who(), to.registry)
     })
     .then_some(to)
 }
@@ -190,10 +144,7 @@ fn completion_checks<S: Store + ?Sized>(
 ) {
     let (transferring, acquiring) = (from.registry.party(), to.registry.party());
     // R6: the approach is still active and both Parties participate.
-    let ca = record
-        .blocks
-        .first()
-        .and_then(|b| guards::active_ca(st, ck, &b.ca));
+    let ca = record.blocks.first().and_then(|b| guards::active_ca(st, ck, &b.ca));
     if let Some(ca) = &ca {
         guards::party_in_ca(ck, ca, &transferring, "transferring");
         guards::party_in_ca(ck, ca, &acquiring, "acquiring");
@@ -210,14 +161,10 @@ fn completion_checks<S: Store + ?Sized>(
         return;
     };
     for block in &record.blocks {
-        let auth = block
-            .attrs
-            .authorization
-            .as_ref()
-            .and_then(|b| effective_authorization(st, b));
-        if let Some(auth) = auth.filter(|a| {
-            !block.attrs.first_transferred && movement::triggers(a, Trigger::International)
-        }) {
+        let auth = block.attrs.authorization.as_ref().and_then(|b| effective_authorization(st, b));
+        if let Some(auth) =
+            auth.filter(|a| !block.attrs.first_transferred && movement::triggers(a, Trigger::International))
+        {
             // R20, R26, R7, R27a: the first transfer happens at completion.
             transfer::check_in_force(st, cx, ck, block, &auth);
             first_transfer_checks(st, ck, &ca, block, &acquiring);
@@ -244,10 +191,7 @@ pub fn accept<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, id: &Has
             let mut attrs = piece.attrs.clone();
             attrs.account = to.id.clone();
             attrs.reserved_by = None;
-            let auth = attrs
-                .authorization
-                .as_ref()
-                .and_then(|b| effective_authorization(st, b));
+            let auth = attrs.authorization.as_ref().and_then(|b| effective_authorization(st, b));
             let first = !attrs.first_transferred
                 && auth.is_some_and(|a| movement::triggers(&a, Trigger::International));
             if first {
@@ -268,17 +212,8 @@ pub fn accept<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, id: &Has
                     acquiring: acquiring.clone(),
                 }
             };
-            movement::emit(
-                st,
-                cx,
-                Some(from.registry.clone()),
-                kind,
-                Some(moved.clone()),
-            );
-            let kind = EventKind::Acquired {
-                to: to.id.clone(),
-                transferring: transferring.clone(),
-            };
+            movement::emit(st, cx, Some(from.registry.clone()), kind, Some(moved.clone()));
+            let kind = EventKind::Acquired { to: to.id.clone(), transferring: transferring.clone() };
             movement::emit(st, cx, Some(to.registry.clone()), kind, Some(moved));
         }
     }
@@ -300,14 +235,7 @@ pub fn reject<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, id: &Has
     if !ck.ok() {
         return;
     }
-    terminate(
-        st,
-        cx.height,
-        cx.time,
-        cx.tx,
-        record,
-        Code::RejectedByAcquiringRegistry,
-    );
+    terminate(st, cx.height, cx.time, cx.tx, record, Code::RejectedByAcquiringRegistry);
 }
 
 /// Terminates every pending transfer whose deadline has passed (R39, `A6-7003`).
@@ -316,26 +244,11 @@ pub fn expire<S: Store + ?Sized>(st: &mut S, block: &BlockContext) {
     let end = keys::transfer_deadline(block.time.0.saturating_add(1), &Hash32([0; 32]));
     let due: Vec<Hash32> = st
         .range(keys::prefix::TRANSFER_DEADLINE, Some(&end))
-        .map(|(k, _)| {
-            Hash32(
-                k[k.len() - 32..]
-                    .try_into()
-                    .expect("deadline keys end in a hash"),
-            )
-        })
+        .map(|(k, _)| Hash32(k[k.len() - 32..].try_into().expect("deadline keys end in a hash")))
         .collect();
     for id in due {
-        let record = st
-            .transfer(&id)
-            .expect("deadline index points at a transfer");
-        terminate(
-            st,
-            block.height,
-            block.time,
-            Hash32::default(),
-            record,
-            Code::AcquiringRegistryTimeout,
-        );
+        let record = st.transfer(&id).expect("deadline index points at a transfer");
+        terminate(st, block.height, block.time, Hash32::default(), record, Code::AcquiringRegistryTimeout);
     }
 }
 

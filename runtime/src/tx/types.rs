@@ -19,9 +19,7 @@ use crate::time::Timestamp;
 /// Units named in a request: either a serial range (`first`, `last` and its `quantity`,
 /// R3, R4) or a quantity the runtime selects from the account (R13), optionally
 /// restricted to a vintage and an authorization.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
-)]
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UnitsSpec {
     /// First unit identifier of the range.
@@ -60,9 +58,7 @@ pub struct AllocationLine {
 }
 
 /// Status of a JC notification.
-#[derive(
-    Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum NotificationStatus {
     /// The JC decided the issuance.
@@ -78,9 +74,7 @@ fn approved() -> NotificationStatus {
 }
 
 /// A period of days, both ends included.
-#[derive(
-    Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Period {
     /// First day.
@@ -143,17 +137,12 @@ impl SignedNotification {
     /// Adds `key`'s endorsement (prepared offline by each representative).
     pub fn endorse(&mut self, chain_id: &str, key: &SecretKey) {
         let signature = key.sign(TAG_JC_NOTIFICATION, chain_id, &codec::encode(&self.body));
-        self.endorsements.push(Endorsement {
-            public_key: key.public(),
-            signature,
-        });
+        self.endorsements.push(Endorsement { public_key: key.public(), signature });
     }
 }
 
 /// A change to an authorization (R24): each present field is one kind of change.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
-)]
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Amendment {
     /// New purposes.
@@ -223,9 +212,7 @@ pub struct ReportedBlock {
 }
 
 /// The purpose of an OIMP use (R22): `IMP` (e.g. CORSIA), `OP`, or `OIMP`.
-#[derive(
-    Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[allow(missing_docs)]
 pub enum OimpPurpose {
     IMP,
@@ -245,10 +232,7 @@ pub enum Payload {
     /// The host's designated authority registers a project.
     RegisterProject { project: Project },
     /// The host declares a period credited by another programme (R37).
-    DeclareOtherCrediting {
-        project: ProjectId,
-        crediting: OtherCrediting,
-    },
+    DeclareOtherCrediting { project: ProjectId, crediting: OtherCrediting },
     /// A registry administrator registers an entity.
     RegisterEntity { entity: Entity },
     /// A registry administrator opens an account.
@@ -275,12 +259,7 @@ pub enum Payload {
     /// The first transferring Party's designated authority issues a new authorization (v1).
     CreateAuthorization { terms: AuthorizationTerms },
     /// Attach an authorization to mitigation outcomes held in `account` (AUTHORIZE).
-    Authorize {
-        ca: CaId,
-        account: AccountId,
-        units: UnitsSpec,
-        authorization: AuthId,
-    },
+    Authorize { ca: CaId, account: AccountId, units: UnitsSpec, authorization: AuthId },
     /// A new version of an authorization (AUTH_CHANGE, R24, R25).
     ChangeAuthorization {
         id: AuthId,
@@ -297,19 +276,9 @@ pub enum Payload {
         reason: Text,
     },
     /// Between accounts of one registry.
-    TransferInternal {
-        ca: CaId,
-        from: AccountId,
-        to: AccountId,
-        units: UnitsSpec,
-    },
+    TransferInternal { ca: CaId, from: AccountId, to: AccountId, units: UnitsSpec },
     /// To another Party's registry; completes when the acquiring registry accepts (R39).
-    TransferExternal {
-        ca: CaId,
-        from: AccountId,
-        to: AccountId,
-        units: UnitsSpec,
-    },
+    TransferExternal { ca: CaId, from: AccountId, to: AccountId, units: UnitsSpec },
     /// The acquiring registry accepts a pending external transfer (R39).
     AcceptTransfer { transfer: Hash32 },
     /// The acquiring registry rejects a pending external transfer (R39, `A6-7002`).
@@ -319,43 +288,15 @@ pub enum Payload {
         reason: Text,
     },
     /// Use towards the holder Party's NDC, for a calendar year (R32, R33).
-    UseNdc {
-        ca: CaId,
-        from: AccountId,
-        to: AccountId,
-        units: UnitsSpec,
-        use_year: u16,
-    },
+    UseNdc { ca: CaId, from: AccountId, to: AccountId, units: UnitsSpec, use_year: u16 },
     /// Use for other international mitigation purposes (R22, R33).
-    UseOimp {
-        ca: CaId,
-        from: AccountId,
-        to: AccountId,
-        units: UnitsSpec,
-        purpose: OimpPurpose,
-        scheme: Text,
-    },
+    UseOimp { ca: CaId, from: AccountId, to: AccountId, units: UnitsSpec, purpose: OimpPurpose, scheme: Text },
     /// Voluntary cancellation.
-    CancelVoluntary {
-        ca: CaId,
-        from: AccountId,
-        to: AccountId,
-        units: UnitsSpec,
-    },
+    CancelVoluntary { ca: CaId, from: AccountId, to: AccountId, units: UnitsSpec },
     /// Voluntary cancellation to deliver OMGE (R28d).
-    CancelOmge {
-        ca: CaId,
-        from: AccountId,
-        to: AccountId,
-        units: UnitsSpec,
-    },
+    CancelOmge { ca: CaId, from: AccountId, to: AccountId, units: UnitsSpec },
     /// Transfer to an adaptation (share of proceeds) account.
-    TransferSop {
-        ca: CaId,
-        from: AccountId,
-        to: AccountId,
-        units: UnitsSpec,
-    },
+    TransferSop { ca: CaId, from: AccountId, to: AccountId, units: UnitsSpec },
     /// Put units on hold after a CARP inconsistency (R34).
     Hold {
         ca: CaId,
@@ -388,11 +329,7 @@ pub enum Payload {
     /// A client's explicit claim that units are first transferred. The runtime alone
     /// classifies first transfers (R28), so this is always refused: with `A6-5002` when
     /// the units already are, with `A6-1002` otherwise.
-    DeclareFirstTransfer {
-        ca: CaId,
-        account: AccountId,
-        units: UnitsSpec,
-    },
+    DeclareFirstTransfer { ca: CaId, account: AccountId, units: UnitsSpec },
 }
 
 impl Payload {
@@ -459,12 +396,7 @@ impl Transaction {
     /// Signs `payload` as `key` with `nonce` for `chain_id`.
     pub fn sign(chain_id: &str, key: &SecretKey, nonce: u64, payload: Payload) -> Self {
         let chain_id = Text::new(chain_id).expect("chain ids are short");
-        let body = TxBody {
-            chain_id,
-            signer: key.public(),
-            nonce,
-            payload,
-        };
+        let body = TxBody { chain_id, signer: key.public(), nonce, payload };
         let signature = key.sign(TAG_TX, body.chain_id.as_str(), &codec::encode(&body));
         Self { body, signature }
     }
@@ -477,9 +409,7 @@ impl Transaction {
     /// Whether the signature verifies for the signer's key.
     pub fn signature_valid(&self) -> bool {
         let body = codec::encode(&self.body);
-        self.body
-            .signer
-            .verify(TAG_TX, self.body.chain_id.as_str(), &body, &self.signature)
+        self.body.signer.verify(TAG_TX, self.body.chain_id.as_str(), &body, &self.signature)
     }
 
     /// Canonical bytes.

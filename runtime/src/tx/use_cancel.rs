@@ -55,10 +55,7 @@ fn execute<S: Store + ?Sized>(
 fn entity_authorized(ck: &mut Checks, auth: &Authorization, holder: &Option<Holder>) {
     if let (Some(Holder::Entity(entity)), Some(entities)) = (holder, &auth.terms.entities) {
         ck.ensure(entities.contains(entity), Code::EntityNotAuthorized, || {
-            format!(
-                "authorization {} does not authorize entity {entity}",
-                auth.terms.id
-            )
+            format!("authorization {} does not authorize entity {entity}", auth.terms.id)
         });
     }
 }
@@ -70,10 +67,7 @@ fn ndc_user(ck: &mut Checks, r: &Resolved) -> Option<crate::ids::Party> {
     let user = match &r.to.holder {
         Some(Holder::Party(p)) => Some(p.clone()),
         _ => {
-            ck.fail(
-                Code::AccountKindNotPermitted,
-                format!("use account {} is not held by a Party", r.to.id),
-            );
+            ck.fail(Code::AccountKindNotPermitted, format!("use account {} is not held by a Party", r.to.id));
             None
         }
     };
@@ -88,10 +82,7 @@ fn ndc_user(ck: &mut Checks, r: &Resolved) -> Option<crate::ids::Party> {
         _ => {
             ck.fail(
                 Code::NdcUseRequiresParty,
-                format!(
-                    "{} is not a Party's government account; entities may only use for OIMP",
-                    r.from.id
-                ),
+                format!("{} is not a Party's government account; entities may only use for OIMP", r.from.id),
             );
         }
     }
@@ -118,34 +109,19 @@ fn ndc_use_checks<S: Store + ?Sized>(
         guards::party_eligible(st, ck, &r.ca, user);
         // R32: the use year lies in the user's NDC period and is not before the vintage.
         let in_period = st.party(user).is_some_and(|p| p.in_ndc_period(use_year));
-        ck.ensure(in_period, Code::UseYearInvalid, || {
-            format!("{use_year} is outside {user}'s NDC periods")
-        });
+        ck.ensure(in_period, Code::UseYearInvalid, || format!("{use_year} is outside {user}'s NDC periods"));
         ck.ensure(use_year >= head.attrs.vintage, Code::UseYearInvalid, || {
-            format!(
-                "use year {use_year} is before the vintage {}",
-                head.attrs.vintage
-            )
+            format!("use year {use_year} is before the vintage {}", head.attrs.vintage)
         });
         // R18, R22: NDC use relies on an authorization for NDC that covers the user.
-        if let Some(auth) = transfer::required_authorization(st, cx, ck, head, "use towards an NDC")
-        {
-            ck.ensure(
-                auth.terms.purposes.contains(&Purpose::NDC),
-                Code::PurposeMismatch,
-                || format!("authorization {} does not include NDC use", auth.terms.id),
-            );
+        if let Some(auth) = transfer::required_authorization(st, cx, ck, head, "use towards an NDC") {
+            ck.ensure(auth.terms.purposes.contains(&Purpose::NDC), Code::PurposeMismatch, || {
+                format!("authorization {} does not include NDC use", auth.terms.id)
+            });
             if let Some(parties) = &auth.terms.parties {
-                ck.ensure(
-                    parties.contains(user) || user == &head.ftp,
-                    Code::PartyNotAuthorized,
-                    || {
-                        format!(
-                            "authorization {} does not authorize Party {user}",
-                            auth.terms.id
-                        )
-                    },
-                );
+                ck.ensure(parties.contains(user) || user == &head.ftp, Code::PartyNotAuthorized, || {
+                    format!("authorization {} does not authorize Party {user}", auth.terms.id)
+                });
             }
         }
     }
@@ -153,13 +129,7 @@ fn ndc_use_checks<S: Store + ?Sized>(
 }
 
 /// USE_NDC: a Party's government uses units towards its NDC for a calendar year.
-pub fn use_ndc<S: Store + ?Sized>(
-    st: &mut S,
-    cx: &Ctx,
-    ck: &mut Checks,
-    m: &Move<'_>,
-    use_year: u16,
-) {
+pub fn use_ndc<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, m: &Move<'_>, use_year: u16) {
     let Some(r) = transfer::resolve(
         st,
         cx,
@@ -175,12 +145,8 @@ pub fn use_ndc<S: Store + ?Sized>(
     let (Some(user), true) = (user, ck.ok()) else {
         return;
     };
-    let kind = EventKind::UsedNdc {
-        from: r.from.id.clone(),
-        to: r.to.id.clone(),
-        party: user,
-        year: use_year,
-    };
+    let kind =
+        EventKind::UsedNdc { from: r.from.id.clone(), to: r.to.id.clone(), party: user, year: use_year };
     execute(st, cx, &r, None, Some(use_year), kind);
 }
 
@@ -210,29 +176,15 @@ fn oimp_purpose_checks(
         )
     });
     if let (OimpPurpose::IMP, Some(authorized)) = (purpose, &auth.terms.oimp) {
-        ck.ensure(
-            authorized.as_str().eq_ignore_ascii_case(scheme.as_str()),
-            Code::PurposeMismatch,
-            || {
-                format!(
-                    "authorization {} authorizes {authorized}, not {scheme}",
-                    auth.terms.id
-                )
-            },
-        );
+        ck.ensure(authorized.as_str().eq_ignore_ascii_case(scheme.as_str()), Code::PurposeMismatch, || {
+            format!("authorization {} authorizes {authorized}, not {scheme}", auth.terms.id)
+        });
     }
     entity_authorized(ck, auth, user);
     if let (Some(Holder::Party(p)), Some(parties)) = (user, &auth.terms.parties) {
-        ck.ensure(
-            parties.contains(p) || p == &head.ftp,
-            Code::PartyNotAuthorized,
-            || {
-                format!(
-                    "authorization {} does not authorize Party {p}",
-                    auth.terms.id
-                )
-            },
-        );
+        ck.ensure(parties.contains(p) || p == &head.ftp, Code::PartyNotAuthorized, || {
+            format!("authorization {} does not authorize Party {p}", auth.terms.id)
+        });
     }
 }
 
@@ -246,31 +198,18 @@ pub fn use_oimp<S: Store + ?Sized>(
     scheme: &Text,
 ) {
     guards::required_text(ck, scheme, "scheme");
-    let Some(r) = transfer::resolve(
-        st,
-        cx,
-        ck,
-        m,
-        &[AccountKind::UseOimp],
-        Destination::SameRegistry,
-        "use for OIMP",
-    ) else {
+    let Some(r) =
+        transfer::resolve(st, cx, ck, m, &[AccountKind::UseOimp], Destination::SameRegistry, "use for OIMP")
+    else {
         return;
     };
     let head = r.selection.head().clone();
     let user = r.from.holder.clone();
     // R11: a USE_OIMP account receives only from its own holder's holding.
     if let Some(owner) = &r.to.holder {
-        ck.ensure(
-            user.as_ref() == Some(owner),
-            Code::AccountKindNotPermitted,
-            || {
-                format!(
-                    "use account {} belongs to {owner}; it receives only its holder's units",
-                    r.to.id
-                )
-            },
-        );
+        ck.ensure(user.as_ref() == Some(owner), Code::AccountKindNotPermitted, || {
+            format!("use account {} belongs to {owner}; it receives only its holder's units", r.to.id)
+        });
     }
     let Some(auth) = transfer::required_authorization(st, cx, ck, &head, "use for OIMP") else {
         return;
@@ -282,22 +221,14 @@ pub fn use_oimp<S: Store + ?Sized>(
         first_transfer_checks(st, ck, &r.ca, &head, &head.ftp);
     }
     let Some(user) = user else {
-        ck.fail(
-            Code::UserNotHolder,
-            format!("{} has no holder to use the units", r.from.id),
-        );
+        ck.fail(Code::UserNotHolder, format!("{} has no holder to use the units", r.from.id));
         return;
     };
     if !ck.ok() {
         return;
     }
-    let ft = first.then(|| {
-        (
-            FirstTransferSubtype::UseOrCancellation,
-            Some(user.clone()),
-            Some(scheme.clone()),
-        )
-    });
+    let ft =
+        first.then(|| (FirstTransferSubtype::UseOrCancellation, Some(user.clone()), Some(scheme.clone())));
     let kind = EventKind::UsedOimp {
         from: r.from.id.clone(),
         to: r.to.id.clone(),
@@ -325,12 +256,10 @@ pub fn cancel_voluntary<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks
     let canceller = r.from.holder.clone();
     let mut first = false;
     if let Some(binding) = &head.attrs.authorization {
-        let auth =
-            movement::effective_authorization(st, binding).expect("bound authorizations exist");
+        let auth = movement::effective_authorization(st, binding).expect("bound authorizations exist");
         entity_authorized(ck, &auth, &canceller);
         // R28b: cancellation is the first transfer under "Use or Cancellation".
-        first =
-            !head.attrs.first_transferred && movement::triggers(&auth, Trigger::UseOrCancellation);
+        first = !head.attrs.first_transferred && movement::triggers(&auth, Trigger::UseOrCancellation);
         if first {
             transfer::check_in_force(st, cx, ck, &head, &auth);
             first_transfer_checks(st, ck, &r.ca, &head, &head.ftp);
@@ -339,13 +268,7 @@ pub fn cancel_voluntary<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks
     if !ck.ok() {
         return;
     }
-    let ft = first.then(|| {
-        (
-            FirstTransferSubtype::UseOrCancellation,
-            canceller.clone(),
-            None,
-        )
-    });
+    let ft = first.then(|| (FirstTransferSubtype::UseOrCancellation, canceller.clone(), None));
     let kind = EventKind::Cancelled {
         subtype: CancellationSubtype::Other,
         from: r.from.id.clone(),
@@ -371,8 +294,7 @@ pub fn cancel_omge<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, m: 
     };
     let head: UnitBlock = r.selection.head().clone();
     let canceller = r.from.holder.clone();
-    if let Some(auth) = transfer::required_authorization(st, cx, ck, &head, "an OMGE cancellation")
-    {
+    if let Some(auth) = transfer::required_authorization(st, cx, ck, &head, "an OMGE cancellation") {
         entity_authorized(ck, &auth, &canceller);
     }
     // R28d: cancelling authorized units not yet first transferred first transfers them.
@@ -409,10 +331,6 @@ pub fn transfer_sop<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, m:
     if !ck.ok() {
         return;
     }
-    let kind = EventKind::SopTransferred {
-        from: r.from.id.clone(),
-        to: r.to.id.clone(),
-        mandatory: false,
-    };
+    let kind = EventKind::SopTransferred { from: r.from.id.clone(), to: r.to.id.clone(), mandatory: false };
     execute(st, cx, &r, None, None, kind);
 }

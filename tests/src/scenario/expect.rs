@@ -169,10 +169,7 @@ pub fn holdings<S: Store + ?Sized>(st: &S, e: &HoldingExpect) -> Vec<String> {
     };
     if let Some(q) = e.quantity {
         if h.quantity != q {
-            out.push(format!(
-                "{} holds {} units, expected {q}",
-                e.account, h.quantity
-            ));
+            out.push(format!("{} holds {} units, expected {q}", e.account, h.quantity));
         }
     }
     if let Some(units) = &e.units {
@@ -190,28 +187,14 @@ pub fn holdings<S: Store + ?Sized>(st: &S, e: &HoldingExpect) -> Vec<String> {
         let held: Vec<(String, u64, u64)> = h
             .blocks
             .iter()
-            .map(|b| {
-                (
-                    format!("{}-{}-{}-{}", b.ca, b.attrs.origin, b.ftp, b.attrs.vintage),
-                    b.first,
-                    b.last,
-                )
-            })
+            .map(|b| (format!("{}-{}-{}-{}", b.ca, b.attrs.origin, b.ftp, b.attrs.vintage), b.first, b.last))
             .collect();
         let (want, held) = (normalize(want), normalize(held));
         if want != held {
             let show = |v: &[(String, u64, u64)]| {
-                v.iter()
-                    .map(|(s, a, b)| format!("{s}:{a}-{b}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                v.iter().map(|(s, a, b)| format!("{s}:{a}-{b}")).collect::<Vec<_>>().join(", ")
             };
-            out.push(format!(
-                "{} holds [{}], expected [{}]",
-                e.account,
-                show(&held),
-                show(&want)
-            ));
+            out.push(format!("{} holds [{}], expected [{}]", e.account, show(&held), show(&want)));
         }
     }
     out
@@ -224,10 +207,7 @@ pub fn units<S: Store + ?Sized>(st: &S, e: &UnitsExpect) -> Vec<String> {
         Err(err) => return vec![err],
     };
     let blocks: Vec<UnitBlock> = st.blocks_in_range(&a.ca, &a.ftp, a.serial, b.serial);
-    let covered: u64 = blocks
-        .iter()
-        .map(|x| x.last.min(b.serial) - x.first.max(a.serial) + 1)
-        .sum();
+    let covered: u64 = blocks.iter().map(|x| x.last.min(b.serial) - x.first.max(a.serial) + 1).sum();
     if covered != b.serial - a.serial + 1 {
         return vec![format!("units {} do not all exist", e.range)];
     }
@@ -240,11 +220,7 @@ pub fn units<S: Store + ?Sized>(st: &S, e: &UnitsExpect) -> Vec<String> {
             }
         };
         if let Some(acc) = &e.account {
-            check(
-                "account",
-                blk.attrs.account.as_str() == acc,
-                blk.attrs.account.to_string(),
-            );
+            check("account", blk.attrs.account.as_str() == acc, blk.attrs.account.to_string());
         }
         if let Some(ft) = e.first_transferred {
             check(
@@ -254,38 +230,21 @@ pub fn units<S: Store + ?Sized>(st: &S, e: &UnitsExpect) -> Vec<String> {
             );
         }
         if let Some(auth) = &e.authorization {
-            let got = blk
-                .attrs
-                .authorization
-                .as_ref()
-                .map(|x| x.id.to_string())
-                .unwrap_or_default();
+            let got = blk.attrs.authorization.as_ref().map(|x| x.id.to_string()).unwrap_or_default();
             check("authorization", &got == auth, format!("`{got}`"));
         }
         if let Some(v) = e.bound_version {
-            let got = blk
-                .attrs
-                .authorization
-                .as_ref()
-                .and_then(|x| x.bound_version);
+            let got = blk.attrs.authorization.as_ref().and_then(|x| x.bound_version);
             check("bound_version", got == Some(v), format!("{got:?}"));
         }
         if let Some(hold) = e.hold {
             check("hold", blk.attrs.hold == hold, blk.attrs.hold.to_string());
         }
         if let Some(y) = e.use_year {
-            check(
-                "use_year",
-                blk.attrs.use_year == Some(y),
-                format!("{:?}", blk.attrs.use_year),
-            );
+            check("use_year", blk.attrs.use_year == Some(y), format!("{:?}", blk.attrs.use_year));
         }
         if let Some(r) = e.reserved {
-            check(
-                "reserved",
-                blk.attrs.reserved_by.is_some() == r,
-                format!("{:?}", blk.attrs.reserved_by),
-            );
+            check("reserved", blk.attrs.reserved_by.is_some() == r, format!("{:?}", blk.attrs.reserved_by));
         }
     }
     out
@@ -297,11 +256,8 @@ pub fn ledger<S: Store + ?Sized>(st: &S, party: &str, e: &LedgerExpect) -> Vec<S
         return vec![format!("`{party}` is not a Party code")];
     };
     let totals = read::ledger(st, &p);
-    let got_add: BTreeMap<String, u64> = totals
-        .iter()
-        .filter(|(_, t)| t.additions > 0)
-        .map(|(y, t)| (y.to_string(), t.additions))
-        .collect();
+    let got_add: BTreeMap<String, u64> =
+        totals.iter().filter(|(_, t)| t.additions > 0).map(|(y, t)| (y.to_string(), t.additions)).collect();
     let got_sub: BTreeMap<String, u64> = totals
         .iter()
         .filter(|(_, t)| t.subtractions > 0)
@@ -309,16 +265,10 @@ pub fn ledger<S: Store + ?Sized>(st: &S, party: &str, e: &LedgerExpect) -> Vec<S
         .collect();
     let mut out = Vec::new();
     if got_add != e.additions {
-        out.push(format!(
-            "ledger {party} additions are {got_add:?}, expected {:?}",
-            e.additions
-        ));
+        out.push(format!("ledger {party} additions are {got_add:?}, expected {:?}", e.additions));
     }
     if got_sub != e.subtractions {
-        out.push(format!(
-            "ledger {party} subtractions are {got_sub:?}, expected {:?}",
-            e.subtractions
-        ));
+        out.push(format!("ledger {party} subtractions are {got_sub:?}, expected {:?}", e.subtractions));
     }
     out
 }
@@ -344,26 +294,18 @@ pub fn event_view(event: &Event) -> serde_json::Map<String, Value> {
 /// Checks [`EventExpect`] against the events a step recorded.
 pub fn events(recorded: &[Event], e: &EventExpect) -> Vec<String> {
     let mut fields = e.fields.clone();
-    let count = fields
-        .remove("count")
-        .and_then(|v| v.as_integer())
-        .unwrap_or(1) as usize;
+    let count = fields.remove("count").and_then(|v| v.as_integer()).unwrap_or(1) as usize;
     let matches = recorded
         .iter()
         .filter(|ev| {
             let view = event_view(ev);
-            fields
-                .iter()
-                .all(|(k, v)| view.get(k).is_some_and(|got| json_text(got) == text(v)))
+            fields.iter().all(|(k, v)| view.get(k).is_some_and(|got| json_text(got) == text(v)))
         })
         .count();
     if matches == count {
         return Vec::new();
     }
-    let shown: Vec<String> = recorded
-        .iter()
-        .map(|ev| Value::Object(event_view(ev)).to_string())
-        .collect();
+    let shown: Vec<String> = recorded.iter().map(|ev| Value::Object(event_view(ev)).to_string()).collect();
     vec![format!(
         "{matches} recorded events match {fields:?}, expected {count}; recorded:\n      {}",
         shown.join("\n      ")
@@ -375,23 +317,15 @@ pub fn transfer<S: Store + ?Sized>(st: &S, id: &Hash32, e: &TransferExpect) -> V
     let Some(t) = st.transfer(id) else {
         return vec![format!("step {} proposed no external transfer", e.step)];
     };
-    let status = serde_json::to_value(t.status)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let status =
+        serde_json::to_value(t.status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
     let mut out = Vec::new();
     if status != e.status {
-        out.push(format!(
-            "transfer of step {} is {status}, expected {}",
-            e.step, e.status
-        ));
+        out.push(format!("transfer of step {} is {status}, expected {}", e.step, e.status));
     }
     let code = t.code.map(|c| c.to_string());
     if e.code.is_some() && code != e.code {
-        out.push(format!(
-            "transfer of step {} ended with {code:?}, expected {:?}",
-            e.step, e.code
-        ));
+        out.push(format!("transfer of step {} ended with {code:?}, expected {:?}", e.step, e.code));
     }
     out
 }
@@ -406,10 +340,7 @@ pub fn authorization<S: Store + ?Sized>(st: &S, e: &AuthorizationExpect) -> Vec<
     };
     let mut out = Vec::new();
     if e.version.is_some_and(|v| v != auth.version) {
-        out.push(format!(
-            "{} is at version {}, expected {:?}",
-            e.id, auth.version, e.version
-        ));
+        out.push(format!("{} is at version {}, expected {:?}", e.id, auth.version, e.version));
     }
     let status = serde_json::to_value(auth.status)
         .ok()
@@ -419,20 +350,11 @@ pub fn authorization<S: Store + ?Sized>(st: &S, e: &AuthorizationExpect) -> Vec<
         out.push(format!("{} is {status}, expected {:?}", e.id, e.status));
     }
     if let Some(want) = &e.entities {
-        let got: Vec<String> = auth
-            .terms
-            .entities
-            .iter()
-            .flatten()
-            .map(|x| x.to_string())
-            .collect();
+        let got: Vec<String> = auth.terms.entities.iter().flatten().map(|x| x.to_string()).collect();
         let mut want = want.clone();
         want.sort();
         if got != want {
-            out.push(format!(
-                "{} authorizes entities {got:?}, expected {want:?}",
-                e.id
-            ));
+            out.push(format!("{} authorizes entities {got:?}, expected {want:?}", e.id));
         }
     }
     out
@@ -448,14 +370,7 @@ pub fn aef_rows<S: Store + ?Sized>(st: &S, e: &AefExpect) -> Vec<String> {
         return vec![format!("there is no AEF table {}", e.table)];
     };
     let mut out = Vec::new();
-    let shown = || {
-        table
-            .rows
-            .iter()
-            .map(|r| r.join(" | "))
-            .collect::<Vec<_>>()
-            .join("\n      ")
-    };
+    let shown = || table.rows.iter().map(|r| r.join(" | ")).collect::<Vec<_>>().join("\n      ");
     let want = e.rows.as_ref().map(Vec::len).or(e.count);
     if let Some(n) = want {
         if table.rows.len() != n {

@@ -185,19 +185,12 @@ pub fn load(path: &Path) -> Result<Loaded, ScenarioError> {
 }
 
 fn load_inner(path: &Path, stack: &mut Vec<PathBuf>) -> Result<Loaded, ScenarioError> {
-    let invalid = |message: String| ScenarioError::Invalid {
-        path: path.display().to_string(),
-        message,
-    };
+    let invalid = |message: String| ScenarioError::Invalid { path: path.display().to_string(), message };
     if stack.iter().any(|p| p == path) || stack.len() > 16 {
-        return Err(invalid(
-            "includes form a cycle or nest deeper than 16".into(),
-        ));
+        return Err(invalid("includes form a cycle or nest deeper than 16".into()));
     }
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ScenarioError::Io { path: path.display().to_string(), source })?;
     let scenario: Scenario = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
     let dir = path.parent().unwrap_or(Path::new("."));
     stack.push(path.to_path_buf());
@@ -226,23 +219,13 @@ fn load_inner(path: &Path, stack: &mut Vec<PathBuf>) -> Result<Loaded, ScenarioE
     loaded.closed_years.extend(scenario.closed_years);
     for (i, step) in scenario.step.into_iter().enumerate() {
         if step.tx.is_some() && step.resubmit.is_some() {
-            return Err(invalid(format!(
-                "step {}: give `tx` or `resubmit`, not both",
-                i + 1
-            )));
+            return Err(invalid(format!("step {}: give `tx` or `resubmit`, not both", i + 1)));
         }
         let has_tx = step.tx.is_some() || step.resubmit.is_some();
         if has_tx && (step.expect.is_none() || step.signer.is_none() && step.tx.is_some()) {
-            return Err(invalid(format!(
-                "step {}: a transaction step needs `signer` and `expect`",
-                i + 1
-            )));
+            return Err(invalid(format!("step {}: a transaction step needs `signer` and `expect`", i + 1)));
         }
-        loaded.steps.push(LoadedStep {
-            file: path.to_path_buf(),
-            index: i + 1,
-            step,
-        });
+        loaded.steps.push(LoadedStep { file: path.to_path_buf(), index: i + 1, step });
     }
     Ok(loaded)
 }

@@ -66,10 +66,7 @@ struct Chain {
 /// Loads and runs the scenario at `path`.
 pub fn run_file(path: &Path) -> Result<Outcome, ScenarioError> {
     let loaded = load(path)?;
-    let invalid = |message: String| ScenarioError::Invalid {
-        path: path.display().to_string(),
-        message,
-    };
+    let invalid = |message: String| ScenarioError::Invalid { path: path.display().to_string(), message };
     let fixture = match &loaded.genesis {
         Some(g) => Fixture::load(g, &loaded.patches),
         None => Fixture::from_json(crate::fixture::F0_JSON, &loaded.patches),
@@ -81,37 +78,23 @@ pub fn run_file(path: &Path) -> Result<Outcome, ScenarioError> {
     };
     let mut state = fixture.state();
     for closed in &loaded.closed_years {
-        let party = jcm_runtime::ids::Party::new(&closed.party)
-            .map_err(|e| invalid(format!("closed_years: {e}")))?;
+        let party =
+            jcm_runtime::ids::Party::new(&closed.party).map_err(|e| invalid(format!("closed_years: {e}")))?;
         state.put(keys::closed_year(&party, closed.year), Vec::new());
     }
     let time = fixture.genesis.genesis_time;
-    let mut chain = Chain {
-        fixture,
-        clock,
-        state,
-        height: 0,
-        time,
-        sent: BTreeMap::new(),
-    };
+    let mut chain = Chain { fixture, clock, state, height: 0, time, sent: BTreeMap::new() };
     let mut steps = Vec::new();
     let mut first = true;
     for step in &loaded.steps {
-        let report = chain
-            .step(step, first)
-            .map_err(|m| ScenarioError::Invalid {
-                path: step.file.display().to_string(),
-                message: format!("step {}: {m}", step.index),
-            })?;
+        let report = chain.step(step, first).map_err(|m| ScenarioError::Invalid {
+            path: step.file.display().to_string(),
+            message: format!("step {}: {m}", step.index),
+        })?;
         first = false;
         steps.push(report);
     }
-    Ok(Outcome {
-        name: loaded.name,
-        file: path.to_path_buf(),
-        steps,
-        state: chain.state,
-    })
+    Ok(Outcome { name: loaded.name, file: path.to_path_buf(), steps, state: chain.state })
 }
 
 fn parse_time(value: &toml::Value) -> Result<Timestamp, String> {
@@ -131,9 +114,7 @@ fn to_json(value: &toml::Value) -> Value {
         toml::Value::Boolean(b) => Value::from(*b),
         toml::Value::Datetime(d) => Value::from(d.to_string()),
         toml::Value::Array(items) => Value::Array(items.iter().map(to_json).collect()),
-        toml::Value::Table(map) => {
-            Value::Object(map.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
-        }
+        toml::Value::Table(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
     }
 }
 
@@ -153,11 +134,7 @@ fn ledger_digest(st: &MemStore) -> Hash32 {
 impl Chain {
     fn step(&mut self, ls: &LoadedStep, first: bool) -> Result<StepReport, String> {
         let step = &ls.step;
-        let stem = ls
-            .file
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let stem = ls.file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let label = match &step.id {
             Some(id) => format!("{stem}#{} ({id})", ls.index),
             None => format!("{stem}#{}", ls.index),
@@ -174,22 +151,15 @@ impl Chain {
         }
         self.time = at;
         self.height += 1;
-        let block = BlockContext {
-            height: self.height,
-            time: at,
-        };
+        let block = BlockContext { height: self.height, time: at };
         let head = self.state.event_head().count;
         tx::begin_block(&mut self.state, &block);
         let mut failures = Vec::new();
         let (action, verdict) = match self.transaction(step)? {
             None => (None, None),
-            Some(Err(verdict)) => (
-                Some(format!(
-                    "{} (not decodable)",
-                    step.signer.clone().unwrap_or_default()
-                )),
-                Some(verdict),
-            ),
+            Some(Err(verdict)) => {
+                (Some(format!("{} (not decodable)", step.signer.clone().unwrap_or_default())), Some(verdict))
+            }
             Some(Ok(transaction)) => {
                 let before = ledger_digest(&self.state);
                 let decoded = Transaction::decode(&transaction.encode());
@@ -205,16 +175,10 @@ impl Chain {
                 if let Some(id) = &step.id {
                     self.sent.insert(id.clone(), transaction.clone());
                 }
-                let who = step.signer.clone().or(step
-                    .resubmit
-                    .as_ref()
-                    .map(|r| format!("resubmission of {r}")));
+                let who =
+                    step.signer.clone().or(step.resubmit.as_ref().map(|r| format!("resubmission of {r}")));
                 (
-                    Some(format!(
-                        "{} {}",
-                        who.unwrap_or_default(),
-                        transaction.body.payload.action()
-                    )),
+                    Some(format!("{} {}", who.unwrap_or_default(), transaction.body.payload.action())),
                     Some(verdict),
                 )
             }
@@ -229,36 +193,23 @@ impl Chain {
         for violation in invariants::check(&self.state) {
             failures.push(format!("invariant broken: {violation}"));
         }
-        Ok(StepReport {
-            label,
-            at,
-            action,
-            verdict,
-            failures,
-        })
+        Ok(StepReport { label, at, action, verdict, failures })
     }
 
     /// The step's transaction: none, a malformed message (rejected as R2 without being
     /// submitted), or a signed transaction.
-    fn transaction(
-        &self,
-        step: &super::Step,
-    ) -> Result<Option<Result<Transaction, Verdict>>, String> {
+    fn transaction(&self, step: &super::Step) -> Result<Option<Result<Transaction, Verdict>>, String> {
         if let Some(earlier) = &step.resubmit {
-            let tx = self
-                .sent
-                .get(earlier)
-                .ok_or_else(|| format!("no earlier step `{earlier}` to resubmit"))?;
+            let tx =
+                self.sent.get(earlier).ok_or_else(|| format!("no earlier step `{earlier}` to resubmit"))?;
             return Ok(Some(Ok(tx.clone())));
         }
         let Some(tx) = &step.tx else { return Ok(None) };
-        let signer = step
-            .signer
-            .as_deref()
-            .ok_or("a transaction step needs `signer`")?;
-        let key = self.fixture.key(signer).ok_or_else(|| {
-            format!("`{signer}` is not an officer with a dev: key in the fixture")
-        })?;
+        let signer = step.signer.as_deref().ok_or("a transaction step needs `signer`")?;
+        let key = self
+            .fixture
+            .key(signer)
+            .ok_or_else(|| format!("`{signer}` is not an officer with a dev: key in the fixture"))?;
         let mut json = to_json(tx);
         self.substitute(&mut json)?;
         let chain_id = self.fixture.genesis.chain_id.to_string();
@@ -272,9 +223,7 @@ impl Chain {
                 ))))
             }
         };
-        let nonce = step
-            .nonce
-            .unwrap_or_else(|| self.state.nonce(&key.public()));
+        let nonce = step.nonce.unwrap_or_else(|| self.state.nonce(&key.public()));
         Ok(Some(Ok(Transaction::sign(&chain_id, key, nonce, payload))))
     }
 
@@ -283,10 +232,7 @@ impl Chain {
         match json {
             Value::String(s) => {
                 if let Some(id) = s.strip_prefix("$tx:") {
-                    let tx = self
-                        .sent
-                        .get(id)
-                        .ok_or_else(|| format!("`$tx:{id}` names no earlier step"))?;
+                    let tx = self.sent.get(id).ok_or_else(|| format!("`$tx:{id}` names no earlier step"))?;
                     *s = tx.hash().to_hex();
                 }
             }
@@ -306,29 +252,16 @@ impl Chain {
         let Some(signers) = n.remove("signed_by") else {
             return Ok(());
         };
-        let body = n
-            .get("body")
-            .cloned()
-            .ok_or("a notification has a `body`")?;
+        let body = n.get("body").cloned().ok_or("a notification has a `body`")?;
         let body = match serde_json::from_value(body) {
             Ok(b) => b,
             Err(_) => return Ok(()), // left malformed: decoding the payload reports it (R2)
         };
-        let mut signed = SignedNotification {
-            body,
-            endorsements: Vec::new(),
-        };
-        for name in signers
-            .as_array()
-            .ok_or("`signed_by` is a list of officer names")?
-        {
-            let name = name
-                .as_str()
-                .ok_or("`signed_by` is a list of officer names")?;
-            let key = self
-                .fixture
-                .key(name)
-                .ok_or_else(|| format!("`{name}` has no dev: key in the fixture"))?;
+        let mut signed = SignedNotification { body, endorsements: Vec::new() };
+        for name in signers.as_array().ok_or("`signed_by` is a list of officer names")? {
+            let name = name.as_str().ok_or("`signed_by` is a list of officer names")?;
+            let key =
+                self.fixture.key(name).ok_or_else(|| format!("`{name}` has no dev: key in the fixture"))?;
             signed.endorse(chain_id, key);
         }
         json["notification"] = serde_json::to_value(&signed).map_err(|e| e.to_string())?;
@@ -338,30 +271,18 @@ impl Chain {
     fn check_state(&self, step: &super::Step, recorded: &[Event]) -> Vec<String> {
         let st = &self.state;
         let mut out = Vec::new();
-        step.holdings
-            .iter()
-            .for_each(|e| out.extend(expect::holdings(st, e)));
-        step.units
-            .iter()
-            .for_each(|e| out.extend(expect::units(st, e)));
-        step.ledger
-            .iter()
-            .for_each(|(p, e)| out.extend(expect::ledger(st, p, e)));
-        step.events
-            .iter()
-            .for_each(|e| out.extend(expect::events(recorded, e)));
+        step.holdings.iter().for_each(|e| out.extend(expect::holdings(st, e)));
+        step.units.iter().for_each(|e| out.extend(expect::units(st, e)));
+        step.ledger.iter().for_each(|(p, e)| out.extend(expect::ledger(st, p, e)));
+        step.events.iter().for_each(|e| out.extend(expect::events(recorded, e)));
         for e in &step.transfer {
             match self.sent.get(&e.step) {
                 Some(tx) => out.extend(expect::transfer(st, &tx.hash(), e)),
                 None => out.push(format!("no earlier step `{}`", e.step)),
             }
         }
-        step.authorization
-            .iter()
-            .for_each(|e| out.extend(expect::authorization(st, e)));
-        step.aef
-            .iter()
-            .for_each(|e| out.extend(expect::aef_rows(st, e)));
+        step.authorization.iter().for_each(|e| out.extend(expect::authorization(st, e)));
+        step.aef.iter().for_each(|e| out.extend(expect::aef_rows(st, e)));
         out
     }
 }
@@ -380,34 +301,20 @@ fn check_verdict(step: &super::Step, verdict: &Verdict) -> Vec<String> {
         Status::Rejected => Expect::Rejected,
     };
     if Some(status) != step.expect {
-        out.push(format!(
-            "expected {:?}, got {verdict}",
-            step.expect.unwrap_or(Expect::Accepted)
-        ));
+        out.push(format!("expected {:?}, got {verdict}", step.expect.unwrap_or(Expect::Accepted)));
     }
     let got = verdict.codes();
-    let show = |c: &[Code]| {
-        c.iter()
-            .map(|c| c.to_string())
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    let show = |c: &[Code]| c.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" ");
     match step.codes.as_deref().map(parse_codes) {
-        Some(Ok(want)) if want != got => out.push(format!(
-            "codes are [{}], expected exactly [{}]",
-            show(&got),
-            show(&want)
-        )),
+        Some(Ok(want)) if want != got => {
+            out.push(format!("codes are [{}], expected exactly [{}]", show(&got), show(&want)))
+        }
         Some(Err(e)) => out.push(e),
         _ => {}
     }
     match step.codes_include.as_deref().map(parse_codes) {
         Some(Ok(want)) if !want.iter().all(|c| got.contains(c)) => {
-            out.push(format!(
-                "codes are [{}], expected to include [{}]",
-                show(&got),
-                show(&want)
-            ));
+            out.push(format!("codes are [{}], expected to include [{}]", show(&got), show(&want)));
         }
         Some(Err(e)) => out.push(e),
         _ => {}
@@ -418,11 +325,9 @@ fn check_verdict(step: &super::Step, verdict: &Verdict) -> Vec<String> {
         w
     };
     match step.warnings.as_deref().map(parse_codes) {
-        Some(Ok(want)) if want != warnings => out.push(format!(
-            "warnings are [{}], expected [{}]",
-            show(&warnings),
-            show(&want)
-        )),
+        Some(Ok(want)) if want != warnings => {
+            out.push(format!("warnings are [{}], expected [{}]", show(&warnings), show(&want)))
+        }
         Some(Err(e)) => out.push(e),
         _ => {}
     }
@@ -432,9 +337,7 @@ fn check_verdict(step: &super::Step, verdict: &Verdict) -> Vec<String> {
             Status::Rejected => Expect::Rejected,
         });
         if got != Some(original) {
-            out.push(format!(
-                "the original verdict is {got:?}, expected {original:?}"
-            ));
+            out.push(format!("the original verdict is {got:?}, expected {original:?}"));
         }
     }
     out

@@ -56,11 +56,7 @@ pub fn ci(kind: Kind, seeds: std::ops::Range<u64>) -> Vec<(usize, u64, &'static 
 }
 
 /// Runs `seeds` of `kind` at each of `sizes` that fits it; panics listing every failure.
-pub fn ci_sizes(
-    kind: Kind,
-    sizes: &[usize],
-    seeds: std::ops::Range<u64>,
-) -> Vec<(usize, u64, &'static str)> {
+pub fn ci_sizes(kind: Kind, sizes: &[usize], seeds: std::ops::Range<u64>) -> Vec<(usize, u64, &'static str)> {
     let mut notes = Vec::new();
     let mut failures = Vec::new();
     for n in sizes.iter().copied().filter(|&n| kind.fits(n)) {
@@ -71,12 +67,7 @@ pub fn ci_sizes(
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} failing seed(s):\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
+    assert!(failures.is_empty(), "{} failing seed(s):\n{}", failures.len(), failures.join("\n\n"));
     notes
 }
 

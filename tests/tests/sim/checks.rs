@@ -10,32 +10,15 @@ use std::fmt;
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Violation {
     /// Two honest nodes decided different values at one height.
-    Agreement {
-        height: u64,
-        first: (usize, ValueId),
-        second: (usize, ValueId),
-    },
+    Agreement { height: u64, first: (usize, ValueId), second: (usize, ValueId) },
     /// One honest node decided two values at one height (across restarts too).
-    Redecided {
-        node: usize,
-        height: u64,
-        before: ValueId,
-        after: ValueId,
-    },
+    Redecided { node: usize, height: u64, before: ValueId, after: ValueId },
     /// An honest node decided a value nobody proposed, or an invalid one.
-    Validity {
-        node: usize,
-        height: u64,
-        value: ValueId,
-    },
+    Validity { node: usize, height: u64, value: ValueId },
     /// Evidence that does not verify, or that names an honest validator.
     Evidence { node: usize, detail: String },
     /// The honest nodes did not all reach the target height in time.
-    Progress {
-        at_ms: u64,
-        heights: Vec<(usize, u64)>,
-        target: u64,
-    },
+    Progress { at_ms: u64, heights: Vec<(usize, u64)>, target: u64 },
     /// A bound on a beyond-the-fault-bound run was exceeded.
     Bound { detail: String },
 }
@@ -43,43 +26,23 @@ pub enum Violation {
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Violation::Agreement {
-                height,
-                first,
-                second,
-            } => write!(
+            Violation::Agreement { height, first, second } => write!(
                 f,
                 "AGREEMENT violated at height {height}: node {} decided {:?}, node {} decided {:?}",
                 first.0, first.1, second.0, second.1
             ),
-            Violation::Redecided {
-                node,
-                height,
-                before,
-                after,
-            } => write!(
-                f,
-                "node {node} decided height {height} twice: {before:?} then {after:?}"
-            ),
-            Violation::Validity {
-                node,
-                height,
-                value,
-            } => write!(
-                f,
-                "VALIDITY violated: node {node} decided {value:?} at height {height}"
-            ),
+            Violation::Redecided { node, height, before, after } => {
+                write!(f, "node {node} decided height {height} twice: {before:?} then {after:?}")
+            }
+            Violation::Validity { node, height, value } => {
+                write!(f, "VALIDITY violated: node {node} decided {value:?} at height {height}")
+            }
             Violation::Evidence { node, detail } => {
                 write!(f, "bad evidence from node {node}: {detail}")
             }
-            Violation::Progress {
-                at_ms,
-                heights,
-                target,
-            } => write!(
-                f,
-                "PROGRESS: at {at_ms} ms honest nodes are at heights {heights:?}, target {target}"
-            ),
+            Violation::Progress { at_ms, heights, target } => {
+                write!(f, "PROGRESS: at {at_ms} ms honest nodes are at heights {heights:?}, target {target}")
+            }
             Violation::Bound { detail } => write!(f, "BOUND: {detail}"),
         }
     }
@@ -118,12 +81,7 @@ impl Checker {
     pub fn decide(&mut self, node: usize, height: u64, value: ValueId) -> Result<(), Violation> {
         if let Some(&before) = self.per_node[node].get(&height) {
             if before != value && self.honest[node] {
-                return Err(Violation::Redecided {
-                    node,
-                    height,
-                    before,
-                    after: value,
-                });
+                return Err(Violation::Redecided { node, height, before, after: value });
             }
         }
         self.per_node[node].insert(height, value);
@@ -131,18 +89,12 @@ impl Checker {
             return Ok(());
         }
         if !is_valid(&value) || !self.proposed.contains(&value) {
-            return Err(Violation::Validity {
-                node,
-                height,
-                value,
-            });
+            return Err(Violation::Validity { node, height, value });
         }
         match self.decided.get(&height) {
-            Some(&first) if first.1 != value => Err(Violation::Agreement {
-                height,
-                first,
-                second: (node, value),
-            }),
+            Some(&first) if first.1 != value => {
+                Err(Violation::Agreement { height, first, second: (node, value) })
+            }
             Some(_) => Ok(()),
             None => {
                 self.decided.insert(height, (node, value));
@@ -154,10 +106,7 @@ impl Checker {
     pub fn evidence(&mut self, node: usize, evidence: &Evidence) -> Result<(), Violation> {
         self.evidence += 1;
         if let Err(error) = evidence.verify() {
-            return Err(Violation::Evidence {
-                node,
-                detail: error.to_string(),
-            });
+            return Err(Violation::Evidence { node, detail: error.to_string() });
         }
         let culprit = evidence.first().vote.validator;
         if self.honest_keys.contains(&culprit) {

@@ -91,18 +91,9 @@ fn ci_beyond_bound_crash() {
 #[test]
 fn ci_beyond_bound_twins_break_agreement_and_are_caught() {
     let notes = ci(Kind::BeyondTwins, 0..CI_SEEDS);
-    let broken = notes
-        .iter()
-        .filter(|(_, _, note)| note.contains("broken"))
-        .count();
-    assert!(
-        broken > 0,
-        "no seed broke agreement beyond the bound: {notes:?}"
-    );
-    println!(
-        "{broken} of {} runs beyond the bound broke agreement, all caught",
-        notes.len()
-    );
+    let broken = notes.iter().filter(|(_, _, note)| note.contains("broken")).count();
+    assert!(broken > 0, "no seed broke agreement beyond the bound: {notes:?}");
+    println!("{broken} of {} runs beyond the bound broke agreement, all caught", notes.len());
 }
 
 /// The same seed replays the same run, event for event.
@@ -111,24 +102,14 @@ fn a_seed_reproduces_its_run_exactly() {
     for kind in [Kind::Mixed, Kind::Torn, Kind::Twins] {
         let (_, a) = run(kind, 7, 42, false);
         let (_, b) = run(kind, 7, 42, true);
-        assert_eq!(
-            (a.digest, a.events, a.end_ms),
-            (b.digest, b.events, b.end_ms),
-            "{kind:?}"
-        );
+        assert_eq!((a.digest, a.events, a.end_ms), (b.digest, b.events, b.end_ms), "{kind:?}");
         let (_, c) = run(kind, 7, 43, false);
-        assert_ne!(
-            a.digest, c.digest,
-            "{kind:?}: different seeds, different runs"
-        );
+        assert_ne!(a.digest, c.digest, "{kind:?}: different seeds, different runs");
     }
 }
 
 fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 /// A campaign of any size: `JCM_SIM_SEEDS` seeds from `JCM_SIM_SEED_START`, over
@@ -139,13 +120,9 @@ fn env_u64(name: &str, default: u64) -> u64 {
 fn campaign() {
     let seeds = env_u64("JCM_SIM_SEEDS", 1000);
     let start = env_u64("JCM_SIM_SEED_START", 0);
-    let threads = env_u64(
-        "JCM_SIM_THREADS",
-        std::thread::available_parallelism().map_or(1, |p| p.get() as u64),
-    );
-    let only = std::env::var("JCM_SIM_KIND")
-        .ok()
-        .and_then(|k| Kind::parse(&k));
+    let threads =
+        env_u64("JCM_SIM_THREADS", std::thread::available_parallelism().map_or(1, |p| p.get() as u64));
+    let only = std::env::var("JCM_SIM_KIND").ok().and_then(|k| Kind::parse(&k));
     let began = std::time::Instant::now();
     let results: Vec<_> = (0..threads)
         .map(|t| {
@@ -187,10 +164,7 @@ fn campaign() {
 fn replay() {
     let seed = env_u64("JCM_SIM_SEED", 0);
     let (default_kind, default_n) = campaign_case(seed);
-    let kind = std::env::var("JCM_SIM_KIND")
-        .ok()
-        .and_then(|k| Kind::parse(&k))
-        .unwrap_or(default_kind);
+    let kind = std::env::var("JCM_SIM_KIND").ok().and_then(|k| Kind::parse(&k)).unwrap_or(default_kind);
     let n = env_u64("JCM_SIM_N", default_n as u64) as usize;
     let (scenario, outcome) = run(kind, n, seed, true);
     println!("{:?} n={}: {scenario:?}", scenario.kind, scenario.n);

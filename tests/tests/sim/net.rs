@@ -71,11 +71,7 @@ pub struct Network {
 
 impl Network {
     pub fn new(faults: Faults, nodes: usize, rng: Rng) -> Self {
-        Self {
-            faults,
-            group: vec![0; nodes],
-            rng,
-        }
+        Self { faults, group: vec![0; nodes], rng }
     }
 
     pub fn healed(&self, now: u64) -> bool {

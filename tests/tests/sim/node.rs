@@ -11,8 +11,8 @@
 use crate::net::{Dest, NetMsg};
 use crate::wal::{Disk, Record};
 use jcm_consensus::{
-    CommitCertificate, Config, Core, GuardStore, Input, InputError, KeySigner, Message, Output,
-    SignError, SignGuard, SignRecord, Signature, Signer, Timeout, ValidatorSet, ValueId,
+    CommitCertificate, Config, Core, GuardStore, Input, InputError, KeySigner, Message, Output, SignError,
+    SignGuard, SignRecord, Signature, Signer, Timeout, ValidatorSet, ValueId,
 };
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -29,13 +29,7 @@ pub fn is_valid(value: &ValueId) -> bool {
 }
 
 /// The value a node proposes: unique per (validator, instance, height, round).
-pub fn make_value(
-    validator: usize,
-    instance: usize,
-    height: u64,
-    round: u32,
-    valid: bool,
-) -> ValueId {
+pub fn make_value(validator: usize, instance: usize, height: u64, round: u32, valid: bool) -> ValueId {
     // Distinguishing bytes first, so the short form in traces tells values apart.
     let mut v = [0u8; 32];
     v[0] = validator as u8;
@@ -171,9 +165,7 @@ impl SimNode {
         let mut work = VecDeque::new();
         let mut fx = Effects::default();
         let (core, outputs) = match state {
-            Some(s) if s.height > last => {
-                Core::restore(self.config.clone(), self.validators.clone(), s)
-            }
+            Some(s) if s.height > last => Core::restore(self.config.clone(), self.validators.clone(), s),
             _ => {
                 work.push_back((self.id, self.start_height(last + 1)));
                 (Core::new(self.config.clone()), Vec::new())
@@ -183,15 +175,8 @@ impl SimNode {
         // a node replays its write-ahead log, so a restart forgets none of them.
         let height = core.state().map(|s| s.height);
         let own_key = self.config.own_key;
-        let known: Vec<NetMsg> = signed
-            .into_iter()
-            .filter(|m| Some(m.height()) == height)
-            .collect();
-        let own = known
-            .iter()
-            .filter(|m| m.signer() == own_key)
-            .cloned()
-            .collect();
+        let known: Vec<NetMsg> = signed.into_iter().filter(|m| Some(m.height()) == height).collect();
+        let own = known.iter().filter(|m| m.signer() == own_key).cloned().collect();
         let seen = known.iter().map(NetMsg::signature).collect();
         work.extend(known.iter().map(|m| (self.id, m.to_input())));
         self.live = Some(Live {
@@ -210,10 +195,7 @@ impl SimNode {
     }
 
     fn start_height(&self, height: u64) -> Input {
-        Input::StartHeight {
-            height,
-            validators: self.validators.clone(),
-        }
+        Input::StartHeight { height, validators: self.validators.clone() }
     }
 
     pub fn on_timer(&mut self, now: u64, timeout: Timeout) -> Effects {
@@ -234,11 +216,7 @@ impl SimNode {
     /// The decided block is committed: start the next height (unless already there).
     pub fn on_next_height(&mut self, now: u64, height: u64) -> Effects {
         let mut work = VecDeque::new();
-        let current = self
-            .live
-            .as_ref()
-            .and_then(|l| l.core.state())
-            .map_or(0, |s| s.height);
+        let current = self.live.as_ref().and_then(|l| l.core.state()).map_or(0, |s| s.height);
         if current < height {
             self.enter_height(height, &mut work);
         }
@@ -251,12 +229,10 @@ impl SimNode {
     pub fn on_gossip(&mut self, peers: usize) -> Effects {
         let mut fx = Effects::default();
         if let Some(live) = &self.live {
-            fx.sends
-                .extend(live.own.iter().map(|m| (Dest::All, m.clone())));
+            fx.sends.extend(live.own.iter().map(|m| (Dest::All, m.clone())));
             let peer = self.draws.below(peers as u64) as usize;
             if peer != self.id {
-                fx.sends
-                    .extend(live.known.iter().map(|m| (Dest::One(peer), m.clone())));
+                fx.sends.extend(live.known.iter().map(|m| (Dest::One(peer), m.clone())));
             }
         }
         fx
@@ -270,21 +246,16 @@ impl SimNode {
         let height = live.core.state().map_or(0, |s| s.height);
         // Decided by the core, or already by an earlier certificate (the next height
         // starts only after the commit delay).
-        let decided_here = live.core.state().is_some_and(|s| s.decided.is_some())
-            || live.decided.contains_key(&height);
+        let decided_here =
+            live.core.state().is_some_and(|s| s.decided.is_some()) || live.decided.contains_key(&height);
         if certificate.height != height || decided_here {
             return;
         }
-        let verified = certificate
-            .verify(&self.config.chain_id, &self.validators)
-            .is_ok();
+        let verified = certificate.verify(&self.config.chain_id, &self.validators).is_ok();
         if !verified || !is_valid(&certificate.value) {
             return;
         }
-        live.staging
-            .0
-            .borrow_mut()
-            .push(Record::Decided(certificate.clone()));
+        live.staging.0.borrow_mut().push(Record::Decided(certificate.clone()));
         fx.decisions.push((height, certificate.value));
         live.decided.insert(height, certificate);
         fx.next_height = Some(height + 1);
@@ -352,8 +323,7 @@ impl SimNode {
                 if last.is_none_or(|t| now >= t + HELP_INTERVAL_MS) {
                     if let Some(certificate) = live.decided.get(&height) {
                         live.helped.insert((from, height), now);
-                        fx.sends
-                            .push((Dest::One(from), NetMsg::Commit(certificate.clone())));
+                        fx.sends.push((Dest::One(from), NetMsg::Commit(certificate.clone())));
                     }
                 }
             }
@@ -386,15 +356,10 @@ impl SimNode {
                         Err(error) => fx.refused.push(error),
                     }
                 }
-                Output::ScheduleTimeout { timeout, after_ms } => {
-                    fx.timers.push((after_ms, timeout))
-                }
+                Output::ScheduleTimeout { timeout, after_ms } => fx.timers.push((after_ms, timeout)),
                 Output::Decide(decision) => {
                     let certificate = decision.certificate;
-                    live.staging
-                        .0
-                        .borrow_mut()
-                        .push(Record::Decided(certificate.clone()));
+                    live.staging.0.borrow_mut().push(Record::Decided(certificate.clone()));
                     live.decided.insert(decision.height, certificate);
                     fx.decisions.push((decision.height, decision.value));
                     fx.next_height = Some(decision.height + 1);
@@ -404,25 +369,11 @@ impl SimNode {
                     let valid = !self.draws.chance(self.invalid_per_mille);
                     let value = make_value(self.validator, self.id, height, round, valid);
                     fx.proposed.push(value);
-                    work.push_back((
-                        self.id,
-                        Input::ProposeValue {
-                            height,
-                            round,
-                            value,
-                        },
-                    ));
+                    work.push_back((self.id, Input::ProposeValue { height, round, value }));
                 }
                 Output::Validate { height, value } => {
                     let valid = is_valid(&value);
-                    work.push_back((
-                        self.id,
-                        Input::Validity {
-                            height,
-                            value,
-                            valid,
-                        },
-                    ));
+                    work.push_back((self.id, Input::Validity { height, value, valid }));
                 }
             }
         }
@@ -444,10 +395,7 @@ impl SimNode {
                 self.disk.append_torn(&batch, keep);
                 self.crash();
                 // Nothing of this event happened as far as the world can tell.
-                fx = Effects {
-                    torn: true,
-                    ..Effects::default()
-                };
+                fx = Effects { torn: true, ..Effects::default() };
             }
         }
         fx

@@ -57,9 +57,7 @@ impl Kind {
     ];
 
     pub fn parse(name: &str) -> Option<Kind> {
-        Kind::ALL
-            .into_iter()
-            .find(|k| format!("{k:?}").eq_ignore_ascii_case(name))
+        Kind::ALL.into_iter().find(|k| format!("{k:?}").eq_ignore_ascii_case(name))
     }
 
     /// The kinds a size supports: a single validator tolerates no fault (`f = 0`).

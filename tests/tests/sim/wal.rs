@@ -8,8 +8,8 @@
 //! drops the rest, exactly as a node must after a power cut.
 
 use jcm_consensus::{
-    ChainId, CommitCertificate, CommitSignature, Proposal, RoundValue, SignRecord, SignStep,
-    Signature, SignedProposal, SignedVote, State, Step, ValidatorKey, ValueId, Vote, VoteKind,
+    ChainId, CommitCertificate, CommitSignature, Proposal, RoundValue, SignRecord, SignStep, Signature,
+    SignedProposal, SignedVote, State, Step, ValidatorKey, ValueId, Vote, VoteKind,
 };
 
 /// One record of a batch.
@@ -65,9 +65,7 @@ impl Disk {
 
 fn checksum(bytes: &[u8]) -> u32 {
     // FNV-1a: enough to tell a torn frame from a whole one in a simulation.
-    bytes.iter().fold(0x811c_9dc5, |h, &b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    })
+    bytes.iter().fold(0x811c_9dc5, |h, &b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
 }
 
 fn frame(batch: &[Record]) -> Vec<u8> {
@@ -92,14 +90,9 @@ fn read_frame(bytes: &[u8], at: usize) -> Option<(Vec<Record>, usize)> {
         return None;
     }
     let next = r.at;
-    let mut p = Reader {
-        bytes: payload,
-        at: 0,
-    };
+    let mut p = Reader { bytes: payload, at: 0 };
     let count = p.u32()?;
-    let records = (0..count)
-        .map(|_| decode(&mut p))
-        .collect::<Option<Vec<_>>>()?;
+    let records = (0..count).map(|_| decode(&mut p)).collect::<Option<Vec<_>>>()?;
     Some((records, next))
 }
 
@@ -137,12 +130,7 @@ impl<'a> Reader<'a> {
         }
     }
     fn round_value(&mut self) -> Option<Option<RoundValue>> {
-        self.opt(|r| {
-            Some(RoundValue {
-                round: r.u32()?,
-                value: ValueId(r.b32()?),
-            })
-        })
+        self.opt(|r| Some(RoundValue { round: r.u32()?, value: ValueId(r.b32()?) }))
     }
     fn chain(&mut self) -> Option<ChainId> {
         let len = self.u8()? as usize;
@@ -205,9 +193,7 @@ fn encode(record: &Record, out: &mut Vec<u8>) {
             out.extend_from_slice(&q.height.to_le_bytes());
             out.extend_from_slice(&q.round.to_le_bytes());
             out.extend_from_slice(&q.value.0);
-            put_opt(out, q.valid_round, |o, r| {
-                o.extend_from_slice(&r.to_le_bytes())
-            });
+            put_opt(out, q.valid_round, |o, r| o.extend_from_slice(&r.to_le_bytes()));
             out.extend_from_slice(&q.proposer.0);
             out.extend_from_slice(&p.signature.0);
         }
@@ -241,9 +227,7 @@ fn decode(r: &mut Reader<'_>) -> Option<Record> {
         1 => Record::State(State {
             height: r.u64()?,
             round: r.u32()?,
-            step: [Step::Propose, Step::Prevote, Step::Precommit]
-                .get(r.u8()? as usize)
-                .copied()?,
+            step: [Step::Propose, Step::Prevote, Step::Precommit].get(r.u8()? as usize).copied()?,
             locked: r.round_value()?,
             valid: r.round_value()?,
             decided: r.round_value()?,
@@ -272,11 +256,7 @@ fn decode(r: &mut Reader<'_>) -> Option<Record> {
                 chain_id: r.chain()?,
                 height: r.u64()?,
                 round: r.u32()?,
-                kind: if r.u8()? == 1 {
-                    VoteKind::Precommit
-                } else {
-                    VoteKind::Prevote
-                },
+                kind: if r.u8()? == 1 { VoteKind::Precommit } else { VoteKind::Prevote },
                 value: r.opt(|r| Some(ValueId(r.b32()?)))?,
                 validator: ValidatorKey(r.b32()?),
             },
@@ -290,19 +270,9 @@ fn decode(r: &mut Reader<'_>) -> Option<Record> {
                 return None;
             }
             let signatures = (0..count)
-                .map(|_| {
-                    Some(CommitSignature {
-                        validator: ValidatorKey(r.b32()?),
-                        signature: r.sig()?,
-                    })
-                })
+                .map(|_| Some(CommitSignature { validator: ValidatorKey(r.b32()?), signature: r.sig()? }))
                 .collect::<Option<Vec<_>>>()?;
-            Record::Decided(CommitCertificate {
-                height,
-                round,
-                value,
-                signatures,
-            })
+            Record::Decided(CommitCertificate { height, round, value, signatures })
         }
         _ => return None,
     })
@@ -310,19 +280,8 @@ fn decode(r: &mut Reader<'_>) -> Option<Record> {
 
 #[test]
 fn records_survive_a_round_trip_and_a_torn_tail_is_dropped() {
-    let state = State {
-        locked: Some(RoundValue {
-            round: 2,
-            value: ValueId([3; 32]),
-        }),
-        ..State::initial(9)
-    };
-    let mark = SignRecord {
-        height: 9,
-        round: 2,
-        step: SignStep::Precommit,
-        value: None,
-    };
+    let state = State { locked: Some(RoundValue { round: 2, value: ValueId([3; 32]) }), ..State::initial(9) };
+    let mark = SignRecord { height: 9, round: 2, step: SignStep::Precommit, value: None };
     let first = vec![Record::State(state), Record::Mark(mark)];
     let second = vec![Record::State(State::initial(10))];
     for keep in [0, 1, 7, 8, Disk::frame_len(&second) - 1] {

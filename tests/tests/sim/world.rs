@@ -9,9 +9,7 @@ use crate::net::{Dest, NetMsg, Network};
 use crate::node::{Effects, SimNode};
 use crate::rng::Rng;
 use crate::scenario::Scenario;
-use jcm_consensus::{
-    ChainId, Config, KeySigner, Signer, Timeout, TimeoutRule, Timeouts, ValidatorSet,
-};
+use jcm_consensus::{ChainId, Config, KeySigner, Signer, Timeout, TimeoutRule, Timeouts, ValidatorSet};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Interval of the gossip that re-sends a node's own messages, in virtual ms.
@@ -21,34 +19,13 @@ pub const COMMIT_MS: u64 = 20;
 
 #[derive(Clone, Debug)]
 enum Event {
-    Deliver {
-        from: usize,
-        to: usize,
-        msg: NetMsg,
-    },
-    Timer {
-        node: usize,
-        incarnation: u32,
-        timeout: Timeout,
-    },
-    Gossip {
-        node: usize,
-    },
-    NextHeight {
-        node: usize,
-        incarnation: u32,
-        height: u64,
-    },
-    Crash {
-        node: usize,
-        torn: Option<u64>,
-    },
-    Restart {
-        node: usize,
-    },
-    CrashForever {
-        node: usize,
-    },
+    Deliver { from: usize, to: usize, msg: NetMsg },
+    Timer { node: usize, incarnation: u32, timeout: Timeout },
+    Gossip { node: usize },
+    NextHeight { node: usize, incarnation: u32, height: u64 },
+    Crash { node: usize, torn: Option<u64> },
+    Restart { node: usize },
+    CrashForever { node: usize },
     Repartition,
     Heal,
 }
@@ -86,63 +63,34 @@ pub struct World {
 }
 
 fn sim_timeouts() -> Timeouts {
-    let rule = |base_ms, per_round_ms| TimeoutRule {
-        base_ms,
-        per_round_ms,
-    };
-    Timeouts {
-        propose: rule(300, 100),
-        prevote: rule(150, 50),
-        precommit: rule(150, 50),
-    }
+    let rule = |base_ms, per_round_ms| TimeoutRule { base_ms, per_round_ms };
+    Timeouts { propose: rule(300, 100), prevote: rule(150, 50), precommit: rule(150, 50) }
 }
 
 impl World {
     pub fn new(scenario: Scenario, seed: u64, trace: bool) -> Self {
         let mut rng = Rng::new(seed);
         let secrets: Vec<[u8; 32]> = (0..scenario.n).map(|_| rng.bytes32()).collect();
-        let keys: Vec<_> = secrets
-            .iter()
-            .map(|s| KeySigner::from_secret(s).public_key())
-            .collect();
-        let members: Vec<_> = keys
-            .iter()
-            .copied()
-            .zip(scenario.powers.iter().copied())
-            .collect();
-        let validators =
-            ValidatorSet::new(&members).expect("the scenario's validator set is valid");
+        let keys: Vec<_> = secrets.iter().map(|s| KeySigner::from_secret(s).public_key()).collect();
+        let members: Vec<_> = keys.iter().copied().zip(scenario.powers.iter().copied()).collect();
+        let validators = ValidatorSet::new(&members).expect("the scenario's validator set is valid");
         let chain_id = ChainId::new("jcm-sim").expect("valid chain id");
         let mut instances: Vec<usize> = (0..scenario.n).collect();
         instances.extend(scenario.twins.iter().copied());
         let mut nodes = Vec::new();
         for (id, &validator) in instances.iter().enumerate() {
-            let config = Config {
-                chain_id: chain_id.clone(),
-                own_key: keys[validator],
-                timeouts: sim_timeouts(),
-            };
-            let mut node = SimNode::new(
-                id,
-                validator,
-                secrets[validator],
-                config,
-                validators.clone(),
-                rng.fork(),
-            );
+            let config =
+                Config { chain_id: chain_id.clone(), own_key: keys[validator], timeouts: sim_timeouts() };
+            let mut node =
+                SimNode::new(id, validator, secrets[validator], config, validators.clone(), rng.fork());
             if scenario.twins.contains(&validator) {
                 node.invalid_per_mille = scenario.twin_invalid_per_mille;
             }
             nodes.push(node);
         }
-        let honest: Vec<bool> = instances
-            .iter()
-            .map(|v| !scenario.twins.contains(v))
-            .collect();
-        let honest_keys: BTreeSet<_> = (0..scenario.n)
-            .filter(|v| !scenario.twins.contains(v))
-            .map(|v| keys[v])
-            .collect();
+        let honest: Vec<bool> = instances.iter().map(|v| !scenario.twins.contains(v)).collect();
+        let honest_keys: BTreeSet<_> =
+            (0..scenario.n).filter(|v| !scenario.twins.contains(v)).map(|v| keys[v]).collect();
         let net = Network::new(scenario.faults.clone(), nodes.len(), rng.fork());
         Self {
             now: 0,
@@ -229,10 +177,7 @@ impl World {
             }
             let node = restartable[self.rng.below(restartable.len() as u64) as usize];
             let at = self.rng.below(s.faults.heal_at);
-            let torn = self
-                .rng
-                .chance(s.torn_per_mille)
-                .then(|| self.rng.range(0, 999));
+            let torn = self.rng.chance(s.torn_per_mille).then(|| self.rng.range(0, 999));
             self.schedule(at, Event::Crash { node, torn });
         }
         for node in 0..self.nodes.len() {
@@ -254,25 +199,15 @@ impl World {
                 let fx = self.nodes[to].on_message(self.now, from, msg);
                 self.apply(to, fx)
             }
-            Event::Timer {
-                node,
-                incarnation,
-                timeout,
-            } => {
+            Event::Timer { node, incarnation, timeout } => {
                 if self.nodes[node].incarnation != incarnation || !self.nodes[node].is_up() {
                     return Ok(());
                 }
-                self.note(&[2, node as u64, timeout.round as u64], || {
-                    format!("{node} timeout {timeout:?}")
-                });
+                self.note(&[2, node as u64, timeout.round as u64], || format!("{node} timeout {timeout:?}"));
                 let fx = self.nodes[node].on_timer(self.now, timeout);
                 self.apply(node, fx)
             }
-            Event::NextHeight {
-                node,
-                incarnation,
-                height,
-            } => {
+            Event::NextHeight { node, incarnation, height } => {
                 if self.nodes[node].incarnation != incarnation || !self.nodes[node].is_up() {
                     return Ok(());
                 }
@@ -299,8 +234,7 @@ impl World {
             }
             Event::CrashForever { node } => {
                 self.note(&[5, node as u64], || format!("{node} crashes for good"));
-                self.decided_at_crash
-                    .get_or_insert(self.checker.max_decided());
+                self.decided_at_crash.get_or_insert(self.checker.max_decided());
                 self.down_forever[node] = true;
                 self.nodes[node].crash();
                 Ok(())
@@ -325,9 +259,7 @@ impl World {
         match torn {
             // The crash lands in the middle of the node's next write.
             Some(per_mille) => {
-                self.note(&[3, node as u64, per_mille], || {
-                    format!("{node} will crash mid-write")
-                });
+                self.note(&[3, node as u64, per_mille], || format!("{node} will crash mid-write"));
                 self.nodes[node].tear_next = Some(per_mille);
             }
             None => {
@@ -343,9 +275,7 @@ impl World {
     /// Carries out a node's effects and checks its decisions and evidence.
     fn apply(&mut self, id: usize, fx: Effects) -> Result<(), Violation> {
         if fx.torn {
-            self.note(&[8, id as u64], || {
-                format!("{id} crashed mid-write; torn tail")
-            });
+            self.note(&[8, id as u64], || format!("{id} crashed mid-write; torn tail"));
             let downtime = self.rng.range(50, 1000);
             self.schedule(self.now + downtime, Event::Restart { node: id });
             return Ok(());
@@ -354,39 +284,21 @@ impl World {
             self.checker.proposed(value);
         }
         for (height, value) in fx.decisions {
-            self.note(&[9, id as u64, height], || {
-                format!("{id} DECIDES h={height} {value:?}")
-            });
+            self.note(&[9, id as u64, height], || format!("{id} DECIDES h={height} {value:?}"));
             self.checker.decide(id, height, value)?;
         }
         for evidence in &fx.evidence {
             self.checker.evidence(id, evidence)?;
         }
         if !fx.refused.is_empty() && self.honest[id] {
-            self.note(&[10, id as u64], || {
-                format!("{id} guard refused {:?}", fx.refused)
-            });
+            self.note(&[10, id as u64], || format!("{id} guard refused {:?}", fx.refused));
         }
         let incarnation = self.nodes[id].incarnation;
         if let Some(height) = fx.next_height {
-            self.schedule(
-                self.now + COMMIT_MS,
-                Event::NextHeight {
-                    node: id,
-                    incarnation,
-                    height,
-                },
-            );
+            self.schedule(self.now + COMMIT_MS, Event::NextHeight { node: id, incarnation, height });
         }
         for (after, timeout) in fx.timers {
-            self.schedule(
-                self.now + after,
-                Event::Timer {
-                    node: id,
-                    incarnation,
-                    timeout,
-                },
-            );
+            self.schedule(self.now + after, Event::Timer { node: id, incarnation, timeout });
         }
         for (dest, msg) in fx.sends {
             let targets: Vec<usize> = match dest {
@@ -395,14 +307,7 @@ impl World {
             };
             for to in targets {
                 for delay in self.net.deliveries(self.now, id, to, &msg) {
-                    self.schedule(
-                        self.now + delay,
-                        Event::Deliver {
-                            from: id,
-                            to,
-                            msg: msg.clone(),
-                        },
-                    );
+                    self.schedule(self.now + delay, Event::Deliver { from: id, to, msg: msg.clone() });
                 }
             }
         }
@@ -418,22 +323,13 @@ impl World {
         let target = self.scenario.target;
         self.scenario.expect_progress
             && self.now >= self.scenario.faults.heal_at
-            && self
-                .expected()
-                .all(|i| self.checker.decided_by(i) as u64 >= target)
+            && self.expected().all(|i| self.checker.decided_by(i) as u64 >= target)
     }
 
     fn final_check(&self) -> Option<Violation> {
         if self.scenario.expect_progress {
-            let heights = self
-                .expected()
-                .map(|i| (i, self.checker.decided_by(i) as u64))
-                .collect();
-            return Some(Violation::Progress {
-                at_ms: self.now,
-                heights,
-                target: self.scenario.target,
-            });
+            let heights = self.expected().map(|i| (i, self.checker.decided_by(i) as u64)).collect();
+            return Some(Violation::Progress { at_ms: self.now, heights, target: self.scenario.target });
         }
         if let Some(at_crash) = self.decided_at_crash {
             // With f+1 validators gone, no quorum exists for a height none of them
@@ -466,17 +362,11 @@ fn brief(msg: &NetMsg) -> String {
     match msg {
         NetMsg::Proposal(p) => {
             let p = &p.proposal;
-            format!(
-                "PROPOSAL h={} r={} {:?} vr={:?}",
-                p.height, p.round, p.value, p.valid_round
-            )
+            format!("PROPOSAL h={} r={} {:?} vr={:?}", p.height, p.round, p.value, p.valid_round)
         }
         NetMsg::Vote(v) => {
             let v = &v.vote;
-            format!(
-                "{:?} h={} r={} {:?} by {:?}",
-                v.kind, v.height, v.round, v.value, v.validator
-            )
+            format!("{:?} h={} r={} {:?} by {:?}", v.kind, v.height, v.round, v.value, v.validator)
         }
         NetMsg::Commit(c) => format!("COMMIT h={} r={} {:?}", c.height, c.round, c.value),
     }

@@ -40,18 +40,10 @@ impl Fixture {
     pub fn with_powers(powers: &[u64], my_round: u32) -> Self {
         let mut secrets: Vec<[u8; 32]> = (1..=powers.len() as u8).map(|i| [i; 32]).collect();
         secrets.sort_by_key(|s| KeySigner::from_secret(s).public_key());
-        let members: Vec<_> = secrets
-            .iter()
-            .zip(powers)
-            .map(|(s, &p)| (KeySigner::from_secret(s).public_key(), p))
-            .collect();
+        let members: Vec<_> =
+            secrets.iter().zip(powers).map(|(s, &p)| (KeySigner::from_secret(s).public_key(), p)).collect();
         let validators = ValidatorSet::new(&members).unwrap();
-        let mut fixture = Self {
-            secrets,
-            validators,
-            me: 0,
-            chain: ChainId::new("jcm-steps").unwrap(),
-        };
+        let mut fixture = Self { secrets, validators, me: 0, chain: ChainId::new("jcm-steps").unwrap() };
         fixture.me = fixture.proposer(my_round);
         fixture
     }
@@ -63,9 +55,7 @@ impl Fixture {
     /// Index of the proposer of `round` at height `H`.
     pub fn proposer(&self, round: u32) -> usize {
         let key = ProposerSchedule::new(&self.validators).proposer(H, round);
-        (0..self.secrets.len())
-            .find(|&i| self.key(i) == key)
-            .unwrap()
+        (0..self.secrets.len()).find(|&i| self.key(i) == key).unwrap()
     }
 
     /// Indices of validators other than the node under test, the proposer of `round`
@@ -75,31 +65,14 @@ impl Fixture {
     }
 
     pub fn config(&self) -> Config {
-        Config {
-            chain_id: self.chain.clone(),
-            own_key: self.key(self.me),
-            timeouts: Timeouts::default(),
-        }
+        Config { chain_id: self.chain.clone(), own_key: self.key(self.me), timeouts: Timeouts::default() }
     }
 
     pub fn vote(&self, i: usize, round: u32, kind: VoteKind, value: Option<ValueId>) -> Vote {
-        Vote {
-            chain_id: self.chain.clone(),
-            height: H,
-            round,
-            kind,
-            value,
-            validator: self.key(i),
-        }
+        Vote { chain_id: self.chain.clone(), height: H, round, kind, value, validator: self.key(i) }
     }
 
-    pub fn signed_vote(
-        &self,
-        i: usize,
-        round: u32,
-        kind: VoteKind,
-        value: Option<ValueId>,
-    ) -> SignedVote {
+    pub fn signed_vote(&self, i: usize, round: u32, kind: VoteKind, value: Option<ValueId>) -> SignedVote {
         let mut signer = KeySigner::from_secret(&self.secrets[i]);
         signer.sign_vote(&self.vote(i, round, kind, value)).unwrap()
     }
@@ -126,32 +99,16 @@ impl Fixture {
     /// A proposal signed by the proposer of `round`.
     pub fn proposal(&self, round: u32, value: ValueId, valid_round: Option<u32>) -> Input {
         let mut signer = KeySigner::from_secret(&self.secrets[self.proposer(round)]);
-        Input::Proposal(
-            signer
-                .sign_proposal(&self.proposal_msg(round, value, valid_round))
-                .unwrap(),
-        )
+        Input::Proposal(signer.sign_proposal(&self.proposal_msg(round, value, valid_round)).unwrap())
     }
 
     /// The proposal of `round` followed by the verdict on its value.
-    pub fn judged_proposal(
-        &self,
-        round: u32,
-        value: ValueId,
-        vr: Option<u32>,
-        valid: bool,
-    ) -> Vec<Input> {
+    pub fn judged_proposal(&self, round: u32, value: ValueId, vr: Option<u32>, valid: bool) -> Vec<Input> {
         vec![self.proposal(round, value, vr), verdict(value, valid)]
     }
 
     /// Prevotes (or precommits) for `value` in `round` from the first `count` others.
-    pub fn votes(
-        &self,
-        kind: VoteKind,
-        round: u32,
-        value: Option<ValueId>,
-        count: usize,
-    ) -> Vec<Input> {
+    pub fn votes(&self, kind: VoteKind, round: u32, value: Option<ValueId>, count: usize) -> Vec<Input> {
         self.others()
             .into_iter()
             .take(count)
@@ -171,11 +128,7 @@ impl Fixture {
             TimeoutKind::Precommit => Timeouts::default().precommit,
         };
         Output::ScheduleTimeout {
-            timeout: Timeout {
-                height: H,
-                round,
-                kind,
-            },
+            timeout: Timeout { height: H, round, kind },
             after_ms: rule.duration_ms(round),
         }
     }
@@ -199,28 +152,16 @@ impl Fixture {
 }
 
 pub fn verdict(value: ValueId, valid: bool) -> Input {
-    Input::Validity {
-        height: H,
-        value,
-        valid,
-    }
+    Input::Validity { height: H, value, valid }
 }
 
 pub fn timeout_elapsed(round: u32, kind: TimeoutKind) -> Input {
-    Input::TimeoutElapsed(Timeout {
-        height: H,
-        round,
-        kind,
-    })
+    Input::TimeoutElapsed(Timeout { height: H, round, kind })
 }
 
 /// A state at height `H`.
 pub fn state(round: u32, step: Step) -> State {
-    State {
-        round,
-        step,
-        ..State::initial(H)
-    }
+    State { round, step, ..State::initial(H) }
 }
 
 pub fn at(round: u32, value: ValueId) -> Option<RoundValue> {

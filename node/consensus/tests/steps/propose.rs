@@ -8,11 +8,7 @@ use jcm_consensus::*;
 fn start_round_and_propose() {
     let fx = Fixture::four();
     let me_round = 3;
-    let locked_b = State {
-        locked: at(1, B),
-        valid: at(1, B),
-        ..state(2, Step::Precommit)
-    };
+    let locked_b = State { locked: at(1, B), valid: at(1, B), ..state(2, Step::Precommit) };
     fx.run(vec![
         Case {
             name: "L10, L11-13, L21: a non-proposer starts round 0 and arms the propose timeout",
@@ -112,10 +108,7 @@ fn propose_timeout() {
             start: Some(state(0, Step::Propose)),
             given: vec![],
             input: timeout_elapsed(0, TimeoutKind::Propose),
-            expect: vec![
-                Output::Persist(state(0, Step::Prevote)),
-                fx.my_vote(0, VoteKind::Prevote, None),
-            ],
+            expect: vec![Output::Persist(state(0, Step::Prevote)), fx.my_vote(0, VoteKind::Prevote, None)],
             next: state(0, Step::Prevote),
         },
         Case {
@@ -162,28 +155,14 @@ fn refused_inputs_change_nothing() {
     let mut far = fx.signed_vote(0, 0, VoteKind::Prevote, None);
     far.vote.height = H + 1;
     let cases: Vec<(&str, Input, IsExpected)> = vec![
-        ("proposal from a non-proposer", not_proposer, |e| {
-            *e == InputError::NotProposer
+        ("proposal from a non-proposer", not_proposer, |e| *e == InputError::NotProposer),
+        ("valid round not below the round", fx.proposal(0, A, Some(0)), |e| *e == InputError::BadValidRound),
+        ("forged vote", Input::Vote(forged), |e| matches!(e, InputError::Signature(_))),
+        ("vote from a stranger", stranger, |e| matches!(e, InputError::Signature(_))),
+        ("vote for a future height", Input::Vote(far), |e| matches!(e, InputError::FutureHeight { .. })),
+        ("vote too many rounds ahead", fx.prevote(0, 1000, None), |e| {
+            matches!(e, InputError::RoundTooFar { .. })
         }),
-        (
-            "valid round not below the round",
-            fx.proposal(0, A, Some(0)),
-            |e| *e == InputError::BadValidRound,
-        ),
-        ("forged vote", Input::Vote(forged), |e| {
-            matches!(e, InputError::Signature(_))
-        }),
-        ("vote from a stranger", stranger, |e| {
-            matches!(e, InputError::Signature(_))
-        }),
-        ("vote for a future height", Input::Vote(far), |e| {
-            matches!(e, InputError::FutureHeight { .. })
-        }),
-        (
-            "vote too many rounds ahead",
-            fx.prevote(0, 1000, None),
-            |e| matches!(e, InputError::RoundTooFar { .. }),
-        ),
     ];
     for (name, input, expected) in cases {
         let error = core.handle(input).expect_err(name);

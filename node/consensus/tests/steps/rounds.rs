@@ -9,11 +9,7 @@ use VoteKind::Prevote;
 fn round_changes() {
     let fx = Fixture::four();
     let o = fx.others();
-    let locked = State {
-        locked: at(0, A),
-        valid: at(0, A),
-        ..state(0, Step::Precommit)
-    };
+    let locked = State { locked: at(0, A), valid: at(0, A), ..state(0, Step::Precommit) };
     fx.run(vec![
         Case {
             name: "L65-67: precommit timeout starts the next round, keeping the lock",
@@ -21,18 +17,10 @@ fn round_changes() {
             given: vec![],
             input: timeout_elapsed(0, TimeoutKind::Precommit),
             expect: vec![
-                Output::Persist(State {
-                    round: 1,
-                    step: Step::Propose,
-                    ..locked
-                }),
+                Output::Persist(State { round: 1, step: Step::Propose, ..locked }),
                 fx.timeout(1, TimeoutKind::Propose),
             ],
-            next: State {
-                round: 1,
-                step: Step::Propose,
-                ..locked
-            },
+            next: State { round: 1, step: Step::Propose, ..locked },
         },
         Case {
             name: "L66: precommit timeout of an earlier round does nothing",
@@ -47,25 +35,15 @@ fn round_changes() {
             start: Some(state(0, Step::Prevote)),
             given: vec![fx.prevote(o[0], 2, None)],
             input: fx.precommit(o[1], 2, Some(A)),
-            expect: vec![
-                Output::Persist(state(2, Step::Propose)),
-                fx.timeout(2, TimeoutKind::Propose),
-            ],
+            expect: vec![Output::Persist(state(2, Step::Propose)), fx.timeout(2, TimeoutKind::Propose)],
             next: state(2, Step::Propose),
         },
         Case {
             name: "L55: a proposal counts as a message of its round",
             start: Some(state(0, Step::Prevote)),
             given: vec![fx.proposal(2, B, None)],
-            input: fx.prevote(
-                o.iter().copied().find(|&i| i != fx.proposer(2)).unwrap(),
-                2,
-                None,
-            ),
-            expect: vec![
-                Output::Persist(state(2, Step::Propose)),
-                fx.timeout(2, TimeoutKind::Propose),
-            ],
+            input: fx.prevote(o.iter().copied().find(|&i| i != fx.proposer(2)).unwrap(), 2, None),
+            expect: vec![Output::Persist(state(2, Step::Propose)), fx.timeout(2, TimeoutKind::Propose)],
             next: state(2, Step::Propose),
         },
         Case {
@@ -92,10 +70,7 @@ fn round_changes() {
             expect: vec![
                 Output::Persist(state(3, Step::Propose)),
                 fx.timeout(3, TimeoutKind::Propose),
-                Output::GetValue {
-                    height: H,
-                    round: 3,
-                },
+                Output::GetValue { height: H, round: 3 },
             ],
             next: state(3, Step::Propose),
         },

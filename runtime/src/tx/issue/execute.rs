@@ -31,18 +31,8 @@ pub fn execute<S: Store + ?Sized>(
         emit_line_events(st, cx, project, line, block);
     }
     st.write(keys::next_serial(req.ca, &project.host), &next);
-    let notification = req
-        .notification
-        .expect("a checked issuance has a notification")
-        .body
-        .id
-        .clone();
-    let record = NotificationRecord {
-        tx: cx.tx,
-        height: cx.height,
-        project: project.id.clone(),
-        period,
-    };
+    let notification = req.notification.expect("a checked issuance has a notification").body.id.clone();
+    let record = NotificationRecord { tx: cx.tx, height: cx.height, project: project.id.clone(), period };
     st.write(keys::notification(&notification), &record);
     st.write(keys::monitoring(&project.id, period.from.0), &period);
 }
@@ -68,9 +58,7 @@ fn issue_line<S: Store + ?Sized>(
     };
     movement::insert_merged(st, block.clone());
     if let Some(auth) = &line.auth {
-        let mut meta = st
-            .auth_meta(&auth.terms.id)
-            .expect("authorizations have metadata");
+        let mut meta = st.auth_meta(&auth.terms.id).expect("authorizations have metadata");
         meta.attached += line.quantity;
         st.write(keys::auth_meta(&auth.terms.id), &meta);
     }
@@ -88,36 +76,16 @@ fn emit_line_events<S: Store + ?Sized>(
     let registry = Some(line.account.registry.clone());
     let account = line.account.id.clone();
     let units = Some(block);
-    movement::emit(
-        st,
-        cx,
-        registry.clone(),
-        EventKind::Issued {
-            account: account.clone(),
-        },
-        units.clone(),
-    );
+    movement::emit(st, cx, registry.clone(), EventKind::Issued { account: account.clone() }, units.clone());
     let subtype = first_transfer_subtype(line, &project.host);
     if let Some(subtype) = subtype {
         let international = subtype == FirstTransferSubtype::ToAnotherParty;
         let acquiring = international.then(|| line.account.registry.party());
-        let purpose = line
-            .auth
-            .as_ref()
-            .filter(|_| !international)
-            .and_then(|a| a.terms.oimp.clone());
-        let kind = EventKind::FirstTransfer {
-            subtype,
-            acquiring,
-            user: None,
-            purpose,
-        };
+        let purpose = line.auth.as_ref().filter(|_| !international).and_then(|a| a.terms.oimp.clone());
+        let kind = EventKind::FirstTransfer { subtype, acquiring, user: None, purpose };
         movement::emit(st, cx, registry.clone(), kind, units.clone());
         if international {
-            let kind = EventKind::Acquired {
-                to: account.clone(),
-                transferring: project.host.clone(),
-            };
+            let kind = EventKind::Acquired { to: account.clone(), transferring: project.host.clone() };
             movement::emit(st, cx, registry.clone(), kind, units.clone());
         }
     }
@@ -128,11 +96,9 @@ fn emit_line_events<S: Store + ?Sized>(
             to: account,
             canceller: None,
         },
-        AccountKind::SopAdaptation => EventKind::SopTransferred {
-            from: account.clone(),
-            to: account,
-            mandatory: true,
-        },
+        AccountKind::SopAdaptation => {
+            EventKind::SopTransferred { from: account.clone(), to: account, mandatory: true }
+        }
         _ => return,
     };
     movement::emit(st, cx, registry, kind, units);

@@ -48,12 +48,8 @@ pub fn check_line<S: Store + ?Sized>(
     });
     let account = guards::account(st, ck, &line.account)?;
     guards::account_active(ck, &account);
-    let kinds = [
-        AccountKind::Holding,
-        AccountKind::Pending,
-        AccountKind::CancelOmge,
-        AccountKind::SopAdaptation,
-    ];
+    let kinds =
+        [AccountKind::Holding, AccountKind::Pending, AccountKind::CancelOmge, AccountKind::SopAdaptation];
     guards::account_kind(ck, &account, &kinds, "issuance");
     let party = account.registry.party();
     guards::party_in_ca(ck, ca, &party, "receiving");
@@ -62,35 +58,25 @@ pub fn check_line<S: Store + ?Sized>(
         None => {
             // R37b, R18: the non-host share and OMGE cancellations need an authorization.
             ck.ensure(host_line, Code::NotAuthorized, || {
-                format!(
-                    "the line into {} ({party}) names no authorization",
-                    account.id
-                )
+                format!("the line into {} ({party}) names no authorization", account.id)
             });
-            ck.ensure(
-                account.kind != AccountKind::CancelOmge,
-                Code::NotAuthorized,
-                || format!("the OMGE line into {} names no authorization", account.id),
-            );
+            ck.ensure(account.kind != AccountKind::CancelOmge, Code::NotAuthorized, || {
+                format!("the OMGE line into {} names no authorization", account.id)
+            });
             None
         }
         Some(id) => {
             let Some(auth) = st.authorization_latest(id) else {
-                ck.fail(
-                    Code::NotAuthorized,
-                    format!("authorization {id} does not exist"),
-                );
+                ck.fail(Code::NotAuthorized, format!("authorization {id} does not exist"));
                 return None;
             };
             // R19, R26, R20, R23, R27.
             ck.ensure(auth.party == project.host, Code::AuthorizerNotFtp, || {
                 format!("{id} is {}'s, the units are {}'s", auth.party, project.host)
             });
-            ck.ensure(
-                auth.status == AuthStatus::Active,
-                Code::AuthorizationNotActive,
-                || format!("authorization {id} was revoked on {}", auth.date.date()),
-            );
+            ck.ensure(auth.status == AuthStatus::Active, Code::AuthorizationNotActive, || {
+                format!("authorization {id} was revoked on {}", auth.date.date())
+            });
             // R26: not expired on the action date (its "Use" timeframe has not ended).
             if let Some(period) = auth.terms.use_period {
                 ck.ensure(year <= period.last, Code::AuthorizationNotActive, || {
@@ -100,20 +86,14 @@ pub fn check_line<S: Store + ?Sized>(
             scope_checks(st, ck, &auth, project, vintage);
             // R22: the receiving Party is authorized, or is the host.
             if let Some(parties) = &auth.terms.parties {
-                ck.ensure(
-                    host_line || parties.contains(&party),
-                    Code::PartyNotAuthorized,
-                    || format!("{id} does not authorize Party {party}"),
-                );
+                ck.ensure(host_line || parties.contains(&party), Code::PartyNotAuthorized, || {
+                    format!("{id} does not authorize Party {party}")
+                });
             }
             Some(auth)
         }
     };
-    Some(Line {
-        account,
-        quantity: line.quantity,
-        auth,
-    })
+    Some(Line { account, quantity: line.quantity, auth })
 }
 
 /// How a line's units are first transferred at issuance, if they are (R28): an OMGE
@@ -128,13 +108,8 @@ pub fn first_transfer_subtype(line: &Line, host: &Party) -> Option<FirstTransfer
     } else if non_host && movement::triggers(auth, Trigger::International) {
         Some(FirstTransferSubtype::ToAnotherParty)
     } else if movement::triggers(auth, Trigger::Issuance) {
-        let authorisation =
-            auth.terms.first_transfer == Some(FirstTransferDefinition::Authorisation);
-        Some(if authorisation {
-            FirstTransferSubtype::Authorization
-        } else {
-            FirstTransferSubtype::Issuance
-        })
+        let authorisation = auth.terms.first_transfer == Some(FirstTransferDefinition::Authorisation);
+        Some(if authorisation { FirstTransferSubtype::Authorization } else { FirstTransferSubtype::Issuance })
     } else {
         None
     }
@@ -147,10 +122,10 @@ pub fn attrs_for(project: &Project, vintage: u16, line: &Line) -> UnitAttrs {
         vintage,
         project: project.id.clone(),
         account: line.account.id.clone(),
-        authorization: line.auth.as_ref().map(|a| AuthBinding {
-            id: a.terms.id.clone(),
-            bound_version: None,
-        }),
+        authorization: line
+            .auth
+            .as_ref()
+            .map(|a| AuthBinding { id: a.terms.id.clone(), bound_version: None }),
         first_transferred: false,
         use_year: None,
         hold: false,
@@ -175,20 +150,12 @@ pub fn check_together<S: Store + ?Sized>(
         }
         if first_transfer_subtype(line, &project.host).is_some() {
             let attrs = attrs_for(project, vintage, line);
-            let head = UnitBlock {
-                ca: ca.id.clone(),
-                ftp: project.host.clone(),
-                first: 1,
-                last: 1,
-                attrs,
-            };
+            let head = UnitBlock { ca: ca.id.clone(), ftp: project.host.clone(), first: 1, last: 1, attrs };
             first_transfer_checks(st, ck, ca, &head, &line.account.registry.party());
         }
     }
     for (id, quantity) in &per_auth {
-        let auth = st
-            .authorization_latest(id)
-            .expect("lines name existing authorizations");
+        let auth = st.authorization_latest(id).expect("lines name existing authorizations");
         let meta = st.auth_meta(id).expect("authorizations have metadata");
         cap_check(ck, &auth, &meta, *quantity);
     }
@@ -199,13 +166,12 @@ pub fn check_together<S: Store + ?Sized>(
         (ca.sop_rate_bp, AccountKind::SopAdaptation, "SOP"),
     ] {
         let due = deduction(rate, total);
-        let given: u64 = lines
-            .iter()
-            .filter(|l| l.account.kind == kind)
-            .map(|l| l.quantity)
-            .sum();
+        let given: u64 = lines.iter().filter(|l| l.account.kind == kind).map(|l| l.quantity).sum();
         ck.ensure(given >= due, Code::MandatoryDeductionMissing, || {
-            format!("{} requires a {name} deduction of {due} units ({rate} bp of {total}); {given} given", ca.id)
+            format!(
+                "{} requires a {name} deduction of {due} units ({rate} bp of {total}); {given} given",
+                ca.id
+            )
         });
     }
 }

@@ -39,23 +39,17 @@ pub struct Request<'a> {
 pub fn apply<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, req: &Request<'_>) {
     let ca = guards::active_ca(st, ck, req.ca);
     let project = st.project(req.project);
-    ck.ensure(
-        project.as_ref().is_some_and(|p| &p.ca == req.ca),
-        Code::InvalidMessage,
-        || format!("project {} is not registered under {}", req.project, req.ca),
-    );
-    ck.ensure(
-        !req.lines.is_empty() && req.lines.len() <= ALLOCATION_LINES_MAX,
-        Code::InvalidMessage,
-        || format!("an issuance has 1 to {ALLOCATION_LINES_MAX} lines"),
-    );
+    ck.ensure(project.as_ref().is_some_and(|p| &p.ca == req.ca), Code::InvalidMessage, || {
+        format!("project {} is not registered under {}", req.project, req.ca)
+    });
+    ck.ensure(!req.lines.is_empty() && req.lines.len() <= ALLOCATION_LINES_MAX, Code::InvalidMessage, || {
+        format!("an issuance has 1 to {ALLOCATION_LINES_MAX} lines")
+    });
     // R10: a registry administrator executes the issuance: of a receiving registry, or
     // of a registry of the host Party, whose serial space and first transfer it is.
     let host_admin = project.as_ref().is_some_and(|p| {
         cx.officer.as_ref().is_some_and(|o| {
-            o.roles
-                .iter()
-                .any(|r| matches!(r, Role::RegistryAdmin(reg) if reg.party() == p.host))
+            o.roles.iter().any(|r| matches!(r, Role::RegistryAdmin(reg) if reg.party() == p.host))
         })
     });
     let admin = host_admin
@@ -65,10 +59,7 @@ pub fn apply<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, req: &Req
             .filter_map(|l| st.account(&l.account))
             .any(|a| cx.has_role(&Role::RegistryAdmin(a.registry)));
     ck.ensure(admin, Code::UnauthorizedSigner, || {
-        format!(
-            "{} administers neither a receiving registry nor the host's registry",
-            cx.who()
-        )
+        format!("{} administers neither a receiving registry nor the host's registry", cx.who())
     });
     let period = notification::check_notification(st, ck, req, project.as_ref());
     let (Some(ca), Some(project)) = (ca, project) else {
@@ -97,11 +88,9 @@ pub fn apply<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, req: &Req
     for party in &parties {
         guards::year_open(st, cx, ck, party);
     }
-    ck.ensure(
-        lines.len() == req.lines.len() || !ck.ok(),
-        Code::InvalidMessage,
-        || "a line could not be checked".into(),
-    );
+    ck.ensure(lines.len() == req.lines.len() || !ck.ok(), Code::InvalidMessage, || {
+        "a line could not be checked".into()
+    });
     if !ck.ok() {
         return;
     }

@@ -22,51 +22,30 @@ pub fn check_notification<S: Store + ?Sized>(
     project: Option<&Project>,
 ) -> Option<Period> {
     let Some(signed) = req.notification else {
-        ck.fail(
-            Code::NoValidJcNotification,
-            "the issuance references no JC notification",
-        );
+        ck.fail(Code::NoValidJcNotification, "the issuance references no JC notification");
         return None;
     };
     let n = &signed.body;
     let chain_id = st.meta().chain_id;
     let body = codec::encode(n);
     let jc = st.jc(&n.jc);
-    let mut valid = ck.ensure(
-        n.status == NotificationStatus::Approved,
-        Code::NoValidJcNotification,
-        || {
-            format!(
-                "notification {} is {}, not APPROVED",
-                n.id,
-                guards::named(&n.status)
-            )
-        },
-    );
+    let mut valid = ck.ensure(n.status == NotificationStatus::Approved, Code::NoValidJcNotification, || {
+        format!("notification {} is {}, not APPROVED", n.id, guards::named(&n.status))
+    });
     match &jc {
         None => {
-            valid &= ck.ensure(false, Code::NoValidJcNotification, || {
-                format!("Joint Committee {} is unknown", n.jc)
-            })
+            valid &= ck
+                .ensure(false, Code::NoValidJcNotification, || format!("Joint Committee {} is unknown", n.jc))
         }
         Some(jc) => {
             valid &= ck.ensure(&jc.ca == req.ca, Code::NoValidJcNotification, || {
                 format!("{} does not govern {}", jc.id, req.ca)
             });
             for side in &jc.parties {
-                let role = Role::JcRepresentative {
-                    jc: jc.id.clone(),
-                    party: side.clone(),
-                };
+                let role = Role::JcRepresentative { jc: jc.id.clone(), party: side.clone() };
                 let signed_by_side = signed.endorsements.iter().any(|e| {
-                    st.officer(&e.public_key)
-                        .is_some_and(|o| o.roles.contains(&role))
-                        && e.public_key.verify(
-                            TAG_JC_NOTIFICATION,
-                            chain_id.as_str(),
-                            &body,
-                            &e.signature,
-                        )
+                    st.officer(&e.public_key).is_some_and(|o| o.roles.contains(&role))
+                        && e.public_key.verify(TAG_JC_NOTIFICATION, chain_id.as_str(), &body, &e.signature)
                 });
                 if !signed_by_side {
                     ck.fail(
@@ -83,23 +62,15 @@ pub fn check_notification<S: Store + ?Sized>(
             }
         }
     }
-    ck.ensure(
-        st.get(&keys::notification(&n.id)).is_none(),
-        Code::NotificationAlreadyExecuted,
-        || format!("notification {} was already executed", n.id),
-    );
+    ck.ensure(st.get(&keys::notification(&n.id)).is_none(), Code::NotificationAlreadyExecuted, || {
+        format!("notification {} was already executed", n.id)
+    });
     let mut mismatch = Vec::new();
     if &n.project != req.project || project.is_none() {
-        mismatch.push(format!(
-            "it is for project {}, the request for {}",
-            n.project, req.project
-        ));
+        mismatch.push(format!("it is for project {}, the request for {}", n.project, req.project));
     }
     if n.vintage != req.vintage {
-        mismatch.push(format!(
-            "it is for vintage {}, the request for {}",
-            n.vintage, req.vintage
-        ));
+        mismatch.push(format!("it is for vintage {}, the request for {}", n.vintage, req.vintage));
     }
     let notified: u64 = n.lines.iter().map(|l| l.quantity).sum();
     let requested: u64 = req.lines.iter().map(|l| l.quantity).sum();
@@ -113,16 +84,11 @@ pub fn check_notification<S: Store + ?Sized>(
         mismatch.push("the allocation lines differ in account, quantity or authorization".into());
     }
     for why in mismatch {
-        ck.fail(
-            Code::IssuanceNotMatchingNotification,
-            format!("notification {}: {why}", n.id),
-        );
+        ck.fail(Code::IssuanceNotMatchingNotification, format!("notification {}: {why}", n.id));
     }
-    ck.ensure(
-        n.monitoring_period.from <= n.monitoring_period.to,
-        Code::InvalidMessage,
-        || "the monitoring period is empty".into(),
-    );
+    ck.ensure(n.monitoring_period.from <= n.monitoring_period.to, Code::InvalidMessage, || {
+        "the monitoring period is empty".into()
+    });
     valid.then_some(n.monitoring_period)
 }
 
@@ -148,10 +114,7 @@ pub fn check_double_crediting<S: Store + ?Sized>(
         );
     }
     for other in &project.other_crediting {
-        let credited = Period {
-            from: other.from,
-            to: other.to,
-        };
+        let credited = Period { from: other.from, to: other.to };
         ck.ensure(!credited.overlaps(period), Code::CreditedElsewhere, || {
             format!(
                 "{} declares {}..{} credited by {}",
