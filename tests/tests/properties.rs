@@ -6,12 +6,13 @@
 use jcm_runtime::codec::Hash32;
 use jcm_runtime::invariants;
 use jcm_runtime::model::Text;
-use jcm_runtime::state::{keys, state_digest, ExternalTransfer, MemStore, StateExt, Store, TransferStatus};
+use jcm_runtime::state::{keys, state_digest, ExternalTransfer, MemStore, StateExt, TransferStatus};
 use jcm_runtime::time::Timestamp;
 use jcm_runtime::tx::{self, BlockContext, OimpPurpose, Payload, Transaction};
 use jcm_runtime::units::UnitBlock;
 use jcm_tests::builders;
 use jcm_tests::fixture::Fixture;
+use jcm_tests::scenario::ledger_digest;
 use proptest::prelude::*;
 
 const SIGNERS: &[&str] = &[
@@ -155,7 +156,7 @@ impl Run {
         let nonce = self.state.nonce(&key.public());
         let chain = self.fixture.genesis.chain_id.to_string();
         let transaction = Transaction::sign(&chain, &key, nonce, payload);
-        let before = ledger_only(&self.state);
+        let before = ledger_digest(&self.state);
         let verdict = tx::apply(&mut self.state, &block, &transaction);
         if std::env::var_os("JCM_DEBUG").is_some() {
             eprintln!("{} {}: {verdict}", signer, transaction.body.payload.action());
@@ -163,7 +164,7 @@ impl Run {
         if verdict.is_accepted() {
             self.accepted += 1;
         } else {
-            assert_eq!(ledger_only(&self.state), before, "rejected {verdict} but the ledger changed");
+            assert_eq!(ledger_digest(&self.state), before, "rejected {verdict} but the ledger changed");
         }
         let broken = invariants::check(&self.state);
         assert!(broken.is_empty(), "invariants broken after {verdict}: {broken:?}");
@@ -270,16 +271,6 @@ impl Run {
             }
         }
     }
-}
-
-/// The state without nonces and receipts: what a rejection must leave unchanged.
-fn ledger_only(state: &MemStore) -> Hash32 {
-    let mut copy = state.clone();
-    for prefix in [keys::prefix::NONCE, keys::prefix::RECEIPT] {
-        let doomed: Vec<Vec<u8>> = copy.scan_prefix(prefix).map(|(k, _)| k).collect();
-        doomed.iter().for_each(|k| copy.delete(k));
-    }
-    state_digest(&copy)
 }
 
 proptest! {

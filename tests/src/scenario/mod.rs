@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::fixture::Patch;
 
-pub use run::{run_file, Outcome, StepReport};
+pub use run::{ledger_digest, run_file, Outcome, StepReport};
 
 /// A scenario file.
 #[derive(Debug, Clone, Deserialize)]

@@ -120,7 +120,7 @@ fn to_json(value: &toml::Value) -> Value {
 
 /// State digest without the per-transaction bookkeeping (nonces and receipts): what a
 /// rejected transaction must leave unchanged.
-fn ledger_digest(st: &MemStore) -> Hash32 {
+pub fn ledger_digest(st: &MemStore) -> Hash32 {
     let mut copy = st.clone();
     for prefix in [keys::prefix::NONCE, keys::prefix::RECEIPT] {
         let doomed: Vec<Vec<u8>> = copy.scan_prefix(prefix).map(|(k, _)| k).collect();
