@@ -6,5 +6,7 @@
 //! RocksDB store of blocks, commits, state, authenticated-state nodes and indexes.
 #![forbid(unsafe_code)]
 
+pub mod chain;
 pub mod home;
+pub mod index;
 pub mod store;

@@ -3,12 +3,17 @@
 //!
 //! Auditors verify these too, so they live in the runtime beside the other protocol
 //! types; the consensus core (`jcm-consensus`) re-exports them as its `protocol` module.
-//! The module is self-contained (it depends only on `ed25519-dalek`, `thiserror` and
-//! `std`). Every signed message is `domain tag ‖ chain_id ‖ encoding`,
+//! The module depends only on `ed25519-dalek`, `borsh`, `thiserror` and `std`.
+//! Every signed message is `domain tag ‖ chain_id ‖ encoding`,
 //! where the encoding is fixed-width little-endian integers, one-byte tags for enums and
 //! options, and a one-byte length before the chain id. The bytes are pinned by golden
 //! vectors in the tests below: changing them is a deliberate, versioned act.
+//!
+//! Beside the signed bytes, the types have a borsh encoding for the wire and the store
+//! (blocks carry a commit certificate; peers exchange signed votes and proposals). A
+//! decoded chain id is checked like a constructed one.
 
+use borsh::{BorshDeserialize, BorshSerialize};
 use ed25519_dalek::{Signature as DalekSignature, Verifier as _, VerifyingKey};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -78,15 +83,28 @@ impl ChainId {
         &self.0
     }
 
-    fn encode_into(&self, out: &mut Vec<u8>) {
+    pub(crate) fn encode_into(&self, out: &mut Vec<u8>) {
         // The constructor bounds the length to CHAIN_ID_LEN_MAX, which fits a u8.
         out.push(self.0.len() as u8);
         out.extend_from_slice(self.0.as_bytes());
     }
 }
 
+impl BorshSerialize for ChainId {
+    fn serialize<W: std::io::Write>(&self, writer: &mut W) -> std::io::Result<()> {
+        self.0.serialize(writer)
+    }
+}
+
+impl BorshDeserialize for ChainId {
+    fn deserialize_reader<R: std::io::Read>(reader: &mut R) -> std::io::Result<Self> {
+        let text = crate::codec::read_bounded_string(reader, CHAIN_ID_LEN_MAX)?;
+        Self::new(&text).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))
+    }
+}
+
 /// The opaque id of a proposed value (a block hash), supplied by the caller.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize)]
 pub struct ValueId(pub [u8; 32]);
 
 impl fmt::Debug for ValueId {
@@ -96,7 +114,7 @@ impl fmt::Debug for ValueId {
 }
 
 /// A validator's ed25519 public key, as its 32 bytes.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize)]
 pub struct ValidatorKey(pub [u8; 32]);
 
 impl fmt::Debug for ValidatorKey {
@@ -121,7 +139,7 @@ impl ValidatorKey {
 }
 
 /// An ed25519 signature, as its 64 bytes.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize)]
 pub struct Signature(pub [u8; 64]);
 
 impl fmt::Debug for Signature {
@@ -145,7 +163,7 @@ fn verify_signature(
 }
 
 /// The two kinds of vote of a Tendermint round.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, BorshSerialize, BorshDeserialize)]
 pub enum VoteKind {
     /// First voting step of a round.
     Prevote,
@@ -163,7 +181,7 @@ impl VoteKind {
 }
 
 /// A vote of one validator for a value (or nil) at a height, round and step.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, BorshSerialize, BorshDeserialize)]
 pub struct Vote {
     /// Chain the vote belongs to.
     pub chain_id: ChainId,
@@ -203,7 +221,7 @@ impl Vote {
 }
 
 /// A vote with its validator's signature over [`Vote::sign_bytes`].
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, BorshSerialize, BorshDeserialize)]
 pub struct SignedVote {
     /// The vote.
     pub vote: Vote,
@@ -226,7 +244,7 @@ impl SignedVote {
 }
 
 /// A proposal of a value for a round by that round's proposer.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, BorshSerialize, BorshDeserialize)]
 pub struct Proposal {
     /// Chain the proposal belongs to.
     pub chain_id: ChainId,
@@ -267,7 +285,7 @@ impl Proposal {
 }
 
 /// A proposal with its proposer's signature over [`Proposal::sign_bytes`].
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, BorshSerialize, BorshDeserialize)]
 pub struct SignedProposal {
     /// The proposal.
     pub proposal: Proposal,
@@ -374,7 +392,7 @@ impl ValidatorSet {
 }
 
 /// One precommit signature inside a [`CommitCertificate`].
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, BorshSerialize, BorshDeserialize)]
 pub struct CommitSignature {
     /// The precommitting validator.
     pub validator: ValidatorKey,
@@ -384,7 +402,7 @@ pub struct CommitSignature {
 
 /// Proof that a value was committed at a height: the precommit signatures of more than
 /// two thirds of the voting power, all for the same round and value.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize)]
 pub struct CommitCertificate {
     /// Committed height.
     pub height: u64,

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod aef;
+pub mod block;
 pub mod codec;
 pub mod consensus;
 pub mod crypto;

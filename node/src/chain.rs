@@ -1,0 +1,196 @@
+//! The committed chain on top of the store: the genesis block, the checks a block passes
+//! before it is committed, the one atomic batch per block, and the reads of committed
+//! blocks, certificates and results.
+
+use jcm_runtime::block::{self, Block, Executed, Header, LinkError, TxResult};
+use jcm_runtime::codec::{self, Hash32};
+use jcm_runtime::consensus::{CommitCertificate, ValidatorSet};
+use jcm_runtime::events::Event;
+use jcm_runtime::genesis::Genesis;
+use jcm_runtime::state::{keys, StateExt};
+use jcm_runtime::tx::BlockContext;
+
+use crate::index;
+use crate::store::{CommittedBlock, Db, StoreError};
+
+/// Largest encoded commit certificate read back from the store.
+pub const COMMIT_BYTES_MAX: usize = 64 * 1024;
+
+/// Why the chain could not be opened or extended.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The genesis document cannot start a chain.
+    #[error("the genesis document cannot start a chain: {0}")]
+    Genesis(String),
+    /// A block does not follow the chain.
+    #[error("block {height} does not follow the chain: {error}")]
+    Link {
+        /// The block's height.
+        height: u64,
+        /// Why.
+        error: LinkError,
+    },
+    /// The store's content contradicts itself or the genesis.
+    #[error("the store is inconsistent: {0} (restore the data directory, or sync a fresh one)")]
+    Inconsistent(String),
+}
+
+/// Commits the genesis block if the store is empty, then checks the stored chain's head:
+/// its header decodes, its state root is the one recorded with it, and (a full scan)
+/// the root of the stored state. Returns the head header.
+pub fn open(db: &mut Db, genesis: &Genesis) -> Result<Header, ChainError> {
+    let (genesis_block, executed) = block::genesis_block(genesis).map_err(ChainError::Genesis)?;
+    if db.next_height() == 0 {
+        commit_unchecked(db, &genesis_block, None, executed, &[])?;
+    } else {
+        let stored = header(db, 0)?;
+        if stored != genesis_block.header {
+            return Err(ChainError::Inconsistent(format!(
+                "the stored genesis header {} is not the genesis file's {}",
+                stored.hash(),
+                genesis_block.header.hash()
+            )));
+        }
+    }
+    let last = db.last_committed().ok_or_else(|| ChainError::Inconsistent("no committed height".into()))?;
+    let head = header(db, last.height)?;
+    if head.state_root != last.state_root {
+        return Err(ChainError::Inconsistent(format!(
+            "the head header at height {} has state root {}, the store recorded {}",
+            last.height, head.state_root, last.state_root
+        )));
+    }
+    let computed = jcm_runtime::merkle::root_of(db.state());
+    if computed != head.state_root {
+        return Err(ChainError::Inconsistent(format!(
+            "the stored state has root {computed}, the header at height {} says {}",
+            last.height, head.state_root
+        )));
+    }
+    Ok(head)
+}
+
+/// The header at `height`.
+pub fn header(db: &Db, height: u64) -> Result<Header, ChainError> {
+    Ok(stored_block(db, height)?.header)
+}
+
+/// The block at `height`, decoded.
+pub fn stored_block(db: &Db, height: u64) -> Result<Block, ChainError> {
+    let bytes = db.block(height)?.ok_or_else(|| ChainError::Inconsistent(format!("no block at height {height}")))?;
+    Block::decode(&bytes).map_err(|e| ChainError::Inconsistent(format!("block {height}: {e}")))
+}
+
+/// The commit certificate of `height` (none for genesis).
+pub fn stored_commit(db: &Db, height: u64) -> Result<Option<CommitCertificate>, ChainError> {
+    let Some(bytes) = db.commit(height)? else {
+        return Ok(None);
+    };
+    codec::decode(&bytes, COMMIT_BYTES_MAX)
+        .map_err(|e| ChainError::Inconsistent(format!("commit certificate {height}: {e}")))
+}
+
+/// The results of the block at `height`.
+pub fn stored_results(db: &Db, height: u64) -> Result<Option<Vec<TxResult>>, ChainError> {
+    let Some(bytes) = db.index_get(&index::results_key(height))? else {
+        return Ok(None);
+    };
+    codec::decode(&bytes, block::BLOCK_BYTES_MAX)
+        .map(Some)
+        .map_err(|e| ChainError::Inconsistent(format!("results of block {height}: {e}")))
+}
+
+/// Checks that `block` follows `parent` and executes it over the committed state,
+/// checking the results and state root its header claims. Touches nothing.
+pub fn validate(
+    db: &Db,
+    parent: &Header,
+    block: &Block,
+    validators: &ValidatorSet,
+) -> Result<Executed, ChainError> {
+    let height = block.header.height;
+    let link = |error| ChainError::Link { height, error };
+    block::check_link(parent, block, validators, validators).map_err(link)?;
+    let executed = execute(db, parent, &block.header, &block.txs);
+    block::check_execution(&block.header, &executed).map_err(link)?;
+    Ok(executed)
+}
+
+/// Executes transactions as the block after `parent` with `header`'s height and time.
+pub fn execute(
+    db: &Db,
+    parent: &Header,
+    header: &Header,
+    txs: &[jcm_runtime::tx::Transaction],
+) -> Executed {
+    let ctx = BlockContext { height: header.height, time: header.time };
+    block::execute(db.state(), db.merkle(), parent.state_root, &ctx, txs)
+}
+
+/// Commits a validated block with its certificate in one atomic, fsynced batch, with
+/// its indexes.
+pub fn commit(
+    db: &mut Db,
+    block: &Block,
+    certificate: &CommitCertificate,
+    executed: Executed,
+) -> Result<(), ChainError> {
+    let events = new_events(db, &executed);
+    commit_unchecked(db, block, Some(certificate), executed, &events)
+}
+
+fn commit_unchecked(
+    db: &mut Db,
+    block: &Block,
+    certificate: Option<&CommitCertificate>,
+    executed: Executed,
+    events: &[Event],
+) -> Result<(), ChainError> {
+    let height = block.header.height;
+    let index_writes = index::block_entries(height, &executed.results, events);
+    db.commit_block(CommittedBlock {
+        height,
+        block: block.encode(),
+        commit: certificate.map(codec::encode).unwrap_or_default(),
+        state_writes: executed.state_writes,
+        merkle_writes: executed.tree_writes,
+        index_writes,
+        state_root: executed.state_root,
+    })?;
+    Ok(())
+}
+
+/// The events a block appended to the log: those in its writes at sequence numbers from
+/// the committed head onwards.
+fn new_events(db: &Db, executed: &Executed) -> Vec<Event> {
+    let from = db.state().event_head().count;
+    let mut events = Vec::new();
+    for seq in from.. {
+        match executed.state_writes.get(&keys::event(seq)) {
+            Some(Some(bytes)) => match codec::decode::<Event>(bytes, block::BLOCK_BYTES_MAX) {
+                Ok(event) => events.push(event),
+                Err(_) => break,
+            },
+            _ => break,
+        }
+    }
+    events
+}
+
+/// The id of the block at `height`.
+pub fn block_hash(db: &Db, height: u64) -> Result<Hash32, ChainError> {
+    Ok(header(db, height)?.hash())
+}
+
+/// Reads a committed transaction's location.
+pub fn tx_location(db: &Db, tx: &Hash32) -> Result<Option<index::TxLocation>, ChainError> {
+    let Some(bytes) = db.index_get(&index::tx_key(tx))? else {
+        return Ok(None);
+    };
+    codec::decode(&bytes, 64)
+        .map(Some)
+        .map_err(|e| ChainError::Inconsistent(format!("location of transaction {tx}: {e}")))
+}
