@@ -9,4 +9,7 @@
 pub mod chain;
 pub mod home;
 pub mod index;
+pub mod mempool;
+pub mod metrics;
+pub mod shared;
 pub mod store;

@@ -1,0 +1,78 @@
+//! What the node's tasks share: the store, the mempool, the live status and the metrics.
+//!
+//! One task writes the store (the consensus driver, when it commits a block, under the
+//! write lock for the length of one batch); the RPC handlers read it under the read lock.
+//! Lock order, where two are held: `db` before `mempool`.
+
+use jcm_runtime::codec::Hash32;
+use jcm_runtime::consensus::{ChainId, ValidatorKey, ValidatorSet};
+use jcm_runtime::genesis::Genesis;
+use jcm_runtime::time::Timestamp;
+use parking_lot::{Mutex, RwLock};
+use tokio::sync::{mpsc, watch};
+
+use crate::home::NodeId;
+use crate::mempool::Mempool;
+use crate::metrics::Metrics;
+use crate::store::Db;
+
+/// The live status of the node, as `/status` shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Status {
+    /// Last committed height.
+    pub height: u64,
+    /// Its block id.
+    pub block_hash: Hash32,
+    /// Its time.
+    pub block_time: Timestamp,
+    /// The state root after it.
+    pub state_root: Hash32,
+    /// The round consensus is in at `height + 1`.
+    pub round: u32,
+    /// Node ids of connected peers.
+    pub peers: Vec<NodeId>,
+    /// The highest height a peer has shown this node (0 when none).
+    pub best_known_height: u64,
+    /// True while the node fetches committed blocks instead of voting.
+    pub catching_up: bool,
+}
+
+/// A request from an RPC handler to the consensus driver.
+#[derive(Debug)]
+pub enum ToDriver {
+    /// A transaction was admitted to the mempool: relay its bytes to the peers.
+    Relay(Vec<u8>),
+}
+
+/// State shared between the consensus driver, the network handlers and the RPC server.
+#[derive(Debug)]
+pub struct Shared {
+    /// The chain id.
+    pub chain_id: ChainId,
+    /// The genesis document.
+    pub genesis: Genesis,
+    /// Its hash.
+    pub genesis_hash: Hash32,
+    /// The validator set (fixed at genesis).
+    pub validators: ValidatorSet,
+    /// This node's name in logs and status.
+    pub moniker: String,
+    /// This node's network id.
+    pub node_id: NodeId,
+    /// This node's validator key, if it is in the validator set.
+    pub validator: Option<ValidatorKey>,
+    /// The store.
+    pub db: RwLock<Db>,
+    /// Transactions waiting for a block.
+    pub mempool: Mutex<Mempool>,
+    /// Live status.
+    pub status: RwLock<Status>,
+    /// Prometheus metrics.
+    pub metrics: Metrics,
+    /// The last committed height, for waiters (a submit that waits for its commit).
+    pub committed: watch::Sender<u64>,
+    /// Requests to the consensus driver.
+    pub to_driver: mpsc::Sender<ToDriver>,
+    /// False until the node has caught up and is ready to serve (`/ready`).
+    pub ready: RwLock<bool>,
+}
