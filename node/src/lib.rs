@@ -11,5 +11,6 @@ pub mod home;
 pub mod index;
 pub mod mempool;
 pub mod metrics;
+pub mod rpc;
 pub mod shared;
 pub mod store;
