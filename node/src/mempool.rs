@@ -14,13 +14,15 @@
 //! one rules run per pending transaction (no signature checks: those were done at
 //! admission), the cost of executing one block of the pool's size.
 
+use std::cmp::Ordering;
 use std::collections::{HashMap, VecDeque};
+use std::ops::Bound;
 
 use jcm_runtime::codec::{self, Hash32};
 use jcm_runtime::crypto::PublicKey;
 use jcm_runtime::error::Code;
 use jcm_runtime::limits::TX_BYTES_MAX;
-use jcm_runtime::state::{Overlay, StateExt, Store, WriteSet};
+use jcm_runtime::state::{Entries, Overlay, StateExt, Store, WriteSet};
 use jcm_runtime::tx::{self, BlockContext, Transaction};
 use jcm_runtime::verdict::Verdict;
 
@@ -231,8 +233,8 @@ impl Mempool {
                 "the signature does not verify for the signer's key",
             )));
         }
-        let tip = self.dry_run(state, ctx, &tx)?;
-        self.insert(hash, tx, bytes, tip, state_nonce, ctx.height);
+        let writes = self.dry_run(state, ctx, &tx)?;
+        self.insert(hash, tx, bytes, writes, state_nonce, ctx.height);
         Ok(hash)
     }
 
@@ -274,17 +276,20 @@ impl Mempool {
     }
 
     /// Runs the rules on `tx` over the state with the signer's tip applied; returns the
-    /// new tip.
+    /// writes `tx` adds to the tip.
     fn dry_run<S: Store + ?Sized>(
         &self,
         state: &S,
         ctx: &BlockContext,
         tx: &Transaction,
     ) -> Result<WriteSet, Refusal> {
-        let mut overlay = Overlay::new(state);
-        match self.queues.get(&tx.body.signer) {
-            Some(queue) => replay(&mut overlay, &queue.tip),
-            None => tx::begin_block(&mut overlay, ctx),
+        let empty = WriteSet::new();
+        let fresh = !self.queues.contains_key(&tx.body.signer);
+        let tip = self.queues.get(&tx.body.signer).map_or(&empty, |q| &q.tip);
+        let layer = Layer { base: state, writes: tip };
+        let mut overlay = Overlay::new(&layer);
+        if fresh {
+            tx::begin_block(&mut overlay, ctx);
         }
         let verdict = tx::apply_verified(&mut overlay, ctx, tx);
         if !verdict.is_accepted() {
@@ -293,12 +298,34 @@ impl Mempool {
         Ok(overlay.into_writes())
     }
 
+    /// The verdict `tx` would get in the block `ctx` after `state` and the signer's
+    /// pending transactions, without admitting it (signature checked, no bounds).
+    pub fn dry_run_verdict<S: Store + ?Sized>(
+        &self,
+        state: &S,
+        ctx: &BlockContext,
+        tx: &Transaction,
+    ) -> Verdict {
+        if !tx.signature_valid() {
+            return Verdict::reject(Code::BadSignature, "the signature does not verify for the signer's key");
+        }
+        let mut overlay = Overlay::new(state);
+        tx::begin_block(&mut overlay, ctx);
+        if let Some(queue) = self.queues.get(&tx.body.signer) {
+            // Replayed rather than read from the tip: the tip may be of an older state.
+            for entry in queue.txs.iter().filter_map(|h| self.entries.get(h)) {
+                tx::apply_verified(&mut overlay, ctx, &entry.tx);
+            }
+        }
+        tx::apply_verified(&mut overlay, ctx, tx)
+    }
+
     fn insert(
         &mut self,
         hash: Hash32,
         tx: Transaction,
         bytes: usize,
-        tip: WriteSet,
+        writes: WriteSet,
         nonce: u64,
         height: u64,
     ) {
@@ -315,7 +342,7 @@ impl Mempool {
             self.next_arrival += 1;
         }
         queue.txs.push_back(hash);
-        queue.tip = tip;
+        queue.tip.extend(writes);
         self.bytes += bytes;
         self.entries.insert(hash, Entry { tx, bytes });
         debug_assert!(self.entries.len() <= self.txs_max && self.bytes <= self.bytes_max);
@@ -452,12 +479,71 @@ impl Mempool {
     }
 }
 
-/// Applies a signer's tip to a fresh overlay.
-fn replay<S: Store + ?Sized>(overlay: &mut Overlay<'_, S>, tip: &WriteSet) {
-    for (key, value) in tip {
-        match value {
-            Some(value) => overlay.put(key.clone(), value.clone()),
-            None => overlay.delete(key),
+/// A signer's tip over the state, read-only: the base for the next transaction's
+/// overlay, so admitting it does not copy the tip.
+struct Layer<'a, S: Store + ?Sized> {
+    base: &'a S,
+    writes: &'a WriteSet,
+}
+
+impl<S: Store + ?Sized> Store for Layer<'_, S> {
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        match self.writes.get(key) {
+            Some(value) => value.clone(),
+            None => self.base.get(key),
+        }
+    }
+
+    fn put(&mut self, _key: Vec<u8>, _value: Vec<u8>) {
+        unreachable!("a Layer is only read, through an Overlay")
+    }
+
+    fn delete(&mut self, _key: &[u8]) {
+        unreachable!("a Layer is only read, through an Overlay")
+    }
+
+    fn range(&self, start: &[u8], end: Option<&[u8]>) -> Entries<'_> {
+        if end.is_some_and(|end| end <= start) {
+            return Box::new(std::iter::empty());
+        }
+        let upper = end.map_or(Bound::Unbounded, |end| Bound::Excluded(end.to_vec()));
+        let local =
+            self.writes.range((Bound::Included(start.to_vec()), upper)).map(|(k, v)| (k.clone(), v.clone()));
+        Box::new(Merge { base: self.base.range(start, end).peekable(), local: local.peekable() })
+    }
+}
+
+/// Base entries merged with buffered writes, a write shadowing the base entry.
+struct Merge<B: Iterator, L: Iterator> {
+    base: std::iter::Peekable<B>,
+    local: std::iter::Peekable<L>,
+}
+
+impl<B, L> Iterator for Merge<B, L>
+where
+    B: Iterator<Item = (Vec<u8>, Vec<u8>)>,
+    L: Iterator<Item = (Vec<u8>, Option<Vec<u8>>)>,
+{
+    type Item = (Vec<u8>, Vec<u8>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let order = match (self.base.peek(), self.local.peek()) {
+                (None, None) => return None,
+                (Some(_), None) => Ordering::Greater,
+                (None, Some(_)) => Ordering::Less,
+                (Some((base, _)), Some((local, _))) => local.cmp(base),
+            };
+            match order {
+                Ordering::Greater => return self.base.next(),
+                Ordering::Equal => {
+                    self.base.next();
+                }
+                Ordering::Less => {}
+            }
+            if let (key, Some(value)) = self.local.next().expect("peeked") {
+                return Some((key, value));
+            }
         }
     }
 }
