@@ -80,16 +80,20 @@ pub fn header(db: &Db, height: u64) -> Result<Header, ChainError> {
 
 /// The block at `height`, decoded.
 pub fn stored_block(db: &Db, height: u64) -> Result<Block, ChainError> {
-    let bytes = db.block(height)?.ok_or_else(|| ChainError::Inconsistent(format!("no block at height {height}")))?;
+    let bytes =
+        db.block(height)?.ok_or_else(|| ChainError::Inconsistent(format!("no block at height {height}")))?;
     Block::decode(&bytes).map_err(|e| ChainError::Inconsistent(format!("block {height}: {e}")))
 }
 
 /// The commit certificate of `height` (none for genesis).
 pub fn stored_commit(db: &Db, height: u64) -> Result<Option<CommitCertificate>, ChainError> {
-    let Some(bytes) = db.commit(height)? else {
-        return Ok(None);
+    // Genesis is not decided by consensus: its commit record is empty.
+    let bytes = match db.commit(height)? {
+        Some(bytes) if !bytes.is_empty() => bytes,
+        _ => return Ok(None),
     };
-    codec::decode(&bytes, COMMIT_BYTES_MAX)
+    codec::decode::<CommitCertificate>(&bytes, COMMIT_BYTES_MAX)
+        .map(Some)
         .map_err(|e| ChainError::Inconsistent(format!("commit certificate {height}: {e}")))
 }
 
@@ -120,12 +124,7 @@ pub fn validate(
 }
 
 /// Executes transactions as the block after `parent` with `header`'s height and time.
-pub fn execute(
-    db: &Db,
-    parent: &Header,
-    header: &Header,
-    txs: &[jcm_runtime::tx::Transaction],
-) -> Executed {
+pub fn execute(db: &Db, parent: &Header, header: &Header, txs: &[jcm_runtime::tx::Transaction]) -> Executed {
     let ctx = BlockContext { height: header.height, time: header.time };
     block::execute(db.state(), db.merkle(), parent.state_root, &ctx, txs)
 }

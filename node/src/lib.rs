@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod chain;
+pub mod driver;
 pub mod home;
 pub mod index;
 pub mod mempool;
@@ -15,4 +16,7 @@ pub mod metrics;
 pub mod p2p;
 pub mod rpc;
 pub mod shared;
+pub mod start;
 pub mod store;
+pub mod wal;
+pub mod wire;

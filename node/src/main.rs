@@ -16,6 +16,7 @@ use jcm_node::home::keys::PassphraseSource;
 use jcm_node::home::show::{check_keys, summary};
 use jcm_node::home::testnet::{testnet, TestnetOptions, BASE_PORT_DEFAULT};
 use jcm_node::home::Home;
+use jcm_node::start::{start, StartOptions};
 use jcm_runtime::ids::Party;
 use jcm_runtime::time::Timestamp;
 
@@ -54,6 +55,26 @@ Examples:
   jcm-node show --home config/testnet-4/jpn
   jcm-node show --home /var/lib/jcm --check-keys --passphrase-file pass.txt")]
     Show(ShowArgs),
+    /// Run the node: join the network, take part in consensus (a validator) or follow
+    /// the chain (an observer), and serve the RPC API. Stop it with SIGTERM or Ctrl-C.
+    #[command(after_help = "\
+Examples:
+  jcm-node start --home config/testnet-4/jpn
+  jcm-node start --home /var/lib/jcm --passphrase-file /etc/jcm/passphrase
+  JCM_LOG=jcm_node=debug jcm-node start --home ./dev
+
+Logs go to stderr (text, or JSON lines with [log] format = \"json\"). The node exits 1
+if its store, write-ahead record or keys cannot be used; the message says why.")]
+    Start(StartArgs),
+}
+
+#[derive(Debug, Args)]
+struct StartArgs {
+    /// The home directory.
+    #[arg(long, value_name = "DIR")]
+    home: PathBuf,
+    #[command(flatten)]
+    passphrase: PassphraseArgs,
 }
 
 #[derive(Debug, Args)]
@@ -164,6 +185,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             })
             .context("testnet failed")?;
             println!("{report}");
+        }
+        Command::Start(a) => {
+            start(&StartOptions { home: a.home, passphrase: a.passphrase.source() })?;
         }
         Command::Show(a) => {
             let home = Home::load(&a.home).context("cannot read the home")?;

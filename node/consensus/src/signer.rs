@@ -98,7 +98,9 @@ impl Signer for KeySigner {
 }
 
 /// The step a signature was for, in the order a round signs them.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, borsh::BorshSerialize, borsh::BorshDeserialize,
+)]
 pub enum SignStep {
     /// A proposal.
     Propose,
@@ -110,7 +112,7 @@ pub enum SignStep {
 
 /// The high-water mark of a validator's signatures: the last `(height, round, step)` it
 /// signed and the value it signed there.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, borsh::BorshSerialize, borsh::BorshDeserialize)]
 pub struct SignRecord {
     /// Height of the last signature.
     pub height: u64,

@@ -8,7 +8,9 @@
 use crate::protocol::ValueId;
 
 /// The step of a round (paper line 4).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, borsh::BorshSerialize, borsh::BorshDeserialize,
+)]
 pub enum Step {
     /// Waiting for the round's proposal.
     Propose,
@@ -19,7 +21,7 @@ pub enum Step {
 }
 
 /// A value together with the round in which it was locked or seen valid.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, borsh::BorshSerialize, borsh::BorshDeserialize)]
 pub struct RoundValue {
     /// The round (the paper's `lockedRound_p` / `validRound_p`).
     pub round: u32,
@@ -28,7 +30,7 @@ pub struct RoundValue {
 }
 
 /// The core's state at its current height. `None` stands for the paper's nil and -1.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, borsh::BorshSerialize, borsh::BorshDeserialize)]
 pub struct State {
     /// `h_p`.
     pub height: u64,

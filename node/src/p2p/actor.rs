@@ -1,56 +1,28 @@
 //! The network task: owns the libp2p swarm and runs its event loop.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 use futures::stream::FuturesUnordered;
 use futures::{FutureExt, StreamExt};
-use libp2p::allow_block_list::{self, AllowedPeers, NotAllowed};
-use libp2p::core::transport::Transport as _;
-use libp2p::core::upgrade::Version;
-use libp2p::multiaddr::Protocol;
+use libp2p::allow_block_list::NotAllowed;
 use libp2p::request_response::{
-    self, Event as RrEvent, Message as RrMessage, OutboundFailure, OutboundRequestId, ProtocolSupport,
-    ResponseChannel,
+    self, Event as RrEvent, Message as RrMessage, OutboundFailure, OutboundRequestId, ResponseChannel,
 };
 use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
-use libp2p::swarm::{ListenError, NetworkBehaviour, SwarmEvent};
-use libp2p::{identity, noise, tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm};
+use libp2p::swarm::{ListenError, SwarmEvent};
+use libp2p::{Multiaddr, PeerId, Swarm};
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tracing::{debug, error, info, warn};
 
-use super::codec::FrameCodec;
-use super::hello::{Hello, HelloMismatch, CHAIN_ID_BYTES_MAX, HELLO_BYTES_MAX};
+use super::hello::{Hello, HelloMismatch};
 use super::ingress::{Command, Counters, Net, Shared};
+use super::swarm::{libp2p_error_chain, multiaddr, Protocols, ProtocolsEvent};
 use super::*;
-
-/// The hello protocol (see `hello.rs`).
-const PROTOCOL_HELLO: StreamProtocol = StreamProtocol::new("/jcm/hello/1");
-/// One-way messages, acknowledged by an empty frame.
-const PROTOCOL_MESSAGE: StreamProtocol = StreamProtocol::new("/jcm/msg/1");
-/// Requests answered by the node.
-const PROTOCOL_REQUEST: StreamProtocol = StreamProtocol::new("/jcm/req/1");
-/// The longest a hello may wait for its answer.
-const HELLO_TIMEOUT: Duration = Duration::from_secs(5);
-/// Idle connections stay open (the peers are few and always wanted); a day rather than
-/// "forever" because libp2p adds it to an `Instant`.
-const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// The swarm's behaviours. The allow list comes first so that a refused peer never
-/// reaches the others.
-#[derive(NetworkBehaviour)]
-struct Protocols {
-    allowed: allow_block_list::Behaviour<AllowedPeers>,
-    hello: request_response::Behaviour<FrameCodec>,
-    message: request_response::Behaviour<FrameCodec>,
-    request: request_response::Behaviour<FrameCodec>,
-}
-
 /// A peer with at least one connection.
 #[derive(Debug)]
 struct Peer {
@@ -101,32 +73,18 @@ struct Actor {
     /// The last refusal of each peer, so that a peer refused again and again is logged once.
     refused: HashMap<PeerId, RefusalReason>,
 }
-
-/// Checks the configuration, builds the swarm, binds the listener and spawns the task.
-pub(crate) async fn spawn(config: NetConfig) -> Result<(Net, mpsc::Receiver<NetEvent>), NetError> {
-    check(&config)?;
-    let secret = identity::ed25519::SecretKey::try_from_bytes(config.node_secret)
-        .map_err(|e| NetError::Config(format!("node secret: {e}")))?;
-    let keypair = identity::Keypair::from(identity::ed25519::Keypair::from(secret));
-    let local_peer = keypair.public().to_peer_id();
-    let local_id = node_id_of(&local_peer).expect("the peer id of an ed25519 key holds the key");
-
-    let mut allowed = allow_block_list::Behaviour::<AllowedPeers>::default();
-    for node in &config.allowed {
-        allowed.allow_peer(peer_id_of(*node)?);
-    }
-    let dials = dials(&config, local_id)?;
-    let shared = Arc::new(Shared::default());
-    let mut swarm = swarm(&config, keypair, allowed, &shared)?;
-    probe(config.listen)?;
-    swarm
-        .listen_on(multiaddr(config.listen))
-        .map_err(|e| NetError::Listen { addr: config.listen, reason: libp2p_error_chain(&e) })?;
-    info!(node = %local_id, listen = %config.listen, peers = dials.len(), "p2p started");
-
+/// Spawns the task that drives `swarm`, listening already, and returns its handle and events.
+pub(crate) fn spawn(
+    swarm: Swarm<Protocols>,
+    config: &NetConfig,
+    local_id: NodeId,
+    shared: Arc<Shared>,
+) -> Result<(Net, mpsc::Receiver<NetEvent>), NetError> {
+    let dials = dials(config, local_id)?;
     let (commands_tx, commands) = mpsc::channel(COMMANDS_CAPACITY);
     let (events, events_rx) = mpsc::channel(EVENTS_CAPACITY);
     let hello = Hello { chain_id: config.chain_id.clone(), genesis_hash: config.genesis_hash };
+    info!(node = %local_id, listen = %config.listen, peers = dials.len(), "p2p started");
     let actor = Actor {
         swarm,
         hello_bytes: hello.encode(),
@@ -147,20 +105,6 @@ pub(crate) async fn spawn(config: NetConfig) -> Result<(Net, mpsc::Receiver<NetE
     Ok((net, events_rx))
 }
 
-fn check(config: &NetConfig) -> Result<(), NetError> {
-    let invalid = |reason: String| Err(NetError::Config(reason));
-    if config.chain_id.len() > CHAIN_ID_BYTES_MAX {
-        return invalid(format!("the chain id is longer than {CHAIN_ID_BYTES_MAX} bytes"));
-    }
-    if u32::try_from(config.message_bytes_max).is_err() {
-        return invalid(format!("message_bytes_max {} does not fit in 32 bits", config.message_bytes_max));
-    }
-    if config.dial_timeout.is_zero() {
-        return invalid("dial_timeout is zero".into());
-    }
-    Ok(())
-}
-
 /// The configured peers to keep connected, without this node and without peers that are
 /// not allowed (a warning each: the allow list would refuse them anyway).
 fn dials(config: &NetConfig, local_id: NodeId) -> Result<HashMap<PeerId, Dial>, NetError> {
@@ -177,70 +121,6 @@ fn dials(config: &NetConfig, local_id: NodeId) -> Result<HashMap<PeerId, Dial>, 
         dials.insert(peer_id_of(*node)?, dial);
     }
     Ok(dials)
-}
-
-fn swarm(
-    config: &NetConfig,
-    keypair: identity::Keypair,
-    allowed: allow_block_list::Behaviour<AllowedPeers>,
-    shared: &Arc<Shared>,
-) -> Result<Swarm<Protocols>, NetError> {
-    let noise = noise::Config::new(&keypair).map_err(|e| NetError::Config(format!("noise: {e}")))?;
-    let transport = tcp::tokio::Transport::new(tcp::Config::default().nodelay(true))
-        .upgrade(Version::V1Lazy)
-        .authenticate(noise)
-        .multiplex(yamux::Config::default())
-        .timeout(config.dial_timeout)
-        .boxed();
-    let protocol = |name, frame_bytes_max, timeout, in_flight_max: usize| {
-        let config = request_response::Config::default()
-            .with_request_timeout(timeout)
-            // Ours and the peer's at the same time.
-            .with_max_concurrent_streams(2 * in_flight_max);
-        let protocols = [(name, ProtocolSupport::Full)];
-        request_response::Behaviour::with_codec(
-            FrameCodec::new(frame_bytes_max, shared.clone()),
-            protocols,
-            config,
-        )
-    };
-    let max = config.message_bytes_max;
-    let behaviour = Protocols {
-        allowed,
-        hello: protocol(PROTOCOL_HELLO, HELLO_BYTES_MAX, HELLO_TIMEOUT, 1),
-        message: protocol(PROTOCOL_MESSAGE, max, MESSAGE_TIMEOUT, MESSAGES_IN_FLIGHT_PER_PEER_MAX),
-        request: protocol(PROTOCOL_REQUEST, max, REQUEST_TIMEOUT_MAX, REQUESTS_IN_FLIGHT_PER_PEER_MAX),
-    };
-    let swarm_config = libp2p::swarm::Config::with_tokio_executor()
-        // Connections stay up while idle: the peers are few and always wanted.
-        .with_idle_connection_timeout(IDLE_CONNECTION_TIMEOUT)
-        .with_max_negotiating_inbound_streams(STREAMS_PER_CONNECTION_MAX);
-    let local_peer = keypair.public().to_peer_id();
-    Ok(Swarm::new(transport, behaviour, local_peer, swarm_config))
-}
-
-/// Fails if `addr` is taken. libp2p binds its listener with `SO_REUSEPORT`, so a second
-/// node on a port would otherwise bind it too and silently share its connections; a
-/// plain bind fails when any socket, libp2p's included, already listens there.
-fn probe(addr: SocketAddr) -> Result<(), NetError> {
-    std::net::TcpListener::bind(addr)
-        .map(drop)
-        .map_err(|e| NetError::Listen { addr, reason: format!("{e} (is another node running on it?)") })
-}
-
-fn multiaddr(addr: SocketAddr) -> Multiaddr {
-    Multiaddr::empty().with(Protocol::from(addr.ip())).with(Protocol::Tcp(addr.port()))
-}
-
-/// An error and its causes, on one line (libp2p's errors keep the OS error in a source).
-fn libp2p_error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text = format!("{text}: {cause}");
-        source = cause.source();
-    }
-    text
 }
 
 impl Actor {
@@ -359,6 +239,9 @@ impl Actor {
             debug!(peer = %id, "peer refused again");
             return;
         }
+        if self.refused.len() >= REFUSED_PEERS_REMEMBERED_MAX {
+            self.refused.clear();
+        }
         self.refused.insert(peer, reason.clone());
         let refusal = Refusal { peer: id, reason };
         match refusal.reason {
@@ -461,6 +344,13 @@ impl Actor {
             RrEvent::OutboundFailure { peer, request_id, error, .. } => {
                 Counters::bump(&self.shared.counters.send_failures);
                 debug!(%peer, %error, "message not delivered");
+                if matches!(error, OutboundFailure::Timeout) {
+                    // The swarm acknowledges without waiting for the node, so a message
+                    // unacknowledged this long means a dead connection (there is no ping):
+                    // drop it and let the re-dial make a fresh one.
+                    warn!(%peer, "a message timed out; disconnecting the peer to reconnect");
+                    let _ = self.swarm.disconnect_peer_id(peer);
+                }
                 self.on_message_done(peer, request_id);
             }
             RrEvent::InboundFailure { peer, error, .. } => self.on_inbound_failure(peer, error),
@@ -473,7 +363,11 @@ impl Actor {
             RrEvent::Message { peer, message: RrMessage::Request { request, channel, .. }, .. } => {
                 if let Some(from) = self.accepted_sender(&peer) {
                     let (respond, answer) = oneshot::channel();
-                    self.answers.push(async move { (channel, answer.await.ok()) }.boxed());
+                    // Bounded in time like the asker's wait, so that an answer the node
+                    // forgets (without dropping `respond`) does not hold memory forever.
+                    let answer = tokio::time::timeout(REQUEST_TIMEOUT_MAX, answer);
+                    self.answers
+                        .push(async move { (channel, answer.await.ok().and_then(Result::ok)) }.boxed());
                     self.deliver(NetEvent::Request { from, bytes: request, respond });
                 }
             }
@@ -621,27 +515,5 @@ impl Actor {
             dial.backoff = (dial.backoff * 2).min(REDIAL_BACKOFF_MAX);
         }
         self.requests.retain(|_, (_, reply)| !reply.is_closed());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn node_and_peer_ids_map_one_to_one() {
-        for seed in [[0u8; 32], [1; 32], [0xab; 32]] {
-            let node = node_id_from_secret(seed);
-            let peer = peer_id_of(node).expect("a real public key");
-            assert_eq!(node_id_of(&peer), Some(node));
-            let secret = identity::ed25519::SecretKey::try_from_bytes(seed).expect("32 bytes");
-            let keypair = identity::Keypair::from(identity::ed25519::Keypair::from(secret));
-            assert_eq!(keypair.public().to_peer_id(), peer, "libp2p derives the same key from the seed");
-        }
-    }
-
-    #[test]
-    fn a_non_ed25519_peer_id_has_no_node_id() {
-        assert_eq!(node_id_of(&PeerId::random()), None);
     }
 }

@@ -26,15 +26,18 @@
 //!   dropped and counted in [`NetStats`], never waited for. Each peer has an in-flight
 //!   window of one-way messages and, behind it, an outbox that absorbs bursts.
 //!
-//! The layer is one task (`actor.rs`) driven through the [`Net`] handle (`ingress.rs`).
+//! The layer is one task (`actor.rs`) that drives the swarm (`swarm.rs`), through the
+//! [`Net`] handle (`ingress.rs`).
 
 mod actor;
 mod codec;
 mod hello;
 mod ingress;
+mod swarm;
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use libp2p::identity;
@@ -42,6 +45,8 @@ use libp2p::PeerId;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::home::NodeId;
+use hello::CHAIN_ID_BYTES_MAX;
+use ingress::Shared;
 use jcm_runtime::crypto::PublicKey;
 
 pub use ingress::{Net, NetStats};
@@ -75,6 +80,9 @@ pub const REDIAL_TICK: Duration = Duration::from_millis(100);
 pub const HELLO_ATTEMPTS_MAX: u32 = 3;
 /// Refusals kept for [`Net::refusals`] (the most recent ones).
 pub const REFUSALS_KEPT_MAX: usize = 64;
+/// Refused peer ids remembered so that each is logged once; when full, it starts over
+/// (so a flood of fresh identities costs log lines, not memory).
+pub const REFUSED_PEERS_REMEMBERED_MAX: usize = 1024;
 
 // Both directions of all three protocols at their limits fit in one yamux connection
 // (hello: one in flight each way).
@@ -232,5 +240,50 @@ pub fn node_id_from_secret(node_secret: [u8; 32]) -> NodeId {
 /// Binds the listening address, spawns the network task on the current tokio runtime
 /// and returns its handle and its events.
 pub async fn start(config: NetConfig) -> Result<(Net, mpsc::Receiver<NetEvent>), NetError> {
-    actor::spawn(config).await
+    check(&config)?;
+    let secret = identity::ed25519::SecretKey::try_from_bytes(config.node_secret)
+        .map_err(|e| NetError::Config(format!("node secret: {e}")))?;
+    let keypair = identity::Keypair::from(identity::ed25519::Keypair::from(secret));
+    let local_id =
+        node_id_of(&keypair.public().to_peer_id()).expect("the peer id of an ed25519 key holds the key");
+    let shared = Arc::new(Shared::default());
+    let mut swarm = swarm::build(&config, keypair, &shared)?;
+    swarm::listen(&mut swarm, config.listen)?;
+    actor::spawn(swarm, &config, local_id, shared)
+}
+
+fn check(config: &NetConfig) -> Result<(), NetError> {
+    let invalid = |reason: String| Err(NetError::Config(reason));
+    if config.chain_id.len() > CHAIN_ID_BYTES_MAX {
+        return invalid(format!("the chain id is longer than {CHAIN_ID_BYTES_MAX} bytes"));
+    }
+    if u32::try_from(config.message_bytes_max).is_err() {
+        return invalid(format!("message_bytes_max {} does not fit in 32 bits", config.message_bytes_max));
+    }
+    if config.dial_timeout.is_zero() {
+        return invalid("dial_timeout is zero".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_and_peer_ids_map_one_to_one() {
+        for seed in [[0u8; 32], [1; 32], [0xab; 32]] {
+            let node = node_id_from_secret(seed);
+            let peer = peer_id_of(node).expect("a real public key");
+            assert_eq!(node_id_of(&peer), Some(node));
+            let secret = identity::ed25519::SecretKey::try_from_bytes(seed).expect("32 bytes");
+            let keypair = identity::Keypair::from(identity::ed25519::Keypair::from(secret));
+            assert_eq!(keypair.public().to_peer_id(), peer, "libp2p derives the same key from the seed");
+        }
+    }
+
+    #[test]
+    fn a_non_ed25519_peer_id_has_no_node_id() {
+        assert_eq!(node_id_of(&PeerId::random()), None);
+    }
 }

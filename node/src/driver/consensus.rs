@@ -1,0 +1,447 @@
+//! The driver's consensus part: resuming from the write-ahead record, feeding the core,
+//! acting on its outputs, and committing what it decides.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use jcm_consensus::{
+    CommitCertificate, Core, Decision, Input, InputError, KeySigner, Message as CoreMessage, Output,
+    SignGuard, Signer as _, ValidatorKey,
+};
+
+use super::{Candidate, Driver, DriverError, Internal, Validator, FUTURE_MSGS_MAX};
+use crate::chain;
+use crate::home::NodeId;
+use crate::wal::Record;
+use crate::wire::Message;
+
+/// Where a core input came from.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Source {
+    Own,
+    Peer,
+}
+
+impl Driver {
+    /// Restores the core from the record (same height as the store's next) or starts the
+    /// next height afresh.
+    pub(super) fn resume(&mut self, secret: [u8; 32], records: Vec<Record>) -> Result<(), DriverError> {
+        let signer = KeySigner::from_secret(&secret);
+        let own_key = signer.public_key();
+        if self.shared.validators.get(&own_key).is_none() {
+            tracing::info!(key = %own_key, "the validator key is not in the genesis set: running as an observer");
+            self.wal.restart(&[])?;
+            return Ok(());
+        }
+        let next = self.head.height + 1;
+        let mut state = None;
+        let mut mark = None;
+        let mut decided = None;
+        let mut blocks = Vec::new();
+        let mut messages = Vec::new();
+        for record in records {
+            match record {
+                Record::State(s) => state = Some(s),
+                Record::Mark(m) => mark = Some(m),
+                Record::Decided(c) if c.height == next => decided = Some(c),
+                Record::Decided(_) => {}
+                Record::Block(b) if b.header.height == next => blocks.push(b),
+                Record::Block(_) => {}
+                Record::Proposal(p) if p.proposal.height == next => messages.push(Input::Proposal(p)),
+                Record::Vote(v) if v.vote.height == next => messages.push(Input::Vote(v)),
+                Record::Proposal(_) | Record::Vote(_) => {}
+            }
+        }
+        let config = self.core_config(own_key);
+        let guard = SignGuard::new(signer, self.staging.clone(), mark);
+        for block in blocks {
+            self.validate_candidate(block);
+        }
+        let mut work = VecDeque::new();
+        let (core, outputs) = match state {
+            Some(s) if s.height == next => {
+                tracing::info!(height = s.height, round = s.round, step = ?s.step, "resuming consensus from the write-ahead record");
+                Core::restore(config, self.shared.validators.clone(), s)
+            }
+            _ => {
+                self.wal.restart(&mark.map(Record::Mark).into_iter().collect::<Vec<_>>())?;
+                let input = Input::StartHeight { height: next, validators: self.shared.validators.clone() };
+                work.push_back((Source::Own, input));
+                (Core::new(config), Vec::new())
+            }
+        };
+        self.validator = Some(Validator { core, guard });
+        // Replay the messages of this height the node had signed or accepted.
+        for input in messages {
+            if let Some(message) = self.own_message(&input, own_key) {
+                self.own.push(message);
+            }
+            work.push_back((Source::Own, input));
+        }
+        let mut sends = Vec::new();
+        let mut decisions = Vec::new();
+        self.act(outputs, &mut work, &mut sends, &mut decisions);
+        self.drive(work, sends, decisions)?;
+        if let Some(certificate) = decided {
+            self.on_certificate(certificate)?;
+        }
+        Ok(())
+    }
+
+    /// The message to re-send for a replayed input this node signed.
+    fn own_message(&self, input: &Input, own_key: ValidatorKey) -> Option<Message> {
+        match input {
+            Input::Proposal(p) if p.proposal.proposer == own_key => {
+                let block = self.candidates.get(&p.proposal.value)?.block.clone();
+                Some(Message::Proposal { proposal: p.clone(), block })
+            }
+            Input::Vote(v) if v.vote.validator == own_key => Some(Message::Vote(v.clone())),
+            _ => None,
+        }
+    }
+
+    /// A proposal or vote from a peer.
+    pub(super) fn on_consensus_message(&mut self, from: NodeId, message: Message) -> Result<(), DriverError> {
+        if let Message::Proposal { proposal, block } = &message {
+            if block.header.value_id() != proposal.proposal.value {
+                tracing::warn!(peer = %from, "a proposal whose block does not hash to its value, dropped");
+                return Ok(());
+            }
+            let current = self.head.height + 1;
+            if proposal.proposal.height == current && !self.candidates.contains_key(&proposal.proposal.value)
+            {
+                // Cheap checks before executing: a member signed it, for its own round.
+                let is_proposer =
+                    self.validator.as_ref().and_then(|v| v.core.proposer(proposal.proposal.round))
+                        == Some(proposal.proposal.proposer);
+                if !is_proposer || self.shared.validators.verify_proposal(proposal).is_err() {
+                    tracing::warn!(peer = %from, "a proposal not signed by its round's proposer, dropped");
+                    return Ok(());
+                }
+                self.validate_candidate(block.clone());
+            }
+        }
+        let Some(input) = to_input(&message) else {
+            return Ok(());
+        };
+        if self.validator.is_none() {
+            return Ok(());
+        }
+        let work = VecDeque::from([(Source::Peer, input)]);
+        self.keep_future(&message);
+        self.drive(work, Vec::new(), Vec::new())
+    }
+
+    /// Keeps a message of the next height (the core refuses it until it gets there).
+    fn keep_future(&mut self, message: &Message) {
+        let height = match message {
+            Message::Proposal { proposal, .. } => proposal.proposal.height,
+            Message::Vote(vote) => vote.vote.height,
+            _ => return,
+        };
+        if height == self.head.height + 2 && self.future.len() < FUTURE_MSGS_MAX {
+            self.future.push(message.clone());
+        }
+    }
+
+    pub(super) fn on_timeout(&mut self, timeout: jcm_consensus::Timeout) -> Result<(), DriverError> {
+        if timeout.height != self.head.height + 1 {
+            return Ok(());
+        }
+        let work = VecDeque::from([(Source::Own, Input::TimeoutElapsed(timeout))]);
+        self.drive(work, Vec::new(), Vec::new())
+    }
+
+    /// The commit pause after `height` is over: start `height + 1`.
+    pub(super) fn on_next_height(&mut self, height: u64) -> Result<(), DriverError> {
+        let Some(validator) = &self.validator else {
+            return Ok(());
+        };
+        let next = height + 1;
+        if self.head.height != height || validator.core.state().is_some_and(|s| s.height >= next) {
+            return Ok(());
+        }
+        let mut work = VecDeque::new();
+        work.push_back((
+            Source::Own,
+            Input::StartHeight { height: next, validators: self.shared.validators.clone() },
+        ));
+        for message in std::mem::take(&mut self.future) {
+            if let Some(input) = to_input(&message) {
+                if let Message::Proposal { proposal, block } = &message {
+                    if proposal.proposal.height == next {
+                        self.validate_candidate(block.clone());
+                    }
+                }
+                work.push_back((Source::Peer, input));
+            }
+        }
+        self.drive(work, Vec::new(), Vec::new())
+    }
+
+    /// Runs the core over the work list, writes the batch, then sends and commits.
+    fn drive(
+        &mut self,
+        mut work: VecDeque<(Source, Input)>,
+        mut sends: Vec<Message>,
+        mut decisions: Vec<Decision>,
+    ) -> Result<(), DriverError> {
+        while let Some((source, input)) = work.pop_front() {
+            let Some(validator) = self.validator.as_mut() else {
+                break;
+            };
+            let record = record_of_input(&input);
+            let signature = signature_of(&input);
+            if source != Source::Own && signature.is_some_and(|s| self.seen.contains(&s)) {
+                continue;
+            }
+            match validator.core.handle(input) {
+                Ok(outputs) => {
+                    if let Some(signature) = signature {
+                        self.seen.insert(signature);
+                    }
+                    if let (Source::Peer, Some(record)) = (source, record) {
+                        // Logged like the node's own messages, so a restart keeps it.
+                        self.staging.push(record);
+                    }
+                    self.act(outputs, &mut work, &mut sends, &mut decisions);
+                }
+                Err(InputError::FutureHeight { .. }) | Err(InputError::PastHeight { .. }) => {}
+                Err(error) => tracing::debug!(%error, "the consensus core refused an input"),
+            }
+        }
+        // Persist, then send, then commit.
+        let batch = self.staging.take();
+        self.wal.append(&batch)?;
+        for message in sends {
+            self.net.broadcast(message.encode());
+        }
+        for decision in decisions {
+            self.on_certificate(decision.certificate)?;
+        }
+        Ok(())
+    }
+
+    /// Acts on outputs in order; own messages and answers go back on the work list.
+    fn act(
+        &mut self,
+        outputs: Vec<Output>,
+        work: &mut VecDeque<(Source, Input)>,
+        sends: &mut Vec<Message>,
+        decisions: &mut Vec<Decision>,
+    ) {
+        for output in outputs {
+            match output {
+                Output::Persist(state) => {
+                    self.shared.status.write().round = state.round;
+                    self.shared.metrics.set_round(state.round);
+                    self.staging.push(Record::State(state));
+                }
+                Output::Broadcast(message) => self.sign_and_send(message, work, sends),
+                Output::ScheduleTimeout { timeout, after_ms } => {
+                    let internal = self.internal_tx.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(Duration::from_millis(after_ms)).await;
+                        let _ = internal.send(Internal::Timeout(timeout));
+                    });
+                }
+                Output::Decide(decision) => {
+                    self.staging.push(Record::Decided(decision.certificate.clone()));
+                    decisions.push(decision);
+                }
+                Output::Evidence(evidence) => {
+                    tracing::warn!(?evidence, "a validator signed two conflicting messages");
+                }
+                Output::GetValue { height, round } => match self.build_block(height) {
+                    Some(value) => {
+                        work.push_back((Source::Own, Input::ProposeValue { height, round, value }))
+                    }
+                    None => tracing::warn!(height, round, "could not build a block to propose"),
+                },
+                Output::Validate { height, value } => {
+                    let valid = self.candidates.get(&value).is_some_and(|c| c.executed.is_some());
+                    work.push_back((Source::Own, Input::Validity { height, value, valid }));
+                }
+            }
+        }
+    }
+
+    fn sign_and_send(
+        &mut self,
+        message: CoreMessage,
+        work: &mut VecDeque<(Source, Input)>,
+        sends: &mut Vec<Message>,
+    ) {
+        let Some(validator) = self.validator.as_mut() else {
+            return;
+        };
+        let signed = match message {
+            CoreMessage::Proposal(p) => {
+                let Some(candidate) = self.candidates.get(&p.value) else {
+                    tracing::warn!(value = ?p.value, "no block for the value to propose; peers hold it");
+                    return;
+                };
+                let block = candidate.block.clone();
+                validator.guard.sign_proposal(&p).map(|proposal| Message::Proposal { proposal, block })
+            }
+            CoreMessage::Vote(v) => validator.guard.sign_vote(&v).map(Message::Vote),
+        };
+        match signed {
+            Ok(message) => {
+                if let Some(record) = record_of(&message) {
+                    self.staging.push(record);
+                }
+                if let Some(input) = to_input(&message) {
+                    work.push_back((Source::Own, input));
+                }
+                self.own.push(message.clone());
+                sends.push(message);
+            }
+            Err(error) => tracing::error!(%error, "the sign guard refused to sign"),
+        }
+    }
+
+    /// A certificate for the height being decided, from the core or a peer's block:
+    /// commit the block if it is known, else fetch it.
+    pub(super) fn on_certificate(&mut self, certificate: CommitCertificate) -> Result<(), DriverError> {
+        if certificate.height != self.head.height + 1 {
+            return Ok(());
+        }
+        let Some(candidate) = self.candidates.remove(&certificate.value) else {
+            tracing::info!(
+                height = certificate.height,
+                "decided a block this node has not seen; fetching it"
+            );
+            self.maybe_fetch();
+            return Ok(());
+        };
+        let Some(executed) = candidate.executed else {
+            return Err(DriverError::Fatal(format!(
+                "more than two thirds of the voting power committed block {:?} at height {}, which this \
+                 node found invalid: stop, and compare this node's release and genesis with the others'",
+                certificate.value, certificate.height
+            )));
+        };
+        self.commit_block(candidate.block, certificate, executed)
+    }
+
+    /// Commits a block with its certificate, then starts the next height after the
+    /// commit pause.
+    pub(super) fn commit_block(
+        &mut self,
+        block: jcm_runtime::block::Block,
+        certificate: CommitCertificate,
+        executed: jcm_runtime::block::Executed,
+    ) -> Result<(), DriverError> {
+        let height = block.header.height;
+        let txs = block.txs.len();
+        let rejected = executed.results.iter().filter(|r| !r.verdict.is_accepted()).count();
+        let hashes: Vec<_> = executed.results.iter().map(|r| r.tx).collect();
+        let missed: Vec<ValidatorKey> = self
+            .shared
+            .validators
+            .validators()
+            .iter()
+            .map(|v| v.key)
+            .filter(|key| !certificate.signatures.iter().any(|s| s.validator == *key))
+            .collect();
+        {
+            let mut db = self.shared.db.write();
+            chain::commit(&mut db, &block, &certificate, executed)?;
+            let ctx = jcm_runtime::tx::BlockContext { height: height + 1, time: super::blocks::now() };
+            let mut mempool = self.shared.mempool.lock();
+            mempool.update(db.state(), &ctx, &hashes);
+            self.shared.metrics.set_mempool(mempool.len(), mempool.bytes());
+        }
+        let now = Instant::now();
+        let interval = now.duration_since(self.last_commit_at).as_secs_f64();
+        self.last_commit_at = now;
+        self.shared.metrics.observe_block(interval, txs, rejected);
+        for key in missed {
+            let name = self.shared.genesis.validators.iter().find(|v| v.public_key.0 == key.0);
+            let label = name.map_or_else(|| key.to_string(), |v| v.name.as_str().to_owned());
+            self.shared.metrics.missed_vote(&label);
+        }
+        tracing::info!(height, txs, rejected, hash = %block.header.hash(), "committed block");
+        self.head = block.header;
+        self.candidates.clear();
+        self.own.clear();
+        self.seen.clear();
+        let mark = self.validator.as_ref().and_then(|v| v.guard.last());
+        self.wal.restart(&mark.map(Record::Mark).into_iter().collect::<Vec<_>>())?;
+        self.publish_head();
+        let internal = self.internal_tx.clone();
+        let pause = Duration::from_millis(self.config.timeout_commit_ms);
+        tokio::spawn(async move {
+            tokio::time::sleep(pause).await;
+            let _ = internal.send(Internal::NextHeight(height));
+        });
+        self.maybe_fetch();
+        Ok(())
+    }
+
+    /// Validates a block for the height being decided (once per id) and keeps it.
+    pub(super) fn validate_candidate(&mut self, block: jcm_runtime::block::Block) {
+        let value = block.header.value_id();
+        if self.candidates.contains_key(&value) || block.header.height != self.head.height + 1 {
+            return;
+        }
+        let ahead = block.header.time.0.saturating_sub(super::blocks::now().0);
+        let executed = if ahead > super::BLOCK_TIME_AHEAD_MAX_SECS {
+            tracing::warn!(
+                height = block.header.height,
+                ahead,
+                "a proposed block's time is ahead of this node's clock"
+            );
+            None
+        } else {
+            let db = self.shared.db.read();
+            match tokio::task::block_in_place(|| {
+                chain::validate(&db, &self.head, &block, &self.shared.validators)
+            }) {
+                Ok(executed) => Some(executed),
+                Err(error) => {
+                    tracing::warn!(%error, "a proposed block is invalid");
+                    None
+                }
+            }
+        };
+        if executed.is_some() {
+            // Kept in the record, so the node can commit or re-propose it after a restart.
+            self.staging.push(Record::Block(block.clone()));
+        }
+        self.candidates.insert(value, Candidate { block, executed });
+    }
+}
+
+fn to_input(message: &Message) -> Option<Input> {
+    match message {
+        Message::Proposal { proposal, .. } => Some(Input::Proposal(proposal.clone())),
+        Message::Vote(vote) => Some(Input::Vote(vote.clone())),
+        _ => None,
+    }
+}
+
+fn signature_of(input: &Input) -> Option<jcm_consensus::Signature> {
+    match input {
+        Input::Proposal(p) => Some(p.signature),
+        Input::Vote(v) => Some(v.signature),
+        _ => None,
+    }
+}
+
+fn record_of_input(input: &Input) -> Option<Record> {
+    match input {
+        Input::Proposal(p) => Some(Record::Proposal(p.clone())),
+        Input::Vote(v) => Some(Record::Vote(v.clone())),
+        _ => None,
+    }
+}
+
+fn record_of(message: &Message) -> Option<Record> {
+    match message {
+        Message::Proposal { proposal, .. } => Some(Record::Proposal(proposal.clone())),
+        Message::Vote(vote) => Some(Record::Vote(vote.clone())),
+        _ => None,
+    }
+}
