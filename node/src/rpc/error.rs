@@ -1,0 +1,117 @@
+//! The API's one error shape: `{"error": {"kind", "message", "codes"?, "verdict"?}}`
+//! with a 4xx status for anything the client can fix, 5xx only for the node's own
+//! trouble (a store that contradicts itself, a timeout, a full mempool).
+
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use jcm_runtime::error::Code;
+use jcm_runtime::verdict::Verdict;
+use serde_json::json;
+
+use super::views::verdict_json;
+use crate::chain::ChainError;
+use crate::mempool::Refusal;
+
+/// An error answer.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable machine name, e.g. `not_found`, `malformed_tx`, `rejected`.
+    pub kind: &'static str,
+    /// A sentence for the person at the other end.
+    pub message: String,
+    /// Rule codes (A6-nnnn) where a rule applies.
+    pub codes: Vec<Code>,
+    /// The full verdict, for rule rejections.
+    pub verdict: Option<Verdict>,
+}
+
+impl ApiError {
+    /// An error with no rule codes.
+    pub fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Self {
+        Self { status, kind, message: message.into(), codes: Vec::new(), verdict: None }
+    }
+
+    /// 400: the request is malformed.
+    pub fn bad_request(kind: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, kind, message)
+    }
+
+    /// 404: nothing there.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    /// 500: the node's own failure.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut error = json!({ "kind": self.kind, "message": self.message });
+        if !self.codes.is_empty() {
+            let codes: Vec<String> = self.codes.iter().map(Code::to_string).collect();
+            error["codes"] = json!(codes);
+        }
+        if let Some(verdict) = &self.verdict {
+            error["verdict"] = verdict_json(verdict);
+        }
+        (self.status, Json(json!({ "error": error }))).into_response()
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        let status = match &refusal {
+            Refusal::Rejected(_) | Refusal::NonceGap { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Refusal::Duplicate { .. } | Refusal::AlreadyCommitted { .. } | Refusal::NonceTaken { .. } => {
+                StatusCode::CONFLICT
+            }
+            Refusal::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Refusal::SignerFull { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Refusal::Full { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        let verdict = match &refusal {
+            Refusal::Rejected(verdict) => Some(verdict.clone()),
+            _ => None,
+        };
+        Self { status, kind: refusal.kind(), message: refusal.to_string(), codes: refusal.codes(), verdict }
+    }
+}
+
+impl From<ChainError> for ApiError {
+    fn from(error: ChainError) -> Self {
+        Self::internal(error.to_string())
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(error: crate::store::StoreError) -> Self {
+        Self::internal(error.to_string())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::bad_request("malformed_query", rejection.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        Self::bad_request("malformed_path", rejection.body_text())
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(rejection: BytesRejection) -> Self {
+        let status = rejection.status();
+        let kind = if status == StatusCode::PAYLOAD_TOO_LARGE { "body_too_large" } else { "unreadable_body" };
+        Self::new(status, kind, rejection.body_text())
+    }
+}

@@ -1,0 +1,389 @@
+//! The registry's read models over the committed state: holdings, unit histories,
+//! events by account and Party (through the node's index), authorizations, the
+//! corresponding-adjustment ledger, AEF reports, and state proofs.
+
+use std::str::FromStr;
+
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use jcm_runtime::codec::Hash32;
+use jcm_runtime::events::Event;
+use jcm_runtime::ids::{AccountId, AuthId, Party};
+use jcm_runtime::merkle::{self, Proof};
+use jcm_runtime::state::{keys, StateExt, Store};
+use jcm_runtime::units::UnitId;
+use jcm_runtime::{aef, read};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::chain::{check_committed, last_height};
+use super::{Api, ApiError};
+use crate::chain;
+use crate::index;
+use crate::store::Db;
+
+/// Longest state key a proof is asked for, bytes.
+pub const PROOF_KEY_BYTES_MAX: usize = 1024;
+
+fn parse_id<T: FromStr>(kind: &'static str, text: &str) -> Result<T, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    text.parse().map_err(|e| ApiError::bad_request(kind, format!("{e}")))
+}
+
+fn parse_party(db: &Db, text: &str) -> Result<Party, ApiError> {
+    let party: Party = parse_id("malformed_party", text)?;
+    if db.state().party(&party).is_none() {
+        return Err(ApiError::not_found(format!("Party {party} is not on this chain")));
+    }
+    Ok(party)
+}
+
+fn parse_year(text: &str) -> Result<u16, ApiError> {
+    text.parse().map_err(|_| ApiError::bad_request("malformed_year", format!("`{text}` is not a year")))
+}
+
+/// `GET /v1/units/{unit}/history`.
+pub(super) async fn unit_history(
+    State(api): State<Api>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Path(unit) = path?;
+    UnitId::parse(&unit).map_err(|e| ApiError::bad_request("malformed_unit", e))?;
+    api.read(move |_, db| {
+        let history = read::unit_history(db.state(), &unit).map_err(ApiError::not_found)?;
+        Ok(Json(json!(history)))
+    })
+    .await
+}
+
+/// `GET /v1/accounts/{id}/holdings`.
+pub(super) async fn account_holdings(
+    State(api): State<Api>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Path(text) = path?;
+    let account: AccountId = parse_id("malformed_account", &text)?;
+    api.read(move |_, db| match read::holdings(db.state(), &account) {
+        Some(holding) => Ok(Json(json!(holding))),
+        None => Err(ApiError::not_found(format!("account {account} does not exist"))),
+    })
+    .await
+}
+
+/// `GET /v1/parties/{code}/holdings`: every account in the Party's registries.
+pub(super) async fn party_holdings(
+    State(api): State<Api>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Path(text) = path?;
+    let page = api.page(None, usize::MAX)?;
+    api.read(move |_, db| {
+        let party = parse_party(db, &text)?;
+        let mut holdings = read::party_holdings(db.state(), &party);
+        let truncated = holdings.len() > page;
+        holdings.truncate(page);
+        let quantity: u64 = holdings.iter().map(|h| h.quantity).sum();
+        Ok(Json(
+            json!({ "party": party, "quantity": quantity, "truncated": truncated, "accounts": holdings }),
+        ))
+    })
+    .await
+}
+
+/// `?after=&limit=` of the event routes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct EventPage {
+    #[serde(default)]
+    after: Option<u64>,
+    #[serde(default)]
+    limit: Option<u64>,
+}
+
+/// `GET /v1/accounts/{id}/events`.
+pub(super) async fn account_events(
+    State(api): State<Api>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<EventPage>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let (Path(text), Query(page)) = (path?, query?);
+    let account: AccountId = parse_id("malformed_account", &text)?;
+    let limit = api.page(page.limit, usize::MAX)?;
+    api.read(move |_, db| {
+        if db.state().account(&account).is_none() {
+            return Err(ApiError::not_found(format!("account {account} does not exist")));
+        }
+        let events = events_page(db, &index::account_prefix(&account), page.after, limit)?;
+        Ok(Json(events_json(json!({ "account": account }), events, limit)))
+    })
+    .await
+}
+
+/// `GET /v1/parties/{code}/events`.
+pub(super) async fn party_events(
+    State(api): State<Api>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<EventPage>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let (Path(text), Query(page)) = (path?, query?);
+    let limit = api.page(page.limit, usize::MAX)?;
+    api.read(move |_, db| {
+        let party = parse_party(db, &text)?;
+        let events = events_page(db, &index::party_prefix(&party), page.after, limit)?;
+        Ok(Json(events_json(json!({ "party": party }), events, limit)))
+    })
+    .await
+}
+
+fn events_json(mut out: Value, events: Vec<Event>, limit: usize) -> Value {
+    let next = if events.len() == limit { events.last().map(|e| e.seq) } else { None };
+    out["events"] = json!(events);
+    out["next_after"] = json!(next);
+    out
+}
+
+/// Up to `limit` events of an index list (`prefix` ‖ seq, big-endian), from the first
+/// with a sequence number above `after`.
+fn events_page(db: &Db, prefix: &[u8], after: Option<u64>, limit: usize) -> Result<Vec<Event>, ApiError> {
+    let count = db.state().event_head().count;
+    let seqs = match after {
+        None => db.index_scan(prefix, limit)?.iter().filter_map(|(k, _)| index::event_seq_of(k)).collect(),
+        Some(after) => seqs_after(db, prefix, after, count, limit)?,
+    };
+    seqs.into_iter()
+        .map(|seq| {
+            db.state().read::<Event>(&keys::event(seq)).ok_or_else(|| {
+                ApiError::internal(format!("the index names event {seq}, which the log lacks"))
+            })
+        })
+        .collect()
+}
+
+/// Sequence numbers above `after` (and below the log's `count`) under `prefix`, in order.
+///
+/// The index offers prefix scans only, so the range `after+1 ..` is covered by prefixes
+/// of its big-endian bytes: the numbers sharing the first 7 bytes of `after+1` with a
+/// last byte at least its own, then those sharing the first 6 with a 7th byte above its
+/// own, and so on. Prefixes that start at or beyond `count` hold nothing and end the
+/// walk, so a page costs at most 255 seeks per byte that `after` and `count` differ in.
+fn seqs_after(db: &Db, prefix: &[u8], after: u64, count: u64, limit: usize) -> Result<Vec<u64>, ApiError> {
+    let Some(start) = after.checked_add(1) else {
+        return Ok(Vec::new());
+    };
+    let bytes = start.to_be_bytes();
+    let mut out = Vec::new();
+    for level in (0..8).rev() {
+        let first = if level == 7 { u16::from(bytes[7]) } else { u16::from(bytes[level]) + 1 };
+        for byte in first..=255 {
+            let mut lowest = [0u8; 8];
+            lowest[..level].copy_from_slice(&bytes[..level]);
+            lowest[level] = byte as u8;
+            if u64::from_be_bytes(lowest) >= count {
+                return Ok(out);
+            }
+            let mut key = prefix.to_vec();
+            key.extend_from_slice(&lowest[..=level]);
+            for (k, _) in db.index_scan(&key, limit - out.len())? {
+                out.extend(index::event_seq_of(&k));
+            }
+            if out.len() >= limit {
+                return Ok(out);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `GET /v1/authorizations/{id}`: every version, oldest first.
+pub(super) async fn authorization(
+    State(api): State<Api>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Path(text) = path?;
+    let id: AuthId = parse_id("malformed_authorization", &text)?;
+    api.read(move |_, db| {
+        let versions = read::authorization_versions(db.state(), &id);
+        if versions.is_empty() {
+            return Err(ApiError::not_found(format!("authorization {id} does not exist")));
+        }
+        let meta = db.state().auth_meta(&id);
+        Ok(Json(json!({ "id": id, "meta": meta, "versions": versions })))
+    })
+    .await
+}
+
+/// `GET /v1/ledger/{party}`: corresponding-adjustment totals per year.
+pub(super) async fn ledger(
+    State(api): State<Api>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Path(text) = path?;
+    api.read(move |_, db| {
+        let party = parse_party(db, &text)?;
+        let years: Vec<Value> = read::ledger(db.state(), &party)
+            .into_iter()
+            .map(
+                |(year, t)| json!({ "year": year, "additions": t.additions, "subtractions": t.subtractions }),
+            )
+            .collect();
+        Ok(Json(json!({ "party": party, "years": years })))
+    })
+    .await
+}
+
+/// `GET /v1/ledger/{party}/{year}`: the year's totals and entries.
+pub(super) async fn ledger_year(
+    State(api): State<Api>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Path((text, year)) = path?;
+    let year = parse_year(&year)?;
+    api.read(move |_, db| {
+        let party = parse_party(db, &text)?;
+        let totals = db.state().ledger_totals(&party, year);
+        let entries = read::ledger_entries(db.state(), &party, year);
+        Ok(Json(json!({
+            "party": party,
+            "year": year,
+            "closed": db.state().year_closed(&party, year),
+            "totals": totals,
+            "entries": entries,
+        })))
+    })
+    .await
+}
+
+/// `?format=json|csv` of the AEF route.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AefFormat {
+    #[serde(default)]
+    format: Option<String>,
+}
+
+/// `GET /v1/aef/{party}/{year}`: the AEF tables from the current state (table 4 is the
+/// holdings now).
+pub(super) async fn aef(
+    State(api): State<Api>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    query: Result<Query<AefFormat>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let (Path((text, year)), Query(format)) = (path?, query?);
+    let year = parse_year(&year)?;
+    let csv = match format.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request("malformed_query", format!("format={other}: use json or csv")))
+        }
+    };
+    let report = api
+        .read(move |_, db| {
+            let party = parse_party(db, &text)?;
+            Ok(aef::report(db.state(), &party, year))
+        })
+        .await?;
+    if csv {
+        Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], report.to_csv()).into_response())
+    } else {
+        Ok(Json(json!(report)).into_response())
+    }
+}
+
+/// `?key=<hex>&height=` of the proof route.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ProofQuery {
+    key: String,
+    #[serde(default)]
+    height: Option<u64>,
+}
+
+/// `GET /v1/proof?key=<hex>&height=`: a Merkle proof of the key's value (or absence)
+/// under the state root in the header at `height` (default: the last). The value itself
+/// is given at the last height only; older heights give the value hash the proof carries.
+/// The proof is checked before it is sent.
+pub(super) async fn proof(
+    State(api): State<Api>,
+    query: Result<Query<ProofQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(query) = query?;
+    let key = hex::decode(query.key.trim())
+        .map_err(|e| ApiError::bad_request("malformed_key", format!("`key` is not hex: {e}")))?;
+    if key.len() > PROOF_KEY_BYTES_MAX {
+        return Err(ApiError::bad_request(
+            "malformed_key",
+            format!("the key is {} bytes, the limit is {PROOF_KEY_BYTES_MAX}", key.len()),
+        ));
+    }
+    api.read(move |_, db| {
+        let last = last_height(db)?;
+        let height = query.height.unwrap_or(last);
+        check_committed(db, height)?;
+        let header = chain::header(db, height)?;
+        let root = header.state_root;
+        let proof = merkle::prove(db.merkle(), &root, &key).map_err(|e| {
+            if height == last {
+                ApiError::internal(format!("the store cannot prove against its own last root {root}: {e}"))
+            } else {
+                ApiError::not_found(format!("the state tree of height {height} is not available here: {e}"))
+            }
+        })?;
+        let present = proof.leaf.is_some_and(|leaf| leaf.key_hash == merkle::key_hash(&key));
+        let value = if height == last { db.state().get(&key) } else { None };
+        self_check(&root, &key, height == last, value.as_deref(), &proof)?;
+        Ok(Json(json!({
+            "key": hex::encode(&key),
+            "height": height,
+            "header_hash": header.hash(),
+            "state_root": root,
+            "present": present,
+            "value": value.map(hex::encode),
+            "value_hash": proof.leaf.filter(|_| present).map(|leaf| leaf.value_hash),
+            "proof": proof,
+            "proof_bytes": hex::encode(proof.to_bytes()),
+        })))
+    })
+    .await
+}
+
+/// Verifies a proof before it is sent: at the last height against the stored value with
+/// the auditor's [`merkle::verify`]; at older heights, by rebuilding the root from the
+/// proof's own leaf. A failure means the store is corrupt.
+fn self_check(
+    root: &Hash32,
+    key: &[u8],
+    latest: bool,
+    value: Option<&[u8]>,
+    proof: &Proof,
+) -> Result<(), ApiError> {
+    let corrupt = |e: String| {
+        ApiError::internal(format!("the proof for this key fails its own check ({e}): the store is corrupt"))
+    };
+    if latest {
+        return merkle::verify(root, key, value, proof).map_err(|e| corrupt(e.to_string()));
+    }
+    let path = merkle::key_hash(key);
+    let mut hash = match &proof.leaf {
+        Some(leaf) => merkle::leaf_hash(&leaf.key_hash, &leaf.value_hash),
+        None => merkle::EMPTY_HASH,
+    };
+    for (depth, sibling) in proof.siblings.iter().enumerate().rev() {
+        let right = (path.0[depth / 8] >> (7 - depth % 8)) & 1 == 1;
+        hash =
+            if right { merkle::internal_hash(sibling, &hash) } else { merkle::internal_hash(&hash, sibling) };
+    }
+    if hash != *root {
+        return Err(corrupt(format!("it rebuilds {hash}, not {root}")));
+    }
+    // An absence proof must also end off the key's path or in an empty subtree.
+    if proof.leaf.is_some_and(|leaf| leaf.key_hash != path) {
+        merkle::verify(root, key, None, proof).map_err(|e| corrupt(e.to_string()))?;
+    }
+    Ok(())
+}
