@@ -25,8 +25,8 @@ pub struct ApiError {
     pub message: String,
     /// Rule codes (A6-nnnn) where a rule applies.
     pub codes: Vec<Code>,
-    /// The full verdict, for rule rejections.
-    pub verdict: Option<Verdict>,
+    /// The full verdict, for rule rejections (boxed: errors stay small to return).
+    pub verdict: Option<Box<Verdict>>,
 }
 
 impl ApiError {
@@ -77,7 +77,7 @@ impl From<Refusal> for ApiError {
             Refusal::Full { .. } => StatusCode::SERVICE_UNAVAILABLE,
         };
         let verdict = match &refusal {
-            Refusal::Rejected(verdict) => Some(verdict.clone()),
+            Refusal::Rejected(verdict) => Some(Box::new(verdict.clone())),
             _ => None,
         };
         Self { status, kind: refusal.kind(), message: refusal.to_string(), codes: refusal.codes(), verdict }

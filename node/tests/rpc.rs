@@ -1,0 +1,682 @@
+//! The RPC API in process: a real store opened on fixture F0's genesis, two blocks
+//! executed and committed with certificates signed by F0's validators, then requests
+//! through the router (and one server bound on 127.0.0.1).
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use common::TempDir;
+use ed25519_dalek::Signer as _;
+use jcm_node::chain;
+use jcm_node::home::config::{MempoolConfig, RpcConfig};
+use jcm_node::home::NodeId;
+use jcm_node::mempool::Mempool;
+use jcm_node::metrics::Metrics;
+use jcm_node::rpc::{self, RpcError};
+use jcm_node::shared::{Shared, Status, ToDriver};
+use jcm_node::store::{Db, DbOptions};
+use jcm_runtime::block::{self, Block, Header};
+use jcm_runtime::codec::{self, Hash32};
+use jcm_runtime::consensus::{
+    ChainId, CommitCertificate, CommitSignature, Signature, ValidatorKey, ValidatorSet,
+};
+use jcm_runtime::crypto::SecretKey;
+use jcm_runtime::merkle;
+use jcm_runtime::model::{AccountStatus, Text};
+use jcm_runtime::state::keys;
+use jcm_runtime::time::Timestamp;
+use jcm_runtime::tx::{Payload, Transaction};
+use jcm_tests::builders;
+use jcm_tests::fixture::Fixture;
+use parking_lot::{Mutex, RwLock};
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, watch};
+use tower::ServiceExt;
+
+const VALIDATORS: [&str; 2] = ["validator-ind", "validator-jpn"];
+
+struct Node {
+    _dir: TempDir,
+    fixture: Fixture,
+    shared: Arc<Shared>,
+    relayed: mpsc::Receiver<ToDriver>,
+    config: RpcConfig,
+}
+
+impl Node {
+    /// F0's genesis, then block 1 (issuance B1, and a status change by the wrong
+    /// registry's administrator, rejected A6-2006) and block 2 (Japan uses 1,000 units).
+    fn new(label: &str) -> Self {
+        let dir = TempDir::new(label);
+        let fixture = Fixture::f0();
+        let genesis = fixture.genesis.clone();
+        let mut db = Db::open(dir.join("data"), &DbOptions::new(genesis.hash())).expect("open the store");
+        chain::open(&mut db, &genesis).expect("commit genesis");
+        let validators = block::genesis_validators(&genesis).expect("validators");
+        let (to_driver, relayed) = mpsc::channel(16);
+        let (committed, _) = watch::channel(0);
+        let shared = Arc::new(Shared {
+            chain_id: ChainId::new(genesis.chain_id.as_str()).expect("chain id"),
+            genesis_hash: genesis.hash(),
+            genesis,
+            validators,
+            moniker: "rpc-test".into(),
+            node_id: NodeId(SecretKey::dev("node").public()),
+            validator: None,
+            db: RwLock::new(db),
+            mempool: Mutex::new(Mempool::new(&MempoolConfig::default())),
+            status: RwLock::new(Status::default()),
+            metrics: Metrics::new(),
+            committed,
+            to_driver,
+            ready: RwLock::new(false),
+        });
+        let config = RpcConfig {
+            listen_address: "127.0.0.1:0".parse().expect("address"),
+            body_bytes_max: 128 * 1024,
+            page_items_max: 2,
+            request_timeout_ms: 5_000,
+        };
+        let node = Self { _dir: dir, fixture, shared, relayed, config };
+        let b1 = node.sign("IND01-ADMIN", 0, builders::b1(&node.fixture));
+        let wrong_registry = node.sign("JPN01-ADMIN", 0, status("IND01-H-GOV", AccountStatus::Suspended));
+        node.commit("2026-02-10", vec![b1, wrong_registry]);
+        let units = builders::range("JPN01", 1, 1000, 2025);
+        let use_ndc = builders::movement("use_ndc", "JPN01-H-GOV", "JPN01-USE-NDC", units);
+        node.commit("2026-03-01", vec![node.sign("MOEJ", 0, use_ndc)]);
+        node
+    }
+
+    fn router(&self) -> Router {
+        rpc::router(Arc::clone(&self.shared), &self.config)
+    }
+
+    fn sign(&self, officer: &str, nonce: u64, payload: Payload) -> Transaction {
+        let key = self.fixture.key(officer).expect("F0 officer");
+        Transaction::sign(self.fixture.genesis.chain_id.as_str(), key, nonce, payload)
+    }
+
+    /// Executes `txs` as the next block at `date`, commits it with a certificate signed by
+    /// both validators, updates the mempool and wakes waiters, as the driver does.
+    fn commit(&self, date: &str, txs: Vec<Transaction>) -> Block {
+        let shared = &self.shared;
+        let mut db = shared.db.write();
+        let last = db.last_committed().expect("genesis").height;
+        let parent = chain::header(&db, last).expect("parent");
+        let last_commit = chain::stored_commit(&db, last).expect("commit");
+        let mut header = Header {
+            chain_id: parent.chain_id.clone(),
+            protocol_version: block::PROTOCOL_VERSION,
+            height: last + 1,
+            time: Timestamp::parse(date).expect("date"),
+            previous_block_hash: parent.hash(),
+            proposer: shared.validators.validators()[0].key,
+            txs_root: block::txs_root(&txs),
+            results_root: Hash32::default(),
+            state_root: Hash32::default(),
+            validators_hash: block::validators_hash(&shared.validators),
+            last_commit_hash: block::last_commit_hash(last_commit.as_ref()),
+        };
+        let executed = chain::execute(&db, &parent, &header, &txs);
+        header.results_root = block::results_root(&executed.results);
+        header.state_root = executed.state_root;
+        let block = Block { header, txs, last_commit };
+        let executed = chain::validate(&db, &parent, &block, &shared.validators).expect("a valid block");
+        let certificate = certify(&block, &shared.chain_id, &shared.validators);
+        chain::commit(&mut db, &block, &certificate, executed).expect("commit");
+        let hashes: Vec<Hash32> = block.txs.iter().map(Transaction::hash).collect();
+        let ctx = jcm_runtime::tx::BlockContext { height: block.header.height + 1, time: block.header.time };
+        shared.mempool.lock().update(db.state(), &ctx, &hashes);
+        drop(db);
+        shared.committed.send_replace(block.header.height);
+        block
+    }
+}
+
+/// A commit certificate for `block` signed by F0's validators.
+fn certify(block: &Block, chain_id: &ChainId, validators: &ValidatorSet) -> CommitCertificate {
+    let mut certificate = CommitCertificate {
+        height: block.header.height,
+        round: 0,
+        value: block.header.value_id(),
+        signatures: Vec::new(),
+    };
+    for name in VALIDATORS {
+        let key = ed25519_dalek::SigningKey::from_bytes(&SecretKey::dev(name).seed());
+        let validator = ValidatorKey(key.verifying_key().to_bytes());
+        let vote = certificate.precommit_of(chain_id, validator);
+        certificate.signatures.push(CommitSignature {
+            validator,
+            signature: Signature(key.sign(&vote.sign_bytes()).to_bytes()),
+        });
+    }
+    certificate.verify(chain_id, validators).expect("a valid certificate");
+    certificate
+}
+
+fn status(account: &str, status: AccountStatus) -> Payload {
+    Payload::SetAccountStatus {
+        account: account.parse().expect("account"),
+        status,
+        reason: Text::new("test").expect("short"),
+    }
+}
+
+struct Answer {
+    status: StatusCode,
+    content_type: String,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!("{} is not JSON ({e}): {}", self.status, String::from_utf8_lossy(&self.body))
+        })
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The error's kind, checking the error shape.
+    fn error_kind(&self) -> String {
+        let body = self.json();
+        let error = &body["error"];
+        assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+        error["kind"].as_str().expect("kind").to_owned()
+    }
+
+    fn codes(&self) -> Vec<String> {
+        let body = self.json();
+        body["error"]["codes"]
+            .as_array()
+            .map_or(Vec::new(), |c| c.iter().map(|c| c.as_str().expect("code").to_owned()).collect())
+    }
+}
+
+async fn call(router: &Router, method: &str, uri: &str, body: Option<Vec<u8>>) -> Answer {
+    let request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("content-type", "application/json")
+        .body(body.map_or_else(Body::empty, Body::from))
+        .expect("request");
+    let response = router.clone().oneshot(request).await.expect("the router answers");
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().expect("ascii").to_owned())
+        .unwrap_or_default();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body").to_vec();
+    Answer { status, content_type, body }
+}
+
+async fn get(router: &Router, uri: &str) -> Answer {
+    call(router, "GET", uri, None).await
+}
+
+async fn post(router: &Router, uri: &str, body: Value) -> Answer {
+    call(router, "POST", uri, Some(body.to_string().into_bytes())).await
+}
+
+fn tx_body(tx: &Transaction) -> Value {
+    json!({ "tx": hex::encode(tx.encode()) })
+}
+
+#[tokio::test]
+async fn submit_admits_relays_and_reports_pending() {
+    let mut node = Node::new("rpc-submit");
+    let router = node.router();
+    let tx = node.sign("IND01-ADMIN", 1, status("IND01-H-GOV", AccountStatus::Active));
+    let answer = post(&router, "/v1/tx", tx_body(&tx)).await;
+    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.text());
+    let hash = tx.hash().to_hex();
+    assert_eq!(answer.json(), json!({ "hash": hash, "status": "pending" }));
+    assert!(node.shared.mempool.lock().contains(&tx.hash()));
+    match node.relayed.try_recv() {
+        Ok(ToDriver::Relay(bytes)) => assert_eq!(bytes, tx.encode()),
+        other => panic!("expected a relay, got {other:?}"),
+    }
+
+    let pending = get(&router, &format!("/v1/tx/{hash}")).await;
+    assert_eq!(pending.status, StatusCode::OK);
+    assert_eq!(pending.json()["status"], "pending");
+
+    let signer = node.fixture.key("IND01-ADMIN").expect("key").public().to_hex();
+    let nonce = get(&router, &format!("/v1/nonce/{signer}")).await.json();
+    assert_eq!((nonce["state_nonce"].as_u64(), nonce["next_nonce"].as_u64()), (Some(1), Some(2)));
+
+    // The JSON form of the next transaction.
+    let next = node.sign("IND01-ADMIN", 2, status("IND01-H-GOV", AccountStatus::Active));
+    let answer = post(&router, "/v1/tx", json!({ "tx_json": next })).await;
+    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.text());
+    assert_eq!(answer.json()["hash"], next.hash().to_hex());
+
+    // The same again: a conflict, not a rule failure.
+    let again = post(&router, "/v1/tx", tx_body(&tx)).await;
+    assert_eq!((again.status, again.error_kind().as_str()), (StatusCode::CONFLICT, "duplicate"));
+    // A gap in the nonces names the code of R1's nonce check.
+    let gap = post(
+        &router,
+        "/v1/tx",
+        tx_body(&node.sign("IND01-ADMIN", 9, status("IND01-H-GOV", AccountStatus::Active))),
+    )
+    .await;
+    assert_eq!(gap.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(gap.codes(), ["A6-1008"]);
+    // Already on the chain.
+    let b1 = node.sign("IND01-ADMIN", 0, builders::b1(&node.fixture));
+    let committed = post(&router, "/v1/tx", tx_body(&b1)).await;
+    assert_eq!(
+        (committed.status, committed.error_kind().as_str()),
+        (StatusCode::CONFLICT, "already_committed")
+    );
+
+    let metrics = get(&router, "/metrics").await;
+    assert_eq!(metrics.status, StatusCode::OK);
+    assert!(metrics.content_type.starts_with("text/plain"), "{}", metrics.content_type);
+    assert!(metrics.text().lines().any(|l| l == "jcm_mempool_txs 2"), "{}", metrics.text());
+}
+
+#[tokio::test]
+async fn a_rule_violation_is_422_with_its_code_and_explanation() {
+    let node = Node::new("rpc-reject");
+    let router = node.router();
+    // JPN01's administrator has used nonce 0 in block 1 (rejected, but recorded).
+    let tx = node.sign("JPN01-ADMIN", 1, status("IND01-H-GOV", AccountStatus::Suspended));
+    let answer = post(&router, "/v1/tx", tx_body(&tx)).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.text());
+    assert_eq!(answer.error_kind(), "rejected");
+    assert_eq!(answer.codes(), ["A6-2006"]);
+    let rejection = &answer.json()["error"]["verdict"]["rejections"][0];
+    assert_eq!(rejection["mnemonic"], "UNAUTHORIZED_SIGNER");
+    assert!(rejection["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(node.shared.mempool.lock().is_empty());
+
+    let mut forged = node.sign("IND01-ADMIN", 1, status("IND01-H-GOV", AccountStatus::Active));
+    forged.signature = jcm_runtime::crypto::Signature([3; 64]);
+    let answer = post(&router, "/v1/tx", tx_body(&forged)).await;
+    assert_eq!(
+        (answer.status, answer.codes()),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["A6-1006".to_owned()])
+    );
+}
+
+#[tokio::test]
+async fn malformed_requests_are_4xx_json() {
+    let node = Node::new("rpc-malformed");
+    let router = node.router();
+    let cases: Vec<(&str, &str, Vec<u8>, StatusCode, &str)> = vec![
+        ("POST", "/v1/tx", br#"{"tx":"zz"}"#.to_vec(), StatusCode::BAD_REQUEST, "malformed_tx"),
+        ("POST", "/v1/tx", br#"{"tx":"00ff"}"#.to_vec(), StatusCode::BAD_REQUEST, "malformed_tx"),
+        ("POST", "/v1/tx", b"not json".to_vec(), StatusCode::BAD_REQUEST, "malformed_json"),
+        (
+            "POST",
+            "/v1/tx",
+            br#"{"tx":"00","tx_json":{}}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        ("POST", "/v1/tx", br#"{}"#.to_vec(), StatusCode::BAD_REQUEST, "malformed_json"),
+        (
+            "POST",
+            "/v1/tx?wait=forever",
+            br#"{"tx":"00"}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+            "malformed_query",
+        ),
+        ("POST", "/v1/tx/dry-run", b"[]".to_vec(), StatusCode::BAD_REQUEST, "malformed_json"),
+        ("POST", "/v1/tx", vec![b'a'; 200 * 1024], StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+        ("GET", "/v1/tx/1234", Vec::new(), StatusCode::BAD_REQUEST, "malformed_hash"),
+        ("GET", "/v1/nonce/xyz", Vec::new(), StatusCode::BAD_REQUEST, "malformed_key"),
+        ("GET", "/v1/blocks/abc", Vec::new(), StatusCode::BAD_REQUEST, "malformed_height"),
+        ("GET", "/v1/blocks/99", Vec::new(), StatusCode::NOT_FOUND, "not_found"),
+        ("GET", "/v1/blocks?from=2&to=1", Vec::new(), StatusCode::BAD_REQUEST, "malformed_query"),
+        ("GET", "/v1/blocks?from=x", Vec::new(), StatusCode::BAD_REQUEST, "malformed_query"),
+        ("GET", "/v1/accounts/bad%20id/holdings", Vec::new(), StatusCode::BAD_REQUEST, "malformed_account"),
+        ("GET", "/v1/accounts/JPN01-NOPE/holdings", Vec::new(), StatusCode::NOT_FOUND, "not_found"),
+        ("GET", "/v1/parties/XXX/holdings", Vec::new(), StatusCode::NOT_FOUND, "not_found"),
+        ("GET", "/v1/parties/xx/holdings", Vec::new(), StatusCode::BAD_REQUEST, "malformed_party"),
+        ("GET", "/v1/units/not-a-unit/history", Vec::new(), StatusCode::BAD_REQUEST, "malformed_unit"),
+        (
+            "GET",
+            "/v1/units/CA0001-JPN01-IND-99999-2025/history",
+            Vec::new(),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        ("GET", "/v1/ledger/IND/20x5", Vec::new(), StatusCode::BAD_REQUEST, "malformed_year"),
+        ("GET", "/v1/aef/IND/2025?format=xml", Vec::new(), StatusCode::BAD_REQUEST, "malformed_query"),
+        ("GET", "/v1/authorizations/AUTH-NONE", Vec::new(), StatusCode::NOT_FOUND, "not_found"),
+        ("GET", "/v1/proof?key=zz", Vec::new(), StatusCode::BAD_REQUEST, "malformed_key"),
+        ("GET", "/v1/proof", Vec::new(), StatusCode::BAD_REQUEST, "malformed_query"),
+        ("GET", "/v1/proof?key=00&height=50", Vec::new(), StatusCode::NOT_FOUND, "not_found"),
+        (
+            "GET",
+            "/v1/accounts/JPN01-H-GOV/events?limit=0",
+            Vec::new(),
+            StatusCode::BAD_REQUEST,
+            "malformed_query",
+        ),
+        ("GET", "/v1/nowhere", Vec::new(), StatusCode::NOT_FOUND, "not_found"),
+        ("DELETE", "/v1/status", Vec::new(), StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+        ("GET", "/ready", Vec::new(), StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
+    ];
+    for (method, uri, body, status, kind) in cases {
+        let body = if body.is_empty() { None } else { Some(body) };
+        let answer = call(&router, method, uri, body).await;
+        assert_eq!(answer.status, status, "{method} {uri}: {}", answer.text());
+        assert!(
+            answer.content_type.starts_with("application/json"),
+            "{method} {uri}: {}",
+            answer.content_type
+        );
+        assert_eq!(answer.error_kind(), kind, "{method} {uri}");
+    }
+}
+
+#[tokio::test]
+async fn random_bodies_never_get_a_5xx() {
+    let node = Node::new("rpc-fuzz");
+    let router = node.router();
+    // A small deterministic generator: the test needs variety, not a crate.
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let valid = node.sign("IND01-ADMIN", 1, status("IND01-H-GOV", AccountStatus::Active)).encode();
+    for round in 0..300 {
+        let len = (next() % 600) as usize;
+        let mut bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+        if round % 3 == 0 {
+            // A valid transaction with some bytes flipped.
+            bytes = valid.clone();
+            for _ in 0..(1 + next() % 4) {
+                let i = (next() as usize) % bytes.len();
+                bytes[i] ^= 1 << (next() % 8);
+            }
+        }
+        let bodies = [json!({ "tx": hex::encode(&bytes) }).to_string().into_bytes(), bytes];
+        for (i, body) in bodies.into_iter().enumerate() {
+            let uri = if i == 0 && round % 2 == 0 { "/v1/tx/dry-run" } else { "/v1/tx" };
+            let answer = call(&router, "POST", uri, Some(body)).await;
+            assert!(answer.status.as_u16() < 500, "round {round}: {} {}", answer.status, answer.text());
+            if !answer.status.is_success() {
+                answer.error_kind();
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn dry_run_explains_without_submitting() {
+    let node = Node::new("rpc-dry-run");
+    let router = node.router();
+    let good = node.sign("IND01-ADMIN", 1, status("IND01-H-GOV", AccountStatus::Active));
+    let answer = post(&router, "/v1/tx/dry-run", tx_body(&good)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let body = answer.json();
+    assert_eq!(
+        (body["accepted"].as_bool(), body["verdict"]["status"].as_str()),
+        (Some(true), Some("ACCEPTED"))
+    );
+    assert!(node.shared.mempool.lock().is_empty(), "nothing submitted");
+
+    let bad = node.sign("JPN01-ADMIN", 1, status("IND01-H-GOV", AccountStatus::Suspended));
+    let body = post(&router, "/v1/tx/dry-run", json!({ "tx_json": bad })).await.json();
+    assert_eq!(body["accepted"], false);
+    let rejection = &body["verdict"]["rejections"][0];
+    assert_eq!((rejection["code"].as_str(), rejection["rule"].as_str()), (Some("A6-2006"), Some("R10")));
+    assert!(rejection["rule_text"].as_str().is_some_and(|t| !t.is_empty()));
+}
+
+#[tokio::test]
+async fn status_blocks_and_committed_transactions() {
+    let node = Node::new("rpc-blocks");
+    let router = node.router();
+    let status = get(&router, "/v1/status").await.json();
+    let head = chain::header(&node.shared.db.read(), 2).expect("head");
+    assert_eq!(status["chain_id"], node.fixture.genesis.chain_id.as_str());
+    assert_eq!(status["height"], 2);
+    assert_eq!(status["block_hash"], head.hash().to_hex());
+    assert_eq!(status["state_root"], head.state_root.to_hex());
+    assert_eq!(status["genesis_hash"], node.fixture.genesis.hash().to_hex());
+    assert_eq!(status["mempool"]["txs"], 0);
+
+    let one = get(&router, "/v1/blocks/1").await.json();
+    assert_eq!(one["height"], 1);
+    assert_eq!(
+        one["header"]["previous_block_hash"],
+        chain::header(&node.shared.db.read(), 0).expect("genesis").hash().to_hex()
+    );
+    assert_eq!(one["txs"].as_array().map(Vec::len), Some(2));
+    assert_eq!(one["results"][0]["verdict"]["status"], "ACCEPTED");
+    assert_eq!(one["results"][1]["verdict"]["rejections"][0]["code"], "A6-2006");
+    assert_eq!(one["last_commit"], Value::Null);
+    assert_eq!(get(&router, "/v1/blocks/2").await.json()["last_commit"]["height"], 1);
+
+    // page_items_max is 2 in these tests.
+    let page = get(&router, "/v1/blocks?from=0&to=2").await.json();
+    let heights: Vec<u64> =
+        page["blocks"].as_array().expect("blocks").iter().filter_map(|b| b["height"].as_u64()).collect();
+    assert_eq!((heights, page["next"].as_u64()), (vec![0, 1], Some(2)));
+    let latest = get(&router, "/v1/blocks").await.json();
+    assert_eq!((latest["from"].as_u64(), latest["to"].as_u64()), (Some(1), Some(2)));
+
+    let raw = get(&router, "/v1/blocks/2/raw").await.json();
+    let block =
+        Block::decode(&hex::decode(raw["block"].as_str().expect("hex")).expect("hex")).expect("a block");
+    assert_eq!(block.header, head);
+    let commit: CommitCertificate =
+        codec::decode(&hex::decode(raw["commit"].as_str().expect("hex")).expect("hex"), 1 << 16)
+            .expect("a commit");
+    commit.verify(&node.shared.chain_id, &node.shared.validators).expect("the certificate verifies");
+    assert_eq!(commit.value, head.value_id());
+    assert_eq!(get(&router, "/v1/blocks/0/raw").await.json()["commit"], Value::Null);
+
+    let rejected = &block_tx(&node, 1, 1);
+    let answer = get(&router, &format!("/v1/tx/{}", rejected.hash())).await.json();
+    assert_eq!(
+        (answer["status"].as_str(), answer["height"].as_u64(), answer["position"].as_u64()),
+        (Some("committed"), Some(1), Some(1))
+    );
+    assert_eq!(answer["verdict"]["status"], "REJECTED");
+    assert_eq!(answer["tx"]["body"]["nonce"], 0);
+    assert_eq!(get(&router, &format!("/v1/tx/{}", Hash32([9; 32]))).await.status, StatusCode::NOT_FOUND);
+
+    let genesis = get(&router, "/v1/genesis").await;
+    let parsed = jcm_runtime::genesis::Genesis::from_json(&genesis.text()).expect("genesis JSON");
+    assert_eq!(parsed.hash(), node.fixture.genesis.hash());
+
+    let health = get(&router, "/health").await;
+    assert_eq!((health.status, health.json()["height"].as_u64()), (StatusCode::OK, Some(2)));
+    *node.shared.ready.write() = true;
+    assert_eq!(get(&router, "/ready").await.status, StatusCode::OK);
+}
+
+fn block_tx(node: &Node, height: u64, position: usize) -> Transaction {
+    chain::stored_block(&node.shared.db.read(), height).expect("block").txs[position].clone()
+}
+
+#[tokio::test]
+async fn registry_read_models() {
+    let node = Node::new("rpc-reads");
+    let router = node.router();
+    let gov = get(&router, "/v1/accounts/JPN01-H-GOV/holdings").await.json();
+    assert_eq!(gov["quantity"], 4000);
+    let japan = get(&router, "/v1/parties/JPN/holdings").await.json();
+    assert_eq!(japan["party"], "JPN");
+    let history = get(&router, "/v1/units/CA0001-JPN01-IND-500-2025/history").await.json();
+    assert_eq!(history["current"]["attrs"]["account"], "JPN01-USE-NDC");
+    assert_eq!(history["events"].as_array().map(Vec::len), Some(4));
+    let auth = get(&router, "/v1/authorizations/AUTH-IND-001").await.json();
+    assert!(auth["versions"].as_array().is_some_and(|v| !v.is_empty()), "{auth}");
+
+    let ledger = get(&router, "/v1/ledger/IND").await.json();
+    assert_eq!(ledger["years"][0], json!({ "year": 2025, "additions": 7000, "subtractions": 0 }));
+    let year = get(&router, "/v1/ledger/JPN/2030").await.json();
+    assert_eq!(year["totals"]["subtractions"], 1000);
+    assert_eq!(year["entries"][0]["delta"], -1000);
+
+    let csv = get(&router, "/v1/aef/IND/2025?format=csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.content_type.starts_with("text/csv"), "{}", csv.content_type);
+    assert!(csv.text().contains("Table 3"), "{}", csv.text());
+    let json = get(&router, "/v1/aef/IND/2025").await.json();
+    assert_eq!(json["tables"].as_array().map(Vec::len), Some(5));
+}
+
+#[tokio::test]
+async fn events_page_through_the_index() {
+    let node = Node::new("rpc-events");
+    let router = node.router();
+    let all = get(&router, "/v1/parties/JPN/events").await.json();
+    // page_items_max is 2: walk the pages and compare with the log read directly.
+    let mut seen = Vec::new();
+    let mut uri = "/v1/accounts/JPN01-H-GOV/events?limit=1".to_owned();
+    loop {
+        let page = get(&router, &uri).await.json();
+        let events = page["events"].as_array().expect("events").clone();
+        seen.extend(events.iter().filter_map(|e| e["seq"].as_u64()));
+        match page["next_after"].as_u64() {
+            Some(after) => uri = format!("/v1/accounts/JPN01-H-GOV/events?limit=1&after={after}"),
+            None => break,
+        }
+    }
+    let account = "JPN01-H-GOV".parse().expect("account");
+    let expected: Vec<u64> = node
+        .shared
+        .db
+        .read()
+        .index_scan(&jcm_node::index::account_prefix(&account), 1_000)
+        .expect("scan")
+        .iter()
+        .filter_map(|(k, _)| jcm_node::index::event_seq_of(k))
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(seen, expected);
+    let party_page = all["events"].as_array().map_or(0, Vec::len);
+    assert!((1..=2).contains(&party_page), "one page of at most page_items_max: {all}");
+    let far = get(&router, "/v1/parties/JPN/events?after=1000000").await.json();
+    assert_eq!((far["events"].as_array().map(Vec::len), far["next_after"].clone()), (Some(0), Value::Null));
+}
+
+#[tokio::test]
+async fn proofs_verify_against_the_header_root() {
+    let node = Node::new("rpc-proof");
+    let router = node.router();
+    let signer = node.fixture.key("IND01-ADMIN").expect("key").public();
+    let key = keys::nonce(&signer);
+    let answer = get(&router, &format!("/v1/proof?key={}", hex::encode(&key))).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let body = answer.json();
+    let head = chain::header(&node.shared.db.read(), 2).expect("head");
+    assert_eq!(body["state_root"], head.state_root.to_hex());
+    assert_eq!(body["header_hash"], head.hash().to_hex());
+    let value = hex::decode(body["value"].as_str().expect("value")).expect("hex");
+    assert_eq!(value, codec::encode(&1u64));
+    let proof =
+        merkle::Proof::from_bytes(&hex::decode(body["proof_bytes"].as_str().expect("hex")).expect("hex"))
+            .expect("a proof");
+    merkle::verify(&head.state_root, &key, Some(&value), &proof).expect("the proof verifies");
+    let from_json: merkle::Proof = serde_json::from_value(body["proof"].clone()).expect("proof JSON");
+    assert_eq!(from_json, proof);
+
+    // At height 1, against that header's root.
+    let old = get(&router, &format!("/v1/proof?key={}&height=1", hex::encode(&key))).await.json();
+    let root1 = chain::header(&node.shared.db.read(), 1).expect("header 1").state_root;
+    assert_eq!(
+        (old["state_root"].as_str(), old["value"].clone()),
+        (Some(root1.to_hex().as_str()), Value::Null)
+    );
+    let proof: merkle::Proof = serde_json::from_value(old["proof"].clone()).expect("proof");
+    merkle::verify(&root1, &key, Some(&codec::encode(&1u64)), &proof).expect("verifies at height 1");
+
+    // An absent key.
+    let absent = get(&router, "/v1/proof?key=00ff00").await.json();
+    assert_eq!((absent["present"].as_bool(), absent["value"].clone()), (Some(false), Value::Null));
+    let proof: merkle::Proof = serde_json::from_value(absent["proof"].clone()).expect("proof");
+    merkle::verify(&head.state_root, &[0, 0xff, 0], None, &proof).expect("absence verifies");
+}
+
+#[tokio::test]
+async fn wait_for_commit_answers_with_the_verdict() {
+    let node = Arc::new(Node::new("rpc-wait"));
+    let router = node.router();
+    let tx = node.sign("IND01-ADMIN", 1, status("IND01-H-GOV", AccountStatus::Active));
+    let waiter = {
+        let router = router.clone();
+        let body = tx_body(&tx);
+        tokio::spawn(async move { post(&router, "/v1/tx?wait=commit&timeout_ms=4000", body).await })
+    };
+    // The driver's part: reap the transaction once it is pending, commit it.
+    let mut reaped = Vec::new();
+    for _ in 0..200 {
+        reaped = node.shared.mempool.lock().reap(100, usize::MAX);
+        if !reaped.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(reaped, std::slice::from_ref(&tx));
+    let committer = Arc::clone(&node);
+    tokio::task::spawn_blocking(move || committer.commit("2026-03-02", reaped)).await.expect("commit");
+    let answer = waiter.await.expect("the waiter");
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let body = answer.json();
+    assert_eq!(
+        (body["status"].as_str(), body["height"].as_u64(), body["position"].as_u64()),
+        (Some("committed"), Some(3), Some(0))
+    );
+    assert_eq!(body["verdict"]["status"], "ACCEPTED");
+    assert!(node.shared.mempool.lock().is_empty(), "update removed it");
+
+    // Nothing commits it: the wait ends with "pending".
+    let next = node.sign("IND01-ADMIN", 2, status("IND01-H-GOV", AccountStatus::Active));
+    let answer = post(&router, "/v1/tx?wait=commit&timeout_ms=50", tx_body(&next)).await;
+    assert_eq!((answer.status, answer.json()["status"].as_str()), (StatusCode::ACCEPTED, Some("pending")));
+}
+
+#[tokio::test]
+async fn serve_binds_answers_and_shuts_down() {
+    let node = Node::new("rpc-serve");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = async move {
+        let _ = stopped.await;
+    };
+    let (address, task) =
+        rpc::serve(Arc::clone(&node.shared), node.config.clone(), shutdown).await.expect("bind");
+    assert!(address.ip().is_loopback() && address.port() != 0);
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("write");
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).await.expect("read");
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    assert!(reply.contains("\"status\":\"ok\""), "{reply}");
+
+    let taken = RpcConfig { listen_address: address, ..node.config.clone() };
+    match rpc::serve(Arc::clone(&node.shared), taken, std::future::pending()).await {
+        Err(error @ RpcError::Bind { .. }) => {
+            assert!(error.to_string().contains(&address.to_string()), "{error}")
+        }
+        Ok(_) => panic!("bound an address in use"),
+    }
+
+    stop.send(()).expect("the server waits for shutdown");
+    tokio::time::timeout(Duration::from_secs(5), task).await.expect("stops in time").expect("no panic");
+}
