@@ -18,8 +18,8 @@ pub enum Message {
     Proposal {
         /// The proposal.
         proposal: SignedProposal,
-        /// Its block.
-        block: Block,
+        /// Its block (boxed: the other messages are small).
+        block: Box<Block>,
     },
     /// A signed vote.
     Vote(SignedVote),

@@ -92,7 +92,7 @@ impl Driver {
     fn own_message(&self, input: &Input, own_key: ValidatorKey) -> Option<Message> {
         match input {
             Input::Proposal(p) if p.proposal.proposer == own_key => {
-                let block = self.candidates.get(&p.proposal.value)?.block.clone();
+                let block = Box::new(self.candidates.get(&p.proposal.value)?.block.clone());
                 Some(Message::Proposal { proposal: p.clone(), block })
             }
             Input::Vote(v) if v.vote.validator == own_key => Some(Message::Vote(v.clone())),
@@ -118,7 +118,7 @@ impl Driver {
                     tracing::warn!(peer = %from, "a proposal not signed by its round's proposer, dropped");
                     return Ok(());
                 }
-                self.validate_candidate(block.clone());
+                self.validate_candidate((**block).clone());
             }
         }
         let Some(input) = to_input(&message) else {
@@ -170,7 +170,7 @@ impl Driver {
             if let Some(input) = to_input(&message) {
                 if let Message::Proposal { proposal, block } = &message {
                     if proposal.proposal.height == next {
-                        self.validate_candidate(block.clone());
+                        self.validate_candidate((**block).clone());
                     }
                 }
                 work.push_back((Source::Peer, input));
@@ -281,7 +281,7 @@ impl Driver {
                     tracing::warn!(value = ?p.value, "no block for the value to propose; peers hold it");
                     return;
                 };
-                let block = candidate.block.clone();
+                let block = Box::new(candidate.block.clone());
                 validator.guard.sign_proposal(&p).map(|proposal| Message::Proposal { proposal, block })
             }
             CoreMessage::Vote(v) => validator.guard.sign_vote(&v).map(Message::Vote),

@@ -54,7 +54,7 @@ fn transactions_commit_on_every_node_with_equal_state_roots() {
         for hash in &hashes {
             let status = cluster.get(node, &format!("/v1/tx/{hash}")).expect("a committed transaction");
             assert_eq!(status["status"], "committed", "node {node}, tx {hash}: {status}");
-            assert_eq!(status["verdict"]["status"], "accepted", "{status}");
+            assert_eq!(status["verdict"]["status"], "ACCEPTED", "{status}");
         }
     }
     assert!(assert_same_roots(&cluster, &[0, 1, 2, 3]) >= height);
