@@ -1,0 +1,243 @@
+//! The replay: the chain re-verified from the genesis document alone, one height at a
+//! time, with the runtime's own functions (the ones the node runs), never the node's.
+//!
+//! For each height `h`, in this order:
+//!
+//! 1. the block's bytes decode canonically within the runtime's bounds;
+//! 2. [`block::check_link`] against the header of `h - 1`: chain id, protocol version,
+//!    height, previous-block hash, time, transactions root, validator-set hash,
+//!    last-commit hash, proposer, and the last commit certificate (`h - 1`'s, carried
+//!    in block `h`) verified against the genesis validators;
+//! 3. the block's own commit certificate decodes, names height `h` and the header's
+//!    hash, and carries signatures of more than two thirds of the voting power;
+//! 4. [`block::execute`] re-executes every transaction over the state of `h - 1`, and
+//!    [`block::check_execution`] compares the results root and the state root;
+//! 5. the writes are applied; every `invariants_every` heights, and always at the end,
+//!    [`invariants::check`] (ARTICLE6.md R41) runs over the whole state.
+
+use jcm_runtime::block::{self, Block, Header, LinkError};
+use jcm_runtime::codec::{self, DecodeError, Hash32};
+use jcm_runtime::consensus::{ChainId, CommitCertificate, ValidatorSet};
+use jcm_runtime::genesis::Genesis;
+use jcm_runtime::invariants;
+use jcm_runtime::state::{apply_writes, MemStore};
+use jcm_runtime::tx::BlockContext;
+
+use super::bundle::{BundleError, HeightBytes, COMMIT_BYTES_MAX};
+
+/// Why an audit failed: the height, and which check.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// The genesis document is invalid or not the one the auditor trusts.
+    #[error("genesis: {0}")]
+    Genesis(String),
+    /// The bundle's structure or digests.
+    #[error("{0}")]
+    Bundle(#[from] BundleError),
+    /// A block's bytes do not decode.
+    #[error("the block bytes do not decode: {error}")]
+    BlockDecode {
+        /// The height.
+        height: u64,
+        /// Why.
+        error: DecodeError,
+    },
+    /// The block does not follow its parent (a header field, or the last commit).
+    #[error("the block does not follow height {}: {error}", height - 1)]
+    Link {
+        /// The height.
+        height: u64,
+        /// Which field or certificate.
+        error: LinkError,
+    },
+    /// The block's own commit certificate.
+    #[error("its commit certificate: {message}")]
+    Commit {
+        /// The height.
+        height: u64,
+        /// Why.
+        message: String,
+    },
+    /// Re-execution gives another results root or state root than the header.
+    #[error("re-executing its transactions: {error}")]
+    Execution {
+        /// The height.
+        height: u64,
+        /// Which root.
+        error: LinkError,
+    },
+    /// The ledger invariants fail.
+    #[error("the ledger invariants (R41) fail: {}", violations.join("; "))]
+    Invariants {
+        /// The height.
+        height: u64,
+        /// Every violation.
+        violations: Vec<String>,
+    },
+}
+
+impl AuditError {
+    /// The height at which the audit failed.
+    pub fn height(&self) -> u64 {
+        match self {
+            AuditError::Genesis(_) => 0,
+            AuditError::Bundle(e) => e.expected.height().unwrap_or(0),
+            AuditError::BlockDecode { height, .. }
+            | AuditError::Link { height, .. }
+            | AuditError::Commit { height, .. }
+            | AuditError::Execution { height, .. }
+            | AuditError::Invariants { height, .. } => *height,
+        }
+    }
+
+    /// Which check failed, as a stable word for scripts.
+    pub fn check(&self) -> &'static str {
+        match self {
+            AuditError::Genesis(_) => "genesis",
+            AuditError::Bundle(_) => "bundle",
+            AuditError::BlockDecode { .. } => "block_decode",
+            AuditError::Link { .. } => "link",
+            AuditError::Commit { .. } => "commit",
+            AuditError::Execution { .. } => "execution",
+            AuditError::Invariants { .. } => "invariants",
+        }
+    }
+}
+
+/// What a passed audit established.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Report {
+    /// The genesis hash the chain was replayed from.
+    pub genesis_hash: Hash32,
+    /// The last height verified.
+    pub height: u64,
+    /// Its block hash.
+    pub block_hash: Hash32,
+    /// Transactions replayed (accepted and rejected alike: both are recorded).
+    pub transactions: u64,
+    /// Of which the rules accepted.
+    pub accepted: u64,
+    /// The state root after the last height.
+    pub state_root: Hash32,
+}
+
+/// The replay in progress: the state after the last verified height.
+#[derive(Debug)]
+pub struct Replay {
+    chain_id: ChainId,
+    validators: ValidatorSet,
+    genesis_hash: Hash32,
+    state: MemStore,
+    tree: MemStore,
+    parent: Header,
+    transactions: u64,
+    accepted: u64,
+    invariants_every: u64,
+}
+
+impl Replay {
+    /// Starts from the genesis state, derived from `genesis` alone. `invariants_every`:
+    /// check the invariants every that many heights too (0: only at the end).
+    pub fn new(genesis: &Genesis, invariants_every: u64) -> Result<Self, AuditError> {
+        let bad = |e: String| AuditError::Genesis(format!("the genesis document cannot start a chain: {e}"));
+        let chain_id = ChainId::new(genesis.chain_id.as_str()).map_err(|e| bad(e.to_string()))?;
+        let validators = block::genesis_validators(genesis).map_err(|e| bad(e.to_string()))?;
+        let (genesis_block, executed) = block::genesis_block(genesis).map_err(bad)?;
+        let (mut state, mut tree) = (MemStore::new(), MemStore::new());
+        apply_writes(&mut state, executed.state_writes);
+        apply_writes(&mut tree, executed.tree_writes);
+        Ok(Self {
+            chain_id,
+            validators,
+            genesis_hash: genesis.hash(),
+            state,
+            tree,
+            parent: genesis_block.header,
+            transactions: 0,
+            accepted: 0,
+            invariants_every,
+        })
+    }
+
+    /// The header of the last verified height.
+    pub fn head(&self) -> &Header {
+        &self.parent
+    }
+
+    /// The state after the last verified height.
+    pub fn state(&self) -> &MemStore {
+        &self.state
+    }
+
+    /// The state tree's nodes (every height's, so past roots stay provable).
+    pub fn tree(&self) -> &MemStore {
+        &self.tree
+    }
+
+    /// Verifies and applies the next height.
+    pub fn apply(&mut self, bytes: &HeightBytes) -> Result<(), AuditError> {
+        let height = bytes.height;
+        let block = Block::decode(&bytes.block).map_err(|error| AuditError::BlockDecode { height, error })?;
+        block::check_link(&self.parent, &block, &self.validators, &self.validators)
+            .map_err(|error| AuditError::Link { height, error })?;
+        self.check_commit(&block.header, &bytes.commit)?;
+        let ctx = BlockContext { height, time: block.header.time };
+        let executed = block::execute(&self.state, &self.tree, self.parent.state_root, &ctx, &block.txs);
+        block::check_execution(&block.header, &executed)
+            .map_err(|error| AuditError::Execution { height, error })?;
+        self.transactions += block.txs.len() as u64;
+        self.accepted += executed.results.iter().filter(|r| r.verdict.is_accepted()).count() as u64;
+        apply_writes(&mut self.state, executed.state_writes);
+        apply_writes(&mut self.tree, executed.tree_writes);
+        self.parent = block.header;
+        if self.invariants_every > 0 && height % self.invariants_every == 0 {
+            self.check_invariants()?;
+        }
+        Ok(())
+    }
+
+    /// Checks the invariants over the final state and reports.
+    pub fn finish(self) -> Result<Report, AuditError> {
+        self.check_invariants()?;
+        Ok(Report {
+            genesis_hash: self.genesis_hash,
+            height: self.parent.height,
+            block_hash: self.parent.hash(),
+            transactions: self.transactions,
+            accepted: self.accepted,
+            state_root: self.parent.state_root,
+        })
+    }
+
+    fn check_commit(&self, header: &Header, bytes: &[u8]) -> Result<(), AuditError> {
+        let height = header.height;
+        let fail = |message: String| AuditError::Commit { height, message };
+        if bytes.is_empty() {
+            return Err(fail("missing".into()));
+        }
+        let commit: CommitCertificate =
+            codec::decode(bytes, COMMIT_BYTES_MAX).map_err(|e| fail(format!("does not decode: {e}")))?;
+        if commit.height != height {
+            return Err(fail(format!("it is for height {}", commit.height)));
+        }
+        if commit.value != header.value_id() {
+            return Err(fail(format!(
+                "it certifies block {}, the header's hash is {}",
+                Hash32(commit.value.0),
+                header.hash()
+            )));
+        }
+        commit.verify(&self.chain_id, &self.validators).map_err(|e| fail(e.to_string()))
+    }
+
+    fn check_invariants(&self) -> Result<(), AuditError> {
+        let violations = invariants::check(&self.state);
+        if violations.is_empty() {
+            return Ok(());
+        }
+        Err(AuditError::Invariants {
+            height: self.parent.height,
+            violations: violations.iter().map(ToString::to_string).collect(),
+        })
+    }
+}
