@@ -1,0 +1,222 @@
+//! What every officer's command shares: the CLI's home (the keyring and the settings),
+//! the node it talks to, the output format, and the key passphrase, which is asked at
+//! most once per command however many keys the command opens.
+//!
+//! Precedence, highest first: the flag (`--node`, `--home`), its environment variable
+//! (`JCM_NODE`, `JCM_HOME`), the settings file (`<home>/config.toml`), the default.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _};
+use jcm_cli::audit::OutputFormat;
+use zeroize::Zeroizing;
+
+use crate::client::Rpc;
+use crate::config::Config;
+
+/// The node asked when nothing else says: the first node of `jcm-node testnet` with
+/// its default ports (JPN in config/testnet-4).
+pub const NODE_DEFAULT: &str = "http://127.0.0.1:26601";
+/// The environment variable a passphrase may come from.
+pub const PASSPHRASE_ENV: &str = "JCM_PASSPHRASE";
+/// Shortest passphrase accepted for new keys, in characters (as the node's).
+pub const PASSPHRASE_CHARS_MIN: usize = 8;
+/// Largest passphrase file read, bytes.
+pub const PASSPHRASE_FILE_BYTES_MAX: u64 = 4096;
+
+/// Whether a passphrase seals new keys (asked twice at a prompt, a minimum length) or
+/// opens existing ones (asked once).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// Sealing new keys.
+    Create,
+    /// Opening keys.
+    Open,
+}
+
+/// Where the node's address came from, for `jcm config show` and error messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeSource {
+    /// `--node` or `JCM_NODE`.
+    Flag,
+    /// `<home>/config.toml`.
+    Config,
+    /// [`NODE_DEFAULT`].
+    Default,
+}
+
+impl NodeSource {
+    /// For people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            NodeSource::Flag => "--node or JCM_NODE",
+            NodeSource::Config => "config.toml",
+            NodeSource::Default => "default",
+        }
+    }
+}
+
+/// The resolved global options of one command.
+#[derive(Debug)]
+pub struct Context {
+    /// The CLI's home directory.
+    pub home: PathBuf,
+    /// `--node` / `JCM_NODE`.
+    pub node_flag: Option<String>,
+    /// Tables for people or JSON for scripts.
+    pub output: OutputFormat,
+    /// `--passphrase-file`.
+    pub passphrase_file: Option<PathBuf>,
+    passphrase: RefCell<Option<Zeroizing<String>>>,
+}
+
+impl Context {
+    /// Resolves the home directory: `--home`/`JCM_HOME`, else `~/.jcm`.
+    pub fn new(
+        home: Option<PathBuf>,
+        node: Option<String>,
+        output: OutputFormat,
+        passphrase_file: Option<PathBuf>,
+    ) -> anyhow::Result<Self> {
+        let home = match home {
+            Some(home) => home,
+            None => match std::env::var_os("HOME") {
+                Some(user) if !user.is_empty() => Path::new(&user).join(".jcm"),
+                _ => bail!("no home directory for the keyring: set --home DIR or JCM_HOME"),
+            },
+        };
+        Ok(Self { home, node_flag: node, output, passphrase_file, passphrase: RefCell::new(None) })
+    }
+
+    /// Whether the output is JSON.
+    pub fn json(&self) -> bool {
+        self.output == OutputFormat::Json
+    }
+
+    /// `<home>/keys`.
+    pub fn keys_dir(&self) -> PathBuf {
+        self.home.join("keys")
+    }
+
+    /// `<home>/config.toml`.
+    pub fn config_path(&self) -> PathBuf {
+        self.home.join("config.toml")
+    }
+
+    /// The node's address and where it came from.
+    pub fn node(&self) -> anyhow::Result<(String, NodeSource)> {
+        if let Some(url) = &self.node_flag {
+            return Ok((check_url(url)?, NodeSource::Flag));
+        }
+        let config = Config::load(&self.config_path())?;
+        match config.node {
+            Some(url) => Ok((check_url(&url).context("the `node` of config.toml")?, NodeSource::Config)),
+            None => Ok((NODE_DEFAULT.to_string(), NodeSource::Default)),
+        }
+    }
+
+    /// A client of the node.
+    pub fn rpc(&self) -> anyhow::Result<Rpc> {
+        let (url, _) = self.node()?;
+        Ok(Rpc::new(&url))
+    }
+
+    /// The passphrase, read once per command from `--passphrase-file`, `JCM_PASSPHRASE`
+    /// or the terminal. A command that seals new keys asks for it with [`Purpose::Create`].
+    pub fn passphrase(&self, purpose: Purpose) -> anyhow::Result<Zeroizing<String>> {
+        if let Some(known) = self.passphrase.borrow().as_ref() {
+            return Ok(known.clone());
+        }
+        let passphrase = if let Some(path) = &self.passphrase_file {
+            let text = Zeroizing::new(read_bounded(path, PASSPHRASE_FILE_BYTES_MAX)?);
+            Zeroizing::new(text.lines().next().unwrap_or_default().to_owned())
+        } else if let Ok(value) = std::env::var(PASSPHRASE_ENV) {
+            Zeroizing::new(value)
+        } else {
+            prompt(purpose)?
+        };
+        if purpose == Purpose::Create && passphrase.chars().count() < PASSPHRASE_CHARS_MIN {
+            bail!("a passphrase for new keys needs at least {PASSPHRASE_CHARS_MIN} characters");
+        }
+        *self.passphrase.borrow_mut() = Some(passphrase.clone());
+        Ok(passphrase)
+    }
+}
+
+/// Accepts `http://host:port` (a trailing slash is dropped); this build speaks plain
+/// HTTP, as the node serves it on loopback.
+pub fn check_url(url: &str) -> anyhow::Result<String> {
+    let url = url.trim().trim_end_matches('/');
+    let Some(rest) = url.strip_prefix("http://") else {
+        if url.starts_with("https://") {
+            bail!("`{url}`: this build of jcm speaks plain HTTP to the node (reach a remote node through an SSH tunnel or a local proxy)");
+        }
+        bail!("`{url}` is not a node address: expected http://HOST:PORT, e.g. {NODE_DEFAULT}");
+    };
+    if rest.is_empty() || rest.contains(char::is_whitespace) {
+        bail!("`{url}` is not a node address: expected http://HOST:PORT, e.g. {NODE_DEFAULT}");
+    }
+    Ok(url.to_string())
+}
+
+/// Reads a small file, refusing one larger than `max` bytes.
+pub fn read_bounded(path: &Path, max: u64) -> anyhow::Result<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut text = String::new();
+    file.take(max + 1)
+        .read_to_string(&mut text)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if text.len() as u64 > max {
+        bail!("{} is larger than {max} bytes", path.display());
+    }
+    Ok(text)
+}
+
+fn prompt(purpose: Purpose) -> anyhow::Result<Zeroizing<String>> {
+    let hint =
+        format!("pass --passphrase-file FILE or set {PASSPHRASE_ENV} when no terminal can be prompted");
+    // A script whose input is redirected gets an error, never a prompt it cannot answer.
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        bail!("a key passphrase is needed and standard input is not a terminal: {hint}");
+    }
+    let ask = |text: &str| {
+        rpassword::prompt_password(text).map(Zeroizing::new).with_context(|| format!("cannot prompt: {hint}"))
+    };
+    let first = ask("Key passphrase: ")?;
+    if purpose == Purpose::Create {
+        let again = ask("Repeat the passphrase: ")?;
+        if *again != *first {
+            bail!("the two passphrases differ; nothing was written");
+        }
+    }
+    Ok(first)
+}
+
+/// Asks a yes/no question on the terminal; `--yes` skips it. Without a terminal the
+/// answer cannot be given, which is an error naming `--yes`.
+pub fn confirm(question: &str) -> anyhow::Result<bool> {
+    use std::io::{BufRead, Write};
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        bail!("confirmation needed and standard input is not a terminal: pass --yes to proceed without a prompt");
+    }
+    eprint!("{question} [y/N] ");
+    std::io::stderr().flush().ok();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).context("cannot read the answer")?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_addresses_are_checked() {
+        assert_eq!(check_url("http://127.0.0.1:26601/").ok().as_deref(), Some("http://127.0.0.1:26601"));
+        assert!(check_url("127.0.0.1:26601").is_err());
+        assert!(check_url("https://node.example:443").is_err());
+        assert!(check_url("http://").is_err());
+    }
+}
