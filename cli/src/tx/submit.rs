@@ -175,9 +175,11 @@ fn refusal(status: u16, _kind: &str) -> bool {
 
 fn show(doc: &Value, tx: &Transaction) {
     println!("Transaction to sign: {}", summary::describe(&tx.body.payload));
+    let key = doc["key"].as_str().unwrap_or("?");
     let signer = match doc["officer"].as_str() {
-        Some(officer) => format!("{} = {}", doc["key"].as_str().unwrap_or("?"), officer),
-        None => format!("{} (not an officer in this chain's genesis)", doc["key"].as_str().unwrap_or("?")),
+        Some(officer) if officer.starts_with(&format!("{key} (")) => officer.to_string(),
+        Some(officer) => format!("key {key}: officer {officer}"),
+        None => format!("{key} (not an officer in this chain's genesis)"),
     };
     print_fields(&[
         ("  chain", format!("{} (node {})", tx.body.chain_id, doc["node"].as_str().unwrap_or("?"))),

@@ -1,0 +1,157 @@
+//! `jcm` against a real 4-node cluster (`jcm-node testnet --dev`, one validator per
+//! Party): an officer imports the testnet's keys, registers a project, opens an
+//! account, sees a dry-run rejection with its codes and a refusal at admission, issues
+//! credits by a notification both Joint Committee sides endorsed offline, queries the
+//! result in JSON through two nodes, and writes byte-identical AEF tables from two nodes.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::Value;
+use support::{Cluster, Jcm, Run};
+
+const PARTIES: [&str; 4] = ["JPN", "IND", "IDN", "VNM"];
+
+/// `jcm --output json ARGS` expecting `code`.
+fn json(jcm: &Jcm, args: &[&str], code: i32) -> Value {
+    let mut all = vec!["--output", "json"];
+    all.extend_from_slice(args);
+    jcm.run(&all).expect_code(code).json()
+}
+
+fn committed(run: &Value) -> u64 {
+    assert_eq!(run["result"], "committed", "{run:#}");
+    assert_eq!(run["accepted"], true, "{run:#}");
+    run["height"].as_u64().expect("a height")
+}
+
+fn codes(rejections: &Value) -> Vec<String> {
+    rejections.as_array().into_iter().flatten().filter_map(|r| r["code"].as_str().map(String::from)).collect()
+}
+
+#[test]
+fn an_officer_walks_the_issuance_lifecycle_through_the_cli() {
+    let cluster = Cluster::start("e2e", &PARTIES);
+    cluster.wait_height(1, Duration::from_secs(60));
+    let mut jcm = Jcm::new("e2e");
+    jcm.node = Some(cluster.rpc[0].clone());
+    let dir = cluster.dir.to_str().expect("utf-8");
+    let imported = json(&jcm, &["keys", "import-testnet", dir], 0);
+    assert_eq!(imported["keys"].as_array().map(Vec::len), Some(12));
+
+    #[rustfmt::skip]
+    let project = [
+        "tx", "register-project", "--id", "INJ-001", "--name", "Solar rooftops", "--host", "IND",
+        "--ca", "CA0001", "--sector", "energy-generation", "--activity-type", "Solar",
+    ];
+    let registered = json(&jcm, &[&project[..], &["--key", "IND-DA", "--yes"]].concat(), 0);
+    committed(&registered);
+    assert_eq!(registered["officer"], "IND-DA (designated_authority IND, account_holder IND)");
+
+    let open = [
+        "tx",
+        "open-account",
+        "--id",
+        "IND01-H-E1",
+        "--holder-party",
+        "IND",
+        "--key",
+        "IND01-ADMIN",
+        "--yes",
+    ];
+    committed(&json(&jcm, &open, 0));
+
+    // A dry run the rules reject: every failing rule with its code; nothing submitted.
+    let dry = json(&jcm, &[&project[..], &["--key", "JPN-DA", "--dry-run"]].concat(), 1);
+    assert_eq!((dry["result"].as_str(), dry["accepted"].as_bool()), (Some("dry_run"), Some(false)));
+    assert_eq!(codes(&dry["verdict"]["rejections"]), ["A6-1002", "A6-2006"], "{dry:#}");
+    let text = jcm.run(&[&project[..], &["--key", "JPN-DA", "--dry-run"]].concat()).expect_code(1);
+    assert!(text.stdout.contains("A6-2006 UNAUTHORIZED_SIGNER (R10)"), "{}", text.stdout);
+    assert!(text.stdout.contains("rule: the signer is not an authorized representative"), "{}", text.stdout);
+    let hash = dry["hash"].as_str().expect("a hash");
+    let unknown = jcm.run(&["query", "tx", hash]).expect_code(2);
+    assert!(unknown.stderr.contains("neither committed nor pending"), "{}", unknown.stderr);
+
+    // Refused at admission (the account exists): exit 1 with the codes.
+    let again = json(&jcm, &open, 1);
+    assert_eq!(again["result"], "refused", "{again:#}");
+    assert!(!codes(&again["error"]["verdict"]["rejections"]).is_empty(), "{again:#}");
+
+    // Issuance by a notification both JC sides endorse offline.
+    #[rustfmt::skip]
+    let authorization = [
+        "tx", "create-authorization", "--id", "AUTH-IND-001", "--ca", "CA0001", "--purpose", "NDC",
+        "--party", "JPN", "--quantity", "100000", "--use-period", "2026-2030", "--key", "IND-DA", "--yes",
+    ];
+    committed(&json(&jcm, &authorization, 0));
+    let notification = jcm.home.join("n-001.json");
+    let notification = notification.to_str().expect("utf-8");
+    #[rustfmt::skip]
+    let prepare = [
+        "tx", "issue", "--prepare", notification, "--id", "N-001", "--jc", "JC-JPN-IND",
+        "--project", "INJ-001", "--vintage", "2025", "--from", "2025-01-01", "--to", "2025-12-31",
+        "--line", "JPN01-H-GOV:5000:AUTH-IND-001", "--line", "IND01-H-GOV:3000",
+    ];
+    jcm.run(&prepare).expect_code(0);
+    for side in ["IND-JC", "JPN-JC"] {
+        jcm.run(&["tx", "endorse", notification, "--key", side, "--yes"]).expect_code(0);
+    }
+    let issued =
+        json(&jcm, &["tx", "issue", "--notification", notification, "--key", "IND01-ADMIN", "--yes"], 0);
+    let height = committed(&issued);
+
+    // Queries, in JSON, through two nodes.
+    let holdings = json(&jcm, &["query", "holdings", "--account", "JPN01-H-GOV"], 0);
+    assert_eq!(holdings["quantity"], 5000, "{holdings:#}");
+    let mut other = Jcm::new("e2e-other");
+    other.node = Some(cluster.rpc[1].clone());
+    cluster.wait_height(height, Duration::from_secs(30));
+    assert_eq!(json(&other, &["query", "holdings", "--account", "JPN01-H-GOV"], 0), holdings);
+    let party = json(&jcm, &["query", "holdings", "--party", "IND"], 0);
+    assert_eq!(party["quantity"], 3000, "{party:#}");
+    let history = json(&jcm, &["query", "history", "CA0001-JPN01-IND-1-2025"], 0);
+    let kinds: Vec<&str> = history["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["kind"]["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"issued") && kinds.contains(&"first_transfer"), "{kinds:?}");
+    let auth = json(&jcm, &["query", "authorization", "AUTH-IND-001"], 0);
+    assert_eq!(auth["versions"].as_array().map(Vec::len), Some(1));
+    let ledger = json(&jcm, &["query", "ledger", "--party", "IND", "--year", "2025"], 0);
+    assert_eq!(ledger["totals"]["additions"], 5000, "{ledger:#}");
+    let tx = json(&jcm, &["query", "tx", issued["hash"].as_str().expect("a hash")], 0);
+    assert_eq!((tx["status"].as_str(), tx["height"].as_u64()), (Some("committed"), Some(height)));
+    let block = json(&jcm, &["query", "block", &height.to_string()], 0);
+    assert_eq!(block["txs"][0]["hash"], issued["hash"]);
+    let status = json(&jcm, &["query", "status"], 0);
+    assert_eq!(status["chain_id"], cluster.chain_id.as_str());
+    let text = jcm.run(&["query", "holdings", "--account", "JPN01-H-GOV"]).expect_code(0);
+    assert!(text.stdout.contains("CA0001-JPN01-IND-1-2025..CA0001-JPN01-IND-5000-2025"), "{}", text.stdout);
+
+    // The AEF tables at one height are the same bytes, whichever node is asked. The
+    // actions are dated with the block time, so the reported year is this year.
+    let h = height.to_string();
+    let year = status["block_time"].as_str().expect("a block time")[..4].to_string();
+    let reports: Vec<Run> = [&jcm, &other]
+        .iter()
+        .enumerate()
+        .map(|(i, j)| {
+            let out = j.home.join(&format!("aef-{i}"));
+            let out = out.to_str().expect("utf-8").to_string();
+            j.run(&["report", "aef", "--party", "IND", "--year", &year, "--height", &h, "--out", &out, "-q"])
+                .expect_code(0)
+        })
+        .collect();
+    for n in 1..=5 {
+        let file = format!("AEF-IND-{year}-table{n}.csv");
+        let a = std::fs::read(jcm.home.join(&format!("aef-0/{file}"))).expect("written");
+        let b = std::fs::read(other.home.join(&format!("aef-1/{file}"))).expect("written");
+        assert_eq!(a, b, "{file} differs between nodes:\n{}\n{}", reports[0].stdout, reports[1].stdout);
+    }
+    let actions =
+        std::fs::read_to_string(jcm.home.join(&format!("aef-0/AEF-IND-{year}-table3.csv"))).expect("table 3");
+    assert!(actions.contains("First transfer to another Party"), "{actions}");
+}
