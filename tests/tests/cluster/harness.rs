@@ -73,9 +73,19 @@ impl Cluster {
     /// Writes a testnet of `parties` (all validators) under a fresh directory and starts
     /// every node.
     pub fn start(label: &str, parties: &[&str]) -> Self {
+        let mut cluster = Self::prepare(label, parties, 0);
+        for i in 0..cluster.nodes.len() {
+            cluster.start_node(i);
+        }
+        cluster
+    }
+
+    /// Writes a testnet of `parties` and `observers` more homes (not validators, allowed
+    /// to connect to every validator), and starts nothing.
+    pub fn prepare(label: &str, parties: &[&str], observers: usize) -> Self {
         let dir = std::env::temp_dir().join(format!("jcm-cluster-{label}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
-        let base = free_base_port(parties.len() as u16);
+        let base = free_base_port((parties.len() + observers) as u16);
         let chain_id = format!("jcm-test-{label}");
         let output = Command::new(node_binary())
             .args(["testnet", "--dev", "--parties", &parties.join(","), "--chain-id", &chain_id])
@@ -95,10 +105,68 @@ impl Cluster {
             })
             .collect();
         let mut cluster = Self { dir, nodes, chain_id, owner: true };
-        for i in 0..cluster.nodes.len() {
-            cluster.start_node(i);
+        for k in 0..observers {
+            cluster.add_observer(k, base + (parties.len() + k) as u16 * PORT_STRIDE);
         }
         cluster
+    }
+
+    /// Creates observer home `obs<k>` listening at `port` (p2p) and `port + 1` (RPC), and
+    /// lets it in: every validator lists it in `p2p.observers`, it dials every validator.
+    fn add_observer(&mut self, k: usize, port: u16) {
+        let home = self.dir.join(format!("obs{k}"));
+        let output = Command::new(node_binary())
+            .args(["init", "--dev", "--moniker", &format!("obs{k}"), "--genesis"])
+            .arg(self.dir.join("genesis.json"))
+            .arg("--home")
+            .arg(&home)
+            .output()
+            .expect("run jcm-node init");
+        assert!(output.status.success(), "init failed: {}", String::from_utf8_lossy(&output.stderr));
+        let node_id = |home: &Path| -> String {
+            let text = fs::read_to_string(home.join("config/node_key.json")).expect("node key");
+            let key: Value = serde_json::from_str(&text).expect("node key JSON");
+            key["public_key"].as_str().expect("a public key").to_owned()
+        };
+        let observer_id = node_id(&home);
+        let mut peers = Vec::new();
+        for node in &self.nodes {
+            let path = node.home.join("config/node.toml");
+            let text = fs::read_to_string(&path).expect("node.toml");
+            let listen = text
+                .lines()
+                .find_map(|l| l.strip_prefix("listen_address = \""))
+                .and_then(|l| l.strip_suffix('"'))
+                .expect("the p2p listen address comes first")
+                .to_owned();
+            peers.push(format!("\"{}@{listen}\"", node_id(&node.home)));
+            let text = text.replacen("observers = []", &format!("observers = [\"{observer_id}\"]"), 1);
+            fs::write(&path, text).expect("write node.toml");
+        }
+        let path = home.join("config/node.toml");
+        let text = fs::read_to_string(&path).expect("node.toml");
+        let mut out = String::new();
+        let mut section = String::new();
+        for line in text.lines() {
+            if line.starts_with('[') {
+                section = line.to_owned();
+            }
+            let line = match (section.as_str(), line.split(" = ").next()) {
+                ("[p2p]", Some("listen_address")) => format!("listen_address = \"127.0.0.1:{port}\""),
+                ("[p2p]", Some("peers")) => format!("peers = [{}]", peers.join(", ")),
+                ("[rpc]", Some("listen_address")) => format!("listen_address = \"127.0.0.1:{}\"", port + 1),
+                _ => line.to_owned(),
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        fs::write(&path, out).expect("write node.toml");
+        self.nodes.push(Node {
+            party: format!("obs{k}"),
+            home,
+            rpc: format!("http://127.0.0.1:{}", port + 1),
+            child: None,
+        });
     }
 
     /// A second handle on a running cluster for another thread: it reads and submits,

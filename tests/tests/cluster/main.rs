@@ -173,3 +173,27 @@ fn sigterm_stops_a_node_cleanly_and_it_resumes() {
     cluster.wait_height(&[0, 1, 2, 3], target, SLOW);
     assert_same_roots(&cluster, &[0, 1, 2, 3]);
 }
+
+#[test]
+fn a_new_observer_fetches_the_chain_and_follows_it() {
+    let mut cluster = Cluster::prepare("observer", &PARTIES, 1);
+    for i in 0..4 {
+        cluster.start_node(i);
+    }
+    cluster.wait_height(&[0, 1, 2, 3], 1, SLOW);
+    for n in 0..5 {
+        let tx = cluster.open_account("IDN", n, n);
+        cluster.submit(2, &tx, n == 4).expect("admitted");
+    }
+    cluster.wait_height(&[0, 1, 2, 3], 4, SLOW);
+    // The observer starts from genesis, well behind: it catches up with no operator step.
+    cluster.start_node(4);
+    let target = cluster.height(0).expect("node 0 answers") + 2;
+    cluster.wait_height(&[4], target, SLOW);
+    let status = cluster.get(4, "/v1/status").expect("the observer's status");
+    assert_eq!(status["validator"], serde_json::Value::Null, "an observer is not a validator: {status}");
+    assert_same_roots(&cluster, &[0, 1, 2, 3, 4]);
+    // It keeps following (not just a one-off sync).
+    let later = cluster.height(0).expect("node 0 answers") + 3;
+    cluster.wait_height(&[4], later, SLOW);
+}
