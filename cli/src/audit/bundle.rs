@@ -36,7 +36,8 @@ const SECTION_HEAD_LEN: usize = 1 + 8 + 4;
 /// Bytes of a SHA-256 digest.
 const DIGEST_LEN: usize = 32;
 
-const _: () = assert!(BLOCK_BYTES_MAX <= u32::MAX as usize && GENESIS_BYTES_MAX <= u32::MAX as usize);
+const _: () = assert!(BLOCK_BYTES_MAX <= u32::MAX as usize);
+const _: () = assert!(GENESIS_BYTES_MAX <= u32::MAX as usize);
 
 /// The kinds of section.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -239,7 +240,7 @@ impl<R: Read> BundleReader<R> {
     pub fn open(input: R) -> Result<(Self, Vec<u8>), BundleError> {
         let mut reader = Self { input, file: Sha256::new(), offset: 0, next_height: 1, done: false };
         let mut magic = [0u8; MAGIC.len()];
-        reader.read_exact(&mut magic, Expected::Magic)?;
+        reader.read_exact(&mut magic, Expected::Magic, 0)?;
         if &magic != MAGIC {
             return Err(reader.error(
                 0,
@@ -278,7 +279,7 @@ impl<R: Read> BundleReader<R> {
     fn section(&mut self, expected: Expected) -> Result<(Kind, Vec<u8>), BundleError> {
         let start = self.offset;
         let mut head = [0u8; SECTION_HEAD_LEN];
-        self.read_exact(&mut head, expected)?;
+        self.read_exact(&mut head, expected, start)?;
         let kind = Kind::from_byte(head[0]).ok_or_else(|| {
             self.error(
                 start,
@@ -299,9 +300,9 @@ impl<R: Read> BundleReader<R> {
             ));
         }
         let mut payload = vec![0u8; len];
-        self.read_exact(&mut payload, expected)?;
+        self.read_exact(&mut payload, expected, start)?;
         let mut digest = [0u8; DIGEST_LEN];
-        self.read_exact(&mut digest, expected)?;
+        self.read_exact(&mut digest, expected, start)?;
         if digest != section_digest(&head, &payload) {
             return Err(self.error(
                 start,
@@ -330,7 +331,7 @@ impl<R: Read> BundleReader<R> {
         let start = self.offset;
         let computed: [u8; DIGEST_LEN] = self.file.clone().finalize().into();
         let mut digest = [0u8; DIGEST_LEN];
-        self.read_exact(&mut digest, Expected::FileDigest)?;
+        self.read_exact(&mut digest, Expected::FileDigest, start)?;
         if digest != computed {
             return Err(self.error(
                 start,
@@ -346,14 +347,15 @@ impl<R: Read> BundleReader<R> {
         }
     }
 
-    fn read_exact(&mut self, buf: &mut [u8], expected: Expected) -> Result<(), BundleError> {
+    /// Reads `buf` of the section or field that starts at `at` (named in errors).
+    fn read_exact(&mut self, buf: &mut [u8], expected: Expected, at: u64) -> Result<(), BundleError> {
         self.input.read_exact(buf).map_err(|e| {
             let problem = if e.kind() == io::ErrorKind::UnexpectedEof {
-                "the file ends here: it is truncated".to_string()
+                "the file ends inside it: it is truncated".to_string()
             } else {
                 format!("read error: {e}")
             };
-            self.error(self.offset, expected, problem)
+            self.error(at, expected, problem)
         })?;
         self.file.update(&*buf);
         self.offset += buf.len() as u64;

@@ -183,9 +183,10 @@ pub fn audit_bundle<R: Read>(input: R, options: &AuditOptions, progress: &Progre
         Ok(opened) => opened,
         Err(e) => return Audit { genesis: None, verdict: Err(e.into()) },
     };
-    let (genesis, check) = match resolve_genesis(&genesis_text, "bundle", options) {
-        Ok(resolved) => resolved,
-        Err((check, e)) => return Audit { genesis: check, verdict: Err(e) },
+    let (check, genesis) = resolve_genesis(&genesis_text, "bundle", options);
+    let genesis = match genesis {
+        Ok(genesis) => genesis,
+        Err(e) => return Audit { genesis: check, verdict: Err(e) },
     };
     let verdict = (|| {
         let mut replay = Replay::new(&genesis, options.invariants_every)?;
@@ -195,7 +196,7 @@ pub fn audit_bundle<R: Read>(input: R, options: &AuditOptions, progress: &Progre
         }
         replay.finish()
     })();
-    Audit { genesis: Some(check), verdict }
+    Audit { genesis: check, verdict }
 }
 
 /// Audits a node's chain up to `to` (default: its last height). `Err` when the node
@@ -204,25 +205,26 @@ pub fn audit_node(client: &NodeClient, to: Option<u64>, options: &AuditOptions) 
     let genesis_text = client.genesis_text()?;
     let last = client.last_height()?;
     let to = checked_to(to, last)?;
-    let (genesis, check) = match resolve_genesis(genesis_text.as_bytes(), "node", options) {
-        Ok(resolved) => resolved,
-        Err((check, e)) => return Ok(Audit { genesis: check, verdict: Err(e) }),
+    let (check, genesis) = resolve_genesis(genesis_text.as_bytes(), "node", options);
+    let genesis = match genesis {
+        Ok(genesis) => genesis,
+        Err(e) => return Ok(Audit { genesis: check, verdict: Err(e) }),
     };
     let mut replay = match Replay::new(&genesis, options.invariants_every) {
         Ok(replay) => replay,
-        Err(e) => return Ok(Audit { genesis: Some(check), verdict: Err(e) }),
+        Err(e) => return Ok(Audit { genesis: check, verdict: Err(e) }),
     };
     let progress = Progress::heights(to, "auditing", options.quiet);
     for fetched in client.stream_heights(1, to) {
         let height = fetched?;
         if let Err(e) = replay.apply(&height) {
             progress.finish();
-            return Ok(Audit { genesis: Some(check), verdict: Err(e) });
+            return Ok(Audit { genesis: check, verdict: Err(e) });
         }
         progress.set(height.height);
     }
     progress.finish();
-    Ok(Audit { genesis: Some(check), verdict: replay.finish() })
+    Ok(Audit { genesis: check, verdict: replay.finish() })
 }
 
 fn checked_to(to: Option<u64>, last: u64) -> anyhow::Result<u64> {
@@ -233,18 +235,23 @@ fn checked_to(to: Option<u64>, last: u64) -> anyhow::Result<u64> {
     }
 }
 
-/// Parses the source's genesis and compares it with the trusted one, if any.
+/// Parses the source's genesis and compares it with the trusted one, if any. The check
+/// is absent when the source's genesis does not parse.
 fn resolve_genesis(
     text: &[u8],
     source: &'static str,
     options: &AuditOptions,
-) -> Result<(Genesis, GenesisCheck), (Option<GenesisCheck>, AuditError)> {
+) -> (Option<GenesisCheck>, Result<Genesis, AuditError>) {
     let parsed = std::str::from_utf8(text)
         .map_err(|e| e.to_string())
         .and_then(|text| Genesis::from_json(text).map_err(|e| e.to_string()));
-    let genesis = parsed.map_err(|e| {
-        (None, AuditError::Genesis(format!("the {source}'s genesis document is not valid: {e}")))
-    })?;
+    let genesis = match parsed {
+        Ok(genesis) => genesis,
+        Err(e) => {
+            let message = format!("the {source}'s genesis document is not valid: {e}");
+            return (None, Err(AuditError::Genesis(message)));
+        }
+    };
     let check = GenesisCheck {
         hash: genesis.hash(),
         source,
@@ -259,10 +266,10 @@ fn resolve_genesis(
                 check.hash,
                 path.display()
             );
-            return Err((Some(check), AuditError::Genesis(message)));
+            return (Some(check), Err(AuditError::Genesis(message)));
         }
     }
-    Ok((genesis, check))
+    (Some(check), Ok(genesis))
 }
 
 fn print_audit(audit: &Audit, output: OutputFormat) {

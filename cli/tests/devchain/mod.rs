@@ -1,0 +1,367 @@
+//! A development chain built in-process, without the node: fixture F0, blocks executed
+//! with the runtime, commit certificates signed with F0's development validator keys
+//! (`dev:validator-ind`, `dev:validator-jpn`), and a minimal HTTP server that answers
+//! the node's RPC routes the audit, export and prove commands read.
+// Each test binary uses a part of this module.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use ed25519_dalek::{Signer as _, SigningKey};
+use jcm_cli::audit::bundle::{BundleWriter, HeightBytes};
+use jcm_runtime::block::{self, Block, Header, PROTOCOL_VERSION};
+use jcm_runtime::codec;
+use jcm_runtime::consensus::{
+    ChainId, CommitCertificate, CommitSignature, Signature, ValidatorKey, ValidatorSet,
+};
+use jcm_runtime::crypto::SecretKey;
+use jcm_runtime::merkle;
+use jcm_runtime::read;
+use jcm_runtime::state::{apply_writes, MemStore, Store};
+use jcm_runtime::time::Timestamp;
+use jcm_runtime::tx::{BlockContext, Payload, Transaction};
+use jcm_tests::builders;
+use jcm_tests::fixture::Fixture;
+use serde_json::json;
+
+/// F0's validators, by their development key names.
+pub const VALIDATORS: [&str; 2] = ["validator-ind", "validator-jpn"];
+/// The first block's time; each block is a minute after its parent.
+pub const FIRST_BLOCK_TIME: &str = "2026-02-10";
+/// A unit the small chain moves: issued at height 1, transferred at height 2.
+pub const UNIT: &str = "CA0001-JPN01-IND-1-2025";
+
+/// A chain and the state after its last block.
+#[derive(Debug)]
+pub struct DevChain {
+    /// The fixture (genesis and officer keys).
+    pub fixture: Fixture,
+    /// The genesis document as a node serves it.
+    pub genesis_json: String,
+    signers: Vec<SigningKey>,
+    validators: ValidatorSet,
+    chain_id: ChainId,
+    /// The state after the last block.
+    pub state: MemStore,
+    /// Every state-tree node written so far.
+    pub tree: MemStore,
+    /// Headers by height (0 is genesis).
+    pub headers: Vec<Header>,
+    /// Blocks by height - 1.
+    pub blocks: Vec<Block>,
+    /// Commit certificates by height - 1.
+    pub commits: Vec<CommitCertificate>,
+    nonces: BTreeMap<String, u64>,
+}
+
+impl DevChain {
+    /// The genesis of F0, height 0.
+    pub fn new() -> Self {
+        Self::from_fixture(Fixture::f0())
+    }
+
+    /// The genesis of `fixture`, which must name F0's development validators.
+    pub fn from_fixture(fixture: Fixture) -> Self {
+        let (genesis_block, executed) = block::genesis_block(&fixture.genesis).expect("a valid genesis");
+        let (mut state, mut tree) = (MemStore::new(), MemStore::new());
+        apply_writes(&mut state, executed.state_writes);
+        apply_writes(&mut tree, executed.tree_writes);
+        let signers: Vec<SigningKey> =
+            VALIDATORS.iter().map(|name| SigningKey::from_bytes(&SecretKey::dev(name).seed())).collect();
+        Self {
+            genesis_json: fixture.genesis.to_json(),
+            validators: block::genesis_validators(&fixture.genesis).expect("valid validators"),
+            chain_id: ChainId::new(fixture.genesis.chain_id.as_str()).expect("valid chain id"),
+            fixture,
+            signers,
+            state,
+            tree,
+            headers: vec![genesis_block.header],
+            blocks: Vec::new(),
+            commits: Vec::new(),
+            nonces: BTreeMap::new(),
+        }
+    }
+
+    /// The last header.
+    pub fn head(&self) -> &Header {
+        self.headers.last().expect("genesis at least")
+    }
+
+    /// A transaction of officer `who` with its next nonce.
+    pub fn tx(&mut self, who: &str, payload: Payload) -> Transaction {
+        let key = self.fixture.key(who).expect("an F0 officer").clone();
+        let nonce = self.nonces.entry(who.to_string()).or_insert(0);
+        *nonce += 1;
+        Transaction::sign(self.fixture.genesis.chain_id.as_str(), &key, *nonce - 1, payload)
+    }
+
+    /// Executes `txs` as the next block, commits it with both validators' precommits.
+    pub fn push(&mut self, txs: Vec<Transaction>) -> &Header {
+        let parent = self.head().clone();
+        let height = parent.height + 1;
+        let start = Timestamp::parse(FIRST_BLOCK_TIME).expect("a date");
+        let time = Timestamp(start.0 + 60 * height);
+        let ctx = BlockContext { height, time };
+        let executed = block::execute(&self.state, &self.tree, parent.state_root, &ctx, &txs);
+        let last_commit = self.commits.last().cloned();
+        let proposer =
+            ValidatorKey(self.signers[height as usize % self.signers.len()].verifying_key().to_bytes());
+        let header = Header {
+            chain_id: self.chain_id.clone(),
+            protocol_version: PROTOCOL_VERSION,
+            height,
+            time,
+            previous_block_hash: parent.hash(),
+            proposer,
+            txs_root: block::txs_root(&txs),
+            results_root: block::results_root(&executed.results),
+            state_root: executed.state_root,
+            validators_hash: block::validators_hash(&self.validators),
+            last_commit_hash: block::last_commit_hash(last_commit.as_ref()),
+        };
+        apply_writes(&mut self.state, executed.state_writes);
+        apply_writes(&mut self.tree, executed.tree_writes);
+        self.commits.push(self.certify(&header));
+        self.blocks.push(Block { header: header.clone(), txs, last_commit });
+        self.headers.push(header);
+        self.head()
+    }
+
+    /// A commit certificate of `header` signed by every validator, in round 0.
+    pub fn certify(&self, header: &Header) -> CommitCertificate {
+        let mut commit = CommitCertificate {
+            height: header.height,
+            round: 0,
+            value: header.value_id(),
+            signatures: Vec::new(),
+        };
+        for key in &self.signers {
+            let validator = ValidatorKey(key.verifying_key().to_bytes());
+            let vote = commit.precommit_of(&self.chain_id, validator);
+            let signature = Signature(key.sign(&vote.sign_bytes()).to_bytes());
+            commit.signatures.push(CommitSignature { validator, signature });
+        }
+        commit
+    }
+
+    /// Every height's canonical bytes.
+    pub fn heights(&self) -> Vec<HeightBytes> {
+        self.blocks
+            .iter()
+            .zip(&self.commits)
+            .map(|(b, c)| HeightBytes {
+                height: b.header.height,
+                block: b.encode(),
+                commit: codec::encode(c),
+            })
+            .collect()
+    }
+
+    /// The chain as a bundle.
+    pub fn bundle(&self) -> Vec<u8> {
+        bundle_of(&self.genesis_json, &self.heights())
+    }
+
+    /// Transactions of the whole chain.
+    pub fn transactions(&self) -> u64 {
+        self.blocks.iter().map(|b| b.txs.len() as u64).sum()
+    }
+
+    /// The small chain of the tests: an issuance, movements (one rejected), an empty
+    /// block, more movements.
+    pub fn small() -> Self {
+        let mut chain = Self::new();
+        chain.push_small_blocks();
+        chain
+    }
+
+    /// Appends the small chain's four blocks.
+    pub fn push_small_blocks(&mut self) {
+        let issue = builders::issue(
+            &self.fixture,
+            "N-AUDIT",
+            2025,
+            vec![
+                builders::line("JPN01-H-GOV", 5000, Some("AUTH-IND-001")),
+                builders::line("IND01-H-GOV", 3000, None),
+            ],
+        );
+        let tx = self.tx("IND01-ADMIN", issue);
+        self.push(vec![tx]);
+        let range = |first, last| builders::range("JPN01", first, last, 2025);
+        let txs = vec![
+            self.tx(
+                "MOEJ",
+                builders::movement("transfer_internal", "JPN01-H-GOV", "JPN01-H-EJP1", range(1, 10)),
+            ),
+            self.tx("MOEJ", builders::movement("use_ndc", "JPN01-H-GOV", "JPN01-USE-NDC", range(11, 20))),
+            // Rejected: the units just left this account. Recorded all the same.
+            self.tx(
+                "MOEJ",
+                builders::movement("transfer_internal", "JPN01-H-GOV", "JPN01-H-EJP1", range(1, 10)),
+            ),
+        ];
+        self.push(txs);
+        self.push(Vec::new());
+        let txs = vec![
+            self.tx(
+                "MOEJ",
+                builders::movement("cancel_voluntary", "JPN01-H-GOV", "JPN01-CXL-VOL", range(21, 30)),
+            ),
+            self.tx(
+                "NDAIAPA",
+                builders::movement(
+                    "transfer_internal",
+                    "IND01-H-GOV",
+                    "IND01-H-EIN1",
+                    builders::range("IND01", 5001, 5005, 2025),
+                ),
+            ),
+        ];
+        self.push(txs);
+    }
+}
+
+impl Default for DevChain {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A bundle of `heights` after `genesis_json`.
+pub fn bundle_of(genesis_json: &str, heights: &[HeightBytes]) -> Vec<u8> {
+    let mut writer = BundleWriter::new(Vec::new(), genesis_json.as_bytes()).expect("in memory");
+    for h in heights {
+        writer.push(&h.block, &h.commit).expect("in memory");
+    }
+    writer.finish().expect("in memory")
+}
+
+/// Starts of the bundle's sections, its magic (0) and its file digest, in order.
+pub fn section_starts(bundle: &[u8]) -> Vec<usize> {
+    let mut starts = vec![0];
+    let mut at = 8;
+    while at < bundle.len() - 32 {
+        starts.push(at);
+        let len = u32::from_le_bytes(bundle[at + 9..at + 13].try_into().expect("4 bytes")) as usize;
+        at += 13 + len + 32;
+    }
+    starts.push(bundle.len() - 32);
+    starts
+}
+
+/// What the fake node serves: the chain's bytes (possibly altered) and its final state.
+#[derive(Debug)]
+pub struct Served {
+    /// The genesis JSON.
+    pub genesis_json: String,
+    /// Raw heights.
+    pub heights: Vec<HeightBytes>,
+    /// The state after the last height.
+    pub state: MemStore,
+    /// The state tree.
+    pub tree: MemStore,
+    /// The last header.
+    pub head: Header,
+}
+
+impl Served {
+    /// What the node of `chain` serves.
+    pub fn of(chain: &DevChain) -> Self {
+        Self {
+            genesis_json: chain.genesis_json.clone(),
+            heights: chain.heights(),
+            state: chain.state.clone(),
+            tree: chain.tree.clone(),
+            head: chain.head().clone(),
+        }
+    }
+}
+
+/// Serves `served` over HTTP on a loopback port until the test process ends; returns
+/// the base URL.
+pub fn serve(served: Served) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let url = format!("http://{}", listener.local_addr().expect("bound"));
+    let served = Arc::new(served);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let served = Arc::clone(&served);
+            std::thread::spawn(move || {
+                let mut line = String::new();
+                let mut reader = BufReader::new(&mut stream);
+                if reader.read_line(&mut line).is_err() {
+                    return;
+                }
+                loop {
+                    let mut header = String::new();
+                    if reader.read_line(&mut header).map_or(true, |n| n == 0) || header == "\r\n" {
+                        break;
+                    }
+                }
+                let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+                let (status, body) = route(&served, &path);
+                let response = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(response.as_bytes());
+            });
+        }
+    });
+    url
+}
+
+fn route(served: &Served, path: &str) -> (&'static str, String) {
+    let not_found =
+        |message: String| ("404 Not Found", json!({ "error": { "message": message } }).to_string());
+    let last = served.heights.len() as u64;
+    if path == "/v1/genesis" {
+        return ("200 OK", served.genesis_json.clone());
+    }
+    if path == "/v1/status" {
+        return ("200 OK", json!({ "height": last }).to_string());
+    }
+    if let Some(rest) = path.strip_prefix("/v1/blocks/").and_then(|p| p.strip_suffix("/raw")) {
+        let height: u64 = rest.parse().unwrap_or(0);
+        return match served.heights.get((height as usize).wrapping_sub(1)) {
+            Some(h) => (
+                "200 OK",
+                json!({ "height": height, "block": hex::encode(&h.block), "commit": hex::encode(&h.commit) })
+                    .to_string(),
+            ),
+            None => not_found(format!("height {height}")),
+        };
+    }
+    if let Some(unit) = path.strip_prefix("/v1/units/").and_then(|p| p.strip_suffix("/history")) {
+        return match read::unit_history(&served.state, unit) {
+            Ok(history) => ("200 OK", json!(history).to_string()),
+            Err(e) => not_found(e),
+        };
+    }
+    if let Some(key) = path.strip_prefix("/v1/proof?key=") {
+        let key = hex::decode(key).expect("hex keys in tests");
+        let root = served.head.state_root;
+        let proof = merkle::prove(&served.tree, &root, &key).expect("the head's tree");
+        let value = served.state.get(&key);
+        return (
+            "200 OK",
+            json!({ "height": last, "state_root": root, "value": value.map(hex::encode), "proof": proof })
+                .to_string(),
+        );
+    }
+    not_found(format!("no route {path}"))
+}
+
+/// A fresh temporary directory for one test.
+pub fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("jcm-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    dir
+}
