@@ -102,46 +102,40 @@ impl Driver {
 
     /// A proposal or vote from a peer.
     pub(super) fn on_consensus_message(&mut self, from: NodeId, message: Message) -> Result<(), DriverError> {
+        let Some(core_height) = self.validator.as_ref().map(|v| v.core.state().map_or(0, |s| s.height))
+        else {
+            return Ok(());
+        };
+        let Some(height) = height_of(&message) else {
+            return Ok(());
+        };
         if let Message::Proposal { proposal, block } = &message {
             if block.header.value_id() != proposal.proposal.value {
                 tracing::warn!(peer = %from, "a proposal whose block does not hash to its value, dropped");
                 return Ok(());
             }
-            let current = self.head.height + 1;
-            if proposal.proposal.height == current && !self.candidates.contains_key(&proposal.proposal.value)
+            // Cheap checks before executing: a member signed it, for its own round.
+            let expected = self.schedule.proposer(height, proposal.proposal.round);
+            if proposal.proposal.proposer != expected
+                || self.shared.validators.verify_proposal(proposal).is_err()
             {
-                // Cheap checks before executing: a member signed it, for its own round.
-                let is_proposer =
-                    self.validator.as_ref().and_then(|v| v.core.proposer(proposal.proposal.round))
-                        == Some(proposal.proposal.proposer);
-                if !is_proposer || self.shared.validators.verify_proposal(proposal).is_err() {
-                    tracing::warn!(peer = %from, "a proposal not signed by its round's proposer, dropped");
-                    return Ok(());
-                }
-                self.validate_candidate((**block).clone());
+                tracing::warn!(peer = %from, height, "a proposal not signed by its round's proposer, dropped");
+                return Ok(());
             }
+            self.validate_candidate((**block).clone());
+        }
+        // A message of the next height (during the pause after a commit, or from a peer
+        // that decided first) waits until the core gets there.
+        if height == core_height + 1 {
+            if self.future.len() < FUTURE_MSGS_MAX {
+                self.future.push(message);
+            }
+            return Ok(());
         }
         let Some(input) = to_input(&message) else {
             return Ok(());
         };
-        if self.validator.is_none() {
-            return Ok(());
-        }
-        let work = VecDeque::from([(Source::Peer, input)]);
-        self.keep_future(&message);
-        self.drive(work, Vec::new(), Vec::new())
-    }
-
-    /// Keeps a message of the next height (the core refuses it until it gets there).
-    fn keep_future(&mut self, message: &Message) {
-        let height = match message {
-            Message::Proposal { proposal, .. } => proposal.proposal.height,
-            Message::Vote(vote) => vote.vote.height,
-            _ => return,
-        };
-        if height == self.head.height + 2 && self.future.len() < FUTURE_MSGS_MAX {
-            self.future.push(message.clone());
-        }
+        self.drive(VecDeque::from([(Source::Peer, input)]), Vec::new(), Vec::new())
     }
 
     pub(super) fn on_timeout(&mut self, timeout: jcm_consensus::Timeout) -> Result<(), DriverError> {
@@ -167,6 +161,9 @@ impl Driver {
             Input::StartHeight { height: next, validators: self.shared.validators.clone() },
         ));
         for message in std::mem::take(&mut self.future) {
+            if height_of(&message) != Some(next) {
+                continue;
+            }
             if let Some(input) = to_input(&message) {
                 if let Message::Proposal { proposal, block } = &message {
                     if proposal.proposal.height == next {
@@ -426,6 +423,14 @@ fn signature_of(input: &Input) -> Option<jcm_consensus::Signature> {
     match input {
         Input::Proposal(p) => Some(p.signature),
         Input::Vote(v) => Some(v.signature),
+        _ => None,
+    }
+}
+
+fn height_of(message: &Message) -> Option<u64> {
+    match message {
+        Message::Proposal { proposal, .. } => Some(proposal.proposal.height),
+        Message::Vote(vote) => Some(vote.vote.height),
         _ => None,
     }
 }

@@ -137,6 +137,8 @@ pub struct Driver {
     seen: HashSet<Signature>,
     /// Messages of the next height, replayed when the node gets there.
     future: Vec<Message>,
+    /// Who proposes each round of each height.
+    schedule: jcm_consensus::ProposerSchedule,
     /// The committed height each peer announced.
     peer_heights: BTreeMap<NodeId, u64>,
     /// A block request in flight (peer, height).
@@ -171,6 +173,7 @@ impl Driver {
     pub fn new(parts: DriverParts) -> Result<Self, DriverError> {
         let DriverParts { shared, net, wal: (wal, recovered), validator_secret, config, head } = parts;
         let (internal_tx, internal_rx) = mpsc::unbounded_channel();
+        let shared_validators = shared.validators.clone();
         let mut driver = Self {
             shared,
             net,
@@ -183,6 +186,7 @@ impl Driver {
             own: Vec::new(),
             seen: HashSet::new(),
             future: Vec::new(),
+            schedule: jcm_consensus::ProposerSchedule::new(&shared_validators),
             peer_heights: BTreeMap::new(),
             fetching: None,
             relay: Vec::new(),
