@@ -4,8 +4,9 @@
 //! naming the height and the check.
 
 mod devchain;
+mod support;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use devchain::{bundle_of, section_starts, serve, temp_dir, DevChain, Served};
 use jcm_cli::audit::bundle::{BundleError, BundleReader, Expected};
@@ -325,6 +326,40 @@ fn a_node_serving_an_altered_block_fails_the_audit_at_that_height() {
     );
     let unreachable = NodeClient::new("http://127.0.0.1:9");
     assert!(audit_node(&unreachable, None, &AuditOptions::default()).is_err());
+}
+
+/// The real binaries: a 4-validator cluster (`jcm-node testnet --dev`) audited through
+/// `jcm audit --node`, exported with `jcm export` and the bundle audited offline; two
+/// nodes give the same verdict and state root.
+#[test]
+fn jcm_audits_and_exports_a_real_cluster() {
+    let cluster = support::Cluster::start("audit", &["JPN", "IND", "IDN", "VNM"]);
+    cluster.wait_height(3, Duration::from_secs(90));
+    let genesis = cluster.dir.join("jpn").join("config").join("genesis.json");
+    let genesis = genesis.to_str().expect("utf-8");
+    let mut jcm = support::Jcm::new("audit");
+    jcm.node = Some(cluster.rpc[0].clone());
+    let audit =
+        |args: &[&str]| jcm.run(&[&["audit", "--output", "json", "--genesis", genesis], args].concat());
+    let from_node = audit(&["--to", "3"]).expect_code(0).json();
+    assert_eq!(from_node["verdict"], "passed", "{from_node:#}");
+    assert_eq!(from_node["report"]["height"], 3, "{from_node:#}");
+    let bundle = jcm.home.join("chain.jcmb");
+    let bundle = bundle.to_str().expect("utf-8");
+    jcm.run(&["export", "--out", bundle, "--to", "3"]).expect_code(0);
+    let from_bundle = audit(&["--bundle", bundle]).expect_code(0).json();
+    assert_eq!(from_bundle["report"], from_node["report"]);
+    let trusted = audit::load_genesis(std::path::Path::new(genesis)).expect("the testnet's genesis");
+    let options = trusting(&trusted);
+    let other_node = audit_node(&NodeClient::new(&cluster.rpc[1]), Some(3), &options).expect("reachable");
+    let report = other_node.verdict.expect("valid");
+    assert_eq!(report.state_root.to_hex(), from_node["report"]["state_root"].as_str().expect("hex"));
+    let mut bytes = std::fs::read(bundle).expect("read");
+    let last = bytes.len() - 40;
+    bytes[last] ^= 0x01;
+    std::fs::write(bundle, bytes).expect("written");
+    let failed = audit(&["--bundle", bundle]).expect_code(1).json();
+    assert_eq!((failed["verdict"].as_str(), failed["check"].as_str()), (Some("failed"), Some("bundle")));
 }
 
 /// The speed of an audit: 100 blocks of 1,000 transactions (900 internal transfers and
