@@ -185,7 +185,12 @@ pub fn last_commit_hash(commit: Option<&CommitCertificate>) -> Hash32 {
 
 /// The genesis header: height 0 at the genesis time, with the state root of the genesis
 /// state. Every node and auditor derives it from the genesis file alone.
-pub fn genesis_header(chain_id: ChainId, time: Timestamp, state_root: Hash32, validators: &ValidatorSet) -> Header {
+pub fn genesis_header(
+    chain_id: ChainId,
+    time: Timestamp,
+    state_root: Hash32,
+    validators: &ValidatorSet,
+) -> Header {
     Header {
         chain_id,
         protocol_version: PROTOCOL_VERSION,
@@ -355,7 +360,9 @@ pub fn check_link(
                     parent.height
                 )));
             }
-            commit.verify(&parent.chain_id, parent_validators).map_err(|e| LinkError::LastCommit(e.to_string()))
+            commit
+                .verify(&parent.chain_id, parent_validators)
+                .map_err(|e| LinkError::LastCommit(e.to_string()))
         }
     }
 }
@@ -364,7 +371,11 @@ pub fn check_link(
 pub fn check_execution(header: &Header, executed: &Executed) -> Result<(), LinkError> {
     let results = results_root(&executed.results);
     if results != header.results_root {
-        return Err(LinkError::Field { field: "results root", expected: results, found: header.results_root });
+        return Err(LinkError::Field {
+            field: "results root",
+            expected: results,
+            found: header.results_root,
+        });
     }
     if executed.state_root != header.state_root {
         return Err(LinkError::Field {
@@ -377,7 +388,9 @@ pub fn check_execution(header: &Header, executed: &Executed) -> Result<(), LinkE
 }
 
 /// The validator set a genesis document names.
-pub fn genesis_validators(genesis: &crate::genesis::Genesis) -> Result<ValidatorSet, crate::consensus::ProtocolError> {
+pub fn genesis_validators(
+    genesis: &crate::genesis::Genesis,
+) -> Result<ValidatorSet, crate::consensus::ProtocolError> {
     let members: Vec<(ValidatorKey, u64)> =
         genesis.validators.iter().map(|v| (ValidatorKey(v.public_key.0), v.power)).collect();
     ValidatorSet::new(&members)
