@@ -278,14 +278,14 @@ fn print_audit(audit: &Audit, output: OutputFormat) {
             if let Some(check) = &audit.genesis {
                 match &check.compared_with {
                     Some(path) => eprintln!(
-                        "genesis {}: the {}'s, equal to {}",
+                        "genesis {} (the {}'s) matches the trusted file {}",
                         check.hash,
                         check.source,
                         path.display()
                     ),
                     None => eprintln!(
-                        "genesis {}: taken from the {} itself; compare this hash with one from a trusted \
-                         channel, or pass --genesis FILE",
+                        "genesis {} taken from the {} itself, not checked: compare this hash with one from \
+                         a trusted channel, or pass --genesis FILE",
                         check.hash, check.source
                     ),
                 }

@@ -17,19 +17,25 @@
 //!
 //! The state is a [`MemStore`] (ordered: the rules scan ranges). The state tree's nodes
 //! are a [`NodeStore`]: the tree only ever gets and puts nodes by hash, and millions of
-//! them in an ordered map made the tree's lookups half the cost of a replay.
+//! them in an ordered map made the tree's lookups half the cost of a replay. Nodes that
+//! no longer belong to the latest root are dropped whenever the store has doubled, so
+//! memory follows the size of the state, not the length of the chain.
 
 use jcm_runtime::block::{self, Block, Header, LinkError};
 use jcm_runtime::codec::{self, DecodeError, Hash32};
 use jcm_runtime::consensus::{ChainId, CommitCertificate, ValidatorSet};
 use jcm_runtime::genesis::Genesis;
 use jcm_runtime::invariants;
+use jcm_runtime::merkle::{self, Node};
 use std::collections::HashMap;
 
 use jcm_runtime::state::{apply_writes, Entries, MemStore, Store};
 use jcm_runtime::tx::BlockContext;
 
 use super::bundle::{BundleError, HeightBytes, COMMIT_BYTES_MAX};
+
+/// Fewest tree nodes before the replay prunes those of past roots.
+const TREE_NODES_PRUNE_MIN: usize = 1 << 16;
 
 /// Why an audit failed: the height, and which check.
 #[derive(Debug, thiserror::Error)]
@@ -135,6 +141,7 @@ pub struct Replay {
     genesis_hash: Hash32,
     state: MemStore,
     tree: NodeStore,
+    tree_len_pruned: usize,
     parent: Header,
     transactions: u64,
     accepted: u64,
@@ -157,6 +164,7 @@ impl Replay {
             validators,
             genesis_hash: genesis.hash(),
             state,
+            tree_len_pruned: tree.len(),
             tree,
             parent: genesis_block.header,
             transactions: 0,
@@ -175,7 +183,7 @@ impl Replay {
         &self.state
     }
 
-    /// The state tree's nodes (every height's, so past roots stay provable).
+    /// The state tree's nodes: all of the last root's, and maybe some of older roots'.
     pub fn tree(&self) -> &NodeStore {
         &self.tree
     }
@@ -195,6 +203,10 @@ impl Replay {
         self.accepted += executed.results.iter().filter(|r| r.verdict.is_accepted()).count() as u64;
         apply_writes(&mut self.state, executed.state_writes);
         apply_writes(&mut self.tree, executed.tree_writes);
+        if self.tree.len() > self.tree_len_pruned.saturating_mul(2).max(TREE_NODES_PRUNE_MIN) {
+            self.tree.retain_reachable(&block.header.state_root);
+            self.tree_len_pruned = self.tree.len();
+        }
         self.parent = block.header;
         if self.invariants_every > 0 && height % self.invariants_every == 0 {
             self.check_invariants()?;
@@ -266,6 +278,28 @@ impl NodeStore {
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }
+
+    /// Keeps only the nodes of the tree rooted at `root`.
+    ///
+    /// Panics if one of them is missing or corrupt: the replay built them, so that is a
+    /// broken invariant of this process, not a fault of the audited chain.
+    pub fn retain_reachable(&mut self, root: &Hash32) {
+        let mut kept = HashMap::with_capacity(self.nodes.len() / 2);
+        let mut pending = vec![*root];
+        while let Some(hash) = pending.pop() {
+            if hash == merkle::EMPTY_HASH || kept.contains_key(&hash.0[..]) {
+                continue;
+            }
+            let bytes =
+                self.nodes.remove(&hash.0[..]).expect("every node of the replay's own tree is stored");
+            let node = Node::from_bytes(&bytes).expect("the replay's tree nodes decode");
+            if let Node::Internal { left, right } = node {
+                pending.extend([left, right]);
+            }
+            kept.insert(hash.0.to_vec(), bytes);
+        }
+        self.nodes = kept;
+    }
 }
 
 impl Store for NodeStore {
@@ -308,5 +342,29 @@ mod tests {
         assert_eq!(keys(nodes.range(&[], None)), [1, 3, 5, 7, 9]);
         nodes.delete(&[5]);
         assert_eq!((nodes.get(&[5]), nodes.get(&[7]), nodes.len()), (None, Some(vec![7]), 4));
+    }
+
+    #[test]
+    fn pruning_keeps_exactly_the_latest_roots_tree() {
+        let mut nodes = NodeStore::default();
+        let mut writes = jcm_runtime::state::WriteSet::new();
+        for i in 0..50u32 {
+            writes.insert(i.to_be_bytes().to_vec(), Some(vec![1]));
+        }
+        let first = merkle::apply(&mut nodes, merkle::EMPTY_ROOT, &writes);
+        writes.clear();
+        for i in 0..10u32 {
+            writes.insert(i.to_be_bytes().to_vec(), Some(vec![2]));
+        }
+        let second = merkle::apply(&mut nodes, first, &writes);
+        let before = nodes.len();
+        nodes.retain_reachable(&second);
+        assert!(nodes.len() < before);
+        for i in 0..50u32 {
+            let value = if i < 10 { 2 } else { 1 };
+            let proof = merkle::prove(&nodes, &second, &i.to_be_bytes()).expect("the latest root is whole");
+            assert_eq!(merkle::verify(&second, &i.to_be_bytes(), Some(&[value]), &proof), Ok(()));
+        }
+        assert!(merkle::prove(&nodes, &first, &0u32.to_be_bytes()).is_err(), "the older root is gone");
     }
 }
