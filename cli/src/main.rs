@@ -123,6 +123,9 @@ enum Command {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // `audit` and `verify-proof` have their own `--output`, which shadows the global one
+    // after the subcommand; `jcm --output json audit` must mean JSON too.
+    let json = cli.output == OutputFormat::Json;
     let ctx = Context::new(cli.home, cli.node, cli.output, cli.passphrase_file)?;
     let node = || ctx.node().map(|(url, _)| url);
     match cli.command {
@@ -131,10 +134,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tx(cmd) => tx::run(&cmd, &ctx),
         Command::Query(cmd) => query::run(&cmd, &ctx),
         Command::Report(cmd) => report::run(&cmd, &ctx),
-        Command::Audit(args) => Ok(audit::run(&args, Some(&node()?))?.into()),
+        Command::Audit(mut args) => {
+            if json {
+                args.output = OutputFormat::Json;
+            }
+            Ok(audit::run(&args, Some(&node()?))?.into())
+        }
         Command::Export(args) => Ok(audit::run_export(&args, Some(&node()?))?.into()),
         Command::Prove(args) => Ok(proof::run_prove(&args, Some(&node()?))?.into()),
-        Command::VerifyProof(args) => Ok(proof::run_verify(&args, None)?.into()),
+        Command::VerifyProof(mut args) => {
+            if json {
+                args.output = OutputFormat::Json;
+            }
+            Ok(proof::run_verify(&args, None)?.into())
+        }
         Command::Scenario(cmd) => scenario::run(cmd),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut command(), "jcm", &mut std::io::stdout());
