@@ -197,3 +197,28 @@ fn a_new_observer_fetches_the_chain_and_follows_it() {
     let later = cluster.height(0).expect("node 0 answers") + 3;
     cluster.wait_height(&[4], later, SLOW);
 }
+
+/// The README's first command walks this script through the CLI: it must keep working.
+#[test]
+fn the_demo_lifecycle_runs_through_the_cli() {
+    let cluster = Cluster::start("lifecycle", &PARTIES);
+    cluster.wait_height(&[0, 1, 2, 3], 1, SLOW);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace");
+    let jcm = harness::node_binary().with_file_name(format!("jcm{}", std::env::consts::EXE_SUFFIX));
+    let work = cluster.dir.join("lifecycle");
+    let output = std::process::Command::new("bash")
+        .arg(root.join("scripts/lifecycle"))
+        .arg(&jcm)
+        .arg(&cluster.dir)
+        .arg(&work)
+        .arg(&cluster.nodes[0].rpc)
+        .output()
+        .expect("run scripts/lifecycle");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "the lifecycle failed:\n{stdout}\n{stderr}");
+    // The refused double use names its rules; the audit passes.
+    assert!(stdout.contains("A6-3002") && stdout.contains("A6-3005"), "{stdout}");
+    assert!(stdout.contains("AUDIT PASSED"), "{stdout}");
+    assert!(work.join("aef").read_dir().expect("AEF files").count() >= 10);
+}
