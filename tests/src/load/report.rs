@@ -124,6 +124,11 @@ pub struct Figures {
     pub txs_per_block_max: usize,
     /// The largest delay behind the schedule, ms (fixed rate only).
     pub behind_schedule_max_ms: f64,
+    /// Blocks of the run by the consensus round that committed them (a round above 0
+    /// means round 0 failed: a late or invalid proposal, a timeout).
+    pub commit_rounds: BTreeMap<u32, usize>,
+    /// Seconds between consecutive blocks of the run: median and largest.
+    pub block_interval_s: (f64, f64),
 }
 
 /// Computes the figures of a run that started at `start`.
@@ -151,6 +156,16 @@ pub fn figures(start: Instant, sent: &Sent, watched: &Watched) -> Figures {
     let first_sent = sent.accepted_at.iter().flatten().min().copied().unwrap_or(start);
     let last_sent = sent.ended.unwrap_or(start);
     let blocks: Vec<_> = watched.blocks.iter().filter(|b| b.at <= end).collect();
+    let mut commit_rounds = BTreeMap::new();
+    // Block h carries the certificate of h - 1: the rounds of the run's blocks but the last.
+    for pair in watched.blocks.windows(2).filter(|w| w[0].at <= end) {
+        if let Some(round) = pair[1].parent_round {
+            *commit_rounds.entry(round).or_insert(0) += 1;
+        }
+    }
+    let mut intervals: Vec<f64> =
+        blocks.windows(2).map(|w| w[1].at.saturating_duration_since(w[0].at).as_secs_f64()).collect();
+    intervals.sort_by(f64::total_cmp);
     let nonempty: Vec<_> = blocks.iter().filter(|b| b.txs > 0).collect();
     Figures {
         offered: sent.accepted_at.len(),
@@ -173,6 +188,8 @@ pub fn figures(start: Instant, sent: &Sent, watched: &Watched) -> Figures {
         },
         txs_per_block_max: blocks.iter().map(|b| b.txs).max().unwrap_or(0),
         behind_schedule_max_ms: sent.behind_max.as_secs_f64() * 1e3,
+        commit_rounds,
+        block_interval_s: (percentile(&intervals, 50.0), intervals.last().copied().unwrap_or(0.0)),
     }
 }
 
@@ -188,7 +205,7 @@ pub fn summary(rate: &str, f: &Figures, nodes: &[ProcCost], loader: Option<&Proc
     let refused: usize = f.refused.values().sum();
     format!(
         "jcm-load: {} txs at {rate}: committed {}/{} in {:.1} s = {:.0} tx/s (steady {:.0}); latency p50 {} p90 {} p99 {}; \
-         {:.2} blocks/s, {:.0} txs/block (max {}); nodes {:.1} CPU-s ({:.2} cores), peak RSS {:.0} MiB; loader {:.1} CPU-s; refused {refused}",
+         {:.2} blocks/s, {:.0} txs/block (max {}), rounds {:?}; nodes {:.1} CPU-s ({:.2} cores), peak RSS {:.0} MiB; loader {:.1} CPU-s; refused {refused}",
         f.offered,
         f.committed,
         f.accepted,
@@ -201,6 +218,7 @@ pub fn summary(rate: &str, f: &Figures, nodes: &[ProcCost], loader: Option<&Proc
         f.blocks_per_s,
         f.txs_per_block_mean,
         f.txs_per_block_max,
+        f.commit_rounds,
         node_cpu,
         if f.duration_s > 0.0 { node_cpu / f.duration_s } else { 0.0 },
         rss,

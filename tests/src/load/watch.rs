@@ -27,6 +27,9 @@ pub struct Seen {
     pub ours: usize,
     /// When the watcher got it.
     pub at: Instant,
+    /// The consensus round that committed the parent (from this block's last commit):
+    /// above 0 when a round failed, e.g. a proposal that could not be validated in time.
+    pub parent_round: Option<u32>,
 }
 
 /// What the watcher saw.
@@ -94,7 +97,8 @@ pub fn watch(
                 }
                 committed += ours;
                 control.committed.store(committed, Ordering::Relaxed);
-                out.blocks.push(Seen { height: next, txs: block.txs.len(), ours, at });
+                let parent_round = block.last_commit.as_ref().map(|c| c.round);
+                out.blocks.push(Seen { height: next, txs: block.txs.len(), ours, at, parent_round });
                 next += 1;
                 last_progress = at;
             }

@@ -1,0 +1,193 @@
+//! The node's block path, over a real RocksDB store (`cargo bench -p jcm-tests --bench
+//! block`). Blocks hold 1,000 internal transfers (by range and by quantity, 128 signers)
+//! of the load generator's plan, on F0 with the load signers and their setup units:
+//!
+//! - `block/decode_1000`: `Block::decode` of the canonical bytes;
+//! - `block/verify_1000`: every transaction's signature, as the runtime checks it
+//!   (`Transaction::signature_valid`);
+//! - `block/validate_1000`: `chain::validate`: link checks, execution of the 1,000
+//!   transactions over the store (signatures checked again inside `tx::apply`), the
+//!   state-root update, and the results and state roots compared with the header;
+//! - `block/merkle_1000`: the state-root update alone (`merkle::apply` of the block's
+//!   writes over the store's tree);
+//! - `block/pipeline_1000`: what a node does with a decided block it did not build:
+//!   decode, validate, and `chain::commit` (one fsynced RocksDB batch with the indexes),
+//!   a new height each iteration.
+
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use jcm_node::chain;
+use jcm_node::store::{Db, DbOptions};
+use jcm_runtime::block::{self, Block, Header};
+use jcm_runtime::consensus::{CommitCertificate, CommitSignature, Signature, ValidatorKey, ValidatorSet};
+use jcm_runtime::crypto::SecretKey;
+use jcm_runtime::genesis::Genesis;
+use jcm_runtime::merkle;
+use jcm_runtime::state::Overlay;
+use jcm_runtime::time::Timestamp;
+use jcm_runtime::tx::Transaction;
+use jcm_tests::fixture::Fixture;
+use jcm_tests::load::check::decode;
+use jcm_tests::load::genesis::{self, Network};
+use jcm_tests::load::plan::{self, Mix, PlanInput};
+
+/// Transactions per block.
+const BLOCK_TXS: usize = 1_000;
+/// Blocks signed in advance for the pipeline bench (criterion's sampling stays below).
+const BLOCKS: usize = 160;
+/// Load signers.
+const SIGNERS: usize = 128;
+
+struct Chain {
+    db: Db,
+    head: Header,
+    validators: ValidatorSet,
+    validator_names: Vec<String>,
+    _dir: TempDir,
+}
+
+/// A directory removed on drop.
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn certificate(
+    chain_id: &jcm_runtime::consensus::ChainId,
+    header: &Header,
+    names: &[String],
+) -> CommitCertificate {
+    let mut certificate = CommitCertificate {
+        height: header.height,
+        round: 0,
+        value: header.value_id(),
+        signatures: Vec::new(),
+    };
+    for name in names {
+        let key = SecretKey::dev(name);
+        let validator = ValidatorKey(key.public().0);
+        let vote = certificate.precommit_of(chain_id, validator);
+        let signing = ed25519_dalek::SigningKey::from_bytes(&key.seed());
+        let signature = ed25519_dalek::Signer::sign(&signing, &vote.sign_bytes()).to_bytes();
+        certificate.signatures.push(CommitSignature { validator, signature: Signature(signature) });
+    }
+    certificate
+}
+
+impl Chain {
+    fn open(genesis: &Genesis) -> Self {
+        let dir = std::env::temp_dir().join(format!("jcm-bench-block-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut db = Db::open(&dir, &DbOptions::new(genesis.hash())).expect("open the store");
+        let head = chain::open(&mut db, genesis).expect("genesis");
+        let validators = block::genesis_validators(genesis).expect("validators");
+        let validator_names = genesis.validators.iter().map(|v| v.name.to_string()).collect();
+        Self { db, head, validators, validator_names, _dir: TempDir(dir) }
+    }
+
+    /// The block after the head with `txs`, every root filled in, as a proposer builds it.
+    fn build(&self, txs: Vec<Transaction>) -> Block {
+        let last_commit = chain::stored_commit(&self.db, self.head.height).expect("read the last commit");
+        let mut header = Header {
+            chain_id: self.head.chain_id.clone(),
+            protocol_version: block::PROTOCOL_VERSION,
+            height: self.head.height + 1,
+            time: Timestamp(self.head.time.0.max(Timestamp::parse("2026-03-01").expect("date").0)),
+            previous_block_hash: self.head.hash(),
+            proposer: self.validators.validators()[0].key,
+            txs_root: block::txs_root(&txs),
+            results_root: block::results_root(&[]),
+            state_root: self.head.state_root,
+            validators_hash: block::validators_hash(&self.validators),
+            last_commit_hash: block::last_commit_hash(last_commit.as_ref()),
+        };
+        let executed = chain::execute(&self.db, &self.head, &header, &txs);
+        assert!(executed.results.iter().all(|r| r.verdict.is_accepted()), "the plan is valid");
+        header.results_root = block::results_root(&executed.results);
+        header.state_root = executed.state_root;
+        Block { header, txs, last_commit }
+    }
+
+    /// Decodes, validates and commits `bytes` as the next block.
+    fn apply(&mut self, bytes: &[u8]) {
+        let block = Block::decode(bytes).expect("decodes");
+        let executed = chain::validate(&self.db, &self.head, &block, &self.validators).expect("valid");
+        let certificate = certificate(&self.head.chain_id, &block.header, &self.validator_names);
+        chain::commit(&mut self.db, &block, &certificate, executed).expect("commit");
+        self.head = block.header;
+    }
+}
+
+/// F0 with the load signers, its setup committed, and the transfer blocks to come.
+fn prepare() -> (Chain, Vec<Vec<Transaction>>) {
+    let f0 = Fixture::f0();
+    let genesis = genesis::extend(&f0.genesis, SIGNERS).expect("load signers");
+    let network = Network::discover(&genesis).expect("actors");
+    let signers = genesis::signers(&network, SIGNERS);
+    let mix = Mix::parse("range=1,quantity=1").expect("mix");
+    let input = PlanInput {
+        chain_id: genesis.chain_id.as_str(),
+        network: &network,
+        signers: &signers,
+        officer_keys: &f0.keys,
+        officer_nonces: &Default::default(),
+        txs: BLOCK_TXS * BLOCKS,
+        mix: &mix,
+        seed: 1,
+        threads: 2,
+    };
+    let plan = plan::build(&input).expect("plan");
+    let mut chain = Chain::open(&genesis);
+    for phase in &plan.setup {
+        let block = chain.build(phase.iter().map(decode).collect());
+        chain.apply(&block.encode());
+    }
+    let blocks = plan.load.chunks(BLOCK_TXS).map(|c| c.iter().map(decode).collect()).collect();
+    (chain, blocks)
+}
+
+fn bench_block(c: &mut Criterion) {
+    let (mut chain, blocks) = prepare();
+    let mut blocks = blocks.into_iter();
+    let first = chain.build(blocks.next().expect("a block"));
+    let bytes = first.encode();
+    let mut group = c.benchmark_group("block");
+    group.throughput(Throughput::Elements(BLOCK_TXS as u64));
+    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    group.bench_function("decode_1000", |b| b.iter(|| Block::decode(&bytes).expect("decodes")));
+    group.bench_function("verify_1000", |b| {
+        b.iter(|| assert!(first.txs.iter().all(Transaction::signature_valid)))
+    });
+    group.bench_function("validate_1000", |b| {
+        b.iter(|| chain::validate(&chain.db, &chain.head, &first, &chain.validators).expect("valid"))
+    });
+    let executed = chain::validate(&chain.db, &chain.head, &first, &chain.validators).expect("valid");
+    group.bench_function("merkle_1000", |b| {
+        b.iter(|| {
+            let mut nodes = Overlay::new(chain.db.merkle());
+            merkle::apply(&mut nodes, chain.head.state_root, &executed.state_writes)
+        })
+    });
+    chain.apply(&bytes);
+    group.bench_function("pipeline_1000", |b| {
+        b.iter_custom(|iters| {
+            let mut spent = Duration::ZERO;
+            for _ in 0..iters {
+                let txs = blocks.next().expect("more blocks signed in advance than criterion asks for");
+                let bytes = chain.build(txs).encode();
+                let start = Instant::now();
+                chain.apply(&bytes);
+                spent += start.elapsed();
+            }
+            spent
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_block);
+criterion_main!(benches);
