@@ -2,7 +2,7 @@
 //! per message kind so that a signature on one kind can never be replayed as another.
 
 use borsh::{BorshDeserialize, BorshSerialize};
-use ed25519_dalek::{Signer, Verifier};
+use ed25519_dalek::Signer;
 
 use crate::codec::sha256;
 
@@ -69,14 +69,20 @@ impl SecretKey {
 
 impl PublicKey {
     /// Verifies `signature` over `body` for `chain_id` under `tag`. Strict verification:
-    /// rejects small-order keys and non-canonical signatures, so every node agrees.
+    /// rejects small-order keys and `R`, non-canonical `s`, and any `R` that is not the
+    /// canonical encoding of `[s]B - [k]A` (cofactorless), so every node agrees.
+    ///
+    /// One `verify_strict` is the whole rule: it parses `s` and recomputes `R` exactly as
+    /// the lenient `verify` does, then adds the small-order checks, so also calling
+    /// `verify` (as this did before issue 6) doubled the cost without changing a verdict.
+    /// `tests/tests/signatures.rs` pins the malformed vectors on every path.
     pub fn verify(&self, tag: &[u8], chain_id: &str, body: &[u8], signature: &Signature) -> bool {
         let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&self.0) else {
             return false;
         };
         let signature = ed25519_dalek::Signature::from_bytes(&signature.0);
         let message = signing_bytes(tag, chain_id, body);
-        key.verify_strict(&message, &signature).is_ok() && key.verify(&message, &signature).is_ok()
+        key.verify_strict(&message, &signature).is_ok()
     }
 
     /// The key as hex.
