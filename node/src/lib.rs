@@ -1,10 +1,14 @@
 //! The JCM chain validator node: storage, networking, sync and RPC around the runtime and
 //! the consensus core.
 //!
-//! Present so far: [`home`], the node's home directory (settings, genesis, key files)
-//! and the `init`, `testnet` and `show` commands that write and check it; [`store`], the
-//! RocksDB store of blocks, commits, state, authenticated-state nodes and indexes; [`p2p`],
-//! the permissioned peer-to-peer network (libp2p) that carries the node's messages.
+//! - [`home`]: the node's home directory (settings, genesis, key files) and the `init`,
+//!   `testnet` and `show` commands that write and check it; [`start`]: `jcm-node start`.
+//! - [`store`]: RocksDB (blocks, commits, state, tree nodes, indexes); [`chain`]: the
+//!   committed chain on it; [`index`]: the index layout.
+//! - [`driver`]: the consensus driver (core, write-ahead record [`wal`], block building
+//!   and validation, commits, catch-up); [`wire`]: what nodes say to each other.
+//! - [`p2p`]: the permissioned libp2p network; [`mempool`]; [`rpc`]: the HTTP + JSON API;
+//!   [`metrics`]; [`shared`]: what the tasks share.
 #![forbid(unsafe_code)]
 
 pub mod chain;
