@@ -44,6 +44,18 @@ Example:
         #[arg(long, default_value_t = 512)]
         signers: usize,
     },
+    /// Count the transactions a node has committed (for catch-up and audit rates).
+    #[command(after_help = "\
+Example:
+  jcm-load count --rpc http://127.0.0.1:27601")]
+    Count {
+        /// The node's RPC address.
+        #[arg(long, value_name = "URL")]
+        rpc: String,
+        /// Last height to count [default: the node's height].
+        #[arg(long)]
+        to: Option<u64>,
+    },
     /// Set up and run the load against the running testnet, and report.
     #[command(after_help = "\
 Examples:
@@ -128,6 +140,20 @@ fn run_command(args: RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn count(url: &str, to: Option<u64>) -> anyhow::Result<()> {
+    let client = jcm_tests::load::rpc::Client::new();
+    let last = match to {
+        Some(h) => h,
+        None => client.height(url)?,
+    };
+    let mut txs = 0usize;
+    for height in 1..=last {
+        txs += client.block(url, height)?.txs.len();
+    }
+    println!("{{\"height\": {last}, \"txs\": {txs}}}");
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -147,6 +173,7 @@ fn main() -> ExitCode {
             })
             .map_err(anyhow::Error::from),
         Command::Run(args) => run_command(args),
+        Command::Count { rpc, to } => count(&rpc, to),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -65,7 +65,8 @@ impl Control {
 }
 
 /// Watches `url` from `from_height` on until `control.target` transactions of `hashes`
-/// committed, `control.stop`, or `idle` without a new block once the target is known.
+/// committed, `control.stop`, or `idle` without a new commit of one of them once the
+/// target is known.
 pub fn watch(
     url: &str,
     hashes: &[Hash32],
@@ -100,7 +101,12 @@ pub fn watch(
                 let parent_round = block.last_commit.as_ref().map(|c| c.round);
                 out.blocks.push(Seen { height: next, txs: block.txs.len(), ours, at, parent_round });
                 next += 1;
-                last_progress = at;
+                // Empty blocks are no progress: a cluster can commit them forever while
+                // the planned transactions sit in a mempool whose proposer never gets a
+                // block through.
+                if ours > 0 {
+                    last_progress = at;
+                }
             }
             None => {
                 let waiting = control.target.load(Ordering::Relaxed) != usize::MAX;
