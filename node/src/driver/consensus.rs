@@ -393,9 +393,12 @@ impl Driver {
             None
         } else {
             let db = self.shared.db.read();
-            match tokio::task::block_in_place(|| {
+            let started = Instant::now();
+            let validated = tokio::task::block_in_place(|| {
                 chain::validate(&db, &self.head, &block, &self.shared.validators)
-            }) {
+            });
+            self.execution_rate.observe(block.txs.len(), started.elapsed());
+            match validated {
                 Ok(executed) => Some(executed),
                 Err(error) => {
                     tracing::warn!(%error, "a proposed block is invalid");

@@ -104,6 +104,8 @@ enum Internal {
         height: u64,
         answer: Result<Vec<u8>, String>,
     },
+    /// The fetched block of the next height is waiting: commit it.
+    CommitFetched,
 }
 
 /// The consensus part: absent on an observer.
@@ -141,8 +143,10 @@ pub struct Driver {
     schedule: jcm_consensus::ProposerSchedule,
     /// The committed height each peer announced.
     peer_heights: BTreeMap<NodeId, u64>,
-    /// A block request in flight (peer, height).
-    fetching: Option<(NodeId, u64)>,
+    /// Block requests in flight and fetched blocks waiting for their parent.
+    sync: sync::Catchup,
+    /// How long this node takes to execute a transaction (sizes its proposals).
+    execution_rate: blocks::ExecutionRate,
     /// Transactions admitted by RPC, relayed at the end of the event.
     relay: Vec<Vec<u8>>,
     internal_tx: mpsc::UnboundedSender<Internal>,
@@ -188,7 +192,8 @@ impl Driver {
             future: Vec::new(),
             schedule: jcm_consensus::ProposerSchedule::new(&shared_validators),
             peer_heights: BTreeMap::new(),
-            fetching: None,
+            sync: sync::Catchup::default(),
+            execution_rate: blocks::ExecutionRate::default(),
             relay: Vec::new(),
             internal_tx,
             internal_rx: Some(internal_rx),
@@ -253,6 +258,7 @@ impl Driver {
             Internal::Timeout(timeout) => self.on_timeout(timeout),
             Internal::NextHeight(height) => self.on_next_height(height),
             Internal::Fetched { peer, height, answer } => self.on_fetched(peer, height, answer),
+            Internal::CommitFetched => self.commit_next_fetched(),
         }
     }
 
@@ -270,9 +276,7 @@ impl Driver {
             NetEvent::Disconnected(peer) => {
                 tracing::info!(%peer, "peer disconnected");
                 self.peer_heights.remove(&peer);
-                if self.fetching.is_some_and(|(p, _)| p == peer) {
-                    self.fetching = None;
-                }
+                self.sync.forget_peer(&peer);
                 self.publish_peers();
                 Ok(())
             }

@@ -48,8 +48,8 @@ impl Db {
         let dir = dir.as_ref().to_path_buf();
         let db = Arc::new(open_rocks(&dir, options)?);
         let mut store = Self {
-            state: StateView::new(Arc::clone(&db), CF_STATE),
-            merkle: StateView::new(Arc::clone(&db), CF_MERKLE),
+            state: StateView::new(Arc::clone(&db), CF_STATE, options.state_cache_entries),
+            merkle: StateView::new(Arc::clone(&db), CF_MERKLE, options.merkle_cache_entries),
             db,
             dir,
             genesis_hash: options.genesis_hash,
@@ -105,6 +105,10 @@ impl Db {
         assert_eq!(block.height, self.next_height(), "blocks are committed in height order");
         let batch = block.to_batch(&self.db);
         self.write_synced(batch, "write a committed block")?;
+        self.state
+            .committed(block.state_writes.iter().map(|(key, value)| (key.as_slice(), value.as_deref())));
+        self.merkle
+            .committed(block.merkle_writes.iter().map(|(key, value)| (key.as_slice(), value.as_deref())));
         self.last = Some(block.last_committed());
         Ok(())
     }

@@ -17,10 +17,14 @@ use std::sync::Arc;
 use jcm_runtime::state::{Entries, Store};
 use rocksdb::{ColumnFamily, Direction, IteratorMode, ReadOptions, DB};
 
-/// A read-only [`Store`] over one column family of the node's store.
+use super::cache::ReadCache;
+
+/// A read-only [`Store`] over one column family of the node's store, with a cache of
+/// its point reads ([`ReadCache`]).
 pub struct StateView {
     db: Arc<DB>,
     cf: &'static str,
+    cache: ReadCache,
 }
 
 impl fmt::Debug for StateView {
@@ -30,9 +34,18 @@ impl fmt::Debug for StateView {
 }
 
 impl StateView {
-    /// A view of column family `cf`, which [`Db::open`](super::Db::open) opened.
-    pub(super) fn new(db: Arc<DB>, cf: &'static str) -> Self {
-        Self { db, cf }
+    /// A view of column family `cf`, which [`Db::open`](super::Db::open) opened, caching
+    /// up to `cache_entries` point reads.
+    pub(super) fn new(db: Arc<DB>, cf: &'static str, cache_entries: usize) -> Self {
+        Self { db, cf, cache: ReadCache::new(cache_entries) }
+    }
+
+    /// Records what a committed batch wrote to this column family, so the cache never
+    /// answers with a value older than the store's. Called by
+    /// [`Db::commit_block`](super::Db::commit_block) under the store's write lock,
+    /// after the batch is on disk.
+    pub(super) fn committed<'a>(&self, writes: impl IntoIterator<Item = (&'a [u8], Option<&'a [u8]>)>) {
+        self.cache.insert_all(writes);
     }
 
     /// The column family this view reads.
@@ -47,8 +60,14 @@ impl StateView {
 
 impl Store for StateView {
     fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        if let Some(cached) = self.cache.get(key) {
+            return cached;
+        }
         match self.db.get_cf(self.handle(), key) {
-            Ok(value) => value,
+            Ok(value) => {
+                self.cache.insert(key, value.as_deref());
+                value
+            }
             Err(e) => panic!("store read failed in column family {}: {e}", self.cf),
         }
     }
