@@ -115,18 +115,41 @@ pub fn validate(
     block: &Block,
     validators: &ValidatorSet,
 ) -> Result<Executed, ChainError> {
+    validate_with(db, parent, block, validators, &|_| false)
+}
+
+/// [`validate`], skipping the signature check of the transactions `verified` names
+/// ([`block::execute_with`]: those the node's mempool checked at admission).
+pub fn validate_with(
+    db: &Db,
+    parent: &Header,
+    block: &Block,
+    validators: &ValidatorSet,
+    verified: &dyn Fn(&Hash32) -> bool,
+) -> Result<Executed, ChainError> {
     let height = block.header.height;
     let link = |error| ChainError::Link { height, error };
     block::check_link(parent, block, validators, validators).map_err(link)?;
-    let executed = execute(db, parent, &block.header, &block.txs);
+    let executed = execute_with(db, parent, &block.header, &block.txs, verified);
     block::check_execution(&block.header, &executed).map_err(link)?;
     Ok(executed)
 }
 
 /// Executes transactions as the block after `parent` with `header`'s height and time.
 pub fn execute(db: &Db, parent: &Header, header: &Header, txs: &[jcm_runtime::tx::Transaction]) -> Executed {
+    execute_with(db, parent, header, txs, &|_| false)
+}
+
+/// [`execute`], skipping the signature check of the transactions `verified` names.
+pub fn execute_with(
+    db: &Db,
+    parent: &Header,
+    header: &Header,
+    txs: &[jcm_runtime::tx::Transaction],
+    verified: &dyn Fn(&Hash32) -> bool,
+) -> Executed {
     let ctx = BlockContext { height: header.height, time: header.time };
-    block::execute(db.state(), db.merkle(), parent.state_root, &ctx, txs)
+    block::execute_with(db.state(), db.merkle(), parent.state_root, &ctx, txs, verified)
 }
 
 /// Commits a validated block with its certificate in one atomic, fsynced batch, with

@@ -445,7 +445,9 @@ impl Mempool {
         self.queues.insert(*signer, queue);
     }
 
-    /// Whether `tx` is pending.
+    /// Whether `tx` is pending. A pending transaction's signature was found valid
+    /// ([`Transaction::signature_valid`]) when it was admitted, the only way in; block
+    /// execution relies on this to skip a second check ([`crate::chain::execute_with`]).
     pub fn contains(&self, tx: &Hash32) -> bool {
         self.entries.contains_key(tx)
     }

@@ -222,20 +222,86 @@ pub struct Executed {
 /// Executes transactions at `ctx` over `state` (left untouched: the writes are returned)
 /// and updates the state tree rooted at `root` whose nodes are in `tree`. The block's
 /// time-driven rules run first ([`tx::begin_block`]); every transaction's signature is
-/// checked ([`tx::apply`]).
+/// checked ([`signatures_valid`]), and a transaction whose signature fails gets the
+/// verdict [`tx::apply`] gives it.
 pub fn execute<S, T>(state: &S, tree: &T, root: Hash32, ctx: &BlockContext, txs: &[Transaction]) -> Executed
 where
     S: Store + ?Sized,
     T: Store + ?Sized,
 {
+    execute_with(state, tree, root, ctx, txs, &|_| false)
+}
+
+/// [`execute`], told which transactions' signatures the caller already found valid with
+/// [`Transaction::signature_valid`] (a node's mempool checked them at admission), so they
+/// are not checked twice. A transaction id is the hash of the whole envelope, signature
+/// included, so a known id means the very bytes that were checked, and the verdict is
+/// the one a fresh check would give: which path checked a signature never changes
+/// whether it is valid.
+pub fn execute_with<S, T>(
+    state: &S,
+    tree: &T,
+    root: Hash32,
+    ctx: &BlockContext,
+    txs: &[Transaction],
+    verified: &dyn Fn(&Hash32) -> bool,
+) -> Executed
+where
+    S: Store + ?Sized,
+    T: Store + ?Sized,
+{
+    let ids: Vec<Hash32> = txs.iter().map(Transaction::hash).collect();
+    let known: Vec<bool> = ids.iter().map(verified).collect();
+    let unchecked: Vec<&Transaction> =
+        txs.iter().zip(&known).filter(|(_, known)| !**known).map(|(tx, _)| tx).collect();
+    let mut valid_unchecked = signatures_valid(&unchecked).into_iter();
     let mut overlay = Overlay::new(state);
     tx::begin_block(&mut overlay, ctx);
-    let results =
-        txs.iter().map(|t| TxResult { tx: t.hash(), verdict: tx::apply(&mut overlay, ctx, t) }).collect();
+    let results = txs
+        .iter()
+        .zip(ids)
+        .zip(known)
+        .map(|((t, id), known)| {
+            // `valid_unchecked` holds one answer per transaction not known, in order.
+            let valid = known || valid_unchecked.next().unwrap_or(false);
+            let verdict = if valid { tx::apply_verified(&mut overlay, ctx, t) } else { tx::bad_signature() };
+            TxResult { tx: id, verdict }
+        })
+        .collect();
     let state_writes = overlay.into_writes();
     let mut nodes = Overlay::new(tree);
     let state_root = merkle::apply(&mut nodes, root, &state_writes);
     Executed { results, state_writes, tree_writes: nodes.into_writes(), state_root }
+}
+
+/// Fewest signatures worth spreading over several threads.
+const PARALLEL_SIGNATURES_MIN: usize = 64;
+
+/// Whether each transaction's signature verifies, in order: [`Transaction::signature_valid`]
+/// (one strict ed25519 verification, the rule every path uses) for each, spread over the
+/// machine's cores when there are many. Every signature is checked on its own, never in
+/// a batch, so the answer is the same on any machine and with any number of threads.
+pub fn signatures_valid(txs: &[&Transaction]) -> Vec<bool> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    if threads < 2 || txs.len() < PARALLEL_SIGNATURES_MIN {
+        return txs.iter().map(|tx| tx.signature_valid()).collect();
+    }
+    let chunk = txs.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = txs
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || part.iter().map(|tx| tx.signature_valid()).collect::<Vec<bool>>())
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| match worker.join() {
+                Ok(valid) => valid,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
 }
 
 /// Why a block does not follow its parent.

@@ -142,3 +142,58 @@ fn batch_verification_would_accept_what_every_path_refuses() {
         "the batch equation has no small-order check: batching needs its own rule (issue 6)"
     );
 }
+
+/// A block large enough for its signatures to be checked on several threads, with the
+/// malformed vectors scattered among valid transactions.
+fn mixed_block(fixture: &Fixture) -> Vec<Transaction> {
+    let chain = fixture.genesis.chain_id.to_string();
+    let key = fixture.key("MOEJ").expect("F0 officer");
+    let bad: Vec<Transaction> = vectors(fixture).into_iter().skip(1).map(|v| v.tx).collect();
+    let mut txs = Vec::new();
+    for nonce in 0..150u64 {
+        let payload =
+            builders::movement("transfer_internal", "JPN01-H-GOV", "JPN01-H-EJP1", builders::quantity(1));
+        txs.push(Transaction::sign(&chain, key, nonce, payload));
+        if nonce % 7 == 3 {
+            txs.push(bad[usize::try_from(nonce).expect("small") % bad.len()].clone());
+        }
+    }
+    txs
+}
+
+#[test]
+fn block_execution_gives_each_transaction_the_verdict_of_the_rule_applied_in_order() {
+    let fixture = Fixture::f0();
+    let (genesis, executed) = block::genesis_block(&fixture.genesis).expect("F0 starts a chain");
+    let (mut state, mut tree) = (MemStore::new(), MemStore::new());
+    apply_writes(&mut state, executed.state_writes);
+    apply_writes(&mut tree, executed.tree_writes);
+    let txs = mixed_block(&fixture);
+    assert!(txs.len() >= 64, "large enough for the threaded check: {}", txs.len());
+    let run = block::execute(&state, &tree, genesis.header.state_root, &ctx(), &txs);
+
+    // The reference: the rule (`tx::apply`, signature then rules) one transaction at a
+    // time, in block order.
+    let mut reference = jcm_runtime::state::Overlay::new(&state);
+    jcm_runtime::tx::begin_block(&mut reference, &ctx());
+    for (tx, result) in txs.iter().zip(&run.results) {
+        assert_eq!(result.tx, tx.hash());
+        assert_eq!(
+            result.verdict,
+            jcm_runtime::tx::apply(&mut reference, &ctx(), tx),
+            "transaction {}",
+            tx.hash()
+        );
+    }
+    assert_eq!(run.state_writes, reference.into_writes());
+    let refused = run.results.iter().filter(|r| r.verdict.codes().contains(&Code::BadSignature)).count();
+    assert_eq!(refused, txs.len() - 150, "every malformed signature is refused, no valid one");
+
+    // A caller that already checked the valid signatures (a mempool) skips them, with the
+    // same results; it is never asked about the others.
+    let valid: std::collections::HashSet<_> =
+        txs.iter().filter(|tx| tx.signature_valid()).map(Transaction::hash).collect();
+    let known =
+        block::execute_with(&state, &tree, genesis.header.state_root, &ctx(), &txs, &|id| valid.contains(id));
+    assert_eq!(known, run);
+}

@@ -113,7 +113,11 @@ impl Driver {
             last_commit_hash: block::last_commit_hash(last_commit.as_ref()),
         };
         let started = std::time::Instant::now();
-        let executed = tokio::task::block_in_place(|| chain::execute(&db, &self.head, &header, &txs));
+        // Every reaped transaction passed the mempool's signature check at admission.
+        let verified = self.admitted(&txs);
+        let executed = tokio::task::block_in_place(|| {
+            chain::execute_with(&db, &self.head, &header, &txs, &|id| verified.contains(id))
+        });
         self.execution_rate.observe(txs.len(), started.elapsed());
         drop(db);
         header.results_root = block::results_root(&executed.results);
@@ -124,6 +128,16 @@ impl Driver {
         self.staging.push(crate::wal::Record::Block(block.clone()));
         self.candidates.insert(value, Candidate { block, executed: Some(executed) });
         Some(value)
+    }
+
+    /// The ids of those of `txs` that are in the mempool, whose signatures were checked
+    /// when they were admitted ([`chain::execute_with`]).
+    pub(super) fn admitted(
+        &self,
+        txs: &[Transaction],
+    ) -> std::collections::HashSet<jcm_runtime::codec::Hash32> {
+        let mempool = self.shared.mempool.lock();
+        txs.iter().map(Transaction::hash).filter(|id| mempool.contains(id)).collect()
     }
 
     /// Admits transactions a peer relayed into the mempool (refusals are the peer's

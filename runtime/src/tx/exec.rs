@@ -101,9 +101,15 @@ impl Ctx {
 /// Verifies the signature, then applies the transaction ([`apply_verified`]).
 pub fn apply<S: Store + ?Sized>(store: &mut S, block: &BlockContext, tx: &Transaction) -> Verdict {
     if !tx.signature_valid() {
-        return Verdict::reject(Code::BadSignature, "the signature does not verify for the signer's key");
+        return bad_signature();
     }
     apply_verified(store, block, tx)
+}
+
+/// The verdict on a transaction whose signature does not verify
+/// ([`Transaction::signature_valid`]): it changes nothing, not even the nonce.
+pub fn bad_signature() -> Verdict {
+    Verdict::reject(Code::BadSignature, "the signature does not verify for the signer's key")
 }
 
 /// Applies a transaction whose signature the caller has verified. A duplicate (R1), a

@@ -15,7 +15,7 @@ mod transfer_external;
 mod types;
 mod use_cancel;
 
-pub use exec::{apply, apply_verified, begin_block, BlockContext, Checks, Ctx};
+pub use exec::{apply, apply_verified, bad_signature, begin_block, BlockContext, Checks, Ctx};
 pub use types::*;
 
 use crate::state::Store;
