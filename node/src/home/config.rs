@@ -169,11 +169,14 @@ pub struct MempoolConfig {
     pub bytes_max: u64,
     /// Most transactions held for one signer.
     pub txs_per_signer_max: u32,
+    /// Most pending transactions whose rules are re-run after one block; the rest of the
+    /// pool is re-run over the next blocks, in turn (see [`crate::mempool`]).
+    pub recheck_txs_max: u32,
 }
 
 impl Default for MempoolConfig {
     fn default() -> Self {
-        Self { txs_max: 10_000, bytes_max: 64 * 1024 * 1024, txs_per_signer_max: 256 }
+        Self { txs_max: 10_000, bytes_max: 64 * 1024 * 1024, txs_per_signer_max: 256, recheck_txs_max: 4_000 }
     }
 }
 
@@ -294,6 +297,7 @@ impl NodeConfig {
         positive("mempool.txs_max", self.mempool.txs_max.into())?;
         at_least_a_tx("mempool.bytes_max", self.mempool.bytes_max)?;
         positive("mempool.txs_per_signer_max", self.mempool.txs_per_signer_max.into())?;
+        positive("mempool.recheck_txs_max", self.mempool.recheck_txs_max.into())?;
         if self.mempool.txs_per_signer_max > self.mempool.txs_max {
             return Err("mempool.txs_per_signer_max exceeds mempool.txs_max".into());
         }
@@ -382,6 +386,7 @@ impl NodeConfig {
             txs_max = m.txs_max,
             mempool_bytes_max = m.bytes_max,
             txs_per_signer_max = m.txs_per_signer_max,
+            recheck_txs_max = m.recheck_txs_max,
             propose = c.timeout_propose_ms,
             propose_delta = c.timeout_propose_delta_ms,
             prevote = c.timeout_prevote_ms,
@@ -453,6 +458,7 @@ mod tests {
             ("log.level", Box::new(|c| c.log.level = "loud".into())),
             ("twice", Box::new(|c| c.p2p.peers.push(c.p2p.peers[0].clone()))),
             ("txs_per_signer_max", Box::new(|c| c.mempool.txs_per_signer_max = c.mempool.txs_max + 1)),
+            ("mempool.recheck_txs_max", Box::new(|c| c.mempool.recheck_txs_max = 0)),
         ];
         for (needle, edit) in cases {
             let mut config = sample();

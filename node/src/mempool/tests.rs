@@ -150,7 +150,8 @@ fn the_dry_run_sees_the_signers_earlier_pending_transactions() {
 #[test]
 fn bounds_per_signer_in_transactions_and_in_bytes() {
     let w = World::new();
-    let config = MempoolConfig { txs_max: 3, bytes_max: 1 << 20, txs_per_signer_max: 2 };
+    let config =
+        MempoolConfig { txs_max: 3, bytes_max: 1 << 20, txs_per_signer_max: 2, ..MempoolConfig::default() };
     let mut pool = Mempool::new(&config);
     pool.admit(&w.state, &w.ctx, w.ok("IND01-ADMIN", 0)).expect("0");
     pool.admit(&w.state, &w.ctx, w.ok("IND01-ADMIN", 1)).expect("1");
@@ -162,7 +163,12 @@ fn bounds_per_signer_in_transactions_and_in_bytes() {
     assert_eq!(refusal.kind(), "mempool_full");
 
     let one = w.ok("IND01-ADMIN", 0).encode().len();
-    let config = MempoolConfig { txs_max: 100, bytes_max: (one * 2 - 1) as u64, txs_per_signer_max: 100 };
+    let config = MempoolConfig {
+        txs_max: 100,
+        bytes_max: (one * 2 - 1) as u64,
+        txs_per_signer_max: 100,
+        ..MempoolConfig::default()
+    };
     let mut pool = Mempool::new(&config);
     pool.admit(&w.state, &w.ctx, w.ok("IND01-ADMIN", 0)).expect("fits");
     let refusal = pool.admit(&w.state, &w.ctx, w.ok("IND01-ADMIN", 1)).expect_err("bytes");
@@ -208,6 +214,49 @@ fn update_drops_committed_stale_and_now_failing_transactions() {
 }
 
 #[test]
+fn a_bounded_recheck_drops_committed_and_stale_everywhere_and_reruns_signers_in_turn() {
+    let mut w = World::new();
+    let config = MempoolConfig { recheck_txs_max: 1, ..MempoolConfig::default() };
+    let mut pool = Mempool::new(&config);
+    let a0 = w.ok("IND01-ADMIN", 0);
+    let a1 = w.ok("IND01-ADMIN", 1);
+    let j0 = w.ok("JPN01-ADMIN", 0);
+    let j1 = w.sign("JPN01-ADMIN", 1, status("JPN01-CXL-VOL", AccountStatus::Active));
+    let j2 = w.ok("JPN01-ADMIN", 2);
+    for tx in [&a0, &a1, &j0, &j1, &j2] {
+        pool.admit(&w.state, &w.ctx, tx.clone()).expect("admitted");
+    }
+    // The block commits IND01's a0 and, from another node, a JPN01 nonce 0 that closes
+    // the account j1 reopens.
+    w.commit(&a0);
+    w.commit(&w.sign("JPN01-ADMIN", 0, status("JPN01-CXL-VOL", AccountStatus::Closed)));
+    w.ctx.height = 2;
+    pool.update(&w.state, &w.ctx, &[a0.hash()]);
+    // IND01 (first to arrive) had its turn; JPN01's queue was only trimmed: its stale
+    // nonce 0 is gone, and j1, which now fails, waits for its turn.
+    assert!(!pool.contains(&a0.hash()) && !pool.contains(&j0.hash()));
+    assert!(pool.contains(&a1.hash()) && pool.contains(&j1.hash()) && pool.contains(&j2.hash()));
+    assert_eq!(pool.len(), 3);
+    assert_eq!(pool.bytes(), [&a1, &j1, &j2].iter().map(|t| t.encode().len()).sum::<usize>());
+    assert_eq!(
+        pool.reap(10, usize::MAX),
+        [a1.clone(), j1.clone(), j2.clone()],
+        "queues start at the next nonce"
+    );
+
+    w.ctx.height = 3;
+    pool.update(&w.state, &w.ctx, &[]);
+    // JPN01's turn: j1 fails the rules now, and j2 can no longer follow it.
+    assert!(!pool.contains(&j1.hash()) && !pool.contains(&j2.hash()));
+    assert_eq!(pool.reap(10, usize::MAX), [a1.clone()]);
+
+    // A signer whose queue was not re-run is re-run before its next admission.
+    let a2 = w.ok("IND01-ADMIN", 2);
+    pool.admit(&w.state, &w.ctx, a2.clone()).expect("admitted after a1");
+    assert_eq!(pool.reap(10, usize::MAX), [a1, a2]);
+}
+
+#[test]
 fn admission_after_a_commit_but_before_update_sees_the_new_state() {
     let mut w = World::new();
     let mut pool = pool();
@@ -248,7 +297,12 @@ fn recheck_cost() {
     // The three registry administrators of F0, each with a third of a full pool.
     let signers = ["IND01-ADMIN", "JPN01-ADMIN", "SGP01-ADMIN"];
     let per_signer = 3_334;
-    let config = MempoolConfig { txs_max: 10_002, bytes_max: 1 << 30, txs_per_signer_max: per_signer as u32 };
+    let config = MempoolConfig {
+        txs_max: 10_002,
+        bytes_max: 1 << 30,
+        txs_per_signer_max: per_signer as u32,
+        recheck_txs_max: 10_002,
+    };
     let mut pool = Mempool::new(&config);
     let started = std::time::Instant::now();
     for signer in signers {

@@ -7,14 +7,15 @@
 //! update, every tree node on the path to each written key: about `log2(state size)`
 //! nodes per key, at random (the tree is keyed by hash). Each is a RocksDB point read:
 //! a memtable search, then the level-0 files, then the levels below. The upper levels of
-//! the tree are read by every block and rewritten by every block, so a small cache of
-//! what was read and written lately saves most of those reads.
+//! the tree are read by every block, so a cache of what was read lately saves most of
+//! those reads that RocksDB's memtable (which holds the latest writes) does not answer.
 //!
 //! # Why it cannot go stale
 //!
 //! Only [`Db::commit_block`](super::Db::commit_block) writes the column families that
-//! have a cache, and it writes through: after the batch is on disk, every key the batch
-//! put or deleted is set in the cache to its new value (a deletion as a known absence).
+//! have a cache, and for the state it writes through: after the batch is on disk, every
+//! key the batch put or deleted is set in the cache to its new value (a deletion as a
+//! known absence).
 //! Readers hold the store's read lock and the committer its write lock (the node's
 //! `RwLock<Db>`), so no reader sees the cache between the batch and the write-through.
 //! Tree nodes are content-addressed (a node's key is the hash of its value) and never
