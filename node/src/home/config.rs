@@ -438,7 +438,7 @@ mod tests {
                 assert!(i > 0 && lines[i - 1].starts_with('#'), "no comment above `{line}`");
             }
         }
-        assert_eq!(keys, 23);
+        assert_eq!(keys, 24);
     }
 
     #[test]
