@@ -28,8 +28,8 @@
 //! **Reads.** [`Db::state`] and [`Db::merkle`] lend a [`StateView`], the runtime's
 //! [`Store`](jcm_runtime::state::Store) over one column family. The executor runs a
 //! block in an [`Overlay`](jcm_runtime::state::Overlay) over the view and hands the
-//! overlay's writes to [`Db::commit_block`]; the view itself is never written. Each view
-//! caches its point reads, and the commit writes through to that cache (see [`cache`]).
+//! overlay's writes to [`Db::commit_block`]; the view itself is never written. The view
+//! of the tree nodes keeps the nodes read and committed lately in memory ([`cache`]).
 //!
 //! **One process.** RocksDB's `LOCK` file refuses a second opener of the directory;
 //! [`Db::open`] reports that as [`StoreError::Locked`] naming the directory.
@@ -77,12 +77,10 @@ pub struct DbOptions {
     pub info_log_files_max: usize,
     /// Size at which RocksDB starts a new info log, in bytes.
     pub info_log_file_bytes_max: usize,
-    /// Point reads of the runtime state kept in memory (values and known absences); 0,
-    /// the default, reads RocksDB every time. The rules read few keys per transaction,
-    /// mostly from RocksDB's memtable, where this cache measured no faster.
-    pub state_cache_entries: usize,
-    /// Authenticated-state nodes kept in memory. About 200 bytes each; the state-root
-    /// update of every block reads the upper levels of the tree, which stay here.
+    /// RocksDB's block cache, shared by the `state` and `merkle` column families, in bytes.
+    pub block_cache_bytes: usize,
+    /// Authenticated-state nodes kept in memory ([`cache::NodeCache`], about 100 bytes
+    /// each); 0 disables the cache.
     pub merkle_cache_entries: usize,
 }
 
@@ -93,7 +91,7 @@ impl DbOptions {
             genesis_hash,
             info_log_files_max: 4,
             info_log_file_bytes_max: 8 << 20,
-            state_cache_entries: 0,
+            block_cache_bytes: 128 << 20,
             merkle_cache_entries: 1 << 20,
         }
     }

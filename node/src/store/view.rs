@@ -17,14 +17,14 @@ use std::sync::Arc;
 use jcm_runtime::state::{Entries, Store};
 use rocksdb::{ColumnFamily, Direction, IteratorMode, ReadOptions, DB};
 
-use super::cache::ReadCache;
+use super::cache::NodeCache;
 
-/// A read-only [`Store`] over one column family of the node's store, with a cache of
-/// its point reads ([`ReadCache`]).
+/// A read-only [`Store`] over one column family of the node's store; the view of the
+/// `merkle` family has a [`NodeCache`].
 pub struct StateView {
     db: Arc<DB>,
     cf: &'static str,
-    cache: ReadCache,
+    nodes: Option<NodeCache>,
 }
 
 impl fmt::Debug for StateView {
@@ -34,18 +34,22 @@ impl fmt::Debug for StateView {
 }
 
 impl StateView {
-    /// A view of column family `cf`, which [`Db::open`](super::Db::open) opened, caching
-    /// up to `cache_entries` point reads.
-    pub(super) fn new(db: Arc<DB>, cf: &'static str, cache_entries: usize) -> Self {
-        Self { db, cf, cache: ReadCache::new(cache_entries) }
+    /// A view of column family `cf`, which [`Db::open`](super::Db::open) opened.
+    pub(super) fn new(db: Arc<DB>, cf: &'static str) -> Self {
+        Self { db, cf, nodes: None }
     }
 
-    /// Records what a committed batch wrote to this column family, so the cache never
-    /// answers with a value older than the store's. Called by
-    /// [`Db::commit_block`](super::Db::commit_block) under the store's write lock,
-    /// after the batch is on disk.
-    pub(super) fn committed<'a>(&self, writes: impl IntoIterator<Item = (&'a [u8], Option<&'a [u8]>)>) {
-        self.cache.insert_all(writes);
+    /// A view of the `merkle` column family caching up to `cache_entries` nodes.
+    pub(super) fn with_node_cache(db: Arc<DB>, cf: &'static str, cache_entries: usize) -> Self {
+        Self { db, cf, nodes: Some(NodeCache::new(cache_entries)) }
+    }
+
+    /// Caches the tree nodes a block wrote, once its batch is on disk
+    /// ([`Db::commit_block`](super::Db::commit_block)).
+    pub(super) fn committed<'a>(&self, nodes: impl IntoIterator<Item = (&'a [u8], &'a [u8])>) {
+        if let Some(cache) = &self.nodes {
+            cache.insert_all(nodes);
+        }
     }
 
     /// The column family this view reads.
@@ -60,12 +64,20 @@ impl StateView {
 
 impl Store for StateView {
     fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
-        if let Some(cached) = self.cache.get(key) {
-            return cached;
+        let Some(cache) = &self.nodes else {
+            return match self.db.get_cf(self.handle(), key) {
+                Ok(value) => value,
+                Err(e) => panic!("store read failed in column family {}: {e}", self.cf),
+            };
+        };
+        if let Some(node) = cache.get(key) {
+            return Some(node);
         }
         match self.db.get_cf(self.handle(), key) {
             Ok(value) => {
-                self.cache.insert(key, value.as_deref());
+                if let Some(node) = &value {
+                    cache.insert_all([(key, node.as_slice())]);
+                }
                 value
             }
             Err(e) => panic!("store read failed in column family {}: {e}", self.cf),
