@@ -248,7 +248,7 @@ fn a_bounded_recheck_drops_committed_and_stale_everywhere_and_reruns_signers_in_
     pool.update(&w.state, &w.ctx, &[]);
     // JPN01's turn: j1 fails the rules now, and j2 can no longer follow it.
     assert!(!pool.contains(&j1.hash()) && !pool.contains(&j2.hash()));
-    assert_eq!(pool.reap(10, usize::MAX), [a1.clone()]);
+    assert_eq!(pool.reap(10, usize::MAX), std::slice::from_ref(&a1));
 
     // A signer whose queue was not re-run is re-run before its next admission.
     let a2 = w.ok("IND01-ADMIN", 2);
