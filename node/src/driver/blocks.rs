@@ -6,14 +6,53 @@ use jcm_runtime::block::{self, Block, Header, BLOCK_BYTES_MAX, BLOCK_TXS_MAX, PR
 use jcm_runtime::time::Timestamp;
 use jcm_runtime::tx::{BlockContext, Transaction};
 
+use std::sync::mpsc::SyncSender;
+use std::sync::Arc;
+
 use super::{Candidate, Driver};
 use crate::chain;
+use crate::shared::Shared;
 use crate::wire::{Request, Response};
 
 /// The local clock, in the runtime's seconds.
 pub(crate) fn now() -> Timestamp {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     Timestamp(secs)
+}
+
+/// Batches of relayed transactions waiting for admission; beyond it a batch is dropped.
+pub(super) const RELAYED_BATCHES_MAX: usize = 256;
+
+/// Starts the thread that admits transactions peers relay into the mempool, in the order
+/// they arrive (a signer's transactions arrive in nonce order and must be admitted so).
+///
+/// Admission runs the signature check and the rules on each transaction, as an RPC
+/// submission does beside the driver; doing it on the driver's task kept consensus
+/// messages waiting behind every peer's batch. Refusals are the submitter's business and
+/// were answered at the node that took the transaction. The thread ends when the driver
+/// (the sender) is dropped.
+pub(super) fn relay_worker(shared: Arc<Shared>) -> std::io::Result<SyncSender<Vec<Vec<u8>>>> {
+    let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(RELAYED_BATCHES_MAX);
+    std::thread::Builder::new().name("relay-admission".into()).spawn(move || {
+        for batch in batches {
+            for bytes in batch {
+                let tx = match Transaction::decode(&bytes) {
+                    Ok(tx) => tx,
+                    Err(error) => {
+                        tracing::debug!(%error, "an undecodable relayed transaction, dropped");
+                        continue;
+                    }
+                };
+                let db = shared.db.read();
+                let Some(last) = db.last_committed() else { continue };
+                let ctx = BlockContext { height: last.height.saturating_add(1), time: now() };
+                let mut mempool = shared.mempool.lock();
+                let _ = mempool.admit(db.state(), &ctx, tx);
+                shared.metrics.set_mempool(mempool.len(), mempool.bytes());
+            }
+        }
+    })?;
+    Ok(sender)
 }
 
 /// Room left in a block for its header and last commit.
@@ -140,24 +179,15 @@ impl Driver {
         txs.iter().map(Transaction::hash).filter(|id| mempool.contains(id)).collect()
     }
 
-    /// Admits transactions a peer relayed into the mempool (refusals are the peer's
-    /// submitter's business and were answered there).
+    /// Hands transactions a peer relayed to the admission worker ([`relay_worker`]).
     pub(super) fn admit_relayed(&mut self, txs: Vec<Vec<u8>>) {
-        let db = self.shared.db.read();
-        let ctx = BlockContext { height: self.head.height + 1, time: now() };
-        let mut mempool = self.shared.mempool.lock();
-        for bytes in txs {
-            match Transaction::decode(&bytes) {
-                Ok(tx) => {
-                    let _ = mempool.admit(db.state(), &ctx, tx);
-                }
-                Err(error) => tracing::debug!(%error, "an undecodable relayed transaction, dropped"),
-            }
+        if let Err(std::sync::mpsc::TrySendError::Full(_)) = self.relayed.try_send(txs) {
+            // Still pending at the peer; it reaches this node in the peer's proposal.
+            tracing::debug!("relay admission queue full: a batch of relayed transactions is dropped");
         }
-        self.shared.metrics.set_mempool(mempool.len(), mempool.bytes());
     }
 
-    /// Answers a peer's request.
+    /// Answers a peer's request.    /// Answers a peer's request.
     pub(super) fn answer(&self, bytes: &[u8]) -> Vec<u8> {
         let response = match Request::decode(bytes) {
             Ok(Request::Block { height }) => {

@@ -145,6 +145,8 @@ pub struct Driver {
     peer_heights: BTreeMap<NodeId, u64>,
     /// Block requests in flight and fetched blocks waiting for their parent.
     sync: sync::Catchup,
+    /// Relayed transactions, to the admission worker ([`blocks::relay_worker`]).
+    relayed: std::sync::mpsc::SyncSender<Vec<Vec<u8>>>,
     /// How long this node takes to execute a transaction (sizes its proposals).
     execution_rate: blocks::ExecutionRate,
     /// Transactions admitted by RPC, relayed at the end of the event.
@@ -178,7 +180,10 @@ impl Driver {
         let DriverParts { shared, net, wal: (wal, recovered), validator_secret, config, head } = parts;
         let (internal_tx, internal_rx) = mpsc::unbounded_channel();
         let shared_validators = shared.validators.clone();
+        let relayed = blocks::relay_worker(Arc::clone(&shared))
+            .map_err(|e| DriverError::Fatal(format!("cannot start the relay admission thread: {e}")))?;
         let mut driver = Self {
+            relayed,
             shared,
             net,
             wal,
