@@ -6,7 +6,7 @@
 //! - `block/verify_1000`: every transaction's signature, as the runtime checks it
 //!   (`Transaction::signature_valid`);
 //! - `block/validate_1000`: `chain::validate`: link checks, execution of the 1,000
-//!   transactions over the store (signatures checked again inside `tx::apply`), the
+//!   transactions over the store (every signature checked again, as a syncing node does), the
 //!   state-root update, and the results and state roots compared with the header;
 //! - `block/merkle_1000`: the state-root update alone (`merkle::apply` of the block's
 //!   writes over the store's tree);
