@@ -6,7 +6,7 @@ use jcm_runtime::block::{self, Block, Header, BLOCK_BYTES_MAX, BLOCK_TXS_MAX, PR
 use jcm_runtime::time::Timestamp;
 use jcm_runtime::tx::{BlockContext, Transaction};
 
-use std::sync::mpsc::SyncSender;
+use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::Arc;
 
 use super::{Candidate, Driver};
@@ -181,9 +181,15 @@ impl Driver {
 
     /// Hands transactions a peer relayed to the admission worker ([`relay_worker`]).
     pub(super) fn admit_relayed(&mut self, txs: Vec<Vec<u8>>) {
-        if let Err(std::sync::mpsc::TrySendError::Full(_)) = self.relayed.try_send(txs) {
+        match self.relayed.try_send(txs) {
+            Ok(()) => {}
             // Still pending at the peer; it reaches this node in the peer's proposal.
-            tracing::debug!("relay admission queue full: a batch of relayed transactions is dropped");
+            Err(TrySendError::Full(_)) => {
+                tracing::debug!("relay admission queue full: a batch of relayed transactions is dropped");
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                tracing::error!("the relay admission thread has stopped: relayed transactions are dropped");
+            }
         }
     }
 
