@@ -220,14 +220,15 @@ pub struct Executed {
 }
 
 /// Executes transactions at `ctx` over `state` (left untouched: the writes are returned)
-/// and updates the state tree rooted at `root` whose nodes are in `tree`. The block's
+/// and updates the state tree rooted at `root` whose nodes are in `tree` ([`merkle::apply_split`]:
+/// both halves of the tree at once). The block's
 /// time-driven rules run first ([`tx::begin_block`]); every transaction's signature is
 /// checked ([`signatures_valid`]), and a transaction whose signature fails gets the
 /// verdict [`tx::apply`] gives it.
 pub fn execute<S, T>(state: &S, tree: &T, root: Hash32, ctx: &BlockContext, txs: &[Transaction]) -> Executed
 where
     S: Store + ?Sized,
-    T: Store + ?Sized,
+    T: Store + Sync + ?Sized,
 {
     execute_with(state, tree, root, ctx, txs, &|_| false)
 }
@@ -248,7 +249,7 @@ pub fn execute_with<S, T>(
 ) -> Executed
 where
     S: Store + ?Sized,
-    T: Store + ?Sized,
+    T: Store + Sync + ?Sized,
 {
     let ids: Vec<Hash32> = txs.iter().map(Transaction::hash).collect();
     let known: Vec<bool> = ids.iter().map(verified).collect();
@@ -269,9 +270,8 @@ where
         })
         .collect();
     let state_writes = overlay.into_writes();
-    let mut nodes = Overlay::new(tree);
-    let state_root = merkle::apply(&mut nodes, root, &state_writes);
-    Executed { results, state_writes, tree_writes: nodes.into_writes(), state_root }
+    let (state_root, tree_writes) = merkle::apply_split(tree, root, &state_writes);
+    Executed { results, state_writes, tree_writes, state_root }
 }
 
 /// Fewest signatures worth spreading over several threads.

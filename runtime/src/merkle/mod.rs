@@ -82,7 +82,7 @@ mod tree;
 
 pub use node::{internal_hash, key_hash, leaf_hash, value_hash, Node, NodeError};
 pub use proof::{prove, verify, Proof, ProofError, ProofLeaf};
-pub use tree::{apply, get, root_of};
+pub use tree::{apply, apply_split, get, root_of};
 
 use crate::codec::Hash32;
 

@@ -9,7 +9,7 @@
 use super::node::{key_hash, load, load_or_crash, store_node, value_hash, Node, NodeError};
 use super::{bit, DEPTH_MAX, EMPTY_HASH};
 use crate::codec::Hash32;
-use crate::state::{Entries, Store, WriteSet};
+use crate::state::{apply_writes, Entries, Overlay, Store, WriteSet};
 
 /// A change at one path: `Some(value_hash)` sets the entry, `None` removes it.
 type Update = (Hash32, Option<Hash32>);
@@ -28,11 +28,65 @@ type Entry = (Hash32, Hash32);
 /// If a node of `root` is missing or corrupt in `nodes`: the node store of the current
 /// state is broken, and committing a root computed over it would be worse than stopping.
 pub fn apply<S: Store + ?Sized>(nodes: &mut S, root: Hash32, writes: &WriteSet) -> Hash32 {
+    update(nodes, root, 0, &sorted_updates(writes))
+}
+
+/// Fewest writes for which [`apply_split`] updates the two halves of the tree on two
+/// threads.
+const SPLIT_UPDATES_MIN: usize = 256;
+
+/// [`apply`] over the read-only node store `base`: returns the new root and the new
+/// nodes. When the block writes many keys and the root is an internal node, the root's
+/// two subtrees (paths starting with a 0 bit, and with a 1 bit) are updated on two
+/// threads: they share no node, so the result is exactly [`apply`]'s, root and nodes.
+///
+/// # Panics
+///
+/// As [`apply`].
+pub fn apply_split<S: Store + Sync + ?Sized>(
+    base: &S,
+    root: Hash32,
+    writes: &WriteSet,
+) -> (Hash32, WriteSet) {
+    let updates = sorted_updates(writes);
+    let mut nodes = Overlay::new(base);
+    let split_root = (updates.len() >= SPLIT_UPDATES_MIN && root != EMPTY_HASH)
+        .then(|| load_or_crash(base, &root))
+        .and_then(|node| match node {
+            Node::Internal { left, right } => Some((left, right)),
+            Node::Leaf { .. } => None,
+        });
+    let Some((left, right)) = split_root else {
+        let root = update(&mut nodes, root, 0, &updates);
+        return (root, nodes.into_writes());
+    };
+    let half = |hash: Hash32, part: &[Update]| {
+        let mut nodes = Overlay::new(base);
+        let hash = update(&mut nodes, hash, 1, part);
+        (hash, nodes.into_writes())
+    };
+    let (to_left, to_right) = updates.split_at(updates.partition_point(|(path, _)| !bit(path, 0)));
+    let ((left, left_nodes), (right, right_nodes)) = std::thread::scope(|scope| {
+        let left = scope.spawn(|| half(left, to_left));
+        let right = half(right, to_right);
+        match left.join() {
+            Ok(left) => (left, right),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    });
+    apply_writes(&mut nodes, left_nodes);
+    apply_writes(&mut nodes, right_nodes);
+    let root = join(&mut nodes, left, right);
+    (root, nodes.into_writes())
+}
+
+/// A block's writes as tree updates, sorted by path.
+fn sorted_updates(writes: &WriteSet) -> Vec<Update> {
     let mut updates: Vec<Update> =
         writes.iter().map(|(key, value)| (key_hash(key), value.as_deref().map(value_hash))).collect();
     updates.sort_unstable_by_key(|u| u.0);
     assert_distinct_paths(updates.iter().map(|u| &u.0));
-    update(nodes, root, 0, &updates)
+    updates
 }
 
 /// The value hash stored at `key` in the tree with root `root`, or `None` if the key is
@@ -278,6 +332,32 @@ mod tests {
             crate::state::apply_writes(&mut state, block_writes);
             assert_eq!(root, root_of(&state), "block {block}");
         }
+    }
+
+    #[test]
+    fn the_split_update_gives_the_same_root_and_nodes_as_the_plain_one() {
+        let mut nodes = MemStore::new();
+        let mut root = EMPTY_ROOT;
+        for block in 0u32..12 {
+            // Large blocks (over the split threshold) and small ones, puts and deletes,
+            // from an empty tree, a one-leaf tree and a large one.
+            let size = if block % 3 == 2 { 3 } else { 400 + block * 37 };
+            let mut block_writes = WriteSet::new();
+            for i in 0..size {
+                let key = format!("k{}", (block * 131 + i * 7) % 1_500).into_bytes();
+                let value = (i % 4 != 0).then(|| format!("v{block}-{i}").into_bytes());
+                block_writes.insert(key, value);
+            }
+            let (split_root, split_nodes) = apply_split(&nodes, root, &block_writes);
+            let mut plain = crate::state::Overlay::new(&nodes);
+            let plain_root = apply(&mut plain, root, &block_writes);
+            assert_eq!(split_root, plain_root, "block {block}");
+            assert_eq!(split_nodes, plain.into_writes(), "block {block}");
+            crate::state::apply_writes(&mut nodes, split_nodes);
+            root = split_root;
+        }
+        let (root_one, _) = apply_split(&nodes, EMPTY_ROOT, &writes(&[("only", Some("1"))]));
+        assert_eq!(root_one, leaf_of("only", "1"));
     }
 
     #[test]
