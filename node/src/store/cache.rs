@@ -59,11 +59,15 @@ impl NodeBytes {
     }
 }
 
+/// Shards of the cache, each behind its own lock, chosen by the key's first byte: the
+/// state-root update reads from two threads ([`jcm_runtime::merkle::apply_split`]).
+const SHARDS: usize = 16;
+
 /// A bounded cache of Merkle nodes by hash.
 #[derive(Debug)]
 pub(super) struct NodeCache {
-    generations: Mutex<Generations>,
-    /// Entries per generation: half the capacity; 0 disables the cache.
+    shards: Vec<Mutex<Generations>>,
+    /// Entries per generation of one shard: half its capacity; 0 disables the cache.
     generation_max: usize,
 }
 
@@ -76,7 +80,14 @@ struct Generations {
 impl NodeCache {
     /// A cache of at most `entries_max` nodes (about 100 bytes each); 0 disables it.
     pub(super) fn new(entries_max: usize) -> Self {
-        Self { generations: Mutex::new(Generations::default()), generation_max: entries_max / 2 }
+        Self {
+            shards: (0..SHARDS).map(|_| Mutex::new(Generations::default())).collect(),
+            generation_max: entries_max / SHARDS / 2,
+        }
+    }
+
+    fn shard(&self, key: &Key) -> &Mutex<Generations> {
+        &self.shards[usize::from(key[0]) % SHARDS]
     }
 
     /// The node stored under `key`, if cached.
@@ -85,7 +96,7 @@ impl NodeCache {
         if self.generation_max == 0 {
             return None;
         }
-        let mut generations = self.generations.lock();
+        let mut generations = self.shard(&key).lock();
         if let Some(node) = generations.young.get(&key) {
             return Some(node.as_slice().to_vec());
         }
@@ -100,10 +111,9 @@ impl NodeCache {
         if self.generation_max == 0 {
             return;
         }
-        let mut generations = self.generations.lock();
         for (key, value) in nodes {
             if let (Ok(key), Some(node)) = (Key::try_from(key), NodeBytes::new(value)) {
-                self.insert_locked(&mut generations, key, node);
+                self.insert_locked(&mut self.shard(&key).lock(), key, node);
             }
         }
     }
@@ -111,8 +121,7 @@ impl NodeCache {
     /// Nodes held, both generations together.
     #[cfg(test)]
     fn len(&self) -> usize {
-        let generations = self.generations.lock();
-        generations.young.len() + generations.old.len()
+        self.shards.iter().map(|shard| shard.lock()).map(|g| g.young.len() + g.old.len()).sum()
     }
 
     fn insert_locked(&self, generations: &mut Generations, key: Key, node: NodeBytes) {
@@ -127,30 +136,36 @@ impl NodeCache {
 mod tests {
     use super::*;
 
+    /// A key in shard 0 (as every key of these tests): bounds are per shard.
     fn key(i: u32) -> [u8; 32] {
         let mut key = [0; 32];
-        key[..4].copy_from_slice(&i.to_be_bytes());
+        key[1..5].copy_from_slice(&i.to_be_bytes());
         key
     }
 
     #[test]
     fn returns_what_was_inserted_and_nothing_else() {
-        let cache = NodeCache::new(8);
+        let cache = NodeCache::new(64 * SHARDS);
         assert_eq!(cache.get(&key(1)), None);
         let node = [7u8; NODE_BYTES_MAX];
         cache.insert_all([(&key(1)[..], &node[..]), (&key(2)[..], &b"\x00short"[..])]);
         assert_eq!(cache.get(&key(1)), Some(node.to_vec()));
         assert_eq!(cache.get(&key(2)), Some(b"\x00short".to_vec()));
+        // Keys of every shard.
+        for first in 0..=u8::MAX {
+            cache.insert_all([(&[first; 32][..], &[first][..])]);
+        }
+        assert!((0..=u8::MAX).all(|first| cache.get(&[first; 32]) == Some(vec![first])));
         // Not a hash, or not a node: never cached.
         cache.insert_all([(&b"short key"[..], &b"x"[..]), (&key(3)[..], &[0u8; NODE_BYTES_MAX + 1][..])]);
         assert_eq!(cache.get(b"short key"), None);
         assert_eq!(cache.get(&key(3)), None);
-        assert_eq!(cache.len(), 2);
+        assert_eq!(cache.len(), 2 + 256);
     }
 
     #[test]
     fn stays_bounded_and_keeps_what_was_used_lately() {
-        let cache = NodeCache::new(100);
+        let cache = NodeCache::new(100 * SHARDS);
         for i in 0u32..10_000 {
             cache.insert_all([(&key(i)[..], &b"node"[..])]);
             // Key 0 is read all along: it must survive every generation change.
