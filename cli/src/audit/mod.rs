@@ -118,6 +118,8 @@ pub struct GenesisCheck {
     pub source: &'static str,
     /// The trusted file the hash was compared with, if any.
     pub compared_with: Option<PathBuf>,
+    /// Whether the source's genesis is the trusted file's (`None` without a trusted file).
+    pub matches: Option<bool>,
 }
 
 /// The result of an audit that ran: the genesis it started from and the verdict.
@@ -252,10 +254,12 @@ fn resolve_genesis(
             return (None, Err(AuditError::Genesis(message)));
         }
     };
+    let hash = genesis.hash();
     let check = GenesisCheck {
-        hash: genesis.hash(),
+        hash,
         source,
         compared_with: options.trusted.as_ref().map(|(_, path)| path.clone()),
+        matches: options.trusted.as_ref().map(|(trusted, _)| trusted.hash() == hash),
     };
     if let Some((trusted, path)) = &options.trusted {
         let expected = trusted.hash();
@@ -276,14 +280,16 @@ fn print_audit(audit: &Audit, output: OutputFormat) {
     match output {
         OutputFormat::Text => {
             if let Some(check) = &audit.genesis {
-                match &check.compared_with {
-                    Some(path) => eprintln!(
+                match (&check.compared_with, check.matches) {
+                    (Some(path), Some(true)) => eprintln!(
                         "genesis {} (the {}'s) matches the trusted file {}",
                         check.hash,
                         check.source,
                         path.display()
                     ),
-                    None => eprintln!(
+                    // The verdict line names both hashes.
+                    (Some(_), _) => {}
+                    (None, _) => eprintln!(
                         "genesis {} taken from the {} itself, not checked: compare this hash with one from \
                          a trusted channel, or pass --genesis FILE",
                         check.hash, check.source

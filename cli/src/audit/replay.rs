@@ -265,7 +265,7 @@ impl Replay {
 /// the matching entries so that its order stays deterministic.
 #[derive(Clone, Debug, Default)]
 pub struct NodeStore {
-    nodes: HashMap<Vec<u8>, Vec<u8>>,
+    nodes: HashMap<[u8; 32], Box<[u8]>>,
 }
 
 impl NodeStore {
@@ -287,16 +287,15 @@ impl NodeStore {
         let mut kept = HashMap::with_capacity(self.nodes.len() / 2);
         let mut pending = vec![*root];
         while let Some(hash) = pending.pop() {
-            if hash == merkle::EMPTY_HASH || kept.contains_key(&hash.0[..]) {
+            if hash == merkle::EMPTY_HASH || kept.contains_key(&hash.0) {
                 continue;
             }
-            let bytes =
-                self.nodes.remove(&hash.0[..]).expect("every node of the replay's own tree is stored");
+            let bytes = self.nodes.remove(&hash.0).expect("every node of the replay's own tree is stored");
             let node = Node::from_bytes(&bytes).expect("the replay's tree nodes decode");
             if let Node::Internal { left, right } = node {
                 pending.extend([left, right]);
             }
-            kept.insert(hash.0.to_vec(), bytes);
+            kept.insert(hash.0, bytes);
         }
         self.nodes = kept;
     }
@@ -304,15 +303,22 @@ impl NodeStore {
 
 impl Store for NodeStore {
     fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
-        self.nodes.get(key).cloned()
+        let key: &[u8; 32] = key.try_into().ok()?;
+        self.nodes.get(key).map(|node| node.to_vec())
     }
 
+    /// # Panics
+    ///
+    /// If `key` is not 32 bytes: the tree names every node by its SHA-256.
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
-        self.nodes.insert(key, value);
+        let key: [u8; 32] = key.try_into().expect("tree nodes are stored by their 32-byte hash");
+        self.nodes.insert(key, value.into_boxed_slice());
     }
 
     fn delete(&mut self, key: &[u8]) {
-        self.nodes.remove(key);
+        if let Ok(key) = <&[u8; 32]>::try_from(key) {
+            self.nodes.remove(key);
+        }
     }
 
     fn range(&self, start: &[u8], end: Option<&[u8]>) -> Entries<'_> {
@@ -320,7 +326,7 @@ impl Store for NodeStore {
             .nodes
             .iter()
             .filter(|(k, _)| k.as_slice() >= start && end.is_none_or(|end| k.as_slice() < end))
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .map(|(k, v)| (k.to_vec(), v.to_vec()))
             .collect();
         entries.sort();
         Box::new(entries.into_iter())
@@ -335,13 +341,15 @@ mod tests {
     fn node_store_ranges_are_ordered_and_bounded() {
         let mut nodes = NodeStore::default();
         for k in [5u8, 1, 9, 3, 7] {
-            nodes.put(vec![k], vec![k]);
+            nodes.put(vec![k; 32], vec![k]);
         }
         let keys = |entries: Entries<'_>| entries.map(|(k, _)| k[0]).collect::<Vec<u8>>();
         assert_eq!(keys(nodes.range(&[2], Some(&[8]))), [3, 5, 7]);
         assert_eq!(keys(nodes.range(&[], None)), [1, 3, 5, 7, 9]);
-        nodes.delete(&[5]);
-        assert_eq!((nodes.get(&[5]), nodes.get(&[7]), nodes.len()), (None, Some(vec![7]), 4));
+        nodes.delete(&[5; 32]);
+        nodes.delete(b"not a hash");
+        assert_eq!((nodes.get(&[5; 32]), nodes.get(&[7; 32]), nodes.len()), (None, Some(vec![7]), 4));
+        assert_eq!(nodes.get(&[7]), None, "a key that is not a hash names no node");
     }
 
     #[test]
