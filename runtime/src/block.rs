@@ -220,11 +220,11 @@ pub struct Executed {
 }
 
 /// Executes transactions at `ctx` over `state` (left untouched: the writes are returned)
-/// and updates the state tree rooted at `root` whose nodes are in `tree` ([`merkle::apply_split`]:
-/// both halves of the tree at once). The block's
-/// time-driven rules run first ([`tx::begin_block`]); every transaction's signature is
-/// checked ([`signatures_valid`]), and a transaction whose signature fails gets the
-/// verdict [`tx::apply`] gives it.
+/// and updates the state tree rooted at `root` whose nodes are in `tree`, both halves of
+/// the tree at once ([`merkle::apply_split`]). The block's time-driven rules run first
+/// ([`tx::begin_block`]); every transaction's signature is checked
+/// ([`signatures_valid`]), and a transaction whose signature fails gets the verdict
+/// [`tx::apply`] gives it.
 pub fn execute<S, T>(state: &S, tree: &T, root: Hash32, ctx: &BlockContext, txs: &[Transaction]) -> Executed
 where
     S: Store + ?Sized,
