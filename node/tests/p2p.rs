@@ -4,7 +4,7 @@
 //! reconnected.
 
 use std::collections::BTreeSet;
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use jcm_node::home::NodeId;
@@ -19,10 +19,9 @@ const CHAIN_ID: &str = "jcm-p2p-test";
 /// keep the file fast.
 const WAIT: Duration = Duration::from_secs(10);
 
-/// A free port on 127.0.0.1: bound to port 0, read, released.
+/// A free port on 127.0.0.1, below the ephemeral range ([`jcm_tests::ports`]).
 fn free_addr() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
-    listener.local_addr().expect("a bound listener has an address")
+    SocketAddr::from(([127, 0, 0, 1], jcm_tests::ports::free_block(1, 2)))
 }
 
 fn secret(n: u8) -> [u8; 32] {

@@ -7,4 +7,5 @@
 pub mod builders;
 pub mod fixture;
 pub mod load;
+pub mod ports;
 pub mod scenario;

@@ -7,7 +7,6 @@
 #![allow(dead_code)]
 
 use std::fs::{self, File};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU16, Ordering};
@@ -135,22 +134,9 @@ pub fn node_binary() -> PathBuf {
     binary
 }
 
-/// A base port whose block of ports is free now; the start depends on the process id
-/// because test binaries run in parallel.
+/// A base port whose whole block of ports is free now ([`jcm_tests::ports`]).
 fn free_base_port(nodes: u16) -> u16 {
-    static NEXT: AtomicU16 = AtomicU16::new(0);
-    let span = nodes * PORT_STRIDE;
-    let start = 20_000 + (std::process::id() % 397) as u16 * 100 + 50;
-    for attempt in 0..400u16 {
-        let offset = NEXT.fetch_add(span, Ordering::Relaxed);
-        let base = start.wrapping_add(offset).wrapping_add(attempt * 7) % 40_000 + 20_000;
-        let free = (0..nodes)
-            .all(|i| (0..2).all(|p| TcpListener::bind(("127.0.0.1", base + i * PORT_STRIDE + p)).is_ok()));
-        if free {
-            return base;
-        }
-    }
-    panic!("no free block of ports found on 127.0.0.1");
+    jcm_tests::ports::free_block(nodes, PORT_STRIDE)
 }
 
 /// A running local network.

@@ -3,10 +3,8 @@
 //! (the processes die with the harness, even when a test fails).
 
 use std::fs::{self, File};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
 
 use jcm_runtime::crypto::SecretKey;
@@ -32,22 +30,9 @@ pub fn node_binary() -> PathBuf {
     binary
 }
 
-/// A base port whose whole block of ports is free now. Test binaries run in parallel
-/// with other test binaries, so the search starts at a point derived from the process id.
+/// A base port whose whole block of ports is free now ([`jcm_tests::ports`]).
 fn free_base_port(nodes: u16) -> u16 {
-    static NEXT: AtomicU16 = AtomicU16::new(0);
-    let span = nodes * PORT_STRIDE;
-    let start = 20_000 + (std::process::id() % 400) as u16 * 100;
-    for attempt in 0..400u16 {
-        let offset = NEXT.fetch_add(span, Ordering::Relaxed);
-        let base = start.wrapping_add(offset).wrapping_add(attempt * 7) % 40_000 + 20_000;
-        let free = (0..nodes)
-            .all(|i| (0..2).all(|p| TcpListener::bind(("127.0.0.1", base + i * PORT_STRIDE + p)).is_ok()));
-        if free {
-            return base;
-        }
-    }
-    panic!("no free block of ports found on 127.0.0.1");
+    jcm_tests::ports::free_block(nodes, PORT_STRIDE)
 }
 
 /// One node's process and where it lives.
