@@ -132,6 +132,12 @@ fn validators_crash_restart_catch_up_and_lose_nothing() {
     cluster.start_node(3);
     cluster.wait_height(&[0, 1, 2, 3], after + 3, SLOW);
 
+    // Keep the load going until it has a few acknowledged transactions to check: with
+    // fast catch-up the phases above can pass in a handful of blocks.
+    let deadline = Instant::now() + SLOW;
+    while acknowledged.lock().expect("lock").len() < 5 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
     stop.store(true, Ordering::Relaxed);
     load_thread.join().expect("the load thread");
     let acknowledged = acknowledged.lock().expect("lock").clone();
