@@ -11,7 +11,6 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
 use common::TempDir;
-use ed25519_dalek::Signer as _;
 use jcm_node::chain;
 use jcm_node::home::config::{MempoolConfig, RpcConfig};
 use jcm_node::home::NodeId;
@@ -22,9 +21,7 @@ use jcm_node::shared::{Shared, Status, ToDriver};
 use jcm_node::store::{Db, DbOptions};
 use jcm_runtime::block::{self, Block, Header};
 use jcm_runtime::codec::{self, Hash32};
-use jcm_runtime::consensus::{
-    ChainId, CommitCertificate, CommitSignature, Signature, ValidatorKey, ValidatorSet,
-};
+use jcm_runtime::consensus::{ChainId, CommitCertificate, ValidatorSet};
 use jcm_runtime::crypto::SecretKey;
 use jcm_runtime::merkle;
 use jcm_runtime::model::{AccountStatus, Text};
@@ -32,13 +29,11 @@ use jcm_runtime::state::keys;
 use jcm_runtime::time::Timestamp;
 use jcm_runtime::tx::{Payload, Transaction};
 use jcm_tests::builders;
-use jcm_tests::fixture::Fixture;
+use jcm_tests::fixture::{dev_certificate, Fixture, F0_VALIDATORS};
 use parking_lot::{Mutex, RwLock};
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, watch};
 use tower::ServiceExt;
-
-const VALIDATORS: [&str; 2] = ["validator-ind", "validator-jpn"];
 
 struct Node {
     _dir: TempDir,
@@ -140,21 +135,7 @@ impl Node {
 
 /// A commit certificate for `block` signed by F0's validators.
 fn certify(block: &Block, chain_id: &ChainId, validators: &ValidatorSet) -> CommitCertificate {
-    let mut certificate = CommitCertificate {
-        height: block.header.height,
-        round: 0,
-        value: block.header.value_id(),
-        signatures: Vec::new(),
-    };
-    for name in VALIDATORS {
-        let key = ed25519_dalek::SigningKey::from_bytes(&SecretKey::dev(name).seed());
-        let validator = ValidatorKey(key.verifying_key().to_bytes());
-        let vote = certificate.precommit_of(chain_id, validator);
-        certificate.signatures.push(CommitSignature {
-            validator,
-            signature: Signature(key.sign(&vote.sign_bytes()).to_bytes()),
-        });
-    }
+    let certificate = dev_certificate(&block.header, &F0_VALIDATORS);
     certificate.verify(chain_id, validators).expect("a valid certificate");
     certificate
 }

@@ -20,14 +20,13 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use jcm_node::chain;
 use jcm_node::store::{Db, DbOptions};
 use jcm_runtime::block::{self, Block, Header};
-use jcm_runtime::consensus::{CommitCertificate, CommitSignature, Signature, ValidatorKey, ValidatorSet};
-use jcm_runtime::crypto::SecretKey;
+use jcm_runtime::consensus::ValidatorSet;
 use jcm_runtime::genesis::Genesis;
 use jcm_runtime::merkle;
 use jcm_runtime::state::Overlay;
 use jcm_runtime::time::Timestamp;
 use jcm_runtime::tx::Transaction;
-use jcm_tests::fixture::Fixture;
+use jcm_tests::fixture::{dev_certificate, Fixture};
 use jcm_tests::load::check::decode;
 use jcm_tests::load::genesis::{self, Network};
 use jcm_tests::load::plan::{self, Mix, PlanInput};
@@ -54,28 +53,6 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
-}
-
-fn certificate(
-    chain_id: &jcm_runtime::consensus::ChainId,
-    header: &Header,
-    names: &[String],
-) -> CommitCertificate {
-    let mut certificate = CommitCertificate {
-        height: header.height,
-        round: 0,
-        value: header.value_id(),
-        signatures: Vec::new(),
-    };
-    for name in names {
-        let key = SecretKey::dev(name);
-        let validator = ValidatorKey(key.public().0);
-        let vote = certificate.precommit_of(chain_id, validator);
-        let signing = ed25519_dalek::SigningKey::from_bytes(&key.seed());
-        let signature = ed25519_dalek::Signer::sign(&signing, &vote.sign_bytes()).to_bytes();
-        certificate.signatures.push(CommitSignature { validator, signature: Signature(signature) });
-    }
-    certificate
 }
 
 impl Chain {
@@ -121,7 +98,8 @@ impl Chain {
         let executed = chain::validate(&self.db, &self.head, &block, &self.validators).expect("valid");
         let validated = Instant::now();
         // The certificate is signed here in a node's consensus, not by the block path.
-        let certificate = certificate(&self.head.chain_id, &block.header, &self.validator_names);
+        let names: Vec<&str> = self.validator_names.iter().map(String::as_str).collect();
+        let certificate = dev_certificate(&block.header, &names);
         let signed = Instant::now();
         chain::commit(&mut self.db, &block, &certificate, executed).expect("commit");
         self.head = block.header;

@@ -7,6 +7,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use jcm_runtime::block::Header;
+use jcm_runtime::consensus::{CommitCertificate, CommitSignature, Signature, ValidatorKey, VoteKind};
 use jcm_runtime::crypto::SecretKey;
 use jcm_runtime::genesis::Genesis;
 use jcm_runtime::state::MemStore;
@@ -14,6 +16,29 @@ use serde_json::Value;
 
 /// The fixture F0 of ARTICLE6.md §8.0, as shipped in `config/fixtures/f0.json`.
 pub const F0_JSON: &str = include_str!("../../config/fixtures/f0.json");
+
+/// F0's validators: their keys are [`SecretKey::dev`] of these names.
+pub const F0_VALIDATORS: [&str; 2] = ["validator-ind", "validator-jpn"];
+
+/// A round-0 commit certificate of `header`, with the precommits of the validators
+/// `names` signed by their development keys ([`SecretKey::dev`]).
+pub fn dev_certificate(header: &Header, names: &[&str]) -> CommitCertificate {
+    let mut certificate = CommitCertificate {
+        height: header.height,
+        round: 0,
+        value: header.value_id(),
+        signatures: Vec::new(),
+    };
+    for name in names {
+        let key = ed25519_dalek::SigningKey::from_bytes(&SecretKey::dev(name).seed());
+        let validator = ValidatorKey(key.verifying_key().to_bytes());
+        let vote = certificate.precommit_of(&header.chain_id, validator);
+        assert_eq!(vote.kind, VoteKind::Precommit);
+        let signature = ed25519_dalek::Signer::sign(&key, &vote.sign_bytes()).to_bytes();
+        certificate.signatures.push(CommitSignature { validator, signature: Signature(signature) });
+    }
+    certificate
+}
 
 /// Why a fixture could not be loaded.
 #[derive(Debug, thiserror::Error)]

@@ -4,15 +4,13 @@
 
 use jcm_runtime::block::{self, Block, Header, LinkError};
 use jcm_runtime::codec::Hash32;
-use jcm_runtime::consensus::{CommitCertificate, CommitSignature, Signature, ValidatorSet, Vote, VoteKind};
+use jcm_runtime::consensus::{CommitCertificate, ValidatorSet};
 use jcm_runtime::crypto::SecretKey;
 use jcm_runtime::state::{apply_writes, MemStore};
 use jcm_runtime::time::Timestamp;
 use jcm_runtime::tx::{BlockContext, Transaction};
 use jcm_tests::builders;
-use jcm_tests::fixture::Fixture;
-
-const VALIDATORS: [&str; 2] = ["validator-ind", "validator-jpn"];
+use jcm_tests::fixture::{dev_certificate, Fixture, F0_VALIDATORS};
 
 struct Chain {
     fixture: Fixture,
@@ -57,25 +55,6 @@ fn block_1(chain: &Chain) -> (Block, block::Executed) {
     (Block { header, txs, last_commit: None }, executed)
 }
 
-fn certificate(header: &Header, signers: &[&str]) -> CommitCertificate {
-    let mut certificate = CommitCertificate {
-        height: header.height,
-        round: 0,
-        value: header.value_id(),
-        signatures: Vec::new(),
-    };
-    for name in signers {
-        let key = SecretKey::dev(name);
-        let validator = jcm_runtime::consensus::ValidatorKey(key.public().0);
-        let vote: Vote = certificate.precommit_of(&header.chain_id, validator);
-        assert_eq!(vote.kind, VoteKind::Precommit);
-        let signing = ed25519_dalek::SigningKey::from_bytes(&key.seed());
-        let signature = ed25519_dalek::Signer::sign(&signing, &vote.sign_bytes()).to_bytes();
-        certificate.signatures.push(CommitSignature { validator, signature: Signature(signature) });
-    }
-    certificate
-}
-
 #[test]
 fn a_block_executes_deterministically_and_follows_its_parent() {
     let chain = chain();
@@ -114,7 +93,7 @@ fn every_mismatched_field_is_refused_by_name() {
     let stranger = jcm_runtime::consensus::ValidatorKey(SecretKey::dev("stranger").public().0);
     assert!(matches!(link(&|b| b.header.proposer = stranger), LinkError::Proposer(_)));
     // Height 1 follows genesis, which has no commit.
-    let cert = certificate(&chain.genesis, &VALIDATORS);
+    let cert = dev_certificate(&chain.genesis, &F0_VALIDATORS);
     assert!(matches!(
         link(&|b| {
             b.last_commit = Some(cert.clone());
@@ -158,17 +137,19 @@ fn the_next_block_must_carry_a_quorum_certificate_of_its_parent() {
         Block { header, txs: Vec::new(), last_commit: commit }
     };
     let check = |b: &Block| block::check_link(&block1.header, b, &chain.validators, &chain.validators);
-    check(&next(Some(certificate(&block1.header, &VALIDATORS)))).expect("both validators signed");
+    check(&next(Some(dev_certificate(&block1.header, &F0_VALIDATORS)))).expect("both validators signed");
     // Two validators: one signature is not more than two thirds of the power.
-    let error = check(&next(Some(certificate(&block1.header, &VALIDATORS[..1])))).expect_err("no quorum");
+    let error =
+        check(&next(Some(dev_certificate(&block1.header, &F0_VALIDATORS[..1])))).expect_err("no quorum");
     assert!(matches!(error, LinkError::LastCommit(_)), "{error}");
     let error = check(&next(None)).expect_err("missing");
     assert!(error.to_string().contains("missing the commit of height 1"), "{error}");
     // A certificate of another block.
-    let error = check(&next(Some(certificate(&chain.genesis, &VALIDATORS)))).expect_err("another block");
+    let error =
+        check(&next(Some(dev_certificate(&chain.genesis, &F0_VALIDATORS)))).expect_err("another block");
     assert!(matches!(error, LinkError::LastCommit(_)), "{error}");
     // A stranger's signature spoils the certificate.
-    let error = check(&next(Some(certificate(&block1.header, &["validator-ind", "stranger"]))))
+    let error = check(&next(Some(dev_certificate(&block1.header, &["validator-ind", "stranger"]))))
         .expect_err("stranger");
     assert!(matches!(error, LinkError::LastCommit(_)), "{error}");
 }

@@ -10,13 +10,10 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use ed25519_dalek::{Signer as _, SigningKey};
 use jcm_cli::audit::bundle::{BundleWriter, HeightBytes};
 use jcm_runtime::block::{self, Block, Header, PROTOCOL_VERSION};
 use jcm_runtime::codec;
-use jcm_runtime::consensus::{
-    ChainId, CommitCertificate, CommitSignature, Signature, ValidatorKey, ValidatorSet,
-};
+use jcm_runtime::consensus::{ChainId, CommitCertificate, ValidatorKey, ValidatorSet};
 use jcm_runtime::crypto::SecretKey;
 use jcm_runtime::merkle;
 use jcm_runtime::read;
@@ -24,11 +21,9 @@ use jcm_runtime::state::{apply_writes, MemStore, Store};
 use jcm_runtime::time::Timestamp;
 use jcm_runtime::tx::{BlockContext, Payload, Transaction};
 use jcm_tests::builders;
-use jcm_tests::fixture::Fixture;
+use jcm_tests::fixture::{dev_certificate, Fixture, F0_VALIDATORS};
 use serde_json::json;
 
-/// F0's validators, by their development key names.
-pub const VALIDATORS: [&str; 2] = ["validator-ind", "validator-jpn"];
 /// The first block's time; each block is a minute after its parent.
 pub const FIRST_BLOCK_TIME: &str = "2026-02-10";
 /// A unit the small chain moves: issued at height 1, transferred at height 2.
@@ -41,7 +36,6 @@ pub struct DevChain {
     pub fixture: Fixture,
     /// The genesis document as a node serves it.
     pub genesis_json: String,
-    signers: Vec<SigningKey>,
     validators: ValidatorSet,
     chain_id: ChainId,
     /// The state after the last block.
@@ -69,14 +63,11 @@ impl DevChain {
         let (mut state, mut tree) = (MemStore::new(), MemStore::new());
         apply_writes(&mut state, executed.state_writes);
         apply_writes(&mut tree, executed.tree_writes);
-        let signers: Vec<SigningKey> =
-            VALIDATORS.iter().map(|name| SigningKey::from_bytes(&SecretKey::dev(name).seed())).collect();
         Self {
             genesis_json: fixture.genesis.to_json(),
             validators: block::genesis_validators(&fixture.genesis).expect("valid validators"),
             chain_id: ChainId::new(fixture.genesis.chain_id.as_str()).expect("valid chain id"),
             fixture,
-            signers,
             state,
             tree,
             headers: vec![genesis_block.header],
@@ -108,8 +99,8 @@ impl DevChain {
         let ctx = BlockContext { height, time };
         let executed = block::execute(&self.state, &self.tree, parent.state_root, &ctx, &txs);
         let last_commit = self.commits.last().cloned();
-        let proposer =
-            ValidatorKey(self.signers[height as usize % self.signers.len()].verifying_key().to_bytes());
+        let proposer_name = F0_VALIDATORS[height as usize % F0_VALIDATORS.len()];
+        let proposer = ValidatorKey(SecretKey::dev(proposer_name).public().0);
         let header = Header {
             chain_id: self.chain_id.clone(),
             protocol_version: PROTOCOL_VERSION,
@@ -133,19 +124,7 @@ impl DevChain {
 
     /// A commit certificate of `header` signed by every validator, in round 0.
     pub fn certify(&self, header: &Header) -> CommitCertificate {
-        let mut commit = CommitCertificate {
-            height: header.height,
-            round: 0,
-            value: header.value_id(),
-            signatures: Vec::new(),
-        };
-        for key in &self.signers {
-            let validator = ValidatorKey(key.verifying_key().to_bytes());
-            let vote = commit.precommit_of(&self.chain_id, validator);
-            let signature = Signature(key.sign(&vote.sign_bytes()).to_bytes());
-            commit.signatures.push(CommitSignature { validator, signature });
-        }
-        commit
+        dev_certificate(header, &F0_VALIDATORS)
     }
 
     /// Every height's canonical bytes.
