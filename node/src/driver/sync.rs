@@ -90,9 +90,7 @@ impl Driver {
                 }
                 Err(error) => {
                     tracing::warn!(height, %peer, %error, "block request failed");
-                    // Ask another peer; this one is asked again once it announces its height.
-                    self.peer_heights.remove(&peer);
-                    self.sync.forget_peer(&peer);
+                    self.stop_asking(&peer);
                 }
             }
         }
@@ -121,8 +119,7 @@ impl Driver {
                 }
                 Err(error) => {
                     tracing::warn!(height = next, %peer, %error, "a peer sent a committed block that does not check");
-                    self.peer_heights.remove(&peer);
-                    self.sync.forget_peer(&peer);
+                    self.stop_asking(&peer);
                 }
             }
         }
@@ -131,6 +128,13 @@ impl Driver {
             let _ = self.internal_tx.send(Internal::CommitFetched);
         }
         Ok(())
+    }
+
+    /// Asks other peers for what `peer` was asked; it is asked again once it announces
+    /// its height.
+    fn stop_asking(&mut self, peer: &NodeId) {
+        self.peer_heights.remove(peer);
+        self.sync.forget_peer(peer);
     }
 
     fn verify_fetched(
