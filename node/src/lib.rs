@@ -5,14 +5,17 @@
 //!   `testnet` and `show` commands that write and check it; [`start`]: `jcm-node start`.
 //! - [`store`]: RocksDB (blocks, commits, state, tree nodes, indexes); [`chain`]: the
 //!   committed chain on it; [`index`]: the index layout.
-//! - [`driver`]: the consensus driver (core, write-ahead record [`wal`], block building
-//!   and validation, commits, catch-up); [`wire`]: what nodes say to each other.
+//! - [`engine`]: the consensus engine, a pure state machine (core, sign guard, mempool,
+//!   block building and validation, commits, catch-up): events in, effects out;
+//!   [`actor`]: the tokio task that drives it and does its I/O (the write-ahead record
+//!   [`wal`], the network, timers); [`wire`]: what nodes say to each other.
 //! - [`p2p`]: the permissioned libp2p network; [`mempool`]; [`rpc`]: the HTTP + JSON API;
 //!   [`metrics`]; [`shared`]: what the tasks share.
 #![forbid(unsafe_code)]
 
+pub mod actor;
 pub mod chain;
-pub mod driver;
+pub mod engine;
 pub mod home;
 pub mod index;
 pub mod mempool;

@@ -178,6 +178,35 @@ pub struct Mempool {
     recheck_from: u64,
 }
 
+/// A transaction on its way to the mempool, with what admission needs of it worked out
+/// once where it arrived: its canonical bytes, its id and whether its signature verifies
+/// ([`Transaction::signature_valid`], the one check every path uses).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checked {
+    /// The transaction.
+    pub tx: Transaction,
+    /// Its canonical bytes (what is relayed).
+    pub bytes: Vec<u8>,
+    /// Its id, the hash of `bytes`.
+    pub hash: Hash32,
+    /// Whether its signature verifies for its signer's key.
+    pub signature_valid: bool,
+}
+
+impl Checked {
+    /// Encodes, hashes and checks the signature of `tx`.
+    pub fn new(tx: Transaction) -> Self {
+        let bytes = tx.encode();
+        let hash = codec::sha256(&bytes);
+        let signature_valid = tx.signature_valid();
+        Self { tx, bytes, hash, signature_valid }
+    }
+}
+
+fn bad_signature() -> Verdict {
+    Verdict::reject(Code::BadSignature, "the signature does not verify for the signer's key")
+}
+
 impl std::fmt::Debug for Mempool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Mempool")
@@ -208,19 +237,31 @@ impl Mempool {
     }
 
     /// Admits `tx` if it would be accepted in the block `ctx` after `state`; returns its
-    /// hash. Nothing changes on a refusal.
+    /// hash. Nothing changes on a refusal. Checks the signature here; [`Mempool::admit_checked`]
+    /// takes a transaction already checked where it arrived.
     pub fn admit<S: Store + ?Sized>(
         &mut self,
         state: &S,
         ctx: &BlockContext,
         tx: Transaction,
     ) -> Result<Hash32, Refusal> {
-        let encoded = tx.encode();
+        self.admit_checked(state, ctx, Checked::new(tx))
+    }
+
+    /// Admits a transaction whose encoding, hash and signature verdict were worked out
+    /// where it arrived (an RPC handler, the relay thread), so the mempool's owner does
+    /// none of that work again.
+    pub fn admit_checked<S: Store + ?Sized>(
+        &mut self,
+        state: &S,
+        ctx: &BlockContext,
+        checked: Checked,
+    ) -> Result<Hash32, Refusal> {
+        let Checked { tx, bytes: encoded, hash, signature_valid } = checked;
         let bytes = encoded.len();
         if bytes > TX_BYTES_MAX {
             return Err(Refusal::TooLarge { bytes, max: TX_BYTES_MAX });
         }
-        let hash = codec::sha256(&encoded);
         if self.entries.contains_key(&hash) {
             return Err(Refusal::Duplicate { hash });
         }
@@ -243,11 +284,8 @@ impl Mempool {
         self.check_nonce(&signer, state_nonce, tx.body.nonce)?;
         self.check_bounds(&signer, pending, bytes)?;
         // R10: the signature verifies for the signer's key.
-        if !tx.signature_valid() {
-            return Err(Refusal::Rejected(Verdict::reject(
-                Code::BadSignature,
-                "the signature does not verify for the signer's key",
-            )));
+        if !signature_valid {
+            return Err(Refusal::Rejected(bad_signature()));
         }
         let writes = self.dry_run(state, ctx, &tx)?;
         self.insert(hash, tx, bytes, writes, state_nonce, ctx.height);
@@ -320,11 +358,12 @@ impl Mempool {
         &self,
         state: &S,
         ctx: &BlockContext,
-        tx: &Transaction,
+        checked: &Checked,
     ) -> Verdict {
-        if !tx.signature_valid() {
-            return Verdict::reject(Code::BadSignature, "the signature does not verify for the signer's key");
+        if !checked.signature_valid {
+            return bad_signature();
         }
+        let tx = &checked.tx;
         let mut overlay = Overlay::new(state);
         tx::begin_block(&mut overlay, ctx);
         if let Some(queue) = self.queues.get(&tx.body.signer) {

@@ -1,18 +1,19 @@
-//! What the node's tasks share: the store, the mempool, the live status and the metrics.
+//! What the node's tasks share: the store, the live status, the metrics, and the way to
+//! the consensus engine (which owns the mempool).
 //!
-//! One task writes the store (the consensus driver, when it commits a block, under the
-//! write lock for the length of one batch); the RPC handlers read it under the read lock.
-//! Lock order, where two are held: `db` before `mempool`.
+//! One task writes the store (the consensus actor, when its engine commits a block,
+//! under the write lock for the length of one batch); the RPC handlers read it under the
+//! read lock.
 
 use jcm_runtime::codec::Hash32;
 use jcm_runtime::consensus::{ChainId, ValidatorKey, ValidatorSet};
 use jcm_runtime::genesis::Genesis;
 use jcm_runtime::time::Timestamp;
-use parking_lot::{Mutex, RwLock};
+use parking_lot::RwLock;
 use tokio::sync::{mpsc, watch};
 
+use crate::actor::ToEngine;
 use crate::home::NodeId;
-use crate::mempool::Mempool;
 use crate::metrics::Metrics;
 use crate::store::Db;
 
@@ -35,13 +36,8 @@ pub struct Status {
     pub best_known_height: u64,
     /// True while the node fetches committed blocks instead of voting.
     pub catching_up: bool,
-}
-
-/// A request from an RPC handler to the consensus driver.
-#[derive(Debug)]
-pub enum ToDriver {
-    /// A transaction was admitted to the mempool: relay its bytes to the peers.
-    Relay(Vec<u8>),
+    /// Transactions and bytes in the mempool.
+    pub mempool: (usize, usize),
 }
 
 /// State shared between the consensus driver, the network handlers and the RPC server.
@@ -63,16 +59,14 @@ pub struct Shared {
     pub validator: Option<ValidatorKey>,
     /// The store.
     pub db: RwLock<Db>,
-    /// Transactions waiting for a block.
-    pub mempool: Mutex<Mempool>,
     /// Live status.
     pub status: RwLock<Status>,
     /// Prometheus metrics.
     pub metrics: Metrics,
     /// The last committed height, for waiters (a submit that waits for its commit).
     pub committed: watch::Sender<u64>,
-    /// Requests to the consensus driver.
-    pub to_driver: mpsc::Sender<ToDriver>,
+    /// Requests to the consensus engine (it owns the mempool).
+    pub to_engine: mpsc::Sender<ToEngine>,
     /// False until the node has caught up and is ready to serve (`/ready`).
     pub ready: RwLock<bool>,
 }

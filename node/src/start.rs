@@ -1,6 +1,6 @@
 //! `jcm-node start`: opens the home, the store and the write-ahead record, starts the
-//! network, the RPC server and the consensus driver, and stops them in order on SIGTERM
-//! or SIGINT (RPC first, then the driver after the event in hand, then the network).
+//! network, the RPC server and the consensus actor, and stops them in order on SIGTERM
+//! or SIGINT (RPC first, then the actor after the event in hand, then the network).
 
 use std::collections::BTreeSet;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -11,23 +11,22 @@ use std::time::Duration;
 use anyhow::{anyhow, Context};
 use jcm_runtime::block::genesis_validators;
 use jcm_runtime::consensus::ChainId;
-use parking_lot::{Mutex, RwLock};
+use parking_lot::RwLock;
 use tokio::sync::{mpsc, watch};
 
+use crate::actor::{Actor, ActorParts};
 use crate::chain;
-use crate::driver::{Driver, DriverParts};
 use crate::home::config::{LogConfig, LogFormat, PeerAddress};
 use crate::home::keys::{PassphraseSource, Purpose};
 use crate::home::{Home, NodeId};
-use crate::mempool::Mempool;
 use crate::metrics::Metrics;
 use crate::p2p::{self, NetConfig};
 use crate::shared::{Shared, Status};
 use crate::store::{Db, DbOptions};
 use crate::wal::Wal;
 
-/// Requests from RPC handlers waiting for the driver.
-const DRIVER_QUEUE: usize = 16_384;
+/// Requests from RPC handlers waiting for the consensus engine.
+const ENGINE_QUEUE: usize = 16_384;
 
 /// What `start` needs.
 #[derive(Debug)]
@@ -109,7 +108,7 @@ async fn run(
 
     let own_key =
         jcm_consensus::Signer::public_key(&jcm_consensus::KeySigner::from_secret(&validator_secret));
-    let (to_driver, driver_requests) = mpsc::channel(DRIVER_QUEUE);
+    let (to_engine, engine_requests) = mpsc::channel(ENGINE_QUEUE);
     let (committed, _) = watch::channel(head.height);
     let shared = Arc::new(Shared {
         chain_id,
@@ -120,11 +119,10 @@ async fn run(
         node_id: home.node_id(),
         validator: validators.get(&own_key).map(|v| v.key),
         db: RwLock::new(db),
-        mempool: Mutex::new(Mempool::new(&config.mempool)),
         status: RwLock::new(Status::default()),
         metrics: Metrics::new(),
         committed,
-        to_driver,
+        to_engine,
         ready: RwLock::new(false),
     });
 
@@ -138,31 +136,32 @@ async fn run(
         .context("cannot start the RPC server")?;
     tracing::info!(p2p = %config.p2p.listen_address, rpc = %rpc_address, node_id = %home.node_id(), "node started");
 
-    let driver = Driver::new(DriverParts {
+    let actor = Actor::new(ActorParts {
         shared: Arc::clone(&shared),
         net: net.clone(),
         wal,
         validator_secret,
-        config: config.consensus.clone(),
+        consensus: config.consensus.clone(),
+        mempool: config.mempool.clone(),
         head,
     })?;
-    let mut driver_task = tokio::spawn(driver.run(net_events, driver_requests, stop_rx));
+    let mut actor_task = tokio::spawn(actor.run(net_events, engine_requests, stop_rx));
 
     let outcome = tokio::select! {
         signal = shutdown_signal() => {
             tracing::info!(signal, "shutting down: stopping RPC, finishing the event in hand");
             let _ = stop_tx.send(true);
             let _ = rpc_task.await;
-            driver_task.await.map_err(|e| anyhow!("the consensus driver panicked: {e}"))?
+            actor_task.await.map_err(|e| anyhow!("the consensus actor panicked: {e}"))?
         }
-        result = &mut driver_task => {
+        result = &mut actor_task => {
             let _ = stop_tx.send(true);
             let _ = rpc_task.await;
-            result.map_err(|e| anyhow!("the consensus driver panicked: {e}"))?
+            result.map_err(|e| anyhow!("the consensus actor panicked: {e}"))?
         }
     };
     net.shutdown().await;
-    outcome.context("the consensus driver stopped")?;
+    outcome.context("the consensus actor stopped")?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -206,7 +205,7 @@ async fn shutdown_signal() -> &'static str {
 }
 
 /// Logs to stderr as text or JSON lines, at the configured level (`JCM_LOG` overrides it,
-/// with `tracing` filter syntax, e.g. `JCM_LOG=jcm_node::driver=debug`).
+/// with `tracing` filter syntax, e.g. `JCM_LOG=jcm_node::engine=debug`).
 fn init_logging(config: &LogConfig) -> anyhow::Result<()> {
     use tracing_subscriber::EnvFilter;
     let filter = match std::env::var("JCM_LOG") {

@@ -11,14 +11,17 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
 use common::TempDir;
+use jcm_node::actor::{self, DbChain, ToEngine};
 use jcm_node::chain;
+use jcm_node::engine::{Effect, Engine, EngineParts, Event, SystemClock};
+use jcm_node::home::config::ConsensusConfig;
 use jcm_node::home::config::{MempoolConfig, RpcConfig};
 use jcm_node::home::NodeId;
-use jcm_node::mempool::Mempool;
 use jcm_node::metrics::Metrics;
 use jcm_node::rpc::{self, RpcError};
-use jcm_node::shared::{Shared, Status, ToDriver};
+use jcm_node::shared::{Shared, Status};
 use jcm_node::store::{Db, DbOptions};
+use jcm_node::wire::{Message, Response};
 use jcm_runtime::block::{self, Block, Header};
 use jcm_runtime::codec::{self, Hash32};
 use jcm_runtime::consensus::{ChainId, CommitCertificate, ValidatorSet};
@@ -31,6 +34,10 @@ use jcm_runtime::tx::{Payload, Transaction};
 use jcm_tests::builders;
 use jcm_tests::fixture::{dev_certificate, Fixture, F0_VALIDATORS};
 use parking_lot::{Mutex, RwLock};
+
+/// The node's real engine, as an observer (its key is in no validator set): it answers
+/// the API's requests and commits the harness's blocks through its catch-up path.
+type NodeEngine = Engine<DbChain, SystemClock>;
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, watch};
 use tower::ServiceExt;
@@ -39,7 +46,8 @@ struct Node {
     _dir: TempDir,
     fixture: Fixture,
     shared: Arc<Shared>,
-    relayed: mpsc::Receiver<ToDriver>,
+    engine: Arc<Mutex<NodeEngine>>,
+    relayed: mpsc::UnboundedReceiver<Vec<u8>>,
     config: RpcConfig,
 }
 
@@ -53,7 +61,7 @@ impl Node {
         let mut db = Db::open(dir.join("data"), &DbOptions::new(genesis.hash())).expect("open the store");
         chain::open(&mut db, &genesis).expect("commit genesis");
         let validators = block::genesis_validators(&genesis).expect("validators");
-        let (to_driver, relayed) = mpsc::channel(16);
+        let (to_engine, requests) = mpsc::channel(16);
         let (committed, _) = watch::channel(0);
         let shared = Arc::new(Shared {
             chain_id: ChainId::new(genesis.chain_id.as_str()).expect("chain id"),
@@ -64,11 +72,10 @@ impl Node {
             node_id: NodeId(SecretKey::dev("node").public()),
             validator: None,
             db: RwLock::new(db),
-            mempool: Mutex::new(Mempool::new(&MempoolConfig::default())),
             status: RwLock::new(Status::default()),
             metrics: Metrics::new(),
             committed,
-            to_driver,
+            to_engine,
             ready: RwLock::new(false),
         });
         let config = RpcConfig {
@@ -77,7 +84,22 @@ impl Node {
             page_items_max: 2,
             request_timeout_ms: 5_000,
         };
-        let node = Self { _dir: dir, fixture, shared, relayed, config };
+        let head = chain::header(&shared.db.read(), 0).expect("genesis header");
+        let (engine, _) = Engine::new(EngineParts {
+            chain: DbChain::new(Arc::clone(&shared)),
+            clock: SystemClock,
+            chain_id: shared.chain_id.clone(),
+            validators: shared.validators.clone(),
+            validator_secret: [7; 32],
+            consensus: ConsensusConfig::default(),
+            mempool: MempoolConfig::default(),
+            head,
+            records: Vec::new(),
+        })
+        .expect("an engine");
+        let engine = Arc::new(Mutex::new(engine));
+        let relayed = serve(Arc::clone(&engine), Arc::clone(&shared), requests);
+        let node = Self { _dir: dir, fixture, shared, engine, relayed, config };
         let b1 = node.sign("IND01-ADMIN", 0, builders::b1(&node.fixture));
         let wrong_registry = node.sign("JPN01-ADMIN", 0, status("IND01-H-GOV", AccountStatus::Suspended));
         node.commit("2026-02-10", vec![b1, wrong_registry]);
@@ -96,11 +118,12 @@ impl Node {
         Transaction::sign(self.fixture.genesis.chain_id.as_str(), key, nonce, payload)
     }
 
-    /// Executes `txs` as the next block at `date`, commits it with a certificate signed by
-    /// both validators, updates the mempool and wakes waiters, as the driver does.
+    /// Executes `txs` as the next block at `date`, certifies it with both validators'
+    /// signatures, and hands it to the engine as a fetched block: it commits it, updates
+    /// its mempool and wakes waiters, as in a node.
     fn commit(&self, date: &str, txs: Vec<Transaction>) -> Block {
         let shared = &self.shared;
-        let mut db = shared.db.write();
+        let db = shared.db.read();
         let last = db.last_committed().expect("genesis").height;
         let parent = chain::header(&db, last).expect("parent");
         let last_commit = chain::stored_commit(&db, last).expect("commit");
@@ -122,15 +145,72 @@ impl Node {
         header.state_root = executed.state_root;
         let block = Block { header, txs, last_commit };
         let executed = chain::validate(&db, &parent, &block, &shared.validators).expect("a valid block");
-        let certificate = certify(&block, &shared.chain_id, &shared.validators);
-        chain::commit(&mut db, &block, &certificate, executed).expect("commit");
-        let hashes: Vec<Hash32> = block.txs.iter().map(Transaction::hash).collect();
-        let ctx = jcm_runtime::tx::BlockContext { height: block.header.height + 1, time: block.header.time };
-        shared.mempool.lock().update(db.state(), &ctx, &hashes);
+        drop(executed);
         drop(db);
-        shared.committed.send_replace(block.header.height);
+        let certificate = certify(&block, &shared.chain_id, &shared.validators);
+        let answer = Response::Block { block: block.encode(), commit: codec::encode(&certificate) }.encode();
+        let peer = NodeId(SecretKey::dev("peer").public());
+        let effects = self
+            .engine
+            .lock()
+            .handle(Event::Fetched { peer, height: block.header.height, answer: Ok(answer) })
+            .expect("the engine commits the block");
+        let mut committed = false;
+        for effect in effects {
+            match effect {
+                Effect::Committed(c) => {
+                    committed = true;
+                    actor::publish_head(shared, &c.header);
+                }
+                Effect::Progress(p) => actor::publish_progress(shared, &p),
+                _ => {}
+            }
+        }
+        assert!(committed, "the engine committed block {}", block.header.height);
         block
     }
+
+    fn pending(&self, tx: &Transaction) -> bool {
+        self.engine.lock().mempool().contains(&tx.hash())
+    }
+
+    fn mempool_is_empty(&self) -> bool {
+        self.engine.lock().mempool().is_empty()
+    }
+}
+
+/// Answers the API's requests with the engine, as the node's actor does; returns what the
+/// engine relays to peers.
+fn serve(
+    engine: Arc<Mutex<NodeEngine>>,
+    shared: Arc<Shared>,
+    mut requests: mpsc::Receiver<ToEngine>,
+) -> mpsc::UnboundedReceiver<Vec<u8>> {
+    let (relay, relayed) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(ToEngine { request, reply }) = requests.recv().await {
+            let mut engine = engine.lock();
+            let mut effects = engine.handle(Event::Rpc(request)).expect("an answer");
+            effects.extend(engine.handle(Event::FlushRelay).expect("a relay"));
+            drop(engine);
+            let mut reply = Some(reply);
+            for effect in effects {
+                match effect {
+                    Effect::Reply(answer) => {
+                        if let Some(reply) = reply.take() {
+                            let _ = reply.send(answer);
+                        }
+                    }
+                    Effect::Progress(progress) => actor::publish_progress(&shared, &progress),
+                    Effect::Broadcast(Message::Txs(batch)) => batch.into_iter().for_each(|tx| {
+                        let _ = relay.send(tx);
+                    }),
+                    _ => {}
+                }
+            }
+        }
+    });
+    relayed
 }
 
 /// A commit certificate for `block` signed by F0's validators.
@@ -220,9 +300,9 @@ async fn submit_admits_relays_and_reports_pending() {
     assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.text());
     let hash = tx.hash().to_hex();
     assert_eq!(answer.json(), json!({ "hash": hash, "status": "pending" }));
-    assert!(node.shared.mempool.lock().contains(&tx.hash()));
+    assert!(node.pending(&tx));
     match node.relayed.try_recv() {
-        Ok(ToDriver::Relay(bytes)) => assert_eq!(bytes, tx.encode()),
+        Ok(bytes) => assert_eq!(bytes, tx.encode()),
         other => panic!("expected a relay, got {other:?}"),
     }
 
@@ -279,7 +359,7 @@ async fn a_rule_violation_is_422_with_its_code_and_explanation() {
     let rejection = &answer.json()["error"]["verdict"]["rejections"][0];
     assert_eq!(rejection["mnemonic"], "UNAUTHORIZED_SIGNER");
     assert!(rejection["message"].as_str().is_some_and(|m| !m.is_empty()));
-    assert!(node.shared.mempool.lock().is_empty());
+    assert!(node.mempool_is_empty());
 
     let mut forged = node.sign("IND01-ADMIN", 1, status("IND01-H-GOV", AccountStatus::Active));
     forged.signature = jcm_runtime::crypto::Signature([3; 64]);
@@ -411,7 +491,7 @@ async fn dry_run_explains_without_submitting() {
         (body["accepted"].as_bool(), body["verdict"]["status"].as_str()),
         (Some(true), Some("ACCEPTED"))
     );
-    assert!(node.shared.mempool.lock().is_empty(), "nothing submitted");
+    assert!(node.mempool_is_empty(), "nothing submitted");
 
     let bad = node.sign("JPN01-ADMIN", 1, status("IND01-H-GOV", AccountStatus::Suspended));
     let body = post(&router, "/v1/tx/dry-run", json!({ "tx_json": bad })).await.json();
@@ -600,10 +680,10 @@ async fn wait_for_commit_answers_with_the_verdict() {
         let body = tx_body(&tx);
         tokio::spawn(async move { post(&router, "/v1/tx?wait=commit&timeout_ms=4000", body).await })
     };
-    // The driver's part: reap the transaction once it is pending, commit it.
+    // A proposer's part: reap the transaction once it is pending, commit it.
     let mut reaped = Vec::new();
     for _ in 0..200 {
-        reaped = node.shared.mempool.lock().reap(100, usize::MAX);
+        reaped = node.engine.lock().mempool().reap(100, usize::MAX);
         if !reaped.is_empty() {
             break;
         }
@@ -620,7 +700,7 @@ async fn wait_for_commit_answers_with_the_verdict() {
         (Some("committed"), Some(3), Some(0))
     );
     assert_eq!(body["verdict"]["status"], "ACCEPTED");
-    assert!(node.shared.mempool.lock().is_empty(), "update removed it");
+    assert!(node.mempool_is_empty(), "update removed it");
 
     // Nothing commits it: the wait ends with "pending".
     let next = node.sign("IND01-ADMIN", 2, status("IND01-H-GOV", AccountStatus::Active));

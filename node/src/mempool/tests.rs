@@ -8,7 +8,7 @@ use jcm_runtime::time::Timestamp;
 use jcm_runtime::tx::{self, BlockContext, Payload, Transaction};
 use jcm_tests::fixture::Fixture;
 
-use super::{Mempool, Refusal};
+use super::{Checked, Mempool, Refusal};
 use crate::home::config::MempoolConfig;
 
 struct World {
@@ -350,15 +350,15 @@ fn a_dry_run_counts_the_signers_pending_transactions() {
     let w = World::new();
     let mut pool = pool();
     pool.admit(&w.state, &w.ctx, w.ok("IND01-ADMIN", 0)).expect("admitted");
-    assert!(pool.dry_run_verdict(&w.state, &w.ctx, &w.ok("IND01-ADMIN", 1)).is_accepted());
+    assert!(pool.dry_run_verdict(&w.state, &w.ctx, &Checked::new(w.ok("IND01-ADMIN", 1))).is_accepted());
     let stale = pool.dry_run_verdict(
         &w.state,
         &w.ctx,
-        &w.sign("IND01-ADMIN", 0, status("IND01-H-EIN1", AccountStatus::Active)),
+        &Checked::new(w.sign("IND01-ADMIN", 0, status("IND01-H-EIN1", AccountStatus::Active))),
     );
     assert_eq!(stale.codes(), [Code::BadNonce]);
     let mut forged = w.ok("IND01-ADMIN", 1);
     forged.signature = Signature([1; 64]);
-    assert_eq!(pool.dry_run_verdict(&w.state, &w.ctx, &forged).codes(), [Code::BadSignature]);
+    assert_eq!(pool.dry_run_verdict(&w.state, &w.ctx, &Checked::new(forged)).codes(), [Code::BadSignature]);
     assert_eq!(pool.len(), 1, "a dry run admits nothing");
 }

@@ -118,10 +118,7 @@ pub(super) async fn status(State(api): State<Api>) -> Result<Json<Value>, ApiErr
         let height = last_height(db)?;
         let head = chain::header(db, height)?;
         let status = shared.status.read().clone();
-        let (txs, bytes) = {
-            let pool = shared.mempool.lock();
-            (pool.len(), pool.bytes())
-        };
+        let (txs, bytes) = status.mempool;
         let peers: Vec<String> = status.peers.iter().map(ToString::to_string).collect();
         Ok(Json(json!({
             "chain_id": shared.chain_id.as_str(),
@@ -174,13 +171,9 @@ pub(super) async fn ready(State(api): State<Api>) -> Result<Json<Value>, ApiErro
     }
 }
 
-/// `GET /metrics`: Prometheus text, with the mempool gauges refreshed.
+/// `GET /metrics`: Prometheus text.
 pub(super) async fn metrics(State(api): State<Api>) -> Response {
     let shared = &api.shared;
-    {
-        let pool = shared.mempool.lock();
-        shared.metrics.set_mempool(pool.len(), pool.bytes());
-    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], shared.metrics.render())
         .into_response()
 }

@@ -91,6 +91,29 @@ impl Api {
         .map_err(|e| ApiError::internal(format!("the store read failed: {e}")))?
     }
 
+    /// Asks the consensus engine (the mempool's owner) and waits for its answer.
+    async fn ask(&self, request: crate::engine::Request) -> Result<crate::engine::Reply, ApiError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let busy = || {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "the node's consensus engine has too many requests waiting: retry shortly",
+            )
+        };
+        self.shared.to_engine.try_send(crate::actor::ToEngine { request, reply }).map_err(
+            |error| match error {
+                tokio::sync::mpsc::error::TrySendError::Full(_) => busy(),
+                tokio::sync::mpsc::error::TrySendError::Closed(_) => {
+                    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "stopping", "the node is stopping")
+                }
+            },
+        )?;
+        answer
+            .await
+            .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "stopping", "the node is stopping"))
+    }
+
     /// A page size: `limit` if given, at most `max`.
     fn page(&self, limit: Option<u64>, max: usize) -> Result<usize, ApiError> {
         let max = max.min(self.page_items_max).max(1);

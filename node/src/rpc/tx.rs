@@ -1,6 +1,6 @@
 //! Transactions: submit (optionally waiting for the commit), dry-run, status, nonce.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
@@ -11,17 +11,16 @@ use axum::Json;
 use jcm_runtime::block::TxResult;
 use jcm_runtime::codec::Hash32;
 use jcm_runtime::crypto::PublicKey;
-use jcm_runtime::state::StateExt;
-use jcm_runtime::time::Timestamp;
-use jcm_runtime::tx::{BlockContext, Transaction};
+use jcm_runtime::tx::Transaction;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::views::verdict_json;
 use super::{Api, ApiError};
 use crate::chain;
+use crate::engine::{Reply, Request};
 use crate::index::TxLocation;
-use crate::shared::ToDriver;
+use crate::mempool::Checked;
 use crate::store::Db;
 
 /// Longest wait for a commit when the request names none, ms.
@@ -68,15 +67,16 @@ fn parse_tx(body: Result<Bytes, BytesRejection>) -> Result<Transaction, ApiError
     }
 }
 
-/// The system clock in whole seconds.
-fn now() -> Timestamp {
-    Timestamp(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()))
+/// Decodes, hashes and checks the signature of a transaction off the async threads, so
+/// the engine that admits it does none of that.
+async fn check(tx: Transaction) -> Result<Checked, ApiError> {
+    tokio::task::spawn_blocking(move || Checked::new(tx))
+        .await
+        .map_err(|e| ApiError::internal(format!("the signature check failed: {e}")))
 }
 
-/// The context of the next block: the height after the last committed one, now.
-fn next_block(db: &Db) -> Result<BlockContext, ApiError> {
-    let last = db.last_committed().ok_or_else(|| ApiError::internal("the store holds no committed block"))?;
-    Ok(BlockContext { height: last.height.saturating_add(1), time: now() })
+fn unexpected(reply: &Reply) -> ApiError {
+    ApiError::internal(format!("the consensus engine answered {reply:?}"))
 }
 
 fn parse_hash(text: &str) -> Result<Hash32, ApiError> {
@@ -103,22 +103,12 @@ pub(super) async fn submit(
             ))
         }
     };
-    let tx = parse_tx(body)?;
-    let bytes = tx.encode();
+    let checked = check(parse_tx(body)?).await?;
     let mut committed = api.shared.committed.subscribe();
-    let hash = api
-        .read(move |shared, db| {
-            let ctx = next_block(db)?;
-            let mut pool = shared.mempool.lock();
-            let hash = pool.admit(db.state(), &ctx, tx)?;
-            shared.metrics.set_mempool(pool.len(), pool.bytes());
-            Ok(hash)
-        })
-        .await?;
-    if let Err(e) = api.shared.to_driver.try_send(ToDriver::Relay(bytes)) {
-        // The transaction is pending here; it reaches the others in this node's proposal.
-        tracing::debug!(%hash, error = %e, "relay queue full: the transaction is not relayed");
-    }
+    let hash = match api.ask(Request::Submit(checked)).await? {
+        Reply::Submitted(admitted) => admitted?,
+        other => return Err(unexpected(&other)),
+    };
     let pending =
         || (StatusCode::ACCEPTED, Json(json!({ "hash": hash, "status": "pending" }))).into_response();
     let Some(wait) = wait else {
@@ -130,7 +120,11 @@ pub(super) async fn submit(
         if let Some((location, result)) = found {
             return Ok(Json(committed_json(&location, &result)).into_response());
         }
-        if !api.shared.mempool.lock().contains(&hash) {
+        if !is_pending(&api, hash).await? {
+            // The engine may have committed it between the two reads: the chain decides.
+            if let Some((location, result)) = api.read(move |_, db| find_committed(db, &hash)).await? {
+                return Ok(Json(committed_json(&location, &result)).into_response());
+            }
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "dropped",
@@ -141,6 +135,19 @@ pub(super) async fn submit(
             Ok(Ok(())) => continue,
             Ok(Err(_)) | Err(_) => return Ok(pending()),
         }
+    }
+}
+
+/// Whether a transaction is in the mempool.
+async fn is_pending(api: &Api, hash: Hash32) -> Result<bool, ApiError> {
+    pending(api, hash).await.map(|tx| tx.is_some())
+}
+
+/// A pending transaction.
+async fn pending(api: &Api, hash: Hash32) -> Result<Option<Transaction>, ApiError> {
+    match api.ask(Request::Pending(hash)).await? {
+        Reply::Pending(tx) => Ok(tx),
+        other => Err(unexpected(&other)),
     }
 }
 
@@ -177,18 +184,17 @@ pub(super) async fn dry_run(
     State(api): State<Api>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let tx = parse_tx(body)?;
-    api.read(move |shared, db| {
-        let ctx = next_block(db)?;
-        let verdict = shared.mempool.lock().dry_run_verdict(db.state(), &ctx, &tx);
-        Ok(Json(json!({
-            "hash": tx.hash(),
+    let checked = check(parse_tx(body)?).await?;
+    let hash = checked.hash;
+    match api.ask(Request::DryRun(checked)).await? {
+        Reply::DryRun { verdict, height } => Ok(Json(json!({
+            "hash": hash,
             "accepted": verdict.is_accepted(),
-            "height": ctx.height,
+            "height": height,
             "verdict": verdict_json(&verdict),
-        })))
-    })
-    .await
+        }))),
+        other => Err(unexpected(&other)),
+    }
 }
 
 /// `GET /v1/tx/{hash}`.
@@ -198,20 +204,28 @@ pub(super) async fn status(
 ) -> Result<Json<Value>, ApiError> {
     let Path(text) = path?;
     let hash = parse_hash(&text)?;
-    api.read(move |shared, db| {
-        if let Some((location, result)) = find_committed(db, &hash)? {
+    let committed = api
+        .read(move |_, db| {
+            let Some((location, result)) = find_committed(db, &hash)? else {
+                return Ok(None);
+            };
             let block = chain::stored_block(db, location.height)?;
             let mut answer = committed_json(&location, &result);
             answer["tx"] = json!(block.txs.get(location.position as usize));
-            return Ok(Json(answer));
-        }
-        let pool = shared.mempool.lock();
-        match pool.get(&hash) {
-            Some(tx) => Ok(Json(json!({ "hash": hash, "status": "pending", "tx": tx }))),
+            Ok(Some(answer))
+        })
+        .await?;
+    if let Some(answer) = committed {
+        return Ok(Json(answer));
+    }
+    match pending(&api, hash).await? {
+        Some(tx) => Ok(Json(json!({ "hash": hash, "status": "pending", "tx": tx }))),
+        // Committed between the two reads: answer from the chain.
+        None => match api.read(move |_, db| find_committed(db, &hash)).await? {
+            Some((location, result)) => Ok(Json(committed_json(&location, &result))),
             None => Err(ApiError::not_found(format!("transaction {hash} is neither committed nor pending"))),
-        }
-    })
-    .await
+        },
+    }
 }
 
 /// `GET /v1/nonce/{signer}`: the nonce to sign the signer's next transaction with.
@@ -223,15 +237,13 @@ pub(super) async fn nonce(
     let signer: PublicKey = text.parse().map_err(|e| {
         ApiError::bad_request("malformed_key", format!("signer `{text}`: {e} (64 hex digits)"))
     })?;
-    api.read(move |shared, db| {
-        let state_nonce = db.state().nonce(&signer);
-        let next_nonce = shared.mempool.lock().next_nonce(&signer, state_nonce);
-        Ok(Json(json!({
+    match api.ask(Request::NextNonce(signer)).await? {
+        Reply::NextNonce { state, next } => Ok(Json(json!({
             "signer": signer,
-            "state_nonce": state_nonce,
-            "next_nonce": next_nonce,
-            "pending": next_nonce - state_nonce,
-        })))
-    })
-    .await
+            "state_nonce": state,
+            "next_nonce": next,
+            "pending": next - state,
+        }))),
+        other => Err(unexpected(&other)),
+    }
 }

@@ -6,7 +6,7 @@
 //! once, spread over the peers that announced them, and a block whose certificate
 //! checks waits in order until its parent is committed. So the round trip to a peer
 //! overlaps the execution of the block before, and a node far behind is bound by how
-//! fast it executes, not by the network's latency. One block is executed per driver
+//! fast it executes, not by the network's latency. One block is executed per engine
 //! event, so consensus messages and requests are still served between blocks.
 
 use std::collections::BTreeMap;
@@ -15,10 +15,10 @@ use jcm_runtime::block::Block;
 use jcm_runtime::codec;
 use jcm_runtime::consensus::CommitCertificate;
 
-use super::{Driver, DriverError, Internal, SYNC_REQUEST_TIMEOUT};
-use crate::chain::{self, COMMIT_BYTES_MAX};
+use super::{Chain, Clock, Effect, Engine, EngineError, Timer};
+use crate::chain::COMMIT_BYTES_MAX;
 use crate::home::NodeId;
-use crate::wire::{Request, Response};
+use crate::wire::Response;
 
 /// Most heights requested or held ahead of the committed head. Blocks are at most
 /// 12 MiB, so this bounds what a syncing node holds in memory to about 100 MiB.
@@ -41,7 +41,7 @@ impl Catchup {
     }
 }
 
-impl Driver {
+impl<C: Chain, K: Clock> Engine<C, K> {
     /// Requests the heights after the head that peers have committed, up to
     /// [`SYNC_AHEAD_MAX`] ahead, each from one of the peers that announced it.
     pub(super) fn maybe_fetch(&mut self) {
@@ -61,14 +61,7 @@ impl Driver {
             let index = usize::try_from(height % holders.len() as u64).unwrap_or(0);
             let peer = holders[index];
             self.sync.in_flight.insert(height, peer);
-            let net = self.net.clone();
-            let internal = self.internal_tx.clone();
-            let request = Request::Block { height }.encode();
-            tokio::spawn(async move {
-                let answer =
-                    net.request(peer, request, SYNC_REQUEST_TIMEOUT).await.map_err(|e| e.to_string());
-                let _ = internal.send(Internal::Fetched { peer, height, answer });
-            });
+            self.effects.push(Effect::Fetch { peer, height });
         }
     }
 
@@ -79,7 +72,7 @@ impl Driver {
         peer: NodeId,
         height: u64,
         answer: Result<Vec<u8>, String>,
-    ) -> Result<(), DriverError> {
+    ) -> Result<(), EngineError> {
         if self.sync.in_flight.get(&height) == Some(&peer) {
             self.sync.in_flight.remove(&height);
         }
@@ -99,16 +92,12 @@ impl Driver {
 
     /// Validates and commits the fetched block of the next height, if it is here; then
     /// asks for more, and comes back (as a new event) while the next one is waiting.
-    pub(super) fn commit_next_fetched(&mut self) -> Result<(), DriverError> {
+    pub(super) fn commit_next_fetched(&mut self) -> Result<(), EngineError> {
         let next = self.head.height + 1;
         if let Some((block, certificate, peer)) = self.sync.ready.remove(&next) {
-            let db = self.shared.db.read();
-            let started = std::time::Instant::now();
-            let validated = tokio::task::block_in_place(|| {
-                chain::validate(&db, &self.head, &block, &self.shared.validators)
-            });
-            self.execution_rate.observe(block.txs.len(), started.elapsed());
-            drop(db);
+            let started = self.clock.now();
+            let validated = self.validate(&block);
+            self.execution_rate.observe(block.txs.len(), self.clock.now().saturating_sub(started));
             match validated {
                 Ok(executed) => {
                     tracing::info!(height = next, %peer, "fetched a committed block");
@@ -125,7 +114,7 @@ impl Driver {
         }
         self.maybe_fetch();
         if self.sync.ready.contains_key(&(self.head.height + 1)) {
-            let _ = self.internal_tx.send(Internal::CommitFetched);
+            self.set_timer(std::time::Duration::ZERO, Timer::CommitFetched);
         }
         Ok(())
     }
@@ -157,9 +146,7 @@ impl Driver {
         if certificate.height != block.header.height || certificate.value != block.header.value_id() {
             return Err("the certificate is for another block".into());
         }
-        certificate
-            .verify(&self.shared.chain_id, &self.shared.validators)
-            .map_err(|e| format!("certificate: {e}"))?;
+        certificate.verify(&self.chain_id, &self.validators).map_err(|e| format!("certificate: {e}"))?;
         Ok((block, certificate))
     }
 }

@@ -1,16 +1,17 @@
-//! The driver's consensus part: resuming from the write-ahead record, feeding the core,
+//! The engine's consensus part: resuming from the write-ahead record, feeding the core,
 //! acting on its outputs, and committing what it decides.
 
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use jcm_consensus::{
     CommitCertificate, Core, Decision, Input, InputError, KeySigner, Message as CoreMessage, Output,
     SignGuard, Signer as _, ValidatorKey,
 };
 
-use super::{Candidate, Driver, DriverError, Internal, Validator, FUTURE_MSGS_MAX};
-use crate::chain;
+use super::{
+    Candidate, Chain, Clock, Committed, Effect, Engine, EngineError, Timer, Validator, FUTURE_MSGS_MAX,
+};
 use crate::home::NodeId;
 use crate::wal::Record;
 use crate::wire::Message;
@@ -22,15 +23,15 @@ enum Source {
     Peer,
 }
 
-impl Driver {
+impl<C: Chain, K: Clock> Engine<C, K> {
     /// Restores the core from the record (same height as the store's next) or starts the
     /// next height afresh.
-    pub(super) fn resume(&mut self, secret: [u8; 32], records: Vec<Record>) -> Result<(), DriverError> {
+    pub(super) fn resume(&mut self, secret: [u8; 32], records: Vec<Record>) -> Result<(), EngineError> {
         let signer = KeySigner::from_secret(&secret);
         let own_key = signer.public_key();
-        if self.shared.validators.get(&own_key).is_none() {
+        if self.validators.get(&own_key).is_none() {
             tracing::info!(key = %own_key, "the validator key is not in the genesis set: running as an observer");
-            self.wal.restart(&[])?;
+            self.effects.push(Effect::RestartWal(Vec::new()));
             return Ok(());
         }
         let next = self.head.height + 1;
@@ -61,11 +62,11 @@ impl Driver {
         let (core, outputs) = match state {
             Some(s) if s.height == next => {
                 tracing::info!(height = s.height, round = s.round, step = ?s.step, "resuming consensus from the write-ahead record");
-                Core::restore(config, self.shared.validators.clone(), s)
+                Core::restore(config, self.validators.clone(), s)
             }
             _ => {
-                self.wal.restart(&mark.map(Record::Mark).into_iter().collect::<Vec<_>>())?;
-                let input = Input::StartHeight { height: next, validators: self.shared.validators.clone() };
+                self.effects.push(Effect::RestartWal(mark.map(Record::Mark).into_iter().collect()));
+                let input = Input::StartHeight { height: next, validators: self.validators.clone() };
                 work.push_back((Source::Own, input));
                 (Core::new(config), Vec::new())
             }
@@ -101,7 +102,7 @@ impl Driver {
     }
 
     /// A proposal or vote from a peer.
-    pub(super) fn on_consensus_message(&mut self, from: NodeId, message: Message) -> Result<(), DriverError> {
+    pub(super) fn on_consensus_message(&mut self, from: NodeId, message: Message) -> Result<(), EngineError> {
         let Some(core_height) = self.validator.as_ref().map(|v| v.core.state().map_or(0, |s| s.height))
         else {
             return Ok(());
@@ -116,9 +117,7 @@ impl Driver {
             }
             // Cheap checks before executing: a member signed it, for its own round.
             let expected = self.schedule.proposer(height, proposal.proposal.round);
-            if proposal.proposal.proposer != expected
-                || self.shared.validators.verify_proposal(proposal).is_err()
-            {
+            if proposal.proposal.proposer != expected || self.validators.verify_proposal(proposal).is_err() {
                 tracing::warn!(peer = %from, height, "a proposal not signed by its round's proposer, dropped");
                 return Ok(());
             }
@@ -138,7 +137,7 @@ impl Driver {
         self.drive(VecDeque::from([(Source::Peer, input)]), Vec::new(), Vec::new())
     }
 
-    pub(super) fn on_timeout(&mut self, timeout: jcm_consensus::Timeout) -> Result<(), DriverError> {
+    pub(super) fn on_timeout(&mut self, timeout: jcm_consensus::Timeout) -> Result<(), EngineError> {
         if timeout.height != self.head.height + 1 {
             return Ok(());
         }
@@ -147,7 +146,7 @@ impl Driver {
     }
 
     /// The commit pause after `height` is over: start `height + 1`.
-    pub(super) fn on_next_height(&mut self, height: u64) -> Result<(), DriverError> {
+    pub(super) fn on_next_height(&mut self, height: u64) -> Result<(), EngineError> {
         let Some(validator) = &self.validator else {
             return Ok(());
         };
@@ -158,7 +157,7 @@ impl Driver {
         let mut work = VecDeque::new();
         work.push_back((
             Source::Own,
-            Input::StartHeight { height: next, validators: self.shared.validators.clone() },
+            Input::StartHeight { height: next, validators: self.validators.clone() },
         ));
         for message in std::mem::take(&mut self.future) {
             if height_of(&message) != Some(next) {
@@ -182,7 +181,7 @@ impl Driver {
         mut work: VecDeque<(Source, Input)>,
         mut sends: Vec<Message>,
         mut decisions: Vec<Decision>,
-    ) -> Result<(), DriverError> {
+    ) -> Result<(), EngineError> {
         while let Some((source, input)) = work.pop_front() {
             let Some(validator) = self.validator.as_mut() else {
                 break;
@@ -209,9 +208,11 @@ impl Driver {
         }
         // Persist, then send, then commit.
         let batch = self.staging.take();
-        self.wal.append(&batch)?;
+        if !batch.is_empty() {
+            self.effects.push(Effect::Persist(batch));
+        }
         for message in sends {
-            self.net.broadcast(message.encode());
+            self.broadcast(message);
         }
         for decision in decisions {
             self.on_certificate(decision.certificate)?;
@@ -229,18 +230,10 @@ impl Driver {
     ) {
         for output in outputs {
             match output {
-                Output::Persist(state) => {
-                    self.shared.status.write().round = state.round;
-                    self.shared.metrics.set_round(state.round);
-                    self.staging.push(Record::State(state));
-                }
+                Output::Persist(state) => self.staging.push(Record::State(state)),
                 Output::Broadcast(message) => self.sign_and_send(message, work, sends),
                 Output::ScheduleTimeout { timeout, after_ms } => {
-                    let internal = self.internal_tx.clone();
-                    tokio::spawn(async move {
-                        tokio::time::sleep(Duration::from_millis(after_ms)).await;
-                        let _ = internal.send(Internal::Timeout(timeout));
-                    });
+                    self.set_timer(Duration::from_millis(after_ms), Timer::Consensus(timeout));
                 }
                 Output::Decide(decision) => {
                     self.staging.push(Record::Decided(decision.certificate.clone()));
@@ -248,6 +241,7 @@ impl Driver {
                 }
                 Output::Evidence(evidence) => {
                     tracing::warn!(?evidence, "a validator signed two conflicting messages");
+                    self.effects.push(Effect::Evidence(evidence));
                 }
                 Output::GetValue { height, round } => match self.build_block(height) {
                     Some(value) => {
@@ -300,7 +294,7 @@ impl Driver {
 
     /// A certificate for the height being decided, from the core or a peer's block:
     /// commit the block if it is known, else fetch it.
-    pub(super) fn on_certificate(&mut self, certificate: CommitCertificate) -> Result<(), DriverError> {
+    pub(super) fn on_certificate(&mut self, certificate: CommitCertificate) -> Result<(), EngineError> {
         if certificate.height != self.head.height + 1 {
             return Ok(());
         }
@@ -313,7 +307,7 @@ impl Driver {
             return Ok(());
         };
         let Some(executed) = candidate.executed else {
-            return Err(DriverError::Fatal(format!(
+            return Err(EngineError::Fatal(format!(
                 "more than two thirds of the voting power committed block {:?} at height {}, which this \
                  node found invalid: stop, and compare this node's release and genesis with the others'",
                 certificate.value, certificate.height
@@ -329,50 +323,43 @@ impl Driver {
         block: jcm_runtime::block::Block,
         certificate: CommitCertificate,
         executed: jcm_runtime::block::Executed,
-    ) -> Result<(), DriverError> {
+    ) -> Result<(), EngineError> {
         let height = block.header.height;
         let txs = block.txs.len();
         let rejected = executed.results.iter().filter(|r| !r.verdict.is_accepted()).count();
         let hashes: Vec<_> = executed.results.iter().map(|r| r.tx).collect();
         let missed: Vec<ValidatorKey> = self
-            .shared
             .validators
             .validators()
             .iter()
             .map(|v| v.key)
             .filter(|key| !certificate.signatures.iter().any(|s| s.validator == *key))
             .collect();
-        {
-            let mut db = self.shared.db.write();
-            chain::commit(&mut db, &block, &certificate, executed)?;
-            let ctx = jcm_runtime::tx::BlockContext { height: height + 1, time: super::blocks::now() };
-            let mut mempool = self.shared.mempool.lock();
-            mempool.update(db.state(), &ctx, &hashes);
-            self.shared.metrics.set_mempool(mempool.len(), mempool.bytes());
+        self.chain.commit(&block, &certificate, executed)?;
+        let ctx = jcm_runtime::tx::BlockContext { height: height + 1, time: self.clock.timestamp() };
+        let mempool = &mut self.mempool;
+        self.chain.with_state(|state| mempool.update(state, &ctx, &hashes));
+        for hash in &hashes {
+            self.verified.ids.remove(hash);
         }
-        let now = Instant::now();
-        let interval = now.duration_since(self.last_commit_at).as_secs_f64();
+        let now = self.clock.now();
+        let interval = now.saturating_sub(self.last_commit_at);
         self.last_commit_at = now;
-        self.shared.metrics.observe_block(interval, txs, rejected);
-        for key in missed {
-            let name = self.shared.genesis.validators.iter().find(|v| v.public_key.0 == key.0);
-            let label = name.map_or_else(|| key.to_string(), |v| v.name.as_str().to_owned());
-            self.shared.metrics.missed_vote(&label);
-        }
         tracing::info!(height, txs, rejected, hash = %block.header.hash(), "committed block");
+        self.effects.push(Effect::Committed(Committed {
+            header: block.header.clone(),
+            txs,
+            rejected,
+            interval,
+            missed,
+        }));
         self.head = block.header;
         self.candidates.clear();
         self.own.clear();
         self.seen.clear();
         let mark = self.validator.as_ref().and_then(|v| v.guard.last());
-        self.wal.restart(&mark.map(Record::Mark).into_iter().collect::<Vec<_>>())?;
-        self.publish_head();
-        let internal = self.internal_tx.clone();
-        let pause = Duration::from_millis(self.config.timeout_commit_ms);
-        tokio::spawn(async move {
-            tokio::time::sleep(pause).await;
-            let _ = internal.send(Internal::NextHeight(height));
-        });
+        self.effects.push(Effect::RestartWal(mark.map(Record::Mark).into_iter().collect()));
+        self.set_timer(Duration::from_millis(self.config.timeout_commit_ms), Timer::NextHeight(height));
         self.maybe_fetch();
         Ok(())
     }
@@ -383,7 +370,7 @@ impl Driver {
         if self.candidates.contains_key(&value) || block.header.height != self.head.height + 1 {
             return;
         }
-        let ahead = block.header.time.0.saturating_sub(super::blocks::now().0);
+        let ahead = block.header.time.0.saturating_sub(self.clock.timestamp().0);
         let executed = if ahead > super::BLOCK_TIME_AHEAD_MAX_SECS {
             tracing::warn!(
                 height = block.header.height,
@@ -392,15 +379,9 @@ impl Driver {
             );
             None
         } else {
-            let verified = self.admitted(&block.txs);
-            let db = self.shared.db.read();
-            let started = Instant::now();
-            let validated = tokio::task::block_in_place(|| {
-                chain::validate_with(&db, &self.head, &block, &self.shared.validators, &|id| {
-                    verified.contains(id)
-                })
-            });
-            self.execution_rate.observe(block.txs.len(), started.elapsed());
+            let started = self.clock.now();
+            let validated = self.validate(&block);
+            self.execution_rate.observe(block.txs.len(), self.clock.now().saturating_sub(started));
             match validated {
                 Ok(executed) => Some(executed),
                 Err(error) => {
@@ -414,6 +395,23 @@ impl Driver {
             self.staging.push(Record::Block(block.clone()));
         }
         self.candidates.insert(value, Candidate { block, executed });
+    }
+
+    /// Checks that `block` follows the head and executes it over the committed state,
+    /// checking the results and state root its header claims. Signatures this node
+    /// checked at admission are not checked again.
+    pub(super) fn validate(
+        &self,
+        block: &jcm_runtime::block::Block,
+    ) -> Result<jcm_runtime::block::Executed, crate::chain::ChainError> {
+        let height = block.header.height;
+        let link = |error| crate::chain::ChainError::Link { height, error };
+        jcm_runtime::block::check_link(&self.head, block, &self.validators, &self.validators)
+            .map_err(link)?;
+        let verified = &self.verified.ids;
+        let executed = self.chain.execute(&self.head, &block.header, &block.txs, &|id| verified.contains(id));
+        jcm_runtime::block::check_execution(&block.header, &executed).map_err(link)?;
+        Ok(executed)
     }
 }
 

@@ -1,59 +1,14 @@
-//! Building this node's proposals, admitting relayed transactions, and answering peers'
-//! requests for committed blocks.
+//! Building this node's proposals, admitting transactions into the mempool (the
+//! engine's API requests and peers' relays), and answering peers' requests for committed
+//! blocks.
 
 use jcm_consensus::ValueId;
 use jcm_runtime::block::{self, Block, Header, BLOCK_BYTES_MAX, BLOCK_TXS_MAX, PROTOCOL_VERSION};
 use jcm_runtime::time::Timestamp;
-use jcm_runtime::tx::{BlockContext, Transaction};
 
-use std::sync::mpsc::{SyncSender, TrySendError};
-use std::sync::Arc;
-
-use super::{Candidate, Driver};
-use crate::chain;
-use crate::shared::Shared;
-use crate::wire::{Request, Response};
-
-/// The local clock, in the runtime's seconds.
-pub(crate) fn now() -> Timestamp {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    Timestamp(secs)
-}
-
-/// Batches of relayed transactions waiting for admission; beyond it a batch is dropped.
-pub(super) const RELAYED_BATCHES_MAX: usize = 256;
-
-/// Starts the thread that admits transactions peers relay into the mempool, in the order
-/// they arrive (a signer's transactions arrive in nonce order and must be admitted so).
-///
-/// Admission runs the signature check and the rules on each transaction, as an RPC
-/// submission does beside the driver; doing it on the driver's task kept consensus
-/// messages waiting behind every peer's batch. Refusals are the submitter's business and
-/// were answered at the node that took the transaction. The thread ends when the driver
-/// (the sender) is dropped.
-pub(super) fn relay_worker(shared: Arc<Shared>) -> std::io::Result<SyncSender<Vec<Vec<u8>>>> {
-    let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(RELAYED_BATCHES_MAX);
-    std::thread::Builder::new().name("relay-admission".into()).spawn(move || {
-        for batch in batches {
-            for bytes in batch {
-                let tx = match Transaction::decode(&bytes) {
-                    Ok(tx) => tx,
-                    Err(error) => {
-                        tracing::debug!(%error, "an undecodable relayed transaction, dropped");
-                        continue;
-                    }
-                };
-                let db = shared.db.read();
-                let Some(last) = db.last_committed() else { continue };
-                let ctx = BlockContext { height: last.height.saturating_add(1), time: now() };
-                let mut mempool = shared.mempool.lock();
-                let _ = mempool.admit(db.state(), &ctx, tx);
-                shared.metrics.set_mempool(mempool.len(), mempool.bytes());
-            }
-        }
-    })?;
-    Ok(sender)
-}
+use super::{Candidate, Chain, Clock, Engine, Reply, Request};
+use crate::mempool::Checked;
+use crate::wire::{Request as PeerRequest, Response};
 
 /// Room left in a block for its header and last commit.
 const BLOCK_OVERHEAD_BYTES: usize = 256 * 1024;
@@ -119,7 +74,7 @@ impl ExecutionRate {
     }
 }
 
-impl Driver {
+impl<C: Chain, K: Clock> Engine<C, K> {
     /// Builds, executes and keeps a block for `height` from the mempool; returns its id.
     pub(super) fn build_block(&mut self, height: u64) -> Option<ValueId> {
         if height != self.head.height + 1 {
@@ -128,18 +83,17 @@ impl Driver {
         let proposer = self.validator.as_ref()?.core.config().own_key;
         let budget = std::time::Duration::from_millis(self.config.timeout_propose_ms) / 3;
         let txs_max = self.execution_rate.txs_within(budget);
-        let txs = self.shared.mempool.lock().reap(txs_max, BLOCK_BYTES_MAX - BLOCK_OVERHEAD_BYTES);
-        let db = self.shared.db.read();
-        let last_commit = match chain::stored_commit(&db, self.head.height) {
+        let txs = self.mempool.reap(txs_max, BLOCK_BYTES_MAX - BLOCK_OVERHEAD_BYTES);
+        let last_commit = match self.chain.certificate(self.head.height) {
             Ok(commit) => commit,
             Err(error) => {
                 tracing::error!(%error, "cannot read the last commit certificate");
                 return None;
             }
         };
-        let time = Timestamp(now().0.max(self.head.time.0));
+        let time = Timestamp(self.clock.timestamp().0.max(self.head.time.0));
         let mut header = Header {
-            chain_id: self.shared.chain_id.clone(),
+            chain_id: self.chain_id.clone(),
             protocol_version: PROTOCOL_VERSION,
             height,
             time,
@@ -148,16 +102,14 @@ impl Driver {
             txs_root: block::txs_root(&txs),
             results_root: block::results_root(&[]),
             state_root: self.head.state_root,
-            validators_hash: block::validators_hash(&self.shared.validators),
+            validators_hash: block::validators_hash(&self.validators),
             last_commit_hash: block::last_commit_hash(last_commit.as_ref()),
         };
-        let started = std::time::Instant::now();
+        let started = self.clock.now();
         // Every reaped transaction came out of the mempool, so it passed the signature
         // check at admission (the only way in): none is checked again.
-        let executed =
-            tokio::task::block_in_place(|| chain::execute_with(&db, &self.head, &header, &txs, &|_| true));
-        self.execution_rate.observe(txs.len(), started.elapsed());
-        drop(db);
+        let executed = self.chain.execute(&self.head, &header, &txs, &|_| true);
+        self.execution_rate.observe(txs.len(), self.clock.now().saturating_sub(started));
         header.results_root = block::results_root(&executed.results);
         header.state_root = executed.state_root;
         let block = Block { header, txs, last_commit };
@@ -168,44 +120,60 @@ impl Driver {
         Some(value)
     }
 
-    /// The ids of those of `txs` that are in the mempool, whose signatures were checked
-    /// when they were admitted ([`chain::execute_with`]).
-    pub(super) fn admitted(
-        &self,
-        txs: &[Transaction],
-    ) -> std::collections::HashSet<jcm_runtime::codec::Hash32> {
-        let mempool = self.shared.mempool.lock();
-        txs.iter().map(Transaction::hash).filter(|id| mempool.contains(id)).collect()
-    }
-
-    /// Hands transactions a peer relayed to the admission worker ([`relay_worker`]).
-    pub(super) fn admit_relayed(&mut self, txs: Vec<Vec<u8>>) {
-        match self.relayed.try_send(txs) {
-            Ok(()) => {}
-            // Still pending at the peer; it reaches this node in the peer's proposal.
-            Err(TrySendError::Full(_)) => {
-                tracing::debug!("relay admission queue full: a batch of relayed transactions is dropped");
-            }
-            Err(TrySendError::Disconnected(_)) => {
-                tracing::error!("the relay admission thread has stopped: relayed transactions are dropped");
+    /// Admits transactions a peer relayed. Refusals are the submitter's business and were
+    /// answered at the node that took the transaction.
+    pub(super) fn admit_relayed(&mut self, txs: Vec<Checked>) {
+        let ctx = self.next_block();
+        for checked in txs {
+            let id = checked.hash;
+            let valid = checked.signature_valid;
+            let mempool = &mut self.mempool;
+            if self.chain.with_state(|state| mempool.admit_checked(state, &ctx, checked)).is_ok() && valid {
+                self.verified.insert(id);
             }
         }
     }
 
-    /// Answers a peer's request.    /// Answers a peer's request.
-    pub(super) fn answer(&self, bytes: &[u8]) -> Vec<u8> {
-        let response = match Request::decode(bytes) {
-            Ok(Request::Block { height }) => {
-                let db = self.shared.db.read();
-                match (db.block(height), db.commit(height)) {
-                    (Ok(Some(block)), Ok(Some(commit))) if height > 0 => Response::Block { block, commit },
-                    _ => Response::NotFound,
+    /// Answers an API request.
+    pub(super) fn on_request(&mut self, request: Request) -> Reply {
+        let ctx = self.next_block();
+        let mempool = &mut self.mempool;
+        match request {
+            Request::Submit(checked) => {
+                let bytes = checked.bytes.clone();
+                let valid = checked.signature_valid;
+                let admitted = self.chain.with_state(|state| mempool.admit_checked(state, &ctx, checked));
+                if let Ok(id) = admitted {
+                    if valid {
+                        self.verified.insert(id);
+                    }
+                    self.relay.push(bytes);
                 }
+                Reply::Submitted(admitted)
             }
-            Err(_) => Response::NotFound,
-        };
-        response.encode()
+            Request::DryRun(checked) => {
+                let verdict = self.chain.with_state(|state| mempool.dry_run_verdict(state, &ctx, &checked));
+                Reply::DryRun { verdict, height: ctx.height }
+            }
+            Request::Pending(id) => Reply::Pending(mempool.get(&id).cloned()),
+            Request::NextNonce(signer) => {
+                let state = self.chain.with_state(|s| jcm_runtime::state::StateExt::nonce(s, &signer));
+                Reply::NextNonce { state, next: mempool.next_nonce(&signer, state) }
+            }
+        }
     }
+}
+
+/// Answers a peer's request for a committed block from `chain`.
+pub(super) fn answer(chain: &impl Chain, bytes: &[u8]) -> Vec<u8> {
+    let response = match PeerRequest::decode(bytes) {
+        Ok(PeerRequest::Block { height }) if height > 0 => match chain.committed_bytes(height) {
+            Ok(Some((block, commit))) => Response::Block { block, commit },
+            _ => Response::NotFound,
+        },
+        Ok(PeerRequest::Block { .. }) | Err(_) => Response::NotFound,
+    };
+    response.encode()
 }
 
 #[cfg(test)]
