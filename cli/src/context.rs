@@ -1,6 +1,7 @@
 //! What every officer's command shares: the CLI's home (the keyring and the settings),
 //! the node it talks to, the output format, and the key passphrase, which is asked at
-//! most once per command however many keys the command opens.
+//! most once per command however many keys the command opens. Reading the passphrase is
+//! [`jcm_keystore`]'s, as in the node; the messages here name the CLI's own flags.
 //!
 //! Precedence, highest first: the flag (`--node`, `--home`), its environment variable
 //! (`JCM_NODE`, `JCM_HOME`), the settings file (`<home>/config.toml`), the default.
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
 use jcm_cli::audit::OutputFormat;
+use jcm_keystore::{KeystoreError, Purpose, PASSPHRASE_ENV};
 use zeroize::Zeroizing;
 
 use crate::client::Rpc;
@@ -18,22 +20,8 @@ use crate::config::Config;
 /// The node asked when nothing else says: the first node of `jcm-node testnet` with
 /// its default ports (JPN in config/testnet-4).
 pub const NODE_DEFAULT: &str = "http://127.0.0.1:26601";
-/// The environment variable a passphrase may come from.
-pub const PASSPHRASE_ENV: &str = "JCM_PASSPHRASE";
-/// Shortest passphrase accepted for new keys, in characters (as the node's).
-pub const PASSPHRASE_CHARS_MIN: usize = 8;
-/// Largest passphrase file read, bytes.
-pub const PASSPHRASE_FILE_BYTES_MAX: u64 = 4096;
-
-/// Whether a passphrase seals new keys (asked twice at a prompt, a minimum length) or
-/// opens existing ones (asked once).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Purpose {
-    /// Sealing new keys.
-    Create,
-    /// Opening keys.
-    Open,
-}
+/// What the CLI's terminal prompt asks.
+const PROMPT: &str = "Key passphrase: ";
 
 /// Where the node's address came from, for `jcm config show` and error messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,17 +116,8 @@ impl Context {
         if let Some(known) = self.passphrase.borrow().as_ref() {
             return Ok(known.clone());
         }
-        let passphrase = if let Some(path) = &self.passphrase_file {
-            let text = Zeroizing::new(read_bounded(path, PASSPHRASE_FILE_BYTES_MAX)?);
-            Zeroizing::new(text.lines().next().unwrap_or_default().to_owned())
-        } else if let Ok(value) = std::env::var(PASSPHRASE_ENV) {
-            Zeroizing::new(value)
-        } else {
-            prompt(purpose)?
-        };
-        if purpose == Purpose::Create && passphrase.chars().count() < PASSPHRASE_CHARS_MIN {
-            bail!("a passphrase for new keys needs at least {PASSPHRASE_CHARS_MIN} characters");
-        }
+        let passphrase = jcm_keystore::read_passphrase(self.passphrase_file.as_deref(), purpose, PROMPT)
+            .map_err(keystore_error)?;
         *self.passphrase.borrow_mut() = Some(passphrase.clone());
         Ok(passphrase)
     }
@@ -162,36 +141,34 @@ pub fn check_url(url: &str) -> anyhow::Result<String> {
 
 /// Reads a small file, refusing one larger than `max` bytes.
 pub fn read_bounded(path: &Path, max: u64) -> anyhow::Result<String> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut text = String::new();
-    file.take(max + 1)
-        .read_to_string(&mut text)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    if text.len() as u64 > max {
-        bail!("{} is larger than {max} bytes", path.display());
-    }
-    Ok(text)
+    jcm_keystore::read_bounded(path, max).map_err(keystore_error)
 }
 
-fn prompt(purpose: Purpose) -> anyhow::Result<Zeroizing<String>> {
+/// The CLI's words for a key store error: its flags in the hints, and `cannot read` for a
+/// file that could not be read.
+pub fn keystore_error(error: KeystoreError) -> anyhow::Error {
     let hint =
-        format!("pass --passphrase-file FILE or set {PASSPHRASE_ENV} when no terminal can be prompted");
-    // A script whose input is redirected gets an error, never a prompt it cannot answer.
-    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-        bail!("a key passphrase is needed and standard input is not a terminal: {hint}");
-    }
-    let ask = |text: &str| {
-        rpassword::prompt_password(text).map(Zeroizing::new).with_context(|| format!("cannot prompt: {hint}"))
-    };
-    let first = ask("Key passphrase: ")?;
-    if purpose == Purpose::Create {
-        let again = ask("Repeat the passphrase: ")?;
-        if *again != *first {
-            bail!("the two passphrases differ; nothing was written");
+        || format!("pass --passphrase-file FILE or set {PASSPHRASE_ENV} when no terminal can be prompted");
+    match error {
+        KeystoreError::Io { path, source } => {
+            anyhow::Error::new(source).context(format!("cannot read {}", path.display()))
         }
+        KeystoreError::TooLarge { path, max, .. } => {
+            anyhow::anyhow!("{} is larger than {max} bytes", path.display())
+        }
+        KeystoreError::Key { path, cause } => {
+            anyhow::Error::new(cause).context(format!("{} is not a usable key file", path.display()))
+        }
+        KeystoreError::Seal { cause, .. } => anyhow::Error::new(cause).context("cannot seal the key"),
+        KeystoreError::NotATerminal => {
+            anyhow::anyhow!("a key passphrase is needed and standard input is not a terminal: {}", hint())
+        }
+        KeystoreError::Prompt(cause) => {
+            anyhow::Error::new(cause).context(format!("cannot prompt: {}", hint()))
+        }
+        KeystoreError::Random(cause) => anyhow::anyhow!("the OS random number generator failed: {cause}"),
+        KeystoreError::PassphraseTooShort | KeystoreError::PassphrasesDiffer => anyhow::anyhow!("{error}"),
     }
-    Ok(first)
 }
 
 /// Asks a yes/no question on the terminal; `--yes` skips it. Without a terminal the

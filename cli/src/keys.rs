@@ -11,12 +11,13 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
 use clap::Subcommand;
+use jcm_keystore::{KeystoreError, Purpose};
 use jcm_runtime::crypto::SecretKey;
-use jcm_runtime::keyfile::{KdfParams, KeyFile, FILE_BYTES_MAX, NONCE_LEN, SALT_LEN};
+use jcm_runtime::keyfile::KeyFile;
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
-use crate::context::{confirm, read_bounded, Context, Purpose};
+use crate::context::{confirm, keystore_error, Context};
 use crate::output::{print_fields, print_json, Table};
 
 /// Longest key name.
@@ -117,8 +118,7 @@ pub fn key_path(ctx: &Context, name: &str) -> PathBuf {
 
 /// Reads and checks a key file.
 pub fn read_key_file(path: &Path) -> anyhow::Result<KeyFile> {
-    let text = read_bounded(path, FILE_BYTES_MAX as u64)?;
-    KeyFile::from_json(&text).with_context(|| format!("{} is not a usable key file", path.display()))
+    jcm_keystore::read_key_file(path).map_err(keystore_error)
 }
 
 /// Key `name`'s file from the keyring.
@@ -143,48 +143,22 @@ pub fn load(ctx: &Context, name: &str) -> anyhow::Result<SecretKey> {
         .with_context(|| format!("cannot open key `{name}` ({})", key_path(ctx, name).display()))
 }
 
-fn random<const N: usize>() -> anyhow::Result<[u8; N]> {
-    let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("the OS random number generator failed: {e}"))?;
-    Ok(bytes)
-}
-
 fn seal(ctx: &Context, name: &str, key: &SecretKey) -> anyhow::Result<KeyFile> {
     let passphrase = ctx.passphrase(Purpose::Create)?;
-    KeyFile::seal(
-        name,
-        key,
-        passphrase.as_bytes(),
-        KdfParams::DEFAULT,
-        random::<SALT_LEN>()?,
-        random::<NONCE_LEN>()?,
-    )
-    .context("cannot seal the key")
+    jcm_keystore::seal(name, key, passphrase.as_bytes()).map_err(keystore_error)
 }
 
-/// Writes a key file readable by its owner only.
+/// Writes a key file readable by its owner only, creating the keyring directory.
 fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).with_context(|| format!("cannot write {}", path.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .with_context(|| format!("cannot restrict {}", path.display()))?;
-    }
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("cannot write {}", path.display()))
+    jcm_keystore::write_file(path, text, true).map_err(|error| match error {
+        KeystoreError::Io { path, source } => {
+            anyhow::Error::new(source).context(format!("cannot write {}", path.display()))
+        }
+        other => keystore_error(other),
+    })
 }
 
 fn protection(file: &KeyFile) -> &'static str {
@@ -250,7 +224,7 @@ pub fn run(cmd: &KeysCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             if path.exists() {
                 bail!("a key `{name}` already exists ({})", path.display());
             }
-            let key = SecretKey::from_seed(*Zeroizing::new(random::<32>()?));
+            let key = jcm_keystore::new_key().map_err(keystore_error)?;
             let file = seal(ctx, name, &key)?;
             write_private(&path, &file.to_json())?;
             report_one(ctx, name, &path, &file, "created");

@@ -198,26 +198,9 @@ fn write(v: &Verified, args: &AefArgs) -> anyhow::Result<Vec<(PathBuf, String)>>
 }
 
 /// RFC 4180 CSV: a header row, then the rows; cells with a comma, quote or line break
-/// quoted; CRLF line ends.
+/// quoted; CRLF line ends ([`jcm_runtime::csv`], as the AEF's own CSV).
 pub fn csv(columns: &[String], rows: &[Vec<String>]) -> String {
-    let line = |cells: &[String]| {
-        let cells: Vec<String> = cells
-            .iter()
-            .map(|c| {
-                if c.contains([',', '"', '\n', '\r']) {
-                    format!("\"{}\"", c.replace('"', "\"\""))
-                } else {
-                    c.clone()
-                }
-            })
-            .collect();
-        format!("{}\r\n", cells.join(","))
-    };
-    let mut out = line(columns);
-    for row in rows {
-        out.push_str(&line(row));
-    }
-    out
+    jcm_runtime::csv::table(columns, rows)
 }
 
 /// A sheet name (at most 31 characters, no `:`): `3 Actions` for `Table 3: Actions`.

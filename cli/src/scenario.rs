@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use jcm_runtime::ids::Party;
-use jcm_tests::scenario::{run_file, Outcome};
+use jcm_scenario::{run_file, Outcome};
 
 fn parse_aef(text: &str) -> Result<(Party, u16), String> {
     let (party, year) = text.split_once(':').ok_or("expected PARTY:YEAR, e.g. IND:2026")?;

@@ -495,26 +495,12 @@ impl AefReport {
             if i > 0 {
                 out.push('\n');
             }
-            out.push_str(&csv_line(std::slice::from_ref(&t.title)));
-            out.push_str(&csv_line(&t.columns));
+            out.push_str(&crate::csv::line(std::slice::from_ref(&t.title)));
+            out.push_str(&crate::csv::line(&t.columns));
             for row in &t.rows {
-                out.push_str(&csv_line(row));
+                out.push_str(&crate::csv::line(row));
             }
         }
         out
     }
-}
-
-fn csv_line(cells: &[String]) -> String {
-    let quoted: Vec<String> = cells
-        .iter()
-        .map(|c| {
-            if c.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", c.replace('"', "\"\""))
-            } else {
-                c.clone()
-            }
-        })
-        .collect();
-    format!("{}\r\n", quoted.join(","))
 }

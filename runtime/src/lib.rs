@@ -6,6 +6,7 @@ pub mod block;
 pub mod codec;
 pub mod consensus;
 pub mod crypto;
+pub mod csv;
 pub mod error;
 pub mod events;
 pub mod genesis;

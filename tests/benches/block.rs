@@ -17,6 +17,9 @@
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use jcm_load::check::decode;
+use jcm_load::genesis::{self, Network};
+use jcm_load::plan::{self, Mix, PlanInput};
 use jcm_node::chain;
 use jcm_node::store::{Db, DbOptions};
 use jcm_runtime::block::{self, Block, Header};
@@ -27,9 +30,6 @@ use jcm_runtime::state::Overlay;
 use jcm_runtime::time::Timestamp;
 use jcm_runtime::tx::Transaction;
 use jcm_tests::fixture::{dev_certificate, Fixture};
-use jcm_tests::load::check::decode;
-use jcm_tests::load::genesis::{self, Network};
-use jcm_tests::load::plan::{self, Mix, PlanInput};
 
 /// Transactions per block.
 const BLOCK_TXS: usize = 1_000;

@@ -1,11 +1,9 @@
-//! Test layers of the JCM chain that are libraries: fixtures with development keys, the
-//! load generator behind `jcm-load` (docs/performance.md), and the conformance scenario
-//! runner (`docs/scenarios.md`), which the `jcm scenario run`
-//! command and the workspace tests share.
+//! Test layers of the JCM chain that are libraries: fixtures with development keys,
+//! transaction builders and free test ports. Test-only: no product crate depends on this
+//! one except as a dev-dependency. The conformance scenario runner (`docs/scenarios.md`)
+//! is the product crate `jcm-scenario`; the load generator is `jcm-load` (`tests/load`).
 #![forbid(unsafe_code)]
 
 pub mod builders;
 pub mod fixture;
-pub mod load;
 pub mod ports;
-pub mod scenario;

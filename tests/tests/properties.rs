@@ -10,9 +10,9 @@ use jcm_runtime::state::{keys, state_digest, ExternalTransfer, MemStore, StateEx
 use jcm_runtime::time::Timestamp;
 use jcm_runtime::tx::{self, BlockContext, OimpPurpose, Payload, Transaction};
 use jcm_runtime::units::UnitBlock;
+use jcm_scenario::ledger_digest;
 use jcm_tests::builders;
 use jcm_tests::fixture::Fixture;
-use jcm_tests::scenario::ledger_digest;
 use proptest::prelude::*;
 
 const SIGNERS: &[&str] = &[

@@ -187,14 +187,7 @@ pub struct Home {
 
 /// Reads a UTF-8 file of at most `max` bytes.
 pub fn read_bounded(path: &Path, max: u64) -> Result<String, HomeError> {
-    let len = std::fs::metadata(path).map_err(HomeError::io(path))?.len();
-    if len > max {
-        return Err(HomeError::Invalid(format!(
-            "{}: {len} bytes exceed the {max}-byte limit",
-            path.display()
-        )));
-    }
-    std::fs::read_to_string(path).map_err(HomeError::io(path))
+    Ok(jcm_keystore::read_bounded(path, max)?)
 }
 
 /// Reads and validates a genesis file.
@@ -215,8 +208,7 @@ pub fn read_genesis(path: &Path) -> Result<(String, Genesis), HomeError> {
 
 /// Reads a key file (without opening it).
 pub fn read_key_file(path: &Path) -> Result<KeyFile, HomeError> {
-    let text = read_bounded(path, jcm_runtime::keyfile::FILE_BYTES_MAX as u64)?;
-    KeyFile::from_json(&text).map_err(|cause| HomeError::Key { path: path.to_path_buf(), cause })
+    Ok(jcm_keystore::read_key_file(path)?)
 }
 
 impl Home {

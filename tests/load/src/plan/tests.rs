@@ -4,9 +4,9 @@ use jcm_runtime::read;
 use jcm_runtime::time::Timestamp;
 
 use super::*;
-use crate::fixture::Fixture;
-use crate::load::check::check;
-use crate::load::genesis::{self, Network};
+use crate::check::check;
+use crate::genesis::{self, Network};
+use jcm_scenario::fixture::Fixture;
 
 /// F0 with `signers` load signers, its actors, and the plan of `txs` transactions.
 fn planned(signers: usize, txs: usize, mix: &Mix) -> (jcm_runtime::genesis::Genesis, Vec<Signer>, Plan) {

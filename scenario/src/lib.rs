@@ -5,8 +5,14 @@
 //!
 //! [`run_file`] executes a scenario with the real runtime, one block per step, checks
 //! every expectation and the R41 invariants after every step, and reports each step.
+//! [`fixture`] loads the genesis a scenario starts from.
+//!
+//! A product crate: `jcm scenario run` is a command of the CLI, and the workspace's
+//! conformance tests run the same files through the same code.
+#![forbid(unsafe_code)]
 
 mod expect;
+pub mod fixture;
 mod run;
 
 use std::collections::BTreeMap;

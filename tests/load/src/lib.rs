@@ -4,6 +4,11 @@
 //! rate or as fast as they are accepted ([`submit`]), matched against the committed
 //! blocks ([`watch`]), and reported with each node's CPU time and peak memory
 //! ([`procs`], [`report`]).
+//!
+//! A crate of its own (`tests/load`, bin `jcm-load`): a tool that drives running nodes,
+//! not a test, so the test crate stays test-only. The block benchmark of `jcm-tests`
+//! reuses its planner.
+#![forbid(unsafe_code)]
 
 pub mod check;
 pub mod genesis;

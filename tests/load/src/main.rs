@@ -10,8 +10,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use jcm_tests::load::plan::Mix;
-use jcm_tests::load::run::{self, RunConfig};
+use jcm_load::plan::Mix;
+use jcm_load::run::{self, RunConfig};
 
 /// Load generator for a local JCM testnet: adds load signers to its genesis, sets up
 /// units for them, submits a realistic mix of pre-signed transactions through the
@@ -141,7 +141,7 @@ fn run_command(args: RunArgs) -> anyhow::Result<()> {
 }
 
 fn count(url: &str, to: Option<u64>) -> anyhow::Result<()> {
-    let client = jcm_tests::load::rpc::Client::new();
+    let client = jcm_load::rpc::Client::new();
     let last = match to {
         Some(h) => h,
         None => client.height(url)?,
