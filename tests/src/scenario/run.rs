@@ -185,6 +185,7 @@ impl Chain {
         };
         if let Some(verdict) = &verdict {
             failures.extend(check_verdict(step, verdict));
+            failures.extend(repeated_codes(verdict));
         }
         let recorded: Vec<Event> = (head..self.state.event_head().count)
             .filter_map(|seq| self.state.read(&keys::event(seq)))
@@ -285,6 +286,21 @@ impl Chain {
         step.aef.iter().for_each(|e| out.extend(expect::aef_rows(st, e)));
         out
     }
+}
+
+/// A verdict lists each code once, with every reason in its sentence: a code listed
+/// twice is a failure of the step whatever the expectations.
+fn repeated_codes(verdict: &Verdict) -> Vec<String> {
+    let mut out = Vec::new();
+    for (kind, list) in [("rejection", &verdict.rejections), ("warning", &verdict.warnings)] {
+        let mut seen = std::collections::BTreeSet::new();
+        for entry in list.iter() {
+            if !seen.insert(entry.code) {
+                out.push(format!("the verdict lists {kind} code {} more than once", entry.code));
+            }
+        }
+    }
+    out
 }
 
 fn parse_codes(codes: &[String]) -> Result<Vec<Code>, String> {
