@@ -7,6 +7,7 @@ pub mod exec;
 mod guards;
 mod hold;
 mod issue;
+pub mod json;
 pub mod movement;
 mod reconcile;
 mod select;
@@ -16,6 +17,7 @@ mod types;
 mod use_cancel;
 
 pub use exec::{apply, apply_verified, bad_signature, begin_block, BlockContext, Checks, Ctx};
+pub use json::{payload_from_json, payload_from_json_str, PayloadJsonError};
 pub use types::*;
 
 use crate::state::Store;

@@ -215,14 +215,12 @@ impl Chain {
         self.substitute(&mut json)?;
         let chain_id = self.fixture.genesis.chain_id.to_string();
         self.endorse(&mut json, &chain_id)?;
-        let payload: Payload = match serde_json::from_value(json) {
+        // An unknown field is a format error of the file (exit 2); any other payload that
+        // does not decode is a malformed message, rejected as R2 with the decoder's reason.
+        let payload: Payload = match tx::payload_from_json(json) {
             Ok(p) => p,
-            Err(e) => {
-                return Ok(Some(Err(Verdict::reject(
-                    Code::InvalidMessage,
-                    format!("malformed message: {e}"),
-                ))))
-            }
+            Err(e) if e.unknown_field().is_some() => return Err(e.to_string()),
+            Err(e) => return Ok(Some(Err(Verdict::rejected(vec![e.rejection()])))),
         };
         let nonce = step.nonce.unwrap_or_else(|| self.state.nonce(&key.public()));
         Ok(Some(Ok(Transaction::sign(&chain_id, key, nonce, payload))))
