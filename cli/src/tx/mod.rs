@@ -116,6 +116,20 @@ pub enum TxCommand {
         #[command(flatten)]
         tx: TxOpts,
     },
+    /// Declare a period in which another programme credited a project, with that
+    /// programme's identifiers (R37; refused with A6-6007 once the period is issued as
+    /// JCM credits).
+    #[command(
+        after_help = "Example:\n  jcm tx declare-credited-elsewhere --project INJ-002 --programme 'CCTS offset mechanism' \\\n    \
+        --from 2026-01-01 --to 2026-12-31 --programme-project ICM-OM-IN-0077 \\\n    \
+        --identifier CCC-IN-2026-004001..CCC-IN-2026-004500 --key IND-DA"
+    )]
+    DeclareCreditedElsewhere {
+        #[command(flatten)]
+        args: admin::DeclareCreditedElsewhere,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
     /// Register an entity (registry administrator).
     #[command(
         after_help = "Example:\n  jcm tx register-entity --id E-JP-2 --name 'Example KK' --country JPN --key JPN01-ADMIN"
@@ -376,6 +390,7 @@ pub fn run(cmd: &TxCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         T::SetParticipation { args, tx } => (args.payload()?, tx),
         T::RegisterProject { args, tx } => (args.payload()?, tx),
         T::DeclareOtherCrediting { args, tx } => (args.payload()?, tx),
+        T::DeclareCreditedElsewhere { args, tx } => (args.payload()?, tx),
         T::RegisterEntity { args, tx } => (args.payload()?, tx),
         T::OpenAccount { args, tx } => (args.payload()?, tx),
         T::SetAccountStatus { args, tx } => (args.payload()?, tx),

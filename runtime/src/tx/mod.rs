@@ -82,6 +82,9 @@ fn dispatch<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, payload: &
         }
         P::Hold { ca, units, reason } => hold::set(st, cx, ck, ca, units, reason, true),
         P::Release { ca, units, reason } => hold::set(st, cx, ck, ca, units, reason, false),
+        P::DeclareCreditedElsewhere { project, crediting } => {
+            admin::declare_credited_elsewhere(st, cx, ck, project, crediting)
+        }
         P::DeclareFirstTransfer { ca, account, units } => {
             authorization::declare_first_transfer(st, ck, ca, account, units)
         }

@@ -282,6 +282,7 @@ impl Chain {
         }
         step.authorization.iter().for_each(|e| out.extend(expect::authorization(st, e)));
         step.aef.iter().for_each(|e| out.extend(expect::aef_rows(st, e)));
+        step.credited.iter().for_each(|e| out.extend(expect::credited(st, e)));
         out
     }
 }
