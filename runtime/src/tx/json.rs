@@ -206,6 +206,21 @@ mod tests {
         assert_eq!(err.unknown_field(), Some("yaer"));
     }
 
+    /// The RPC decodes a whole `Transaction` from `tx_json`: the same unknown field fails
+    /// it, and serde's message (which the 400 answer quotes) names the field.
+    #[test]
+    fn a_transaction_with_an_unknown_payload_field_does_not_decode() {
+        let payload =
+            payload_from_json(json!({ "action": "close_reporting_year", "party": "IND", "year": 2026 }))
+                .expect("a payload");
+        let tx = crate::tx::Transaction::sign("jcm-test", &SecretKey::dev("IND-DA"), 0, payload);
+        let mut value = serde_json::to_value(&tx).expect("serializes");
+        assert!(serde_json::from_value::<crate::tx::Transaction>(value.clone()).is_ok());
+        value["body"]["payload"]["use_year"] = json!(2030);
+        let err = serde_json::from_value::<crate::tx::Transaction>(value).expect_err("an unknown field");
+        assert_eq!(classify(&err.to_string()).unknown_field(), Some("use_year"));
+    }
+
     #[test]
     fn other_failures_are_malformed_messages_with_the_decoders_reason() {
         let cases = [
