@@ -143,6 +143,7 @@ fn declare<S: Store + ?Sized>(
         "the credited period is empty".into()
     });
     if nonempty {
+        // R37: not a period already issued as JCM credits.
         issued_under_jcm(st, ck, id, crediting);
     }
     if ck.ok() {
