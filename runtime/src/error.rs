@@ -84,6 +84,7 @@ codes! {
     MandatoryDeductionMissing = 6004, "MANDATORY_DEDUCTION_MISSING", "R36", "the cooperative approach's mandatory OMGE or SOP deduction is missing";
     MonitoringPeriodOverlap = 6005, "MONITORING_PERIOD_OVERLAP", "R37", "the monitoring period overlaps one already issued for the project";
     CreditedElsewhere = 6006, "CREDITED_ELSEWHERE", "R37", "the period is declared as credited by another programme";
+    IssuedUnderJcm = 6007, "ISSUED_UNDER_JCM", "R37", "the period declared as credited by another programme was already issued as JCM credits";
     ReportingPeriodClosed = 7001, "REPORTING_PERIOD_CLOSED", "R38", "the reporting year of the action is closed";
     RejectedByAcquiringRegistry = 7002, "REJECTED_BY_ACQUIRING_REGISTRY", "R39", "the acquiring registry rejected the transfer";
     AcquiringRegistryTimeout = 7003, "ACQUIRING_REGISTRY_TIMEOUT", "R39", "the acquiring registry did not answer in time";

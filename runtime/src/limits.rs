@@ -13,6 +13,8 @@ pub const ALLOCATION_LINES_MAX: usize = 64;
 pub const SET_LEN_MAX: usize = 128;
 /// Most signatures on one JC notification.
 pub const ENDORSEMENTS_MAX: usize = 8;
+/// Most identifiers of another programme in one crediting declaration (R37).
+pub const CREDITING_IDENTIFIERS_MAX: usize = 256;
 /// Most accounts in one reconciliation report.
 pub const RECONCILIATION_LINES_MAX: usize = 512;
 /// Most homogeneous blocks a quantity-based request may draw from.
@@ -26,3 +28,4 @@ pub const TRANSFER_TIMEOUT_SECS_DEFAULT: u64 = 24 * 60 * 60;
 
 const _: () = assert!(ID_LEN_MAX < TEXT_LEN_MAX);
 const _: () = assert!(ALLOCATION_LINES_MAX * ID_LEN_MAX * 4 < TX_BYTES_MAX);
+const _: () = assert!(CREDITING_IDENTIFIERS_MAX * ID_LEN_MAX < TX_BYTES_MAX);

@@ -303,6 +303,34 @@ pub struct OtherCrediting {
     pub to: Timestamp,
 }
 
+/// A period credited by another programme with that programme's own identifiers, as the
+/// host declares it (R37). For India's CCTS offset mechanism: the project's registration
+/// number in the Indian Carbon Market registry, and the carbon credit certificates
+/// issued for the period.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreditingDeclaration {
+    /// The programme, e.g. `CCTS offset mechanism`.
+    pub programme: Text,
+    /// First day credited.
+    pub from: Timestamp,
+    /// Last day credited.
+    pub to: Timestamp,
+    /// The programme's own identifier of the project (R2: required).
+    pub programme_project: Text,
+    /// The programme's identifiers of what it credited (certificate numbers or serial
+    /// ranges), at most [`crate::limits::CREDITING_IDENTIFIERS_MAX`].
+    #[serde(default)]
+    pub identifiers: Vec<Text>,
+}
+
+impl CreditingDeclaration {
+    /// The programme and period, as a project records it.
+    pub fn crediting(&self) -> OtherCrediting {
+        OtherCrediting { programme: self.programme.clone(), from: self.from, to: self.to }
+    }
+}
+
 /// A registered JCM project.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,16 +1,19 @@
 //! Read models: pure functions over the state that answer what officers and auditors ask:
 //! holdings per account and Party, a unit's full history, an authorization's versions,
-//! and the corresponding-adjustment ledger per Party and year.
+//! the corresponding-adjustment ledger per Party and year, and what of a project's period
+//! is credited where (R37).
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::codec::Hash32;
 use crate::events::{Event, EventKind};
 use crate::ids::*;
-use crate::model::{Account, Authorization};
-use crate::state::{keys, LedgerTotals, StateExt, Store};
+use crate::model::{Account, Authorization, Text};
+use crate::state::{keys, CreditingRecord, LedgerTotals, NotificationRecord, StateExt, Store};
 use crate::tx::movement::coalesce;
+use crate::tx::Period;
 use crate::units::{UnitBlock, UnitId};
 
 /// What an account holds.
@@ -117,4 +120,151 @@ pub fn ledger_entries<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> Ve
             })
         })
         .collect()
+}
+
+/// What of a project's period has been credited where (R37): the JCM issuances whose
+/// monitoring period overlaps it, and the periods declared credited by other programmes
+/// (CCTS, Verra, ...) that overlap it. The chain refuses either once the other exists
+/// (`A6-6006`, `A6-6007`), so a period shows in at most one of the two lists.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Credited {
+    /// The project.
+    pub project: ProjectId,
+    /// The period asked about.
+    pub period: Period,
+    /// JCM issuances overlapping it, by monitoring period.
+    pub jcm: Vec<JcmIssuance>,
+    /// Declarations of crediting by other programmes overlapping it, by first day.
+    pub elsewhere: Vec<CreditedElsewhere>,
+}
+
+/// One JCM issuance of the project.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct JcmIssuance {
+    /// The JC notification executed.
+    pub notification: NotificationId,
+    /// Its monitoring period.
+    pub monitoring_period: Period,
+    /// The days of the period asked about that it covers.
+    pub overlap: Period,
+    /// The vintage issued.
+    pub vintage: Option<u16>,
+    /// Units issued, across both registries.
+    pub quantity: u64,
+    /// Units issued per receiving registry.
+    pub by_registry: BTreeMap<RegistryId, u64>,
+    /// The issuing transaction.
+    pub tx: Hash32,
+    /// Its height.
+    pub height: u64,
+}
+
+/// One period declared credited by another programme.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct CreditedElsewhere {
+    /// The programme, e.g. `CCTS offset mechanism`.
+    pub programme: Text,
+    /// The declared period.
+    pub period: Period,
+    /// The days of the period asked about that it covers.
+    pub overlap: Period,
+    /// The programme's identifier of the project, when declared with
+    /// `declare_credited_elsewhere`.
+    pub programme_project: Option<Text>,
+    /// The programme's identifiers of what it credited (certificates, serials).
+    pub identifiers: Vec<Text>,
+    /// The declaring transaction, when declared with `declare_credited_elsewhere`.
+    pub tx: Option<Hash32>,
+    /// Its height.
+    pub height: Option<u64>,
+}
+
+fn overlap(a: &Period, b: &Period) -> Period {
+    Period { from: a.from.max(b.from), to: a.to.min(b.to) }
+}
+
+/// What of `project`'s `period` has been credited where, or `None` if the project does
+/// not exist.
+pub fn credited<S: Store + ?Sized>(st: &S, project: &ProjectId, period: &Period) -> Option<Credited> {
+    let record = st.project(project)?;
+    let jcm = jcm_issuances(st, &record, period);
+    // Declarations with identifiers are recorded beside the project's periods; the others
+    // (at registration, or by `declare_other_crediting`) have the period alone.
+    let mut plain = record.other_crediting.clone();
+    let mut elsewhere = Vec::new();
+    for declared in st.read_all::<CreditingRecord>(&keys::crediting_of(project)) {
+        let d = &declared.declaration;
+        if let Some(at) = plain.iter().position(|c| *c == d.crediting()) {
+            plain.remove(at);
+        }
+        elsewhere.push(CreditedElsewhere {
+            programme: d.programme.clone(),
+            period: Period { from: d.from, to: d.to },
+            overlap: Period { from: d.from, to: d.to },
+            programme_project: Some(d.programme_project.clone()),
+            identifiers: d.identifiers.clone(),
+            tx: Some(declared.tx),
+            height: Some(declared.height),
+        });
+    }
+    elsewhere.extend(plain.into_iter().map(|c| CreditedElsewhere {
+        programme: c.programme,
+        period: Period { from: c.from, to: c.to },
+        overlap: Period { from: c.from, to: c.to },
+        programme_project: None,
+        identifiers: Vec::new(),
+        tx: None,
+        height: None,
+    }));
+    elsewhere.retain(|e| e.period.overlaps(period));
+    for e in &mut elsewhere {
+        e.overlap = overlap(&e.period, period);
+    }
+    elsewhere.sort_by_key(|e| (e.period.from, e.period.to));
+    Some(Credited { project: project.clone(), period: *period, jcm, elsewhere })
+}
+
+/// The executed notifications of the project overlapping `period`, with what each issued
+/// (from its `issued` events in the project's serial space).
+fn jcm_issuances<S: Store + ?Sized>(
+    st: &S,
+    project: &crate::model::Project,
+    period: &Period,
+) -> Vec<JcmIssuance> {
+    let mut out: Vec<JcmIssuance> = st
+        .scan_prefix(keys::prefix::NOTIFICATION)
+        .filter_map(|(k, v)| {
+            let record: NotificationRecord =
+                crate::codec::decode(&v, usize::MAX).expect("notification records decode");
+            if record.project != project.id || !record.period.overlaps(period) {
+                return None;
+            }
+            let id = std::str::from_utf8(&k[keys::prefix::NOTIFICATION.len()..]).ok()?;
+            Some(JcmIssuance {
+                notification: NotificationId::new(id).ok()?,
+                monitoring_period: record.period,
+                overlap: overlap(&record.period, period),
+                vintage: None,
+                quantity: 0,
+                by_registry: BTreeMap::new(),
+                tx: record.tx,
+                height: record.height,
+            })
+        })
+        .collect();
+    if out.is_empty() {
+        return out;
+    }
+    for (k, _) in st.scan_prefix(&keys::events_in(&project.ca, &project.host)) {
+        let Some(event) = st.read::<Event>(&keys::event(keys::last_serial_of(&k))) else { continue };
+        let (EventKind::Issued { .. }, Some(units)) = (&event.kind, &event.units) else { continue };
+        if let Some(issuance) = out.iter_mut().find(|i| i.tx == event.tx) {
+            issuance.vintage = Some(units.attrs.vintage);
+            issuance.quantity += units.quantity();
+            let registry = event.registry.clone().unwrap_or_else(|| units.attrs.origin.clone());
+            *issuance.by_registry.entry(registry).or_default() += units.quantity();
+        }
+    }
+    out.sort_by_key(|i| (i.monitoring_period.from, i.monitoring_period.to));
+    out
 }

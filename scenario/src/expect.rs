@@ -6,9 +6,11 @@ use std::collections::BTreeMap;
 use jcm_runtime::aef;
 use jcm_runtime::codec::Hash32;
 use jcm_runtime::events::Event;
-use jcm_runtime::ids::{AccountId, AuthId, Party};
+use jcm_runtime::ids::{AccountId, AuthId, Party, ProjectId};
 use jcm_runtime::read;
 use jcm_runtime::state::{StateExt, Store};
+use jcm_runtime::time::Timestamp;
+use jcm_runtime::tx::Period;
 use jcm_runtime::units::{UnitBlock, UnitId};
 use serde::Deserialize;
 use serde_json::Value;
@@ -123,6 +125,64 @@ pub struct AefExpect {
     /// Exactly these rows, in order; each lists the columns it checks.
     #[serde(default)]
     pub rows: Option<Vec<BTreeMap<String, toml::Value>>>,
+}
+
+/// What of a project's period is credited where (R37, `read::credited`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreditedExpect {
+    /// The project.
+    pub project: String,
+    /// First day of the period asked about.
+    pub from: String,
+    /// Last day.
+    pub to: String,
+    /// Exactly these executed JC notifications overlap it, in any order.
+    #[serde(default)]
+    pub jcm: Option<Vec<String>>,
+    /// Exactly these programmes declare an overlapping period (one entry per
+    /// declaration), in any order.
+    #[serde(default)]
+    pub elsewhere: Option<Vec<String>>,
+    /// Exactly these identifiers of the other programmes, over all overlapping
+    /// declarations, in any order.
+    #[serde(default)]
+    pub identifiers: Option<Vec<String>>,
+}
+
+/// Checks [`CreditedExpect`].
+pub fn credited<S: Store + ?Sized>(st: &S, e: &CreditedExpect) -> Vec<String> {
+    let (Ok(project), Ok(from), Ok(to)) =
+        (ProjectId::new(&e.project), Timestamp::parse(&e.from), Timestamp::parse(&e.to))
+    else {
+        return vec![format!("`{}` {}..{} is not a project and period", e.project, e.from, e.to)];
+    };
+    let Some(got) = read::credited(st, &project, &Period { from, to }) else {
+        return vec![format!("project {} does not exist", e.project)];
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let mut out = Vec::new();
+    let mut compare = |what: &str, want: &Option<Vec<String>>, got: Vec<String>| {
+        if let Some(want) = want {
+            let (want, got) = (sorted(want.clone()), sorted(got));
+            if want != got {
+                out.push(format!("{} {}..{}: {what} {got:?}, expected {want:?}", e.project, e.from, e.to));
+            }
+        }
+    };
+    compare("credited under JCM by", &e.jcm, got.jcm.iter().map(|i| i.notification.to_string()).collect());
+    compare(
+        "credited elsewhere by",
+        &e.elsewhere,
+        got.elsewhere.iter().map(|c| c.programme.to_string()).collect(),
+    );
+    let identifiers =
+        got.elsewhere.iter().flat_map(|c| c.identifiers.iter().map(|i| i.to_string())).collect();
+    compare("with identifiers", &e.identifiers, identifiers);
+    out
 }
 
 /// Parses `FIRST..LAST` or a single unit id.

@@ -133,6 +133,9 @@ pub struct Step {
     /// Expected AEF rows after the step.
     #[serde(default)]
     pub aef: Vec<expect::AefExpect>,
+    /// What of a project's period is credited where after the step (R37).
+    #[serde(default)]
+    pub credited: Vec<expect::CreditedExpect>,
 }
 
 /// Why a scenario could not run (as opposed to a step that did not meet expectations).

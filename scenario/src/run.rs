@@ -185,6 +185,7 @@ impl Chain {
         };
         if let Some(verdict) = &verdict {
             failures.extend(check_verdict(step, verdict));
+            failures.extend(repeated_codes(verdict));
         }
         let recorded: Vec<Event> = (head..self.state.event_head().count)
             .filter_map(|seq| self.state.read(&keys::event(seq)))
@@ -214,14 +215,12 @@ impl Chain {
         self.substitute(&mut json)?;
         let chain_id = self.fixture.genesis.chain_id.to_string();
         self.endorse(&mut json, &chain_id)?;
-        let payload: Payload = match serde_json::from_value(json) {
+        // An unknown field is a format error of the file (exit 2); any other payload that
+        // does not decode is a malformed message, rejected as R2 with the decoder's reason.
+        let payload: Payload = match tx::payload_from_json(json) {
             Ok(p) => p,
-            Err(e) => {
-                return Ok(Some(Err(Verdict::reject(
-                    Code::InvalidMessage,
-                    format!("malformed message: {e}"),
-                ))))
-            }
+            Err(e) if e.unknown_field().is_some() => return Err(e.to_string()),
+            Err(e) => return Ok(Some(Err(Verdict::rejected(vec![e.rejection()])))),
         };
         let nonce = step.nonce.unwrap_or_else(|| self.state.nonce(&key.public()));
         Ok(Some(Ok(Transaction::sign(&chain_id, key, nonce, payload))))
@@ -283,8 +282,24 @@ impl Chain {
         }
         step.authorization.iter().for_each(|e| out.extend(expect::authorization(st, e)));
         step.aef.iter().for_each(|e| out.extend(expect::aef_rows(st, e)));
+        step.credited.iter().for_each(|e| out.extend(expect::credited(st, e)));
         out
     }
+}
+
+/// A verdict lists each code once, with every reason in its sentence: a code listed
+/// twice is a failure of the step whatever the expectations.
+fn repeated_codes(verdict: &Verdict) -> Vec<String> {
+    let mut out = Vec::new();
+    for (kind, list) in [("rejection", &verdict.rejections), ("warning", &verdict.warnings)] {
+        let mut seen = std::collections::BTreeSet::new();
+        for entry in list.iter() {
+            if !seen.insert(entry.code) {
+                out.push(format!("the verdict lists {kind} code {} more than once", entry.code));
+            }
+        }
+    }
+    out
 }
 
 fn parse_codes(codes: &[String]) -> Result<Vec<Code>, String> {

@@ -151,3 +151,22 @@ fn a_changed_aef_row_fails() {
 fn a_changed_warning_fails() {
     fails_after("s58_party_not_eligible_warn.toml", "warnings = [\"A6-2003\"]", "warnings = []");
 }
+
+#[test]
+fn a_changed_crediting_answer_fails() {
+    fails_after("r37_ccts_before_jcm.toml", "jcm = [\"N-053\"]\nelsewhere = []", "jcm = []\nelsewhere = []");
+}
+
+/// A payload field its action does not have makes the file invalid (exit code 2), and
+/// the error names the field; it is not an R2 rejection checked like the others.
+#[test]
+fn an_unknown_payload_field_is_a_format_error() {
+    let file = scenario_dir().join("invalid").join("unknown_field.toml");
+    match run_file(&file) {
+        Err(e @ jcm_tests::scenario::ScenarioError::Invalid { .. }) => {
+            assert!(e.to_string().contains("`use_year`"), "the error names the field: {e}");
+        }
+        Err(e) => panic!("not a format error: {e}"),
+        Ok(outcome) => panic!("ran {} step(s) instead of refusing the file", outcome.steps.len()),
+    }
+}

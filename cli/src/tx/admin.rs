@@ -142,6 +142,47 @@ impl DeclareOtherCrediting {
     }
 }
 
+/// `declare-credited-elsewhere`.
+#[derive(Clone, Debug, Args)]
+#[group(skip)]
+pub struct DeclareCreditedElsewhere {
+    /// The project.
+    #[arg(long)]
+    pub project: ProjectId,
+    /// The other programme, e.g. 'CCTS offset mechanism'.
+    #[arg(long, value_parser = text)]
+    pub programme: Text,
+    /// First day credited, YYYY-MM-DD.
+    #[arg(long, value_parser = Timestamp::parse)]
+    pub from: Timestamp,
+    /// Last day credited, YYYY-MM-DD.
+    #[arg(long, value_parser = Timestamp::parse)]
+    pub to: Timestamp,
+    /// The programme's own identifier of the project (for CCTS, its registration).
+    #[arg(long, value_parser = text)]
+    pub programme_project: Text,
+    /// An identifier of what the programme credited (certificate or serial range);
+    /// repeat for several.
+    #[arg(long = "identifier", value_parser = text)]
+    pub identifiers: Vec<Text>,
+}
+
+impl DeclareCreditedElsewhere {
+    /// The payload.
+    pub fn payload(&self) -> anyhow::Result<Payload> {
+        Ok(Payload::DeclareCreditedElsewhere {
+            project: self.project.clone(),
+            crediting: CreditingDeclaration {
+                programme: self.programme.clone(),
+                from: self.from,
+                to: self.to,
+                programme_project: self.programme_project.clone(),
+                identifiers: self.identifiers.clone(),
+            },
+        })
+    }
+}
+
 /// `register-entity`.
 #[derive(Clone, Debug, Args)]
 #[group(skip)]

@@ -34,6 +34,31 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
     serde_json::from_str(&text).with_context(|| format!("{} is not valid here", path.display()))
 }
 
+/// Reads a payload file. An unknown field is a format error naming it (exit 2); a
+/// payload that does not decode otherwise is a malformed message (R2): the verdict
+/// `A6-1002` with the decoder's reason, as a dry run reports it (exit 1), with nothing
+/// signed or sent.
+fn read_payload(path: &Path) -> anyhow::Result<Result<Payload, serde_json::Value>> {
+    let text = read_bounded(path, PAYLOAD_FILE_BYTES_MAX)?;
+    match jcm_runtime::tx::payload_from_json_str(&text) {
+        Ok(payload) => Ok(Ok(payload)),
+        Err(e) if e.unknown_field().is_some() => anyhow::bail!("{}: {e}", path.display()),
+        Err(e) => {
+            let r = e.rejection();
+            Ok(Err(serde_json::json!({
+                "status": "rejected",
+                "rejections": [{
+                    "code": r.code,
+                    "mnemonic": r.code.mnemonic(),
+                    "rule": r.code.rule(),
+                    "message": r.message,
+                }],
+                "warnings": [],
+            })))
+        }
+    }
+}
+
 /// `submit`: any payload, as JSON.
 #[derive(Clone, Debug, Args)]
 #[group(skip)]
@@ -88,6 +113,20 @@ pub enum TxCommand {
     DeclareOtherCrediting {
         #[command(flatten)]
         args: admin::DeclareOtherCrediting,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Declare a period in which another programme credited a project, with that
+    /// programme's identifiers (R37; refused with A6-6007 once the period is issued as
+    /// JCM credits).
+    #[command(
+        after_help = "Example:\n  jcm tx declare-credited-elsewhere --project INJ-002 --programme 'CCTS offset mechanism' \\\n    \
+        --from 2026-01-01 --to 2026-12-31 --programme-project ICM-OM-IN-0077 \\\n    \
+        --identifier CCC-IN-2026-004001..CCC-IN-2026-004500 --key IND-DA"
+    )]
+    DeclareCreditedElsewhere {
+        #[command(flatten)]
+        args: admin::DeclareCreditedElsewhere,
         #[command(flatten)]
         tx: TxOpts,
     },
@@ -351,6 +390,7 @@ pub fn run(cmd: &TxCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         T::SetParticipation { args, tx } => (args.payload()?, tx),
         T::RegisterProject { args, tx } => (args.payload()?, tx),
         T::DeclareOtherCrediting { args, tx } => (args.payload()?, tx),
+        T::DeclareCreditedElsewhere { args, tx } => (args.payload()?, tx),
         T::RegisterEntity { args, tx } => (args.payload()?, tx),
         T::OpenAccount { args, tx } => (args.payload()?, tx),
         T::SetAccountStatus { args, tx } => (args.payload()?, tx),
@@ -373,7 +413,17 @@ pub fn run(cmd: &TxCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         T::Reconcile { args, tx } => (args.payload()?, tx),
         T::Reverse { args, tx } => (args.payload()?, tx),
         T::DeclareFirstTransfer { args, tx } => (args.payload()?, tx),
-        T::Submit { args, tx } => (read_json::<Payload>(&args.payload_file)?, tx),
+        T::Submit { args, tx } => match read_payload(&args.payload_file)? {
+            Ok(payload) => (payload, tx),
+            Err(verdict) => {
+                if ctx.json() {
+                    crate::output::print_json(&serde_json::json!({ "accepted": false, "verdict": verdict }));
+                } else {
+                    print_verdict(&verdict);
+                }
+                return Ok(ExitCode::from(1));
+            }
+        },
     };
     submit::execute(ctx, tx, payload)
 }
@@ -545,5 +595,29 @@ mod tests {
             Harness::try_parse_from(["tx", "change-authorization", "--id", "AUTH-IND-001"]).expect("parses");
         let TxCommand::ChangeAuthorization { args, .. } = parsed.tx else { panic!("the command") };
         assert!(args.payload().is_err());
+    }
+
+    #[test]
+    fn a_payload_file_with_an_unknown_field_is_a_format_error_and_a_malformed_one_is_a6_1002() {
+        let dir = std::env::temp_dir().join(format!("jcm-cli-payload-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a temp dir");
+        let typo = dir.join("typo.json");
+        std::fs::write(
+            &typo,
+            r#"{"action": "close_reporting_year", "party": "IND", "year": 2026, "yaer": 1}"#,
+        )
+        .expect("written");
+        let err = read_payload(&typo).expect_err("an unknown field is a format error");
+        assert!(err.to_string().contains("`yaer`"), "names the field: {err}");
+        let missing = dir.join("missing.json");
+        std::fs::write(&missing, r#"{"action": "close_reporting_year", "party": "IND"}"#).expect("written");
+        let verdict = read_payload(&missing).expect("read").expect_err("does not decode");
+        assert_eq!(verdict["rejections"][0]["code"], "A6-1002");
+        assert!(!is_accepted(&verdict));
+        let ok = dir.join("ok.json");
+        std::fs::write(&ok, r#"{"action": "close_reporting_year", "party": "IND", "year": 2026}"#)
+            .expect("written");
+        assert!(read_payload(&ok).expect("read").is_ok());
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -35,6 +35,14 @@ pub fn describe(payload: &Payload) -> String {
             crediting.from.date(),
             crediting.to.date()
         ),
+        P::DeclareCreditedElsewhere { project, crediting } => format!(
+            "declare {project} credited by {} (its project {}, {} identifier(s)) from {} to {}",
+            crediting.programme,
+            crediting.programme_project,
+            crediting.identifiers.len(),
+            crediting.from.date(),
+            crediting.to.date()
+        ),
         P::RegisterEntity { entity } => format!("register entity {} of {}", entity.id, entity.country),
         P::OpenAccount { account } => {
             format!("open {:?} account {} in registry {}", account.kind, account.id, account.registry)

@@ -49,6 +49,7 @@ pub mod prefix {
     pub const NONCE: &[u8] = b"nc/";
     pub const RECEIPT: &[u8] = b"rc/";
     pub const CLOSED_YEAR: &[u8] = b"ry/";
+    pub const CREDITING: &[u8] = b"oc/";
 }
 
 /// A serial space: cooperative approach (6 bytes) and first transferring Party (3 bytes).
@@ -123,6 +124,15 @@ pub fn next_serial(ca: &CaId, ftp: &Party) -> Vec<u8> {
 #[allow(missing_docs)]
 pub fn notification(n: &NotificationId) -> Vec<u8> {
     key(prefix::NOTIFICATION, &[n.as_str().as_bytes()])
+}
+/// The prefix of a project's declarations of crediting elsewhere, by first day (R37).
+pub fn crediting_of(p: &ProjectId) -> Vec<u8> {
+    key(prefix::CREDITING, &[p.as_str().as_bytes(), &[0]])
+}
+/// One declaration of crediting elsewhere: the project, its first day, the declaring
+/// transaction.
+pub fn crediting(p: &ProjectId, from: u64, tx: &Hash32) -> Vec<u8> {
+    key(&crediting_of(p), &[&from.to_be_bytes(), &tx.0])
 }
 /// The prefix of a project's issued monitoring periods.
 pub fn monitoring_of(p: &ProjectId) -> Vec<u8> {

@@ -57,6 +57,18 @@ pub struct NotificationRecord {
     pub period: Period,
 }
 
+/// A declaration of crediting elsewhere with the other programme's identifiers (R37), as
+/// recorded by `declare_credited_elsewhere`.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
+pub struct CreditingRecord {
+    /// The declaration.
+    pub declaration: crate::model::CreditingDeclaration,
+    /// The declaring transaction.
+    pub tx: Hash32,
+    /// Height of the declaration.
+    pub height: u64,
+}
+
 /// States of an external transfer (R39).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

@@ -6,11 +6,13 @@ use crate::codec::Hash32;
 use crate::error::Code;
 use crate::events::EventKind;
 use crate::ids::*;
+use crate::limits::CREDITING_IDENTIFIERS_MAX;
 use crate::model::*;
-use crate::state::{keys, StateExt, Store};
+use crate::state::{keys, CreditingRecord, StateExt, Store};
 use crate::tx::exec::{Checks, Ctx};
 use crate::tx::guards;
 use crate::tx::movement;
+use crate::tx::Period;
 
 /// A Party's designated authority registers an NDC implementation period (R27).
 pub fn register_ndc_period<S: Store + ?Sized>(
@@ -90,6 +92,40 @@ pub fn declare_other_crediting<S: Store + ?Sized>(
     id: &ProjectId,
     crediting: &OtherCrediting,
 ) {
+    declare(st, cx, ck, id, crediting, None);
+}
+
+/// The host declares a period credited by another programme with that programme's
+/// identifiers (for CCTS: the project's registration and its certificates), which the
+/// chain records beside the period (R37).
+pub fn declare_credited_elsewhere<S: Store + ?Sized>(
+    st: &mut S,
+    cx: &Ctx,
+    ck: &mut Checks,
+    id: &ProjectId,
+    declaration: &CreditingDeclaration,
+) {
+    // R2: the other programme's identifiers are what the declaration adds.
+    guards::required_text(ck, &declaration.programme_project, "programme_project");
+    ck.ensure(declaration.identifiers.len() <= CREDITING_IDENTIFIERS_MAX, Code::InvalidMessage, || {
+        format!("at most {CREDITING_IDENTIFIERS_MAX} identifiers, {} given", declaration.identifiers.len())
+    });
+    ck.ensure(
+        declaration.identifiers.iter().all(|i| !i.as_str().trim().is_empty()),
+        Code::InvalidMessage,
+        || "an identifier of the other programme is empty".into(),
+    );
+    declare(st, cx, ck, id, &declaration.crediting(), Some(declaration));
+}
+
+fn declare<S: Store + ?Sized>(
+    st: &mut S,
+    cx: &Ctx,
+    ck: &mut Checks,
+    id: &ProjectId,
+    crediting: &OtherCrediting,
+    declaration: Option<&CreditingDeclaration>,
+) {
     let Some(mut project) = st.project(id) else {
         ck.fail(Code::InvalidMessage, format!("project {id} does not exist"));
         return;
@@ -103,10 +139,42 @@ pub fn declare_other_crediting<S: Store + ?Sized>(
         format!("{} acts neither for {}'s designated authority nor its registry", cx.who(), project.host)
     });
     guards::required_text(ck, &crediting.programme, "programme");
-    ck.ensure(crediting.from <= crediting.to, Code::InvalidMessage, || "the credited period is empty".into());
+    let nonempty = ck.ensure(crediting.from <= crediting.to, Code::InvalidMessage, || {
+        "the credited period is empty".into()
+    });
+    if nonempty {
+        // R37: not a period already issued as JCM credits.
+        issued_under_jcm(st, ck, id, crediting);
+    }
     if ck.ok() {
         project.other_crediting.push(crediting.clone());
         st.write(keys::project(id), &project);
+        if let Some(declaration) = declaration {
+            let record = CreditingRecord { declaration: declaration.clone(), tx: cx.tx, height: cx.height };
+            st.write(keys::crediting(id, crediting.from.0, &cx.tx), &record);
+        }
+    }
+}
+
+/// R37 in the other order: a period already issued as JCM credits cannot be declared
+/// credited by another programme as well. Issuance refuses a period declared credited
+/// elsewhere (`A6-6006`); this refuses the declaration of a period already issued
+/// (`A6-6007`), so that the chain never records one project-day credited twice.
+fn issued_under_jcm<S: Store + ?Sized>(st: &S, ck: &mut Checks, id: &ProjectId, crediting: &OtherCrediting) {
+    let declared = Period { from: crediting.from, to: crediting.to };
+    let issued: Vec<Period> = st.read_all(&keys::monitoring_of(id));
+    for period in issued.iter().filter(|p| p.overlaps(&declared)) {
+        ck.fail(
+            Code::IssuedUnderJcm,
+            format!(
+                "{}..{} credited by {} overlaps the monitoring period {}..{} of {id}, already issued as JCM credits",
+                declared.from.date(),
+                declared.to.date(),
+                crediting.programme,
+                period.from.date(),
+                period.to.date()
+            ),
+        );
     }
 }
 

@@ -57,11 +57,9 @@ impl Checks {
     }
 
     fn into_verdict(self) -> Verdict {
+        // Both constructors merge entries of one code (one entry per code, every reason).
         if self.rejections.is_empty() {
-            let mut warnings = self.warnings;
-            warnings.sort();
-            warnings.dedup();
-            Verdict::accepted(warnings)
+            Verdict::accepted(self.warnings)
         } else {
             Verdict::rejected(self.rejections)
         }

@@ -7,6 +7,7 @@ pub mod exec;
 mod guards;
 mod hold;
 mod issue;
+pub mod json;
 pub mod movement;
 mod reconcile;
 mod select;
@@ -16,6 +17,7 @@ mod types;
 mod use_cancel;
 
 pub use exec::{apply, apply_verified, bad_signature, begin_block, BlockContext, Checks, Ctx};
+pub use json::{payload_from_json, payload_from_json_str, PayloadJsonError};
 pub use types::*;
 
 use crate::state::Store;
@@ -80,6 +82,9 @@ fn dispatch<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, payload: &
         }
         P::Hold { ca, units, reason } => hold::set(st, cx, ck, ca, units, reason, true),
         P::Release { ca, units, reason } => hold::set(st, cx, ck, ca, units, reason, false),
+        P::DeclareCreditedElsewhere { project, crediting } => {
+            admin::declare_credited_elsewhere(st, cx, ck, project, crediting)
+        }
         P::DeclareFirstTransfer { ca, account, units } => {
             authorization::declare_first_transfer(st, ck, ca, account, units)
         }

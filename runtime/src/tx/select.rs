@@ -232,6 +232,22 @@ fn by_quantity<S: Store + ?Sized>(
             Code::InsufficientBalance,
             format!("{holder} holds {best} available homogeneous units of {ca}, {} requested", spec.quantity),
         );
+        // R17: enough units in all, but only across classes that differ in some attribute
+        // of R17 (vintage, authorization, first-transfer state, project, ...): the client
+        // must split the request, which A6-3003 alone would not tell it.
+        let total = classes.iter().fold(0u64, |sum, c| sum.saturating_add(c.2));
+        if total >= spec.quantity {
+            ck.fail(
+                Code::NonHomogeneousBlock,
+                format!(
+                    "{holder} holds {total} available units of {ca} in {} classes that differ in vintage, \
+                     authorization, first-transfer state, project or Party, at most {best} in one; \
+                     split the request of {}",
+                    classes.len(),
+                    spec.quantity
+                ),
+            );
+        }
         return None;
     };
     // R31: take the highest serials; the lower ones stay.

@@ -330,6 +330,10 @@ pub enum Payload {
     /// classifies first transfers (R28), so this is always refused: with `A6-5002` when
     /// the units already are, with `A6-1002` otherwise.
     DeclareFirstTransfer { ca: CaId, account: AccountId, units: UnitsSpec },
+    /// The host declares a period of a project credited by another programme, with that
+    /// programme's identifiers (R37). Last of the enum, so that every earlier variant
+    /// keeps its encoding.
+    DeclareCreditedElsewhere { project: ProjectId, crediting: CreditingDeclaration },
 }
 
 impl Payload {
@@ -363,6 +367,7 @@ impl Payload {
             Payload::Reconcile { .. } => "reconcile",
             Payload::Reverse { .. } => "reverse",
             Payload::DeclareFirstTransfer { .. } => "declare_first_transfer",
+            Payload::DeclareCreditedElsewhere { .. } => "declare_credited_elsewhere",
         }
     }
 }
