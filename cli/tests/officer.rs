@@ -170,6 +170,11 @@ fn usage_errors_are_exit_2_before_anything_is_signed() {
     let bad = jcm.run(&["tx", "submit", "--payload-file", payload.to_str().expect("utf-8"), "--key", "x"]);
     assert_eq!(bad.code, 2, "{}", bad.stderr);
     assert!(bad.stderr.contains("not valid"), "{}", bad.stderr);
+    // A dry run explains it as the malformed message it is (R2), and signs nothing.
+    let path = payload.to_str().expect("utf-8");
+    let dry = jcm.run(&["tx", "submit", "--payload-file", path, "--key", "x", "--dry-run"]);
+    assert_eq!(dry.code, 1, "{}{}", dry.stdout, dry.stderr);
+    assert!(dry.stdout.contains("A6-1002"), "{}", dry.stdout);
 }
 
 #[test]

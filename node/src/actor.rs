@@ -21,8 +21,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::chain::{self, ChainError};
 use crate::engine::{
-    self, Chain, Committed, Effect, Engine, EngineError, EngineParts, Event, Progress, Reply, Request,
-    SystemClock, Timer,
+    self, Chain, Committed, CommittedBytes, Effect, Engine, EngineError, EngineParts, Event, Progress, Reply,
+    Request, SystemClock, Timer,
 };
 use crate::home::config::{ConsensusConfig, MempoolConfig};
 use crate::home::NodeId;
@@ -88,7 +88,7 @@ impl Chain for DbChain {
         chain::stored_commit(&self.0.db.read(), height)
     }
 
-    fn committed_bytes(&self, height: u64) -> Result<Option<(Vec<u8>, Vec<u8>)>, ChainError> {
+    fn committed_bytes(&self, height: u64) -> Result<Option<CommittedBytes>, ChainError> {
         let db = self.0.db.read();
         match (db.block(height)?, db.commit(height)?) {
             (Some(block), Some(commit)) => Ok(Some((block, commit))),

@@ -163,7 +163,7 @@ fn a_changed_crediting_answer_fails() {
 fn an_unknown_payload_field_is_a_format_error() {
     let file = scenario_dir().join("invalid").join("unknown_field.toml");
     match run_file(&file) {
-        Err(e @ jcm_tests::scenario::ScenarioError::Invalid { .. }) => {
+        Err(e @ jcm_scenario::ScenarioError::Invalid { .. }) => {
             assert!(e.to_string().contains("`use_year`"), "the error names the field: {e}");
         }
         Err(e) => panic!("not a format error: {e}"),

@@ -35,9 +35,9 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
 }
 
 /// Reads a payload file. An unknown field is a format error naming it (exit 2); a
-/// payload that does not decode otherwise is a malformed message (R2): the verdict
-/// `A6-1002` with the decoder's reason, as a dry run reports it (exit 1), with nothing
-/// signed or sent.
+/// payload that does not decode otherwise is a malformed message (R2): a dry run reports
+/// the verdict `A6-1002` with the decoder's reason (exit 1), a submission refuses the
+/// file as a usage error (exit 2); nothing is signed or sent either way.
 fn read_payload(path: &Path) -> anyhow::Result<Result<Payload, serde_json::Value>> {
     let text = read_bounded(path, PAYLOAD_FILE_BYTES_MAX)?;
     match jcm_runtime::tx::payload_from_json_str(&text) {
@@ -415,6 +415,11 @@ pub fn run(cmd: &TxCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         T::DeclareFirstTransfer { args, tx } => (args.payload()?, tx),
         T::Submit { args, tx } => match read_payload(&args.payload_file)? {
             Ok(payload) => (payload, tx),
+            // Outside a dry run an undecodable file is a usage error, before anything else.
+            Err(verdict) if !tx.dry_run => {
+                let reason = verdict["rejections"][0]["message"].as_str().unwrap_or("it does not decode");
+                anyhow::bail!("{} is not valid here: {reason}", args.payload_file.display())
+            }
             Err(verdict) => {
                 if ctx.json() {
                     crate::output::print_json(&serde_json::json!({ "accepted": false, "verdict": verdict }));

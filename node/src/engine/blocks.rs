@@ -142,7 +142,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
             Request::Submit(checked) => {
                 let bytes = checked.bytes.clone();
                 let valid = checked.signature_valid;
-                let admitted = self.chain.with_state(|state| mempool.admit_checked(state, &ctx, checked));
+                let admitted = self.chain.with_state(|state| mempool.admit_checked(state, &ctx, *checked));
                 if let Ok(id) = admitted {
                     if valid {
                         self.verified.insert(id);
@@ -155,7 +155,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
                 let verdict = self.chain.with_state(|state| mempool.dry_run_verdict(state, &ctx, &checked));
                 Reply::DryRun { verdict, height: ctx.height }
             }
-            Request::Pending(id) => Reply::Pending(mempool.get(&id).cloned()),
+            Request::Pending(id) => Reply::Pending(mempool.get(&id).cloned().map(Box::new)),
             Request::NextNonce(signer) => {
                 let state = self.chain.with_state(|s| jcm_runtime::state::StateExt::nonce(s, &signer));
                 Reply::NextNonce { state, next: mempool.next_nonce(&signer, state) }

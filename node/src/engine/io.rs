@@ -21,6 +21,9 @@ use crate::mempool::{Checked, Refusal};
 use crate::wal::Record;
 use crate::wire::Message;
 
+/// A committed block's canonical bytes and its certificate's, as peers are sent them.
+pub type CommittedBytes = (Vec<u8>, Vec<u8>);
+
 /// The committed chain, as the engine reads and extends it. The node implements it over
 /// RocksDB; the simulation over memory ([`super::MemChain`]).
 pub trait Chain {
@@ -37,7 +40,7 @@ pub trait Chain {
     /// The commit certificate stored with `height` (none for the genesis).
     fn certificate(&self, height: u64) -> Result<Option<CommitCertificate>, ChainError>;
     /// The canonical bytes of the committed block at `height` and of its certificate.
-    fn committed_bytes(&self, height: u64) -> Result<Option<(Vec<u8>, Vec<u8>)>, ChainError>;
+    fn committed_bytes(&self, height: u64) -> Result<Option<CommittedBytes>, ChainError>;
     /// Writes a validated block, its certificate and its execution, atomically and
     /// durably. An error stops the node.
     fn commit(
@@ -123,9 +126,9 @@ pub enum Event {
 #[derive(Debug)]
 pub enum Request {
     /// Admit a submitted transaction.
-    Submit(Checked),
+    Submit(Box<Checked>),
     /// The verdict the next block would give a transaction, after the signer's pending ones.
-    DryRun(Checked),
+    DryRun(Box<Checked>),
     /// A pending transaction.
     Pending(Hash32),
     /// The nonce to sign a signer's next transaction with.
@@ -145,7 +148,7 @@ pub enum Reply {
         height: u64,
     },
     /// The pending transaction, if it is.
-    Pending(Option<Transaction>),
+    Pending(Option<Box<Transaction>>),
     /// The signer's nonce in the state, and its next one counting pending transactions.
     NextNonce {
         /// In the committed state.

@@ -10,7 +10,7 @@ use jcm_runtime::genesis::Genesis;
 use jcm_runtime::state::{apply_writes, MemStore, Store};
 use jcm_runtime::tx::{BlockContext, Transaction};
 
-use super::Chain;
+use super::{Chain, CommittedBytes};
 use crate::chain::ChainError;
 
 /// A committed block as the memory chain keeps it.
@@ -91,7 +91,7 @@ impl Chain for MemChain {
         Ok(self.stored(height).and_then(|s| s.certificate.clone()))
     }
 
-    fn committed_bytes(&self, height: u64) -> Result<Option<(Vec<u8>, Vec<u8>)>, ChainError> {
+    fn committed_bytes(&self, height: u64) -> Result<Option<CommittedBytes>, ChainError> {
         Ok(self.stored(height).map(|s| {
             let commit = s.certificate.as_ref().map(codec::encode).unwrap_or_default();
             (s.block.encode(), commit)

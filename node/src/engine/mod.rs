@@ -25,7 +25,9 @@ mod io;
 mod memory;
 mod sync;
 
-pub use io::{Chain, Clock, Committed, Effect, Event, Progress, Reply, Request, SystemClock, Timer};
+pub use io::{
+    Chain, Clock, Committed, CommittedBytes, Effect, Event, Progress, Reply, Request, SystemClock, Timer,
+};
 pub use memory::MemChain;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};

@@ -105,7 +105,7 @@ pub(super) async fn submit(
     };
     let checked = check(parse_tx(body)?).await?;
     let mut committed = api.shared.committed.subscribe();
-    let hash = match api.ask(Request::Submit(checked)).await? {
+    let hash = match api.ask(Request::Submit(Box::new(checked))).await? {
         Reply::Submitted(admitted) => admitted?,
         other => return Err(unexpected(&other)),
     };
@@ -144,7 +144,7 @@ async fn is_pending(api: &Api, hash: Hash32) -> Result<bool, ApiError> {
 }
 
 /// A pending transaction.
-async fn pending(api: &Api, hash: Hash32) -> Result<Option<Transaction>, ApiError> {
+async fn pending(api: &Api, hash: Hash32) -> Result<Option<Box<Transaction>>, ApiError> {
     match api.ask(Request::Pending(hash)).await? {
         Reply::Pending(tx) => Ok(tx),
         other => Err(unexpected(&other)),
@@ -186,7 +186,7 @@ pub(super) async fn dry_run(
 ) -> Result<Json<Value>, ApiError> {
     let checked = check(parse_tx(body)?).await?;
     let hash = checked.hash;
-    match api.ask(Request::DryRun(checked)).await? {
+    match api.ask(Request::DryRun(Box::new(checked))).await? {
         Reply::DryRun { verdict, height } => Ok(Json(json!({
             "hash": hash,
             "accepted": verdict.is_accepted(),

@@ -202,7 +202,7 @@ fn the_checker_catches_an_engine_that_signs_before_it_persists() {
             "seed {seed}: {:?}",
             sound.violation
         );
-        if caught >= 3 {
+        if caught >= 1 {
             break;
         }
     }

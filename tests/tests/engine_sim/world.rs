@@ -515,7 +515,7 @@ impl World {
         };
         let tx = Transaction::sign(self.chain_id.as_str(), &key, nonce, payload);
         self.note(&[8, node as u64, nonce], || format!("submit {officer} nonce {nonce} to {node}"));
-        self.handle(node, Event::Rpc(Request::Submit(Checked::new(tx))))?;
+        self.handle(node, Event::Rpc(Request::Submit(Box::new(Checked::new(tx)))))?;
         self.handle(node, Event::FlushRelay)
     }
 
