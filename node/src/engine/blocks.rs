@@ -4,10 +4,12 @@
 
 use jcm_consensus::ValueId;
 use jcm_runtime::block::{self, Block, Header, BLOCK_BYTES_MAX, BLOCK_TXS_MAX, PROTOCOL_VERSION};
+use jcm_runtime::codec::Hash32;
 use jcm_runtime::time::Timestamp;
+use jcm_runtime::tx::BlockContext;
 
 use super::{Candidate, Chain, Clock, Engine, Reply, Request};
-use crate::mempool::Checked;
+use crate::mempool::{Checked, Refusal};
 use crate::wire::{Request as PeerRequest, Response};
 
 /// Room left in a block for its header and last commit.
@@ -125,40 +127,43 @@ impl<C: Chain, K: Clock> Engine<C, K> {
     pub(super) fn admit_relayed(&mut self, txs: Vec<Checked>) {
         let ctx = self.next_block();
         for checked in txs {
-            let id = checked.hash;
-            let valid = checked.signature_valid;
-            let mempool = &mut self.mempool;
-            if self.chain.with_state(|state| mempool.admit_checked(state, &ctx, checked)).is_ok() && valid {
-                self.verified.insert(id);
-            }
+            let _ = self.admit(&ctx, checked);
         }
+    }
+
+    /// Admits a checked transaction into the mempool. Admission refuses a bad signature,
+    /// so an admitted transaction's id is known to be correctly signed and block
+    /// validation does not check it again.
+    fn admit(&mut self, ctx: &BlockContext, checked: Checked) -> Result<Hash32, Refusal> {
+        let mempool = &mut self.mempool;
+        let admitted = self.chain.with_state(|state| mempool.admit_checked(state, ctx, checked));
+        if let Ok(id) = admitted {
+            self.verified.insert(id);
+        }
+        admitted
     }
 
     /// Answers an API request.
     pub(super) fn on_request(&mut self, request: Request) -> Reply {
         let ctx = self.next_block();
-        let mempool = &mut self.mempool;
         match request {
             Request::Submit(checked) => {
                 let bytes = checked.bytes.clone();
-                let valid = checked.signature_valid;
-                let admitted = self.chain.with_state(|state| mempool.admit_checked(state, &ctx, *checked));
-                if let Ok(id) = admitted {
-                    if valid {
-                        self.verified.insert(id);
-                    }
+                let admitted = self.admit(&ctx, *checked);
+                if admitted.is_ok() {
                     self.relay.push(bytes);
                 }
                 Reply::Submitted(admitted)
             }
             Request::DryRun(checked) => {
+                let mempool = &self.mempool;
                 let verdict = self.chain.with_state(|state| mempool.dry_run_verdict(state, &ctx, &checked));
                 Reply::DryRun { verdict, height: ctx.height }
             }
-            Request::Pending(id) => Reply::Pending(mempool.get(&id).cloned().map(Box::new)),
+            Request::Pending(id) => Reply::Pending(self.mempool.get(&id).cloned().map(Box::new)),
             Request::NextNonce(signer) => {
                 let state = self.chain.with_state(|s| jcm_runtime::state::StateExt::nonce(s, &signer));
-                Reply::NextNonce { state, next: mempool.next_nonce(&signer, state) }
+                Reply::NextNonce { state, next: self.mempool.next_nonce(&signer, state) }
             }
         }
     }

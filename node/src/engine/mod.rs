@@ -194,8 +194,8 @@ pub struct Engine<C, K> {
     ticks: u64,
     /// Effects of the event being handled.
     effects: Vec<Effect>,
-    /// The status last reported.
-    reported: Progress,
+    /// The status last reported (none yet at start).
+    reported: Option<Progress>,
 }
 
 impl<C: Chain, K: Clock> Engine<C, K> {
@@ -241,7 +241,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
             last_commit_at,
             ticks: 0,
             effects: Vec::new(),
-            reported: Progress { height: u64::MAX, ..Progress::default() },
+            reported: None,
         };
         engine.resume(validator_secret, records)?;
         let effects = engine.finish();
@@ -301,8 +301,8 @@ impl<C: Chain, K: Clock> Engine<C, K> {
     /// The effects of the event just handled, with the status if it changed.
     fn finish(&mut self) -> Vec<Effect> {
         let progress = self.progress();
-        if progress != self.reported {
-            self.reported = progress.clone();
+        if self.reported.as_ref() != Some(&progress) {
+            self.reported = Some(progress.clone());
             self.effects.push(Effect::Progress(progress));
         }
         std::mem::take(&mut self.effects)
