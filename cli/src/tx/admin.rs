@@ -142,22 +142,13 @@ impl DeclareOtherCrediting {
     }
 }
 
-/// `declare-credited-elsewhere`.
+/// `declare-credited-elsewhere`: the period of `declare-other-crediting`, with the
+/// programme's identifiers.
 #[derive(Clone, Debug, Args)]
 #[group(skip)]
 pub struct DeclareCreditedElsewhere {
-    /// The project.
-    #[arg(long)]
-    pub project: ProjectId,
-    /// The other programme, e.g. 'CCTS offset mechanism'.
-    #[arg(long, value_parser = text)]
-    pub programme: Text,
-    /// First day credited, YYYY-MM-DD.
-    #[arg(long, value_parser = Timestamp::parse)]
-    pub from: Timestamp,
-    /// Last day credited, YYYY-MM-DD.
-    #[arg(long, value_parser = Timestamp::parse)]
-    pub to: Timestamp,
+    #[command(flatten)]
+    period: DeclareOtherCrediting,
     /// The programme's own identifier of the project (for CCTS, its registration).
     #[arg(long, value_parser = text)]
     pub programme_project: Text,
@@ -170,12 +161,13 @@ pub struct DeclareCreditedElsewhere {
 impl DeclareCreditedElsewhere {
     /// The payload.
     pub fn payload(&self) -> anyhow::Result<Payload> {
+        let period = &self.period;
         Ok(Payload::DeclareCreditedElsewhere {
-            project: self.project.clone(),
+            project: period.project.clone(),
             crediting: CreditingDeclaration {
-                programme: self.programme.clone(),
-                from: self.from,
-                to: self.to,
+                programme: period.programme.clone(),
+                from: period.from,
+                to: period.to,
                 programme_project: self.programme_project.clone(),
                 identifiers: self.identifiers.clone(),
             },
