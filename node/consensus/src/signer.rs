@@ -302,6 +302,44 @@ mod tests {
         assert_eq!(guard.last(), None);
     }
 
+    fn proposal(signer: &KeySigner, round: u32, value: u8) -> Proposal {
+        Proposal {
+            chain_id: ChainId::new("jcm-test").expect("valid chain id"),
+            height: 3,
+            round,
+            value: ValueId([value; 32]),
+            valid_round: None,
+            proposer: signer.public_key(),
+        }
+    }
+
+    #[test]
+    fn the_guard_signs_its_own_proposal_once_per_round_and_keeps_the_mark() {
+        let key = KeySigner::from_secret(&[1; 32]);
+        let mut store = MemoryStore::default();
+        let mut guard = SignGuard::new(KeySigner::from_secret(&[1; 32]), &mut store, None);
+        let first = proposal(&key, 2, 7);
+        let signed = guard.sign_proposal(&first).expect("own proposal");
+        let set = crate::protocol::ValidatorSet::new(&[(key.public_key(), 1)]).expect("a set");
+        assert_eq!(set.verify_proposal(&signed), Ok(()));
+        assert_eq!(guard.last(), Some(SignRecord::of_proposal(&first)));
+        let other = guard.sign_proposal(&proposal(&key, 2, 8));
+        assert!(matches!(other, Err(SignError::Conflict { .. })), "{other:?}");
+        let stranger = KeySigner::from_secret(&[2; 32]);
+        let refused = guard.sign_proposal(&proposal(&stranger, 3, 7));
+        assert_eq!(refused, Err(SignError::WrongKey(stranger.public_key())));
+        assert_eq!(guard.last(), Some(SignRecord::of_proposal(&first)), "a refusal leaves the mark");
+        assert_eq!(store.records, vec![SignRecord::of_proposal(&first)]);
+    }
+
+    #[test]
+    fn a_signer_prints_its_public_key_never_its_secret() {
+        let key = KeySigner::from_secret(&[0x5a; 32]);
+        let printed = format!("{key:?}");
+        assert_eq!(printed, format!("KeySigner({:?})", key.public_key()));
+        assert!(!printed.contains(&hex::encode([0x5a; 32])), "{printed}");
+    }
+
     #[test]
     fn a_stranger_key_is_refused() {
         let other = KeySigner::from_secret(&[2; 32]);

@@ -1,33 +1,100 @@
-//! The world: nodes, the network and virtual time, driven by one ordered event queue.
+//! The world: N instances of the node's real consensus engine (`jcm_node::engine`), each
+//! over its own in-memory chain, with a simulated disk for its write-ahead record, a
+//! skewed and drifting clock, and one seeded network between them, driven by one ordered
+//! event queue in virtual time.
 //!
-//! Events at the same virtual time run in the order they were scheduled, and every
-//! random draw comes from generators forked off the run's seed, so a seed replays a run
-//! exactly. The run folds every event into a digest, which the determinism test compares.
+//! The world carries out each engine's effects in their order, as the node's actor does.
+//! A crash can land between any two effects of an event (a write in progress is lost, as
+//! a torn tail is); a failed sync stops the node. Transactions signed by the fixture's
+//! officers are submitted to random nodes through the engine's API requests, relayed,
+//! proposed, validated and executed by the real runtime, so state roots, nonces and the
+//! mempool are exercised under the same faults as the votes.
 
-use crate::checks::{Checker, Violation};
-use crate::net::{Dest, NetMsg, Network};
-use crate::node::{Effects, SimNode};
-use crate::rng::Rng;
-use crate::scenario::Scenario;
-use jcm_consensus::{ChainId, Config, KeySigner, Signer, Timeout, TimeoutRule, Timeouts, ValidatorSet};
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+use std::time::Duration;
 
-/// Interval of the gossip that re-sends a node's own messages, in virtual ms.
-pub const GOSSIP_MS: u64 = 600;
-/// Time a node takes to commit a decided block before it starts the next height.
-pub const COMMIT_MS: u64 = 20;
+use jcm_consensus::{ChainId, KeySigner, Signer, ValidatorKey, ValidatorSet};
+use jcm_node::engine::{Clock, Effect, Engine, EngineParts, Event, MemChain, Reply, Request, Timer};
+use jcm_node::home::config::{ConsensusConfig, MempoolConfig};
+use jcm_node::home::NodeId;
+use jcm_node::mempool::Checked;
+use jcm_node::wal::Record;
+use jcm_node::wire::{Message, Request as PeerRequest};
+use jcm_runtime::crypto::SecretKey;
+use jcm_runtime::model::{AccountStatus, Text};
+use jcm_runtime::tx::{Payload, Transaction};
+use jcm_tests::fixture::{Fixture, Patch};
 
+use crate::rng::Rng;
+
+/// Interval of the gossip tick, virtual ms.
+const GOSSIP_MS: u64 = 600;
+/// Time after which an unanswered block request fails, virtual ms.
+const FETCH_TIMEOUT_MS: u64 = 2_000;
+/// Officers who submit transactions, and the account each one's registry administers.
+const SIGNERS: [(&str, &str); 2] = [("IND01-ADMIN", "IND01-H-GOV"), ("JPN01-ADMIN", "JPN01-H-GOV")];
+
+type SimEngine = Engine<MemChain, SimClock>;
+
+/// A node's clock: the world's virtual time, skewed and drifting.
 #[derive(Clone, Debug)]
-enum Event {
-    Deliver { from: usize, to: usize, msg: NetMsg },
-    Timer { node: usize, incarnation: u32, timeout: Timeout },
-    Gossip { node: usize },
-    NextHeight { node: usize, incarnation: u32, height: u64 },
-    Crash { node: usize, torn: Option<u64> },
-    Restart { node: usize },
-    CrashForever { node: usize },
-    Repartition,
-    Heal,
+pub struct SimClock {
+    now: Rc<Cell<u64>>,
+    epoch_ms: u64,
+    skew_ms: i64,
+    drift_ppm: i64,
+}
+
+impl Clock for SimClock {
+    fn now(&self) -> Duration {
+        let t = self.now.get() as i64;
+        let local = t + t * self.drift_ppm / 1_000_000 + self.skew_ms;
+        Duration::from_millis(self.epoch_ms.saturating_add_signed(local))
+    }
+}
+
+/// The faults of a run.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub n: usize,
+    /// Validators that run as two instances sharing a key (Byzantine).
+    pub twins: Vec<usize>,
+    /// One-way delay range, virtual ms.
+    pub delay_ms: (u64, u64),
+    pub drop_per_mille: u64,
+    pub dup_per_mille: u64,
+    /// Random partitions until the heal.
+    pub partitions: bool,
+    /// Crash-and-restart events before the heal; each lands between two effects.
+    pub crashes: usize,
+    /// Chance that a write-ahead sync fails (the node then stops, and restarts).
+    pub sync_fail_per_mille: u64,
+    /// Transactions submitted before the heal.
+    pub txs: usize,
+    pub heal_at: u64,
+    /// Heights every honest node must commit.
+    pub target: u64,
+    pub deadline_ms: u64,
+    /// A faulty node: carry out sends before the persist they follow (signs before it
+    /// persists). The checker must catch what that leads to.
+    pub send_before_persist: bool,
+}
+
+/// A broken property.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Violation {
+    /// Two honest nodes committed different blocks at one height.
+    Agreement { height: u64, first: (usize, String), second: (usize, String) },
+    /// Evidence names an honest validator: it signed two conflicting messages.
+    HonestEquivocation { node: usize, culprit: String },
+    /// An honest engine stopped with an error.
+    Stopped { node: usize, error: String },
+    /// The honest nodes did not all reach the target in time.
+    Progress { at_ms: u64, heights: Vec<(usize, u64)>, target: u64 },
+    /// Nothing submitted was ever committed.
+    NoTransactions,
 }
 
 /// What a run produced.
@@ -37,80 +104,181 @@ pub struct Outcome {
     pub digest: u64,
     pub events: u64,
     pub end_ms: u64,
-    /// Highest height decided by an honest node, and that height when the nodes beyond
-    /// the fault bound crashed.
-    pub max_decided: u64,
-    pub decided_at_crash: Option<u64>,
-    pub evidence: usize,
+    pub committed_txs: usize,
     pub trace: Vec<String>,
 }
 
+#[derive(Debug)]
+enum Ev {
+    Deliver {
+        from: usize,
+        to: usize,
+        bytes: Vec<u8>,
+    },
+    Timer {
+        node: usize,
+        life: u32,
+        timer: Timer,
+    },
+    Gossip {
+        node: usize,
+    },
+    /// A block request reaches `peer`.
+    Ask {
+        node: usize,
+        life: u32,
+        peer: usize,
+        height: u64,
+    },
+    /// The answer (or the failure) reaches `node`.
+    Answer {
+        node: usize,
+        life: u32,
+        peer: usize,
+        height: u64,
+        answer: Result<Vec<u8>, String>,
+    },
+    Submit,
+    Crash {
+        node: usize,
+    },
+    Restart {
+        node: usize,
+    },
+    Repartition,
+    Heal,
+}
+
+struct Node {
+    validator: usize,
+    node_id: NodeId,
+    engine: Option<SimEngine>,
+    /// The chain while the node is down (it survives a crash, as RocksDB's batches do).
+    resting: Option<MemChain>,
+    /// The write-ahead record: each synced batch.
+    disk: Vec<Vec<Record>>,
+    clock: SimClock,
+    life: u32,
+    /// Crash before this effect of the next event (a fraction, per mille of its effects).
+    crash_within: Option<u64>,
+}
+
 pub struct World {
-    now: u64,
+    plan: Plan,
+    now: Rc<Cell<u64>>,
     seq: u64,
-    queue: BTreeMap<(u64, u64), Event>,
-    nodes: Vec<SimNode>,
+    queue: BTreeMap<(u64, u64), Ev>,
+    nodes: Vec<Node>,
     honest: Vec<bool>,
-    down_forever: Vec<bool>,
-    net: Network,
+    honest_keys: BTreeSet<ValidatorKey>,
+    by_id: BTreeMap<NodeId, usize>,
+    groups: Vec<u32>,
+    healed: bool,
     rng: Rng,
-    checker: Checker,
+    fixture: Fixture,
+    chain_id: ChainId,
+    validators: ValidatorSet,
+    secrets: Vec<[u8; 32]>,
+    committed: BTreeMap<u64, (usize, String)>,
     digest: u64,
     events: u64,
     trace: Option<Vec<String>>,
-    decided_at_crash: Option<u64>,
-    scenario: Scenario,
 }
 
-fn sim_timeouts() -> Timeouts {
-    let rule = |base_ms, per_round_ms| TimeoutRule { base_ms, per_round_ms };
-    Timeouts { propose: rule(300, 100), prevote: rule(150, 50), precommit: rule(150, 50) }
+/// The simulation's consensus timeouts: short, in virtual ms.
+fn sim_consensus() -> ConsensusConfig {
+    ConsensusConfig {
+        timeout_propose_ms: 300,
+        timeout_propose_delta_ms: 100,
+        timeout_prevote_ms: 150,
+        timeout_prevote_delta_ms: 50,
+        timeout_precommit_ms: 150,
+        timeout_precommit_delta_ms: 50,
+        timeout_commit_ms: 20,
+    }
+}
+
+/// Fixture F0 with the run's validators in place of its own.
+fn fixture(n: usize) -> Fixture {
+    let validators: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({
+                "name": format!("sim-validator-{i}"),
+                "public_key": format!("dev:sim-validator-{i}"),
+                "power": 1,
+                "party": if i % 2 == 0 { "IND" } else { "JPN" },
+            })
+        })
+        .collect();
+    let patch = Patch { pointer: "/validators".into(), value: serde_json::Value::Array(validators) };
+    Fixture::from_json(jcm_tests::fixture::F0_JSON, &[patch]).expect("F0 with the simulation's validators")
 }
 
 impl World {
-    pub fn new(scenario: Scenario, seed: u64, trace: bool) -> Self {
+    pub fn new(plan: Plan, seed: u64, trace: bool) -> Self {
         let mut rng = Rng::new(seed);
-        let secrets: Vec<[u8; 32]> = (0..scenario.n).map(|_| rng.bytes32()).collect();
-        let keys: Vec<_> = secrets.iter().map(|s| KeySigner::from_secret(s).public_key()).collect();
-        let members: Vec<_> = keys.iter().copied().zip(scenario.powers.iter().copied()).collect();
-        let validators = ValidatorSet::new(&members).expect("the scenario's validator set is valid");
-        let chain_id = ChainId::new("jcm-sim").expect("valid chain id");
-        let mut instances: Vec<usize> = (0..scenario.n).collect();
-        instances.extend(scenario.twins.iter().copied());
-        let mut nodes = Vec::new();
-        for (id, &validator) in instances.iter().enumerate() {
-            let config =
-                Config { chain_id: chain_id.clone(), own_key: keys[validator], timeouts: sim_timeouts() };
-            let mut node =
-                SimNode::new(id, validator, secrets[validator], config, validators.clone(), rng.fork());
-            if scenario.twins.contains(&validator) {
-                node.invalid_per_mille = scenario.twin_invalid_per_mille;
-            }
-            nodes.push(node);
-        }
-        let honest: Vec<bool> = instances.iter().map(|v| !scenario.twins.contains(v)).collect();
-        let honest_keys: BTreeSet<_> =
-            (0..scenario.n).filter(|v| !scenario.twins.contains(v)).map(|v| keys[v]).collect();
-        let net = Network::new(scenario.faults.clone(), nodes.len(), rng.fork());
+        let fixture = fixture(plan.n);
+        let secrets: Vec<[u8; 32]> =
+            (0..plan.n).map(|i| SecretKey::dev(&format!("sim-validator-{i}")).seed()).collect();
+        let validators = jcm_runtime::block::genesis_validators(&fixture.genesis).expect("validators");
+        let chain_id = ChainId::new(fixture.genesis.chain_id.as_str()).expect("chain id");
+        let keys: Vec<ValidatorKey> =
+            secrets.iter().map(|s| KeySigner::from_secret(s).public_key()).collect();
+        let honest_keys = (0..plan.n).filter(|v| !plan.twins.contains(v)).map(|v| keys[v]).collect();
+        let mut instances: Vec<usize> = (0..plan.n).collect();
+        instances.extend(plan.twins.iter().copied());
+        let now = Rc::new(Cell::new(0));
+        let epoch_ms = fixture.genesis.genesis_time.0 * 1000 + 3_600_000;
+        let nodes: Vec<Node> = instances
+            .iter()
+            .enumerate()
+            .map(|(i, &validator)| Node {
+                validator,
+                node_id: NodeId(SecretKey::dev(&format!("sim-node-{i}")).public()),
+                engine: None,
+                resting: Some(MemChain::new(&fixture.genesis).expect("genesis").0),
+                disk: Vec::new(),
+                clock: SimClock {
+                    now: Rc::clone(&now),
+                    epoch_ms,
+                    skew_ms: rng.range(0, 3000) as i64 - 1500,
+                    drift_ppm: rng.range(0, 4000) as i64 - 2000,
+                },
+                life: 0,
+                crash_within: None,
+            })
+            .collect();
+        let honest = instances.iter().map(|v| !plan.twins.contains(v)).collect();
+        let by_id = nodes.iter().enumerate().map(|(i, node)| (node.node_id, i)).collect();
+        let groups = vec![0; nodes.len()];
         Self {
-            now: 0,
+            plan,
+            now,
             seq: 0,
             queue: BTreeMap::new(),
-            down_forever: vec![false; nodes.len()],
-            checker: Checker::new(honest.clone(), honest_keys),
-            honest,
             nodes,
-            net,
+            honest,
+            honest_keys,
+            by_id,
+            groups,
+            healed: false,
             rng,
+            fixture,
+            chain_id,
+            validators,
+            secrets,
+            committed: BTreeMap::new(),
             digest: 0xcbf2_9ce4_8422_2325,
             events: 0,
             trace: trace.then(Vec::new),
-            decided_at_crash: None,
-            scenario,
         }
     }
 
-    fn schedule(&mut self, at: u64, event: Event) {
+    fn now(&self) -> u64 {
+        self.now.get()
+    }
+
+    fn schedule(&mut self, at: u64, event: Ev) {
         self.seq += 1;
         self.queue.insert((at, self.seq), event);
     }
@@ -120,254 +288,406 @@ impl World {
             self.digest = (self.digest ^ w).wrapping_mul(0x0000_0100_0000_01b3);
         }
         if let Some(trace) = self.trace.as_mut() {
-            trace.push(format!("t={:>6} {}", self.now, line()));
+            trace.push(format!("t={:>6} {}", self.now.get(), line()));
         }
     }
 
-    /// Runs the scenario to its end and reports what happened.
+    /// Runs the plan to its end.
     pub fn run(mut self) -> Outcome {
-        self.plan();
+        self.schedule_plan();
         for id in 0..self.nodes.len() {
-            let fx = self.nodes[id].start(0);
-            if let Err(v) = self.apply(id, fx) {
+            if let Err(v) = self.start(id) {
                 return self.finish(Some(v));
             }
         }
         while let Some(((at, _), event)) = self.queue.pop_first() {
-            if at > self.scenario.deadline_ms {
+            if at > self.plan.deadline_ms {
                 break;
             }
-            self.now = at;
+            self.now.set(at);
             self.events += 1;
             if let Err(v) = self.step(event) {
                 return self.finish(Some(v));
             }
             if self.done() {
-                return self.finish(None);
+                let violation = self.final_check(true);
+                return self.finish(violation);
             }
         }
-        let violation = self.final_check();
+        let violation = self.final_check(false);
         self.finish(violation)
     }
 
-    /// Schedules the faults of the scenario.
-    fn plan(&mut self) {
-        let s = self.scenario.clone();
+    fn schedule_plan(&mut self) {
         for node in 0..self.nodes.len() {
             let phase = self.rng.below(GOSSIP_MS);
-            self.schedule(phase, Event::Gossip { node });
+            self.schedule(phase, Ev::Gossip { node });
         }
-        if s.faults.partitions {
+        let heal = self.plan.heal_at;
+        if self.plan.partitions {
             let mut t = 0;
-            while t < s.faults.heal_at {
-                self.schedule(t, Event::Repartition);
+            while t < heal {
+                self.schedule(t, Ev::Repartition);
                 t += self.rng.range(300, 3000);
             }
         }
-        if let Some(groups) = s.fixed_groups.clone() {
-            self.net.set_groups(groups);
+        self.schedule(heal, Ev::Heal);
+        for _ in 0..self.plan.txs {
+            let at = self.rng.below(heal.max(1) + 5_000);
+            self.schedule(at, Ev::Submit);
         }
-        self.schedule(s.faults.heal_at, Event::Heal);
-        let restartable: Vec<usize> = (0..self.nodes.len())
-            .filter(|&i| self.honest[i] && !s.crash_forever.contains(&self.nodes[i].validator))
-            .collect();
-        for _ in 0..s.restarts {
-            if restartable.is_empty() || s.faults.heal_at == 0 {
-                break;
-            }
+        let restartable: Vec<usize> = (0..self.nodes.len()).filter(|&i| self.honest[i]).collect();
+        for _ in 0..self.plan.crashes {
             let node = restartable[self.rng.below(restartable.len() as u64) as usize];
-            let at = self.rng.below(s.faults.heal_at);
-            let torn = self.rng.chance(s.torn_per_mille).then(|| self.rng.range(0, 999));
-            self.schedule(at, Event::Crash { node, torn });
-        }
-        for node in 0..self.nodes.len() {
-            if s.crash_forever.contains(&self.nodes[node].validator) {
-                self.schedule(s.crash_forever_at, Event::CrashForever { node });
-            }
+            let at = self.rng.below(heal.max(1));
+            self.schedule(at, Ev::Crash { node });
         }
     }
 
-    fn step(&mut self, event: Event) -> Result<(), Violation> {
+    /// Starts (or restarts) a node from its chain and its disk.
+    fn start(&mut self, id: usize) -> Result<(), Violation> {
+        let node = &mut self.nodes[id];
+        let chain = node.resting.take().expect("a node down has its chain");
+        let head = chain.head().clone();
+        let records: Vec<Record> = node.disk.iter().flatten().cloned().collect();
+        let parts = EngineParts {
+            chain,
+            clock: node.clock.clone(),
+            chain_id: self.chain_id.clone(),
+            validators: self.validators.clone(),
+            validator_secret: self.secrets[node.validator],
+            consensus: sim_consensus(),
+            mempool: MempoolConfig::default(),
+            head,
+            records,
+        };
+        let (engine, effects) = match Engine::new(parts) {
+            Ok(started) => started,
+            Err(error) => return self.stopped(id, error.to_string()),
+        };
+        self.nodes[id].engine = Some(engine);
+        self.apply(id, effects)?;
+        // The network tells both sides of each link to a node that is up.
+        for peer in 0..self.nodes.len() {
+            if peer != id && self.nodes[peer].engine.is_some() {
+                let (a, b) = (self.nodes[id].node_id, self.nodes[peer].node_id);
+                self.handle(id, Event::Connected(b))?;
+                self.handle(peer, Event::Connected(a))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn stopped(&mut self, id: usize, error: String) -> Result<(), Violation> {
+        if self.honest[id] {
+            return Err(Violation::Stopped { node: id, error });
+        }
+        self.crash(id);
+        Ok(())
+    }
+
+    fn crash(&mut self, id: usize) {
+        let node = &mut self.nodes[id];
+        let Some(engine) = node.engine.take() else { return };
+        node.resting = Some(engine.into_chain());
+        node.life += 1;
+        node.crash_within = None;
+        let crashed = node.node_id;
+        for peer in 0..self.nodes.len() {
+            if peer != id && self.nodes[peer].engine.is_some() {
+                // An honest peer's engine does not fail on a disconnection.
+                let _ = self.handle(peer, Event::Disconnected(crashed));
+            }
+        }
+        let downtime = self.rng.range(50, 3000);
+        self.schedule(self.now() + downtime, Ev::Restart { node: id });
+    }
+
+    fn handle(&mut self, id: usize, event: Event) -> Result<(), Violation> {
+        let Some(engine) = self.nodes[id].engine.as_mut() else { return Ok(()) };
+        match engine.handle(event) {
+            Ok(effects) => self.apply(id, effects),
+            Err(error) => self.stopped(id, error.to_string()),
+        }
+    }
+
+    fn step(&mut self, event: Ev) -> Result<(), Violation> {
         match event {
-            Event::Deliver { from, to, msg } => {
-                self.note(&[1, from as u64, to as u64, msg.height()], || {
-                    format!("{from} -> {to} {}", brief(&msg))
+            Ev::Deliver { from, to, bytes } => {
+                let Ok(message) = Message::decode(&bytes, jcm_node::engine::message_bytes_max()) else {
+                    return Ok(());
+                };
+                self.note(&[1, from as u64, to as u64, bytes.len() as u64], || {
+                    format!("{from} -> {to} {}", brief(&message))
                 });
-                if !self.nodes[to].is_up() {
+                let from = self.nodes[from].node_id;
+                self.handle(to, Event::Message { from, message })
+            }
+            Ev::Timer { node, life, timer } => {
+                if self.nodes[node].life != life {
                     return Ok(());
                 }
-                let fx = self.nodes[to].on_message(self.now, from, msg);
-                self.apply(to, fx)
+                self.note(&[2, node as u64], || format!("{node} timer {timer:?}"));
+                self.handle(node, Event::Timer(timer))
             }
-            Event::Timer { node, incarnation, timeout } => {
-                if self.nodes[node].incarnation != incarnation || !self.nodes[node].is_up() {
-                    return Ok(());
-                }
-                self.note(&[2, node as u64, timeout.round as u64], || format!("{node} timeout {timeout:?}"));
-                let fx = self.nodes[node].on_timer(self.now, timeout);
-                self.apply(node, fx)
+            Ev::Gossip { node } => {
+                self.schedule(self.now() + GOSSIP_MS, Ev::Gossip { node });
+                self.handle(node, Event::Gossip)
             }
-            Event::NextHeight { node, incarnation, height } => {
-                if self.nodes[node].incarnation != incarnation || !self.nodes[node].is_up() {
-                    return Ok(());
-                }
-                let fx = self.nodes[node].on_next_height(self.now, height);
-                self.apply(node, fx)
-            }
-            Event::Gossip { node } => {
-                self.schedule(self.now + GOSSIP_MS, Event::Gossip { node });
-                if self.nodes[node].is_up() {
-                    let peers = self.nodes.len();
-                    let fx = self.nodes[node].on_gossip(peers);
-                    return self.apply(node, fx);
-                }
+            Ev::Ask { node, life, peer, height } => {
+                let answer = match &self.nodes[peer].engine {
+                    Some(engine) if self.linked(node, peer) => {
+                        Ok(engine.answer(&PeerRequest::Block { height }.encode()))
+                    }
+                    _ => Err("the request timed out".to_owned()),
+                };
+                let delay = if answer.is_ok() { self.delay() } else { FETCH_TIMEOUT_MS };
+                self.schedule(self.now() + delay, Ev::Answer { node, life, peer, height, answer });
                 Ok(())
             }
-            Event::Crash { node, torn } => self.crash(node, torn),
-            Event::Restart { node } => {
-                if self.down_forever[node] || self.nodes[node].is_up() {
+            Ev::Answer { node, life, peer, height, answer } => {
+                if self.nodes[node].life != life {
                     return Ok(());
                 }
-                self.note(&[4, node as u64], || format!("{node} restarts"));
-                let fx = self.nodes[node].start(self.now);
-                self.apply(node, fx)
+                self.note(&[3, node as u64, peer as u64, height], || {
+                    format!("{node} fetched h={height} from {peer}")
+                });
+                let peer = self.nodes[peer].node_id;
+                self.handle(node, Event::Fetched { peer, height, answer })
             }
-            Event::CrashForever { node } => {
-                self.note(&[5, node as u64], || format!("{node} crashes for good"));
-                self.decided_at_crash.get_or_insert(self.checker.max_decided());
-                self.down_forever[node] = true;
-                self.nodes[node].crash();
+            Ev::Submit => self.submit(),
+            Ev::Crash { node } => {
+                // Lands between two effects of the node's next event.
+                let within = self.rng.below(1000);
+                self.note(&[4, node as u64, within], || format!("{node} will crash within its next event"));
+                self.nodes[node].crash_within = Some(within);
                 Ok(())
             }
-            Event::Repartition => {
-                self.net.repartition();
+            Ev::Restart { node } => {
+                if self.nodes[node].engine.is_some() {
+                    return Ok(());
+                }
+                self.note(&[5, node as u64], || format!("{node} restarts"));
+                self.start(node)
+            }
+            Ev::Repartition => {
+                let groups = 1 + self.rng.below(3) as u32;
+                self.groups =
+                    (0..self.nodes.len()).map(|_| self.rng.below(u64::from(groups)) as u32).collect();
                 self.note(&[6], || "repartition".into());
                 Ok(())
             }
-            Event::Heal => {
-                self.net.heal();
+            Ev::Heal => {
+                self.healed = true;
+                self.groups = vec![0; self.nodes.len()];
                 self.note(&[7], || "network heals".into());
                 Ok(())
             }
         }
     }
 
-    fn crash(&mut self, node: usize, torn: Option<u64>) -> Result<(), Violation> {
-        if !self.nodes[node].is_up() {
+    /// Signs the next transaction of a random officer for a random node that is up, at
+    /// the nonce that node expects, and submits it there.
+    fn submit(&mut self) -> Result<(), Violation> {
+        let up: Vec<usize> = (0..self.nodes.len()).filter(|&i| self.nodes[i].engine.is_some()).collect();
+        if up.is_empty() {
             return Ok(());
         }
-        match torn {
-            // The crash lands in the middle of the node's next write.
-            Some(per_mille) => {
-                self.note(&[3, node as u64, per_mille], || format!("{node} will crash mid-write"));
-                self.nodes[node].tear_next = Some(per_mille);
-            }
-            None => {
-                self.note(&[3, node as u64], || format!("{node} crashes"));
-                self.nodes[node].crash();
-                let downtime = self.rng.range(50, 3000);
-                self.schedule(self.now + downtime, Event::Restart { node });
-            }
-        }
-        Ok(())
+        let node = up[self.rng.below(up.len() as u64) as usize];
+        let (officer, account) = SIGNERS[self.rng.below(SIGNERS.len() as u64) as usize];
+        let key = self.fixture.key(officer).expect("a fixture officer").clone();
+        let engine = self.nodes[node].engine.as_mut().expect("up");
+        let nonce = match engine.handle(Event::Rpc(Request::NextNonce(key.public()))) {
+            Ok(effects) => effects
+                .into_iter()
+                .find_map(|e| match e {
+                    Effect::Reply(Reply::NextNonce { next, .. }) => Some(next),
+                    _ => None,
+                })
+                .expect("a nonce reply"),
+            Err(error) => return self.stopped(node, error.to_string()),
+        };
+        let status = if self.rng.chance(500) { AccountStatus::Active } else { AccountStatus::Suspended };
+        let payload = Payload::SetAccountStatus {
+            account: account.parse().expect("a fixture account"),
+            status,
+            reason: Text::new("simulation").expect("short"),
+        };
+        let tx = Transaction::sign(self.chain_id.as_str(), &key, nonce, payload);
+        self.note(&[8, node as u64, nonce], || format!("submit {officer} nonce {nonce} to {node}"));
+        self.handle(node, Event::Rpc(Request::Submit(Box::new(Checked::new(tx)))))?;
+        self.handle(node, Event::FlushRelay)
     }
 
-    /// Carries out a node's effects and checks its decisions and evidence.
-    fn apply(&mut self, id: usize, fx: Effects) -> Result<(), Violation> {
-        if fx.torn {
-            self.note(&[8, id as u64], || format!("{id} crashed mid-write; torn tail"));
-            let downtime = self.rng.range(50, 1000);
-            self.schedule(self.now + downtime, Event::Restart { node: id });
-            return Ok(());
+    fn linked(&self, a: usize, b: usize) -> bool {
+        self.groups[a] == self.groups[b]
+    }
+
+    fn delay(&mut self) -> u64 {
+        let (lo, hi) = self.plan.delay_ms;
+        self.rng.range(lo, hi)
+    }
+
+    fn deliver(&mut self, from: usize, to: usize, message: &Message) {
+        if !self.linked(from, to) {
+            return;
         }
-        for value in fx.proposed {
-            self.checker.proposed(value);
+        let faulty = !self.healed;
+        if faulty && self.rng.chance(self.plan.drop_per_mille) {
+            return;
         }
-        for (height, value) in fx.decisions {
-            self.note(&[9, id as u64, height], || format!("{id} DECIDES h={height} {value:?}"));
-            self.checker.decide(id, height, value)?;
+        let copies = if faulty && self.rng.chance(self.plan.dup_per_mille) { 2 } else { 1 };
+        let bytes = message.encode();
+        for _ in 0..copies {
+            let delay = self.delay();
+            self.schedule(self.now() + delay, Ev::Deliver { from, to, bytes: bytes.clone() });
         }
-        for evidence in &fx.evidence {
-            self.checker.evidence(id, evidence)?;
+    }
+
+    /// Carries out a node's effects in order (or, for the faulty node of
+    /// [`Plan::send_before_persist`], sends first); a planned crash stops it midway.
+    fn apply(&mut self, id: usize, mut effects: Vec<Effect>) -> Result<(), Violation> {
+        if self.plan.send_before_persist {
+            effects.sort_by_key(|e| matches!(e, Effect::Persist(_)));
         }
-        if !fx.refused.is_empty() && self.honest[id] {
-            self.note(&[10, id as u64], || format!("{id} guard refused {:?}", fx.refused));
-        }
-        let incarnation = self.nodes[id].incarnation;
-        if let Some(height) = fx.next_height {
-            self.schedule(self.now + COMMIT_MS, Event::NextHeight { node: id, incarnation, height });
-        }
-        for (after, timeout) in fx.timers {
-            self.schedule(self.now + after, Event::Timer { node: id, incarnation, timeout });
-        }
-        for (dest, msg) in fx.sends {
-            let targets: Vec<usize> = match dest {
-                Dest::All => (0..self.nodes.len()).filter(|&t| t != id).collect(),
-                Dest::One(t) => vec![t],
-            };
-            for to in targets {
-                for delay in self.net.deliveries(self.now, id, to, &msg) {
-                    self.schedule(self.now + delay, Event::Deliver { from: id, to, msg: msg.clone() });
+        let crash_at = self.nodes[id].crash_within.take().map(|w| (w as usize * effects.len()) / 1000);
+        for (index, effect) in effects.into_iter().enumerate() {
+            if crash_at == Some(index) {
+                self.note(&[9, id as u64, index as u64], || format!("{id} CRASHES before effect {index}"));
+                self.crash(id);
+                return Ok(());
+            }
+            match effect {
+                Effect::Persist(records) => {
+                    if !self.healed && self.rng.chance(self.plan.sync_fail_per_mille) {
+                        self.note(&[10, id as u64], || format!("{id} sync fails: the node stops"));
+                        self.crash(id);
+                        return Ok(());
+                    }
+                    self.nodes[id].disk.push(records);
                 }
+                Effect::RestartWal(records) => self.nodes[id].disk = vec![records],
+                Effect::Send { to, message } => {
+                    if let Some(&to) = self.by_id.get(&to) {
+                        self.deliver(id, to, &message);
+                    }
+                }
+                Effect::Broadcast(message) => {
+                    for to in (0..self.nodes.len()).filter(|&t| t != id) {
+                        self.deliver(id, to, &message);
+                    }
+                }
+                Effect::SetTimer { after, timer } => {
+                    let life = self.nodes[id].life;
+                    let at = self.now() + u64::try_from(after.as_millis()).unwrap_or(u64::MAX / 2);
+                    self.schedule(at, Ev::Timer { node: id, life, timer });
+                }
+                Effect::Fetch { peer, height } => {
+                    let Some(&peer) = self.by_id.get(&peer) else { continue };
+                    let life = self.nodes[id].life;
+                    let delay = self.delay();
+                    self.schedule(self.now() + delay, Ev::Ask { node: id, life, peer, height });
+                }
+                Effect::Committed(committed) => self.committed(id, &committed.header)?,
+                Effect::Evidence(evidence) => {
+                    let culprit = evidence.first().vote.validator;
+                    if self.honest_keys.contains(&culprit) {
+                        return Err(Violation::HonestEquivocation { node: id, culprit: culprit.to_string() });
+                    }
+                }
+                Effect::Reply(_) | Effect::Progress(_) => {}
             }
         }
         Ok(())
     }
 
-    /// Honest nodes expected to make progress.
-    fn expected(&self) -> impl Iterator<Item = usize> + '_ {
-        (0..self.nodes.len()).filter(|&i| self.honest[i] && !self.down_forever[i])
+    fn committed(&mut self, id: usize, header: &jcm_runtime::block::Header) -> Result<(), Violation> {
+        let height = header.height;
+        let hash = header.hash().to_hex();
+        self.note(&[11, id as u64, height], || format!("{id} COMMITS h={height} {}", &hash[..12]));
+        if !self.honest[id] {
+            return Ok(());
+        }
+        match self.committed.get(&height) {
+            Some((first, seen)) if *seen != hash => {
+                Err(Violation::Agreement { height, first: (*first, seen.clone()), second: (id, hash) })
+            }
+            Some(_) => Ok(()),
+            None => {
+                self.committed.insert(height, (id, hash));
+                Ok(())
+            }
+        }
+    }
+
+    fn height_of(&self, id: usize) -> u64 {
+        let node = &self.nodes[id];
+        match (&node.engine, &node.resting) {
+            (Some(engine), _) => engine.head().height,
+            (None, Some(chain)) => chain.height(),
+            (None, None) => 0,
+        }
     }
 
     fn done(&self) -> bool {
-        let target = self.scenario.target;
-        self.scenario.expect_progress
-            && self.now >= self.scenario.faults.heal_at
-            && self.expected().all(|i| self.checker.decided_by(i) as u64 >= target)
+        self.healed
+            && self.now() >= self.plan.heal_at + 5_000
+            && (0..self.nodes.len())
+                .filter(|&i| self.honest[i])
+                .all(|i| self.height_of(i) >= self.plan.target)
     }
 
-    fn final_check(&self) -> Option<Violation> {
-        if self.scenario.expect_progress {
-            let heights = self.expected().map(|i| (i, self.checker.decided_by(i) as u64)).collect();
-            return Some(Violation::Progress { at_ms: self.now, heights, target: self.scenario.target });
+    fn final_check(&self, reached: bool) -> Option<Violation> {
+        if !reached {
+            let heights =
+                (0..self.nodes.len()).filter(|&i| self.honest[i]).map(|i| (i, self.height_of(i))).collect();
+            return Some(Violation::Progress { at_ms: self.now(), heights, target: self.plan.target });
         }
-        if let Some(at_crash) = self.decided_at_crash {
-            // With f+1 validators gone, no quorum exists for a height none of them
-            // reached, so at most the height in flight at the crash can still be decided.
-            let max = self.checker.max_decided();
-            if max > at_crash + 1 {
-                let detail = format!("decided height {max} after f+1 crashed at height {at_crash}");
-                return Some(Violation::Bound { detail });
-            }
+        if self.plan.txs > 0 && self.committed_txs() == 0 {
+            return Some(Violation::NoTransactions);
         }
         None
     }
 
+    /// Accepted transactions on the longest honest chain.
+    fn committed_txs(&self) -> usize {
+        let longest = (0..self.nodes.len()).filter(|&i| self.honest[i]).max_by_key(|&i| self.height_of(i));
+        let Some(node) = longest.map(|i| &self.nodes[i]) else { return 0 };
+        let chain = match (&node.engine, &node.resting) {
+            (Some(engine), _) => engine.chain(),
+            (None, Some(chain)) => chain,
+            (None, None) => return 0,
+        };
+        (1..=chain.height())
+            .filter_map(|h| chain.results(h))
+            .map(|results| results.iter().filter(|r| r.verdict.is_accepted()).count())
+            .sum()
+    }
+
     fn finish(self, violation: Option<Violation>) -> Outcome {
-        let trace = self.trace.unwrap_or_default();
+        let committed_txs = self.committed_txs();
         Outcome {
             violation,
             digest: self.digest,
             events: self.events,
-            end_ms: self.now,
-            max_decided: self.checker.max_decided(),
-            decided_at_crash: self.decided_at_crash,
-            evidence: self.checker.evidence,
-            trace,
+            end_ms: self.now(),
+            committed_txs,
+            trace: self.trace.unwrap_or_default(),
         }
     }
 }
 
-fn brief(msg: &NetMsg) -> String {
-    match msg {
-        NetMsg::Proposal(p) => {
-            let p = &p.proposal;
-            format!("PROPOSAL h={} r={} {:?} vr={:?}", p.height, p.round, p.value, p.valid_round)
+fn brief(message: &Message) -> String {
+    match message {
+        Message::Proposal { proposal, block } => {
+            let p = &proposal.proposal;
+            format!("PROPOSAL h={} r={} txs={} vr={:?}", p.height, p.round, block.txs.len(), p.valid_round)
         }
-        NetMsg::Vote(v) => {
+        Message::Vote(v) => {
             let v = &v.vote;
-            format!("{:?} h={} r={} {:?} by {:?}", v.kind, v.height, v.round, v.value, v.validator)
+            format!("{:?} h={} r={} {:?}", v.kind, v.height, v.round, v.value.map(|x| x.0[0]))
         }
-        NetMsg::Commit(c) => format!("COMMIT h={} r={} {:?}", c.height, c.round, c.value),
+        Message::Txs(txs) => format!("TXS {}", txs.len()),
+        Message::Status { height } => format!("STATUS {height}"),
     }
 }

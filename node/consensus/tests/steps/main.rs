@@ -4,6 +4,7 @@
 //! state expected after.
 #![allow(clippy::unwrap_used)]
 
+mod bounds;
 mod fixture;
 mod precommit;
 mod prevote;
