@@ -76,6 +76,8 @@ impl<C: Chain, K: Clock> Engine<C, K> {
         for input in messages {
             if let Some(message) = self.own_message(&input, own_key) {
                 self.own.push(message);
+            } else if let Input::Vote(vote) = &input {
+                self.accepted.push(vote.clone());
             }
             work.push_back((Source::Own, input));
         }
@@ -188,6 +190,10 @@ impl<C: Chain, K: Clock> Engine<C, K> {
             };
             let record = record_of_input(&input);
             let signature = signature_of(&input);
+            let peer_vote = match (source, &input) {
+                (Source::Peer, Input::Vote(vote)) => Some(vote.clone()),
+                _ => None,
+            };
             if source != Source::Own && signature.is_some_and(|s| self.seen.contains(&s)) {
                 continue;
             }
@@ -196,6 +202,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
                     if let Some(signature) = signature {
                         self.seen.insert(signature);
                     }
+                    self.accepted.extend(peer_vote);
                     if let (Source::Peer, Some(record)) = (source, record) {
                         // Logged like the node's own messages, so a restart keeps it.
                         self.staging.push(record);
@@ -357,6 +364,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
         self.candidates.clear();
         self.own.clear();
         self.seen.clear();
+        self.accepted.clear();
         let mark = self.validator.as_ref().and_then(|v| v.guard.last());
         self.effects.push(Effect::RestartWal(mark.map(Record::Mark).into_iter().collect()));
         self.set_timer(Duration::from_millis(self.config.timeout_commit_ms), Timer::NextHeight(height));

@@ -35,8 +35,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jcm_consensus::{
-    ChainId, Config, Core, GuardStore, KeySigner, SignError, SignGuard, SignRecord, Signature, TimeoutRule,
-    Timeouts, ValidatorSet, ValueId,
+    ChainId, Config, Core, GuardStore, KeySigner, SignError, SignGuard, SignRecord, Signature, SignedVote,
+    TimeoutRule, Timeouts, ValidatorSet, ValueId, VoteKind,
 };
 use jcm_runtime::block::{Block, Executed, Header};
 use jcm_runtime::codec::Hash32;
@@ -175,6 +175,10 @@ pub struct Engine<C, K> {
     own: Vec<Message>,
     /// Signatures of consensus messages the core accepted at the current height.
     seen: HashSet<Signature>,
+    /// Peers' votes the core accepted at the current height: gossip relays the prevotes
+    /// of the polka behind this node's valid value, so that a peer that missed some of
+    /// them (their signer may have crashed since) can still accept its re-proposal.
+    accepted: Vec<SignedVote>,
     /// Messages of the next height, replayed when the node gets there.
     future: Vec<Message>,
     /// Who proposes each round of each height.
@@ -232,6 +236,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
             candidates: HashMap::new(),
             own: Vec::new(),
             seen: HashSet::new(),
+            accepted: Vec::new(),
             future: Vec::new(),
             peer_heights: BTreeMap::new(),
             connected: BTreeSet::new(),
@@ -391,7 +396,27 @@ impl<C: Chain, K: Clock> Engine<C, K> {
             }
             self.broadcast(message);
         }
+        for vote in self.polka_of_valid_value() {
+            self.broadcast(Message::Vote(vote));
+        }
         self.maybe_fetch();
+    }
+
+    /// The peers' prevotes, accepted at this height, for this node's valid value in its
+    /// valid round (the paper's gossip assumption: what a correct node received reaches
+    /// every correct node).
+    fn polka_of_valid_value(&self) -> Vec<SignedVote> {
+        let valid = self.validator.as_ref().and_then(|v| v.core.state()).and_then(|s| s.valid);
+        let Some(valid) = valid else { return Vec::new() };
+        self.accepted
+            .iter()
+            .filter(|v| {
+                v.vote.kind == VoteKind::Prevote
+                    && v.vote.round == valid.round
+                    && v.vote.value == Some(valid.value)
+            })
+            .cloned()
+            .collect()
     }
 
     fn flush_relay(&mut self) {

@@ -1,129 +1,91 @@
 //! Deterministic simulation of the node's real consensus engine (`jcm_node::engine`):
 //! N engines over in-memory chains, a simulated write-ahead disk, skewed and drifting
-//! clocks and a seeded faulty network, with transactions executed by the real runtime.
-//! Checked on every run: no two honest nodes commit different blocks at a height, no
-//! honest validator's signatures conflict, no honest engine stops, and once the network
-//! heals every honest node commits the target height with transactions in the chain.
+//! clocks, a seeded faulty network and a Byzantine adversary, with transactions executed
+//! by the real runtime. Checked on every run: no two honest nodes commit different
+//! blocks at a height, no honest node commits a value the adversary invented, no honest
+//! validator's signatures conflict, no honest engine stops, and once the network heals
+//! every honest node that is up commits the target height with transactions in the chain.
+//! See `docs/consensus.md` for the fault model.
 //!
-//! - `cargo test -p jcm-tests --test engine_sim` runs the CI seed set;
-//! - `JCM_SIM_SEEDS=10000 cargo test --release -p jcm-tests --test engine_sim -- --ignored
-//!   --nocapture campaign` runs a campaign (`JCM_SIM_SEED_START` optional);
+//! - `cargo test -p jcm-tests --test sim` runs the CI seed set;
+//! - `JCM_SIM_SEEDS=100000 cargo test --release -p jcm-tests --test sim -- --ignored
+//!   --nocapture campaign` runs a campaign (`JCM_SIM_SEED_START`, `JCM_SIM_THREADS`,
+//!   `JCM_SIM_KIND` optional);
 //! - a failure prints its seed and the `replay` command that reproduces it exactly.
 #![allow(clippy::unwrap_used)]
 
-#[path = "../sim/rng.rs"]
+mod adversary;
+mod parts;
+mod plan;
 #[allow(dead_code)]
 mod rng;
 mod world;
 
+use plan::{judge, Kind, Plan};
 use rng::Rng;
-use world::{Outcome, Plan, Violation, World};
+use world::{Outcome, Violation, World};
 
-/// The kinds of run.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Kind {
-    /// No faults.
-    Clean,
-    /// Delays, drops and duplicates until the network heals.
-    Lossy,
-    /// Random partitions until the network heals.
-    Partition,
-    /// Crashes between any two effects of an event, and failed syncs, with restarts from
-    /// the chain and the write-ahead disk.
-    Crash,
-    /// `f` Byzantine validators run as twins: two engines sharing one key, so they
-    /// double-propose and double-vote.
-    Twins,
-    /// All of the above at once.
-    Mixed,
-}
-
-const KINDS: [Kind; 6] = [Kind::Clean, Kind::Lossy, Kind::Partition, Kind::Crash, Kind::Twins, Kind::Mixed];
+/// Validator counts the campaigns cover.
 const SIZES: [usize; 3] = [1, 4, 7];
 /// Seeds per kind and size in CI.
-const CI_SEEDS: u64 = 6;
+const CI_SEEDS: u64 = 4;
 /// Trace lines printed with a failure.
 const TRACE_TAIL: usize = 60;
-
-impl Kind {
-    fn parse(name: &str) -> Option<Kind> {
-        KINDS.into_iter().find(|k| format!("{k:?}").eq_ignore_ascii_case(name))
-    }
-
-    fn fits(self, n: usize) -> bool {
-        !matches!(self, Kind::Twins | Kind::Mixed) || n >= 4
-    }
-}
-
-fn plan(kind: Kind, n: usize, rng: &mut Rng) -> Plan {
-    let f = (n - 1) / 3;
-    let faulty = !matches!(kind, Kind::Clean);
-    let heal_at = if faulty { rng.range(3_000, 12_000) } else { 0 };
-    let lossy = matches!(kind, Kind::Lossy | Kind::Mixed);
-    let mut twins = Vec::new();
-    if matches!(kind, Kind::Twins | Kind::Mixed) {
-        let mut validators: Vec<usize> = (0..n).collect();
-        rng.shuffle(&mut validators);
-        twins = validators[..f].to_vec();
-    }
-    let crashes = matches!(kind, Kind::Crash | Kind::Mixed);
-    Plan {
-        n,
-        twins,
-        delay_ms: if lossy { (1, 80) } else { (1, 20) },
-        drop_per_mille: if lossy { rng.range(50, 300) } else { 0 },
-        dup_per_mille: if lossy { rng.range(20, 200) } else { 0 },
-        partitions: matches!(kind, Kind::Partition | Kind::Mixed),
-        crashes: if crashes { rng.range(2, 8) as usize } else { 0 },
-        sync_fail_per_mille: if crashes { 20 } else { 0 },
-        txs: rng.range(20, 60) as usize,
-        heal_at,
-        target: 6,
-        deadline_ms: heal_at + 90_000,
-        send_before_persist: false,
-    }
-}
-
-fn run_plan(plan: Plan, seed: u64, trace: bool) -> Outcome {
-    World::new(plan, seed, trace).run()
-}
 
 /// Runs one seed of one kind and size.
 fn run(kind: Kind, n: usize, seed: u64, trace: bool) -> (Plan, Outcome) {
     let mut rng = Rng::new(seed);
-    let plan = plan(kind, n, &mut rng);
-    let outcome = run_plan(plan.clone(), rng.next_u64(), trace);
+    let plan = Plan::generate(kind, n, &mut rng);
+    let outcome = World::new(plan.clone(), rng.next_u64(), trace).run();
     (plan, outcome)
 }
 
-/// One seed: `Ok`, or the failure with how to replay it and the trace's tail.
-fn check(kind: Kind, n: usize, seed: u64) -> Result<(), String> {
+/// One seed: `Ok` with the judge's note, or the failure with how to replay it and the
+/// trace's tail.
+fn check(kind: Kind, n: usize, seed: u64) -> Result<&'static str, String> {
     let (_, outcome) = run(kind, n, seed, false);
-    let Some(violation) = outcome.violation else { return Ok(()) };
-    let (plan, traced) = run(kind, n, seed, true);
-    let tail = &traced.trace[traced.trace.len().saturating_sub(TRACE_TAIL)..];
-    Err(format!(
-        "ENGINE SIM FAILURE seed={seed} kind={kind:?} n={n}: {violation:?}\n\
-         replay: JCM_SIM_SEED={seed} JCM_SIM_KIND={kind:?} JCM_SIM_N={n} \
-         cargo test -p jcm-tests --test engine_sim -- --ignored --nocapture replay\n\
-         plan: {plan:?}\nlast {} trace lines:\n{}",
-        tail.len(),
-        tail.join("\n")
-    ))
+    judge(kind, outcome.violation.as_ref()).map_err(|failure| {
+        let (plan, traced) = run(kind, n, seed, true);
+        let tail = &traced.trace[traced.trace.len().saturating_sub(TRACE_TAIL)..];
+        format!(
+            "SIM FAILURE seed={seed} kind={kind:?} n={n}: {failure}\n\
+             replay: JCM_SIM_SEED={seed} JCM_SIM_KIND={kind:?} JCM_SIM_N={n} \
+             cargo test -p jcm-tests --test sim -- --ignored --nocapture replay\n\
+             plan: {plan:?}\nlast {} trace lines:\n{}",
+            tail.len(),
+            tail.join("\n")
+        )
+    })
 }
 
-fn ci(kind: Kind) {
-    let failures: Vec<String> = SIZES
-        .into_iter()
-        .filter(|&n| kind.fits(n))
-        .flat_map(|n| (0..CI_SEEDS).filter_map(move |seed| check(kind, n, seed).err()))
-        .collect();
+/// Runs `seeds` of `kind` at each size that fits it; panics listing every failure.
+fn ci_sizes(kind: Kind, sizes: &[usize], seeds: std::ops::Range<u64>) -> Vec<&'static str> {
+    let mut notes = Vec::new();
+    let mut failures = Vec::new();
+    for n in sizes.iter().copied().filter(|&n| kind.fits(n)) {
+        for seed in seeds.clone() {
+            match check(kind, n, seed) {
+                Ok(note) => notes.push(note),
+                Err(report) => failures.push(report),
+            }
+        }
+    }
     assert!(failures.is_empty(), "{} failing seed(s):\n{}", failures.len(), failures.join("\n\n"));
+    notes
+}
+
+fn ci(kind: Kind) -> Vec<&'static str> {
+    ci_sizes(kind, &SIZES, 0..CI_SEEDS)
 }
 
 #[test]
 fn ci_clean() {
     ci(Kind::Clean);
+}
+
+#[test]
+fn ci_weighted() {
+    ci(Kind::Weighted);
 }
 
 #[test]
@@ -136,9 +98,21 @@ fn ci_partition() {
     ci(Kind::Partition);
 }
 
+/// Locks are what keep a height from deciding twice; lining up a commit by few nodes
+/// with a re-proposal by a node that never saw the polka takes more seeds.
+#[test]
+fn ci_locks() {
+    ci_sizes(Kind::Locks, &[4, 7], 0..3 * CI_SEEDS);
+}
+
 #[test]
 fn ci_crash_between_effects() {
     ci(Kind::Crash);
+}
+
+#[test]
+fn ci_torn_syncs() {
+    ci(Kind::Torn);
 }
 
 #[test]
@@ -147,8 +121,61 @@ fn ci_twins() {
 }
 
 #[test]
+fn ci_byzantine_liars() {
+    ci(Kind::Byzantine);
+}
+
+#[test]
 fn ci_mixed() {
     ci(Kind::Mixed);
+}
+
+/// `f + 1` validators crash for good: no height past the one in flight is committed,
+/// and no two honest nodes commit different blocks.
+#[test]
+fn ci_beyond_bound_crash() {
+    ci(Kind::BeyondCrash);
+}
+
+/// `f + 1` twins with the network split into two quorums of keys: agreement between
+/// honest nodes breaks, and the checker reports it. The run is expected to show the
+/// violation, not to hide it.
+#[test]
+fn ci_beyond_bound_twins_break_agreement_and_are_caught() {
+    let notes = ci(Kind::BeyondTwins);
+    let broken = notes.iter().filter(|note| note.contains("broken")).count();
+    assert!(broken > 0, "no seed broke agreement beyond the bound: {notes:?}");
+}
+
+/// The adversary really lies: over a few runs it tells every kind of lie, and the
+/// honest nodes still agree and commit.
+#[test]
+fn the_adversary_tells_every_kind_of_lie() {
+    let mut told = std::collections::BTreeMap::new();
+    for seed in 0..12 {
+        let (_, outcome) = run(Kind::Byzantine, 4, seed, false);
+        assert_eq!(outcome.violation, None, "seed {seed}");
+        for (lie, count) in outcome.lies {
+            *told.entry(lie).or_insert(0) += count;
+        }
+    }
+    for lie in [
+        "withheld",
+        "sent to some peers only",
+        "replayed",
+        "false height",
+        "vote for nil instead",
+        "vote for an unknown value",
+        "vote for an invalid block",
+        "proposal of a block with a wrong state root",
+        "proposal of a block for another height",
+        "proposal of a block with a wrong parent",
+        "proposal with a valid round nobody prevoted",
+        "proposal for a round the liar does not propose",
+        "garbage block answer",
+    ] {
+        assert!(told.get(lie).copied().unwrap_or(0) > 0, "never told: {lie}; told {told:?}");
+    }
 }
 
 /// Transactions reach the chain through the real mempool, proposals and runtime.
@@ -162,11 +189,13 @@ fn transactions_are_committed_and_nodes_agree() {
 /// The same seed replays the same run, event for event.
 #[test]
 fn a_seed_reproduces_its_run_exactly() {
-    let (_, a) = run(Kind::Mixed, 4, 11, false);
-    let (_, b) = run(Kind::Mixed, 4, 11, true);
-    assert_eq!((a.digest, a.events, a.end_ms), (b.digest, b.events, b.end_ms));
-    let (_, c) = run(Kind::Mixed, 4, 12, false);
-    assert_ne!(a.digest, c.digest, "different seeds, different runs");
+    for kind in [Kind::Mixed, Kind::Byzantine] {
+        let (_, a) = run(kind, 4, 11, false);
+        let (_, b) = run(kind, 4, 11, true);
+        assert_eq!((a.digest, a.events, a.end_ms), (b.digest, b.events, b.end_ms), "{kind:?}");
+        let (_, c) = run(kind, 4, 12, false);
+        assert_ne!(a.digest, c.digest, "{kind:?}: different seeds, different runs");
+    }
 }
 
 /// A node that sends its signed votes before the write-ahead record holding its sign
@@ -174,79 +203,105 @@ fn a_seed_reproduces_its_run_exactly() {
 /// see the conflicting signatures of an honest validator, or the split they cause.
 #[test]
 fn the_checker_catches_an_engine_that_signs_before_it_persists() {
-    let mut caught = 0;
     let mut runs = 0;
     for seed in 0..40 {
         let mut rng = Rng::new(seed);
-        let mut plan = plan(Kind::Crash, 4, &mut rng);
+        let mut plan = Plan::generate(Kind::Torn, 4, &mut rng);
         plan.crashes = 12;
-        plan.sync_fail_per_mille = 0;
+        plan.torn_per_mille = 0;
         plan.send_before_persist = true;
         let world_seed = rng.next_u64();
-        let outcome = run_plan(plan.clone(), world_seed, false);
+        let outcome = World::new(plan.clone(), world_seed, false).run();
         runs += 1;
+        let caught = matches!(
+            outcome.violation,
+            Some(Violation::HonestEquivocation { .. } | Violation::Agreement { .. })
+        );
+        // The same plan with the effects in their order holds.
+        plan.send_before_persist = false;
+        let sound = World::new(plan, world_seed, false).run();
+        assert_eq!(sound.violation, None, "seed {seed}");
+        if caught {
+            return;
+        }
+    }
+    panic!("{runs} runs of a node that signs before it persists, none caught");
+}
+
+/// A node whose write-ahead batches are not synced before its votes leave loses its
+/// sign guard's mark and its locks at a crash, and can then sign twice for one step: the
+/// checker must see it.
+#[test]
+fn the_checker_catches_a_write_ahead_record_not_synced_before_a_vote_leaves() {
+    for seed in 0..40 {
+        let mut rng = Rng::new(seed);
+        let mut plan = Plan::generate(Kind::Torn, 4, &mut rng);
+        plan.crashes = 12;
+        plan.torn_per_mille = 0;
+        plan.unsynced_wal = true;
+        let outcome = World::new(plan, rng.next_u64(), false).run();
         if matches!(
             outcome.violation,
             Some(Violation::HonestEquivocation { .. } | Violation::Agreement { .. })
         ) {
-            caught += 1;
-        }
-        // The same plan with the effects in their order holds.
-        plan.send_before_persist = false;
-        let sound = run_plan(plan, world_seed, false);
-        assert!(
-            !matches!(
-                sound.violation,
-                Some(Violation::HonestEquivocation { .. } | Violation::Agreement { .. })
-            ),
-            "seed {seed}: {:?}",
-            sound.violation
-        );
-        if caught >= 1 {
-            break;
+            return;
         }
     }
-    assert!(caught > 0, "{runs} runs of a node that signs before it persists, none caught");
+    panic!("40 runs of a node that does not sync its write-ahead record, none caught");
 }
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-/// The kind and size a campaign seed runs.
+/// The kind and size a campaign seed runs: kinds in turn, sizes in turn per kind.
 fn campaign_case(seed: u64) -> (Kind, usize) {
-    let kind = KINDS[(seed % KINDS.len() as u64) as usize];
-    let n = SIZES[((seed / KINDS.len() as u64) % SIZES.len() as u64) as usize];
+    let kinds = Kind::ALL.len() as u64;
+    let kind = Kind::ALL[(seed % kinds) as usize];
+    let n = SIZES[((seed / kinds) % SIZES.len() as u64) as usize];
     (kind, if kind.fits(n) { n } else { 4 })
 }
 
-/// A campaign: `JCM_SIM_SEEDS` seeds from `JCM_SIM_SEED_START` over every core.
+/// A campaign of any size: `JCM_SIM_SEEDS` seeds from `JCM_SIM_SEED_START` over
+/// `JCM_SIM_THREADS` threads (every core by default), each seed choosing its kind and
+/// size (or only `JCM_SIM_KIND`).
 #[test]
-#[ignore = "campaign: run explicitly"]
+#[ignore = "campaign: run explicitly, see docs/consensus.md"]
 fn campaign() {
     let seeds = env_u64("JCM_SIM_SEEDS", 1000);
     let start = env_u64("JCM_SIM_SEED_START", 0);
-    let threads = std::thread::available_parallelism().map_or(1, |p| p.get() as u64);
+    let threads =
+        env_u64("JCM_SIM_THREADS", std::thread::available_parallelism().map_or(1, |p| p.get() as u64));
+    let only = std::env::var("JCM_SIM_KIND").ok().and_then(|k| Kind::parse(&k));
     let began = std::time::Instant::now();
-    let failures: Vec<String> = (0..threads)
+    let results: Vec<(Vec<String>, u64)> = (0..threads)
         .map(|t| {
             std::thread::spawn(move || {
-                (start + t..start + seeds)
-                    .step_by(threads as usize)
-                    .filter_map(|seed| {
-                        let (kind, n) = campaign_case(seed);
-                        check(kind, n, seed).err()
-                    })
-                    .collect::<Vec<_>>()
+                let mut failures = Vec::new();
+                let mut broken = 0;
+                for seed in (start + t..start + seeds).step_by(threads as usize) {
+                    let (kind, n) = campaign_case(seed);
+                    let kind = only.unwrap_or(kind);
+                    let n = if kind.fits(n) { n } else { 4 };
+                    match check(kind, n, seed) {
+                        Ok(note) if note.contains("broken") => broken += 1,
+                        Ok(_) => {}
+                        Err(report) => failures.push(report),
+                    }
+                }
+                (failures, broken)
             })
         })
         .collect::<Vec<_>>()
         .into_iter()
-        .flat_map(|h| h.join().unwrap())
+        .map(|h| h.join().unwrap())
         .collect();
+    let broken: u64 = results.iter().map(|(_, b)| b).sum();
+    let failures: Vec<String> = results.into_iter().flat_map(|(f, _)| f).collect();
     let secs = began.elapsed().as_secs_f64();
     println!(
-        "engine campaign: {seeds} seeds from {start} in {secs:.1} s ({:.1} seeds/s); {} failed",
+        "campaign: {seeds} seeds from {start} in {secs:.1} s ({:.1} seeds/s, {threads} threads); \
+         {} failed; beyond-bound twins broke agreement (caught) in {broken} runs",
         seeds as f64 / secs,
         failures.len()
     );
@@ -267,7 +322,8 @@ fn replay() {
         println!("{line}");
     }
     println!(
-        "outcome: {:?} after {} events, {} ms; {} transactions committed",
-        outcome.violation, outcome.events, outcome.end_ms, outcome.committed_txs
+        "outcome: {:?} after {} events, {} ms; {} transactions committed; lies {:?}",
+        outcome.violation, outcome.events, outcome.end_ms, outcome.committed_txs, outcome.lies
     );
+    println!("verdict: {:?}", judge(kind, outcome.violation.as_ref()));
 }

@@ -4,8 +4,10 @@
 //! event queue in virtual time.
 //!
 //! The world carries out each engine's effects in their order, as the node's actor does.
-//! A crash can land between any two effects of an event (a write in progress is lost, as
-//! a torn tail is); a failed sync stops the node. Transactions signed by the fixture's
+//! A crash can land between any two effects of an event (a write in progress is lost, or
+//! part of its batch survives, as a torn tail does); a failed sync stops the node. The
+//! sends of Byzantine liars go through the [`Adversary`]; twins are two engines sharing
+//! one key. Transactions signed by the fixture's
 //! officers are submitted to random nodes through the engine's API requests, relayed,
 //! proposed, validated and executed by the real runtime, so state roots, nonces and the
 //! mempool are exercised under the same faults as the votes.
@@ -13,11 +15,10 @@
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
-use std::time::Duration;
 
-use jcm_consensus::{ChainId, KeySigner, Signer, ValidatorKey, ValidatorSet};
-use jcm_node::engine::{Clock, Effect, Engine, EngineParts, Event, MemChain, Reply, Request, Timer};
-use jcm_node::home::config::{ConsensusConfig, MempoolConfig};
+use jcm_consensus::{ChainId, KeySigner, Signer, ValidatorKey, ValidatorSet, VoteKind};
+use jcm_node::engine::{Effect, Engine, EngineParts, Event, MemChain, Reply, Request, Timer};
+use jcm_node::home::config::MempoolConfig;
 use jcm_node::home::NodeId;
 use jcm_node::mempool::Checked;
 use jcm_node::wal::Record;
@@ -25,8 +26,11 @@ use jcm_node::wire::{Message, Request as PeerRequest};
 use jcm_runtime::crypto::SecretKey;
 use jcm_runtime::model::{AccountStatus, Text};
 use jcm_runtime::tx::{Payload, Transaction};
-use jcm_tests::fixture::{Fixture, Patch};
+use jcm_tests::fixture::Fixture;
 
+use crate::adversary::Adversary;
+use crate::parts::{brief, fixture, sim_consensus, SimClock};
+use crate::plan::Plan;
 use crate::rng::Rng;
 
 /// Interval of the gossip tick, virtual ms.
@@ -38,50 +42,6 @@ const SIGNERS: [(&str, &str); 2] = [("IND01-ADMIN", "IND01-H-GOV"), ("JPN01-ADMI
 
 type SimEngine = Engine<MemChain, SimClock>;
 
-/// A node's clock: the world's virtual time, skewed and drifting.
-#[derive(Clone, Debug)]
-pub struct SimClock {
-    now: Rc<Cell<u64>>,
-    epoch_ms: u64,
-    skew_ms: i64,
-    drift_ppm: i64,
-}
-
-impl Clock for SimClock {
-    fn now(&self) -> Duration {
-        let t = self.now.get() as i64;
-        let local = t + t * self.drift_ppm / 1_000_000 + self.skew_ms;
-        Duration::from_millis(self.epoch_ms.saturating_add_signed(local))
-    }
-}
-
-/// The faults of a run.
-#[derive(Clone, Debug)]
-pub struct Plan {
-    pub n: usize,
-    /// Validators that run as two instances sharing a key (Byzantine).
-    pub twins: Vec<usize>,
-    /// One-way delay range, virtual ms.
-    pub delay_ms: (u64, u64),
-    pub drop_per_mille: u64,
-    pub dup_per_mille: u64,
-    /// Random partitions until the heal.
-    pub partitions: bool,
-    /// Crash-and-restart events before the heal; each lands between two effects.
-    pub crashes: usize,
-    /// Chance that a write-ahead sync fails (the node then stops, and restarts).
-    pub sync_fail_per_mille: u64,
-    /// Transactions submitted before the heal.
-    pub txs: usize,
-    pub heal_at: u64,
-    /// Heights every honest node must commit.
-    pub target: u64,
-    pub deadline_ms: u64,
-    /// A faulty node: carry out sends before the persist they follow (signs before it
-    /// persists). The checker must catch what that leads to.
-    pub send_before_persist: bool,
-}
-
 /// A broken property.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Violation {
@@ -91,8 +51,13 @@ pub enum Violation {
     HonestEquivocation { node: usize, culprit: String },
     /// An honest engine stopped with an error.
     Stopped { node: usize, error: String },
+    /// An honest node committed a value the adversary invented (an invalid block).
+    Validity { node: usize, height: u64, hash: String },
     /// The honest nodes did not all reach the target in time.
     Progress { at_ms: u64, heights: Vec<(usize, u64)>, target: u64 },
+    /// Beyond the bound, with too few validators up for a quorum, a height past the one
+    /// in flight at the crash was committed.
+    BeyondBound { at_crash: u64, reached: u64 },
     /// Nothing submitted was ever committed.
     NoTransactions,
 }
@@ -105,6 +70,8 @@ pub struct Outcome {
     pub events: u64,
     pub end_ms: u64,
     pub committed_txs: usize,
+    /// The lies the adversary told, by kind.
+    pub lies: BTreeMap<&'static str, u64>,
     pub trace: Vec<String>,
 }
 
@@ -142,6 +109,8 @@ enum Ev {
     Crash {
         node: usize,
     },
+    /// The validators of [`Plan::crash_forever`] crash and never restart.
+    CrashForever,
     Restart {
         node: usize,
     },
@@ -161,6 +130,8 @@ struct Node {
     life: u32,
     /// Crash before this effect of the next event (a fraction, per mille of its effects).
     crash_within: Option<u64>,
+    /// Down for good.
+    gone: bool,
 }
 
 pub struct World {
@@ -171,6 +142,11 @@ pub struct World {
     nodes: Vec<Node>,
     honest: Vec<bool>,
     honest_keys: BTreeSet<ValidatorKey>,
+    /// Instances whose sends the adversary rewrites.
+    liars: Vec<bool>,
+    adversary: Adversary,
+    /// Highest honest height when the validators of [`Plan::crash_forever`] went down.
+    at_crash: Option<u64>,
     by_id: BTreeMap<NodeId, usize>,
     groups: Vec<u32>,
     healed: bool,
@@ -185,46 +161,18 @@ pub struct World {
     trace: Option<Vec<String>>,
 }
 
-/// The simulation's consensus timeouts: short, in virtual ms.
-fn sim_consensus() -> ConsensusConfig {
-    ConsensusConfig {
-        timeout_propose_ms: 300,
-        timeout_propose_delta_ms: 100,
-        timeout_prevote_ms: 150,
-        timeout_prevote_delta_ms: 50,
-        timeout_precommit_ms: 150,
-        timeout_precommit_delta_ms: 50,
-        timeout_commit_ms: 20,
-    }
-}
-
-/// Fixture F0 with the run's validators in place of its own.
-fn fixture(n: usize) -> Fixture {
-    let validators: Vec<serde_json::Value> = (0..n)
-        .map(|i| {
-            serde_json::json!({
-                "name": format!("sim-validator-{i}"),
-                "public_key": format!("dev:sim-validator-{i}"),
-                "power": 1,
-                "party": if i % 2 == 0 { "IND" } else { "JPN" },
-            })
-        })
-        .collect();
-    let patch = Patch { pointer: "/validators".into(), value: serde_json::Value::Array(validators) };
-    Fixture::from_json(jcm_tests::fixture::F0_JSON, &[patch]).expect("F0 with the simulation's validators")
-}
-
 impl World {
     pub fn new(plan: Plan, seed: u64, trace: bool) -> Self {
         let mut rng = Rng::new(seed);
-        let fixture = fixture(plan.n);
+        let fixture = fixture(&plan.powers);
         let secrets: Vec<[u8; 32]> =
             (0..plan.n).map(|i| SecretKey::dev(&format!("sim-validator-{i}")).seed()).collect();
         let validators = jcm_runtime::block::genesis_validators(&fixture.genesis).expect("validators");
         let chain_id = ChainId::new(fixture.genesis.chain_id.as_str()).expect("chain id");
         let keys: Vec<ValidatorKey> =
             secrets.iter().map(|s| KeySigner::from_secret(s).public_key()).collect();
-        let honest_keys = (0..plan.n).filter(|v| !plan.twins.contains(v)).map(|v| keys[v]).collect();
+        let honest_keys = (0..plan.n).filter(|&v| !plan.byzantine(v)).map(|v| keys[v]).collect();
+        let adversary = Adversary::new(&plan.liars.iter().map(|&v| secrets[v]).collect::<Vec<_>>());
         let mut instances: Vec<usize> = (0..plan.n).collect();
         instances.extend(plan.twins.iter().copied());
         let now = Rc::new(Cell::new(0));
@@ -246,11 +194,13 @@ impl World {
                 },
                 life: 0,
                 crash_within: None,
+                gone: false,
             })
             .collect();
-        let honest = instances.iter().map(|v| !plan.twins.contains(v)).collect();
+        let honest = instances.iter().map(|&v| !plan.byzantine(v)).collect();
+        let liars = instances.iter().map(|v| plan.liars.contains(v)).collect();
         let by_id = nodes.iter().enumerate().map(|(i, node)| (node.node_id, i)).collect();
-        let groups = vec![0; nodes.len()];
+        let groups = plan.fixed_groups.clone().unwrap_or_else(|| vec![0; nodes.len()]);
         Self {
             plan,
             now,
@@ -259,6 +209,9 @@ impl World {
             nodes,
             honest,
             honest_keys,
+            liars,
+            adversary,
+            at_crash: None,
             by_id,
             groups,
             healed: false,
@@ -342,6 +295,9 @@ impl World {
             let at = self.rng.below(heal.max(1));
             self.schedule(at, Ev::Crash { node });
         }
+        if !self.plan.crash_forever.is_empty() {
+            self.schedule(self.plan.crash_forever_at, Ev::CrashForever);
+        }
     }
 
     /// Starts (or restarts) a node from its chain and its disk.
@@ -390,6 +346,11 @@ impl World {
         let node = &mut self.nodes[id];
         let Some(engine) = node.engine.take() else { return };
         node.resting = Some(engine.into_chain());
+        if self.plan.unsynced_wal {
+            // The batches since the last sync the system happened to do are lost.
+            let lost = self.rng.range(1, 3) as usize;
+            node.disk.truncate(node.disk.len().saturating_sub(lost));
+        }
         node.life += 1;
         node.crash_within = None;
         let crashed = node.node_id;
@@ -435,12 +396,16 @@ impl World {
                 self.handle(node, Event::Gossip)
             }
             Ev::Ask { node, life, peer, height } => {
-                let answer = match &self.nodes[peer].engine {
-                    Some(engine) if self.linked(node, peer) => {
+                let lost = !self.healed && self.rng.chance(self.plan.decisive_drop_per_mille);
+                let mut answer = match &self.nodes[peer].engine {
+                    Some(engine) if self.linked(node, peer) && !lost => {
                         Ok(engine.answer(&PeerRequest::Block { height }.encode()))
                     }
                     _ => Err("the request timed out".to_owned()),
                 };
+                if self.liars[peer] {
+                    answer = answer.map(|honest| self.adversary.answer(&mut self.rng, honest));
+                }
                 let delay = if answer.is_ok() { self.delay() } else { FETCH_TIMEOUT_MS };
                 self.schedule(self.now() + delay, Ev::Answer { node, life, peer, height, answer });
                 Ok(())
@@ -463,13 +428,25 @@ impl World {
                 self.nodes[node].crash_within = Some(within);
                 Ok(())
             }
+            Ev::CrashForever => {
+                let at_crash = self.highest_honest();
+                let gone = self.plan.crash_forever.clone();
+                self.note(&[12, at_crash], || format!("{gone:?} crash for good at h={at_crash}"));
+                self.at_crash = Some(at_crash);
+                for v in gone {
+                    self.nodes[v].gone = true;
+                    self.crash(v);
+                }
+                Ok(())
+            }
             Ev::Restart { node } => {
-                if self.nodes[node].engine.is_some() {
+                if self.nodes[node].engine.is_some() || self.nodes[node].gone {
                     return Ok(());
                 }
                 self.note(&[5, node as u64], || format!("{node} restarts"));
                 self.start(node)
             }
+            Ev::Repartition if self.plan.fixed_groups.is_some() => Ok(()),
             Ev::Repartition => {
                 let groups = 1 + self.rng.below(3) as u32;
                 self.groups =
@@ -536,11 +513,31 @@ impl World {
         if faulty && self.rng.chance(self.plan.drop_per_mille) {
             return;
         }
+        let precommit = matches!(message, Message::Vote(v) if v.vote.kind == VoteKind::Precommit);
+        if faulty && precommit && self.rng.chance(self.plan.decisive_drop_per_mille) {
+            return;
+        }
+        if !self.plan.liars.is_empty() {
+            self.adversary.overhear(message);
+        }
         let copies = if faulty && self.rng.chance(self.plan.dup_per_mille) { 2 } else { 1 };
         let bytes = message.encode();
         for _ in 0..copies {
             let delay = self.delay();
             self.schedule(self.now() + delay, Ev::Deliver { from, to, bytes: bytes.clone() });
+        }
+    }
+
+    /// Sends `message` from `id` to `peers`, through the adversary if `id` is a liar.
+    fn send(&mut self, id: usize, peers: &[usize], message: Message) {
+        if !self.liars[id] {
+            for &to in peers {
+                self.deliver(id, to, &message);
+            }
+            return;
+        }
+        for (to, message) in self.adversary.rewrite(&mut self.rng, message, peers) {
+            self.deliver(id, to, &message);
         }
     }
 
@@ -559,6 +556,16 @@ impl World {
             }
             match effect {
                 Effect::Persist(records) => {
+                    if crash_at == Some(index + 1) && self.rng.chance(self.plan.torn_per_mille) {
+                        // The crash lands during this sync: part of the batch is on disk.
+                        let kept = self.rng.below(records.len() as u64 + 1) as usize;
+                        self.note(&[13, id as u64, kept as u64], || {
+                            format!("{id} CRASHES during a sync: {kept} of {} records kept", records.len())
+                        });
+                        self.nodes[id].disk.push(records[..kept].to_vec());
+                        self.crash(id);
+                        return Ok(());
+                    }
                     if !self.healed && self.rng.chance(self.plan.sync_fail_per_mille) {
                         self.note(&[10, id as u64], || format!("{id} sync fails: the node stops"));
                         self.crash(id);
@@ -569,13 +576,12 @@ impl World {
                 Effect::RestartWal(records) => self.nodes[id].disk = vec![records],
                 Effect::Send { to, message } => {
                     if let Some(&to) = self.by_id.get(&to) {
-                        self.deliver(id, to, &message);
+                        self.send(id, &[to], message);
                     }
                 }
                 Effect::Broadcast(message) => {
-                    for to in (0..self.nodes.len()).filter(|&t| t != id) {
-                        self.deliver(id, to, &message);
-                    }
+                    let peers: Vec<usize> = (0..self.nodes.len()).filter(|&t| t != id).collect();
+                    self.send(id, &peers, message);
                 }
                 Effect::SetTimer { after, timer } => {
                     let life = self.nodes[id].life;
@@ -608,6 +614,9 @@ impl World {
         if !self.honest[id] {
             return Ok(());
         }
+        if self.adversary.forged.contains(&header.value_id()) {
+            return Err(Violation::Validity { node: id, height, hash });
+        }
         match self.committed.get(&height) {
             Some((first, seen)) if *seen != hash => {
                 Err(Violation::Agreement { height, first: (*first, seen.clone()), second: (id, hash) })
@@ -629,18 +638,34 @@ impl World {
         }
     }
 
+    /// Honest nodes that are not down for good.
+    fn live(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.nodes.len()).filter(|&i| self.honest[i] && !self.nodes[i].gone)
+    }
+
+    fn highest_honest(&self) -> u64 {
+        (0..self.nodes.len()).filter(|&i| self.honest[i]).map(|i| self.height_of(i)).max().unwrap_or(0)
+    }
+
     fn done(&self) -> bool {
-        self.healed
+        self.plan.expect_progress
+            && self.healed
             && self.now() >= self.plan.heal_at + 5_000
-            && (0..self.nodes.len())
-                .filter(|&i| self.honest[i])
-                .all(|i| self.height_of(i) >= self.plan.target)
+            && self.live().all(|i| self.height_of(i) >= self.plan.target)
     }
 
     fn final_check(&self, reached: bool) -> Option<Violation> {
+        if !self.plan.expect_progress {
+            let reached = self.highest_honest();
+            return match self.at_crash {
+                Some(at_crash) if reached > at_crash + 1 => {
+                    Some(Violation::BeyondBound { at_crash, reached })
+                }
+                _ => None,
+            };
+        }
         if !reached {
-            let heights =
-                (0..self.nodes.len()).filter(|&i| self.honest[i]).map(|i| (i, self.height_of(i))).collect();
+            let heights = self.live().map(|i| (i, self.height_of(i))).collect();
             return Some(Violation::Progress { at_ms: self.now(), heights, target: self.plan.target });
         }
         if self.plan.txs > 0 && self.committed_txs() == 0 {
@@ -672,22 +697,8 @@ impl World {
             events: self.events,
             end_ms: self.now(),
             committed_txs,
+            lies: self.adversary.told.clone(),
             trace: self.trace.unwrap_or_default(),
         }
-    }
-}
-
-fn brief(message: &Message) -> String {
-    match message {
-        Message::Proposal { proposal, block } => {
-            let p = &proposal.proposal;
-            format!("PROPOSAL h={} r={} txs={} vr={:?}", p.height, p.round, block.txs.len(), p.valid_round)
-        }
-        Message::Vote(v) => {
-            let v = &v.vote;
-            format!("{:?} h={} r={} {:?}", v.kind, v.height, v.round, v.value.map(|x| x.0[0]))
-        }
-        Message::Txs(txs) => format!("TXS {}", txs.len()),
-        Message::Status { height } => format!("STATUS {height}"),
     }
 }

@@ -1,0 +1,202 @@
+//! The Byzantine adversary: a liar runs the node's real engine, and everything it sends
+//! passes through [`Adversary::rewrite`], which may withhold it, send it to some peers
+//! only, equivocate, replay old messages, or replace it with a lie signed with the
+//! liar's own key (no sign guard stands in the way). The lies: proposals of invalid
+//! blocks, of blocks for another height, with a valid round nobody prevoted, or for a
+//! round the liar does not propose; votes for unknown and for invalid values; false
+//! heights; transactions with broken signatures; garbage in answer to block requests.
+//!
+//! Every value the adversary invents is remembered in [`Adversary::forged`], so the
+//! world can check validity: no honest node ever commits one.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jcm_consensus::{KeySigner, SignedProposal, SignedVote, Signer as _, ValidatorKey, ValueId};
+use jcm_node::wire::Message;
+use jcm_runtime::codec::Hash32;
+
+use crate::rng::Rng;
+
+/// Messages kept for replays.
+const HEARD_MAX: usize = 128;
+
+pub struct Adversary {
+    signers: BTreeMap<ValidatorKey, KeySigner>,
+    /// Values the adversary invented: invalid blocks and ids of no block.
+    pub forged: BTreeSet<ValueId>,
+    /// Recent consensus messages on the wire, anyone's, for replays.
+    heard: Vec<Message>,
+    next_heard: usize,
+    /// Lies told, by kind (for the run's summary).
+    pub told: BTreeMap<&'static str, u64>,
+}
+
+impl Adversary {
+    /// An adversary holding the secrets of the liars.
+    pub fn new(secrets: &[[u8; 32]]) -> Self {
+        let signers = secrets
+            .iter()
+            .map(|s| {
+                let signer = KeySigner::from_secret(s);
+                (signer.public_key(), signer)
+            })
+            .collect();
+        Self { signers, forged: BTreeSet::new(), heard: Vec::new(), next_heard: 0, told: BTreeMap::new() }
+    }
+
+    /// Keeps a consensus message seen on the wire, for replays.
+    pub fn overhear(&mut self, message: &Message) {
+        if !matches!(message, Message::Proposal { .. } | Message::Vote(_)) {
+            return;
+        }
+        if self.heard.len() < HEARD_MAX {
+            self.heard.push(message.clone());
+        } else {
+            self.heard[self.next_heard] = message.clone();
+            self.next_heard = (self.next_heard + 1) % HEARD_MAX;
+        }
+    }
+
+    fn tell(&mut self, lie: &'static str) {
+        *self.told.entry(lie).or_default() += 1;
+    }
+
+    /// What a liar sends to `peers` in place of `message`: pairs of a peer and a message.
+    pub fn rewrite(&mut self, rng: &mut Rng, message: Message, peers: &[usize]) -> Vec<(usize, Message)> {
+        let all = |m: &Message| peers.iter().map(|&p| (p, m.clone())).collect::<Vec<_>>();
+        match rng.below(10) {
+            0 => {
+                self.tell("withheld");
+                Vec::new()
+            }
+            1 => {
+                self.tell("sent to some peers only");
+                peers.iter().filter(|_| rng.chance(500)).map(|&p| (p, message.clone())).collect()
+            }
+            2 => {
+                let Some(lie) = self.lie(rng, &message) else { return all(&message) };
+                peers
+                    .iter()
+                    .map(|&p| (p, if rng.chance(500) { message.clone() } else { lie.clone() }))
+                    .collect()
+            }
+            3 => {
+                let Some(lie) = self.lie(rng, &message) else { return all(&message) };
+                let mut out = all(&message);
+                out.extend(all(&lie));
+                out
+            }
+            4 if !self.heard.is_empty() => {
+                self.tell("replayed");
+                let mut out = all(&message);
+                for &p in peers {
+                    let old = self.heard[rng.below(self.heard.len() as u64) as usize].clone();
+                    out.push((p, old));
+                }
+                out
+            }
+            _ => all(&message),
+        }
+    }
+
+    /// A lie in place of `message`, signed by the liar, if the adversary has one for it.
+    fn lie(&mut self, rng: &mut Rng, message: &Message) -> Option<Message> {
+        match message {
+            Message::Vote(signed) => self.lie_vote(rng, signed).map(Message::Vote),
+            Message::Proposal { proposal, block } => self.lie_proposal(rng, proposal, block),
+            Message::Status { height } => {
+                self.tell("false height");
+                Some(Message::Status { height: height + rng.range(1, 30) })
+            }
+            Message::Txs(txs) if !txs.is_empty() => {
+                self.tell("transaction with a broken signature");
+                let mut txs = txs.clone();
+                let i = rng.below(txs.len() as u64) as usize;
+                let tx = &mut txs[i];
+                let at = tx.len() - 1 - rng.below(64.min(tx.len() as u64)) as usize;
+                tx[at] ^= 1 + rng.below(255) as u8;
+                Some(Message::Txs(txs))
+            }
+            Message::Txs(_) => None,
+        }
+    }
+
+    fn lie_vote(&mut self, rng: &mut Rng, signed: &SignedVote) -> Option<SignedVote> {
+        let mut vote = signed.vote.clone();
+        let forged: Vec<ValueId> = self.forged.iter().copied().collect();
+        vote.value = match (vote.value, rng.below(3)) {
+            (Some(_), 0) => {
+                self.tell("vote for nil instead");
+                None
+            }
+            (_, 1) if !forged.is_empty() => {
+                self.tell("vote for an invalid block");
+                Some(forged[rng.below(forged.len() as u64) as usize])
+            }
+            _ => {
+                self.tell("vote for an unknown value");
+                let value = ValueId(rng.bytes32());
+                self.forged.insert(value);
+                Some(value)
+            }
+        };
+        self.signers.get_mut(&vote.validator)?.sign_vote(&vote).ok()
+    }
+
+    fn lie_proposal(
+        &mut self,
+        rng: &mut Rng,
+        signed: &SignedProposal,
+        block: &jcm_runtime::block::Block,
+    ) -> Option<Message> {
+        let mut proposal = signed.proposal.clone();
+        let mut block = block.clone();
+        let mut forged = true;
+        match rng.below(5) {
+            0 => {
+                self.tell("proposal of a block with a wrong state root");
+                block.header.state_root = Hash32(rng.bytes32());
+            }
+            1 => {
+                self.tell("proposal of a block for another height");
+                block.header.height += 1;
+            }
+            2 => {
+                self.tell("proposal of a block with a wrong parent");
+                block.header.previous_block_hash = Hash32(rng.bytes32());
+            }
+            3 if proposal.round > 0 => {
+                self.tell("proposal with a valid round nobody prevoted");
+                proposal.valid_round = Some(rng.below(u64::from(proposal.round)) as u32);
+                forged = false;
+            }
+            _ => {
+                self.tell("proposal for a round the liar does not propose");
+                proposal.round += 1 + rng.below(2) as u32;
+                proposal.valid_round = None;
+                forged = false;
+            }
+        }
+        proposal.value = block.header.value_id();
+        if forged {
+            self.forged.insert(proposal.value);
+        }
+        let proposal = self.signers.get_mut(&proposal.proposer)?.sign_proposal(&proposal).ok()?;
+        Some(Message::Proposal { proposal, block: Box::new(block) })
+    }
+
+    /// What a liar answers to a block request in place of `honest`.
+    pub fn answer(&mut self, rng: &mut Rng, honest: Vec<u8>) -> Vec<u8> {
+        match rng.below(4) {
+            0 => {
+                self.tell("garbage block answer");
+                (0..rng.range(0, 64)).map(|_| rng.below(256) as u8).collect()
+            }
+            1 if !honest.is_empty() => {
+                self.tell("truncated block answer");
+                honest[..rng.below(honest.len() as u64) as usize].to_vec()
+            }
+            _ => honest,
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! Kinds of run and their fault plans, drawn from a seed, and what each kind expects.
+//!
+//! With `n = 3f + 1` validators of equal power (random powers in `Weighted`), a run
+//! "within the bound" has at most `f` Byzantine validators (twins, liars) or validators
+//! crashed for good; nodes that crash and restart from their chain and write-ahead disk
+//! are honest. Those runs must keep agreement and validity throughout, and every honest
+//! node that is up must commit the target height once the network heals. Runs beyond the
+//! bound check what must still hold there, and that the checker sees what breaks.
+
+use crate::rng::Rng;
+use crate::world::Violation;
+
+/// The kinds of run.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    /// No faults.
+    Clean,
+    /// No faults; random voting powers.
+    Weighted,
+    /// Delays, drops and duplicates until the network heals.
+    Lossy,
+    /// Random partitions until the network heals.
+    Partition,
+    /// `f` twins, and until the network heals most precommits and fetched blocks (with
+    /// their commit certificates) are lost, so a few nodes commit while the rest go on
+    /// to later rounds holding locks: only the lock rules keep them from deciding
+    /// another value.
+    Locks,
+    /// Crashes between any two effects of an event, failed syncs, and `f` validators
+    /// crashed for good.
+    Crash,
+    /// Crashes in the middle of a write-ahead sync, leaving part of the batch on disk.
+    Torn,
+    /// `f` Byzantine validators run as twins: two engines sharing one key, so they
+    /// double-propose and double-vote.
+    Twins,
+    /// `f` Byzantine validators lie: conflicting and invalid proposals, blocks for
+    /// another height, lying valid rounds, votes for unknown and invalid values,
+    /// withheld and partial sends, replays, false heights, forged transactions and
+    /// garbage block answers.
+    Byzantine,
+    /// All of the above at once, Byzantine validators and crashes within `f` together.
+    Mixed,
+    /// Beyond the bound: `f + 1` validators crash for good. Progress stops (no height
+    /// past the one in flight at the crash is committed); agreement still holds.
+    BeyondCrash,
+    /// Beyond the bound: `f + 1` twins with the network split so that each half holds a
+    /// quorum of keys. Agreement can break, and the checker must say so.
+    BeyondTwins,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 12] = [
+        Kind::Clean,
+        Kind::Weighted,
+        Kind::Lossy,
+        Kind::Partition,
+        Kind::Locks,
+        Kind::Crash,
+        Kind::Torn,
+        Kind::Twins,
+        Kind::Byzantine,
+        Kind::Mixed,
+        Kind::BeyondCrash,
+        Kind::BeyondTwins,
+    ];
+
+    pub fn parse(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| format!("{k:?}").eq_ignore_ascii_case(name))
+    }
+
+    /// The kinds a size supports: a single validator tolerates no fault (`f = 0`).
+    pub fn fits(self, n: usize) -> bool {
+        match self {
+            Kind::Twins | Kind::Byzantine | Kind::Mixed | Kind::Locks => n >= 4,
+            Kind::BeyondCrash | Kind::BeyondTwins => n >= 4,
+            _ => true,
+        }
+    }
+}
+
+/// The faults of a run.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub n: usize,
+    /// Voting power per validator.
+    pub powers: Vec<u64>,
+    /// Validators that run as two instances sharing a key (Byzantine).
+    pub twins: Vec<usize>,
+    /// Validators whose sends the adversary rewrites (Byzantine).
+    pub liars: Vec<usize>,
+    /// Validators that crash for good at `crash_forever_at`.
+    pub crash_forever: Vec<usize>,
+    pub crash_forever_at: u64,
+    /// One-way delay range, virtual ms.
+    pub delay_ms: (u64, u64),
+    pub drop_per_mille: u64,
+    pub dup_per_mille: u64,
+    /// Until the heal, the share of precommits and fetched blocks lost (locks).
+    pub decisive_drop_per_mille: u64,
+    /// Random partitions until the heal.
+    pub partitions: bool,
+    /// A partition held until the heal (group per instance).
+    pub fixed_groups: Option<Vec<u32>>,
+    /// Crash-and-restart events before the heal; each lands between two effects.
+    pub crashes: usize,
+    /// Chance that a crash during a write-ahead sync leaves part of the batch on disk.
+    pub torn_per_mille: u64,
+    /// Chance that a write-ahead sync fails (the node then stops, and restarts).
+    pub sync_fail_per_mille: u64,
+    /// Transactions submitted before the heal.
+    pub txs: usize,
+    pub heal_at: u64,
+    /// Heights every honest node that is up must commit.
+    pub target: u64,
+    /// Whether the run is within the bound, so the honest nodes must reach the target.
+    pub expect_progress: bool,
+    pub deadline_ms: u64,
+    /// A faulty node: carry out sends before the persist they follow (signs before it
+    /// persists). The checker must catch what that leads to.
+    pub send_before_persist: bool,
+    /// A faulty node: its write-ahead batches are written but not synced before what
+    /// follows them is sent, so a crash loses the last of them.
+    pub unsynced_wal: bool,
+}
+
+/// Virtual time allowed for progress after the network heals.
+pub const PROGRESS_BOUND_MS: u64 = 90_000;
+
+impl Plan {
+    /// The plan of `kind` with `n` validators, its details drawn from `rng`.
+    pub fn generate(kind: Kind, n: usize, rng: &mut Rng) -> Plan {
+        let f = (n - 1) / 3;
+        let mut validators: Vec<usize> = (0..n).collect();
+        rng.shuffle(&mut validators);
+        let heal_at =
+            if kind == Kind::Clean || kind == Kind::Weighted { 0 } else { rng.range(3_000, 12_000) };
+        let mut p = Plan {
+            n,
+            powers: vec![1; n],
+            twins: Vec::new(),
+            liars: Vec::new(),
+            crash_forever: Vec::new(),
+            crash_forever_at: 0,
+            delay_ms: (1, 20),
+            drop_per_mille: 0,
+            dup_per_mille: 0,
+            decisive_drop_per_mille: 0,
+            partitions: false,
+            fixed_groups: None,
+            crashes: 0,
+            torn_per_mille: 0,
+            sync_fail_per_mille: 0,
+            txs: rng.range(20, 60) as usize,
+            heal_at,
+            target: 6,
+            expect_progress: true,
+            deadline_ms: heal_at + PROGRESS_BOUND_MS,
+            send_before_persist: false,
+            unsynced_wal: false,
+        };
+        match kind {
+            Kind::Clean => {}
+            Kind::Weighted => p.powers = (0..n).map(|_| rng.range(1, 10)).collect(),
+            Kind::Lossy => p.lossy(rng),
+            Kind::Partition => p.partitions = true,
+            Kind::Locks => {
+                p.lossy(rng);
+                p.twins = validators[..f].to_vec();
+                p.decisive_drop_per_mille = rng.range(500, 950);
+                p.partitions = rng.chance(500);
+                p.heal_at = rng.range(15_000, 30_000);
+                p.deadline_ms = p.heal_at + PROGRESS_BOUND_MS;
+            }
+            Kind::Crash => {
+                p.crash_forever = validators[..f].to_vec();
+                p.crash_forever_at = rng.below(heal_at);
+                p.crashes = rng.range(2, 8) as usize;
+                p.sync_fail_per_mille = 20;
+            }
+            Kind::Torn => {
+                p.crashes = rng.range(2, 8) as usize;
+                p.torn_per_mille = 700;
+            }
+            Kind::Twins => {
+                p.lossy(rng);
+                p.partitions = rng.chance(500);
+                p.twins = validators[..f].to_vec();
+            }
+            Kind::Byzantine => {
+                p.lossy(rng);
+                p.partitions = rng.chance(300);
+                p.liars = validators[..f].to_vec();
+            }
+            Kind::Mixed => {
+                p.lossy(rng);
+                p.partitions = true;
+                let twins = rng.range(0, f as u64) as usize;
+                let liars = rng.range(0, (f - twins) as u64) as usize;
+                p.twins = validators[..twins].to_vec();
+                p.liars = validators[twins..twins + liars].to_vec();
+                p.crash_forever = validators[twins + liars..f].to_vec();
+                p.crash_forever_at = rng.below(heal_at);
+                p.crashes = rng.range(2, 8) as usize;
+                p.sync_fail_per_mille = 20;
+                p.torn_per_mille = 500;
+            }
+            Kind::BeyondCrash => {
+                p.lossy(rng);
+                p.crash_forever = validators[..f + 1].to_vec();
+                p.crash_forever_at = rng.below(heal_at);
+                p.expect_progress = false;
+                p.deadline_ms = heal_at + 20_000;
+            }
+            Kind::BeyondTwins => {
+                p.twins = validators[..f + 1].to_vec();
+                p.fixed_groups = Some(split_twins(&p.twins, &validators[f + 1..], n));
+                p.expect_progress = false;
+                p.deadline_ms = heal_at + 10_000;
+            }
+        }
+        p
+    }
+
+    fn lossy(&mut self, rng: &mut Rng) {
+        self.delay_ms = (1, 80);
+        self.drop_per_mille = rng.range(50, 300);
+        self.dup_per_mille = rng.range(20, 200);
+    }
+
+    /// Whether validator `v` is Byzantine (its commits and signatures are not checked).
+    pub fn byzantine(&self, v: usize) -> bool {
+        self.twins.contains(&v) || self.liars.contains(&v)
+    }
+}
+
+/// Two groups, each with one instance of every twin and half of the honest validators:
+/// with `f + 1` twins and `f` honest validators per half, each group holds `2f + 1` keys.
+fn split_twins(twins: &[usize], honest: &[usize], n: usize) -> Vec<u32> {
+    // Instances 0..n are the validators themselves; instance n + i is twin i's second.
+    let mut groups = vec![0u32; n + twins.len()];
+    for (i, &v) in honest.iter().enumerate() {
+        groups[v] = u32::from(i >= honest.len() / 2);
+    }
+    for (i, &v) in twins.iter().enumerate() {
+        groups[v] = 0;
+        groups[n + i] = 1;
+    }
+    groups
+}
+
+/// Judges a violation (or none) against what the kind expects: `Ok` with a note, or the
+/// failure.
+pub fn judge(kind: Kind, violation: Option<&Violation>) -> Result<&'static str, String> {
+    match (violation, kind) {
+        (None, Kind::BeyondTwins) => Ok("agreement held"),
+        (None, Kind::BeyondCrash) => Ok("progress stopped, agreement held"),
+        (None, _) => Ok("ok"),
+        (Some(Violation::Agreement { .. }), Kind::BeyondTwins) => Ok("agreement broken (shown)"),
+        (Some(v), _) => Err(format!("{v:?}")),
+    }
+}
