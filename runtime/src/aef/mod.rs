@@ -2,8 +2,9 @@
 //! format for one Party and reported year, generated from the ledger and never typed by
 //! hand. The same state gives the same tables, byte for byte.
 //!
-//! Table 4 (holdings) is the snapshot of the state it is computed from: callers pass the
-//! state at the last block of the reported year. Columns CARP fills are left blank.
+//! Table 4 (holdings) is the snapshot at the end of the reported year, rebuilt from the
+//! action log ([`holdings`]), so a report computed later still shows 31 December.
+//! Columns CARP fills are left blank.
 
 use serde::Serialize;
 
@@ -14,6 +15,7 @@ use crate::state::{keys, StateExt, Store};
 use crate::tx::OimpPurpose;
 use crate::units::UnitBlock;
 
+pub mod holdings;
 pub mod template;
 
 use template::{T1, T2, T3, T4, T5};
@@ -61,7 +63,7 @@ pub fn report<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> AefReport 
         table(template::TITLE_1, T1, vec![submission(st, party, year)]),
         table(template::TITLE_2, T2, auths.iter().map(|a| authorization_row(st, a)).collect()),
         table(template::TITLE_3, T3, actions(st, party, year)),
-        table(template::TITLE_4, T4, holdings(st, party)),
+        table(template::TITLE_4, T4, holdings(st, party, year)),
         table(template::TITLE_5, T5, entities(st, &auths)),
     ];
     AefReport { party: party.clone(), year, tables }
@@ -294,9 +296,10 @@ fn action_row<S: Store + ?Sized>(
     ]
 }
 
-fn holdings<S: Store + ?Sized>(st: &S, party: &Party) -> Vec<Vec<String>> {
+/// Table 4: the ITMOs held in `party`'s registries at the end of `year` (§9.2).
+fn holdings<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> Vec<Vec<String>> {
     let mut rows: Vec<(Vec<String>, UnitBlock)> = Vec::new();
-    for b in st.read_all::<UnitBlock>(keys::prefix::UNITS) {
+    for b in holdings::at_end_of(st, year) {
         let Some(account) = st.account(&b.attrs.account) else {
             continue;
         };
