@@ -17,6 +17,7 @@ use crate::units::UnitBlock;
 
 pub mod holdings;
 pub mod template;
+pub mod validate;
 
 use template::{T1, T2, T3, T4, T5};
 
@@ -76,17 +77,19 @@ fn submission<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> Vec<String
     });
     let (first, last) =
         period.map_or((String::new(), String::new()), |p| (p.first.to_string(), p.last.to_string()));
+    // The latest submission; a year not yet submitted would be version 1.0.
+    let submitted = st.submission(party, year);
     vec![
         party.to_string(),
-        "1.0".into(),
+        submitted.as_ref().map_or_else(|| "1.0".into(), |s| s.version()),
         year.to_string(),
-        String::new(),
+        submitted.as_ref().map(|s| template::date(s.time.date())).unwrap_or_default(),
         String::new(),
         String::new(),
         first,
         last,
         String::new(),
-        String::new(),
+        submitted.map(|s| s.explanation.to_string()).unwrap_or_default(),
     ]
 }
 
