@@ -207,8 +207,11 @@ enum Cell {
     Date(Date),
 }
 
+/// A sheet's cells by (row, column), from 0.
+type Cells = BTreeMap<(u32, u16), Cell>;
+
 struct Workbook {
-    sheets: Vec<(String, BTreeMap<(u32, u16), Cell>)>,
+    sheets: Vec<(String, Cells)>,
 }
 
 fn column_index(reference: &str) -> (u32, u16) {
