@@ -89,6 +89,8 @@ codes! {
     RejectedByAcquiringRegistry = 7002, "REJECTED_BY_ACQUIRING_REGISTRY", "R39", "the acquiring registry rejected the transfer";
     AcquiringRegistryTimeout = 7003, "ACQUIRING_REGISTRY_TIMEOUT", "R39", "the acquiring registry did not answer in time";
     ReversalNotPermitted = 7004, "REVERSAL_NOT_PERMITTED", "R40", "completed actions cannot be reversed";
+    AefFieldMissing = 7005, "AEF_FIELD_MISSING", "R38", "a required field of the year's AEF tables is empty or not in the template's format";
+    AefTotalsMismatch = 7006, "AEF_TOTALS_MISMATCH", "R38", "the AEF Table 3 totals do not reconcile with the ledger entries of the year";
     LedgerInvariantViolation = 8001, "LEDGER_INVARIANT_VIOLATION", "R41", "a ledger invariant does not hold";
     ReconciliationTotalsMismatch = 8002, "RECONCILIATION_TOTALS_MISMATCH", "R42", "reported totals differ from the chain";
     ReconciliationUnitBlockMismatch = 8003, "RECONCILIATION_UNIT_BLOCK_MISMATCH", "R42", "reported unit blocks differ from the chain";

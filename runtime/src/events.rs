@@ -105,6 +105,9 @@ pub enum EventKind {
     ParticipationChanged { party: Party, status: Participation },
     /// A reporting year's AEF submission became final (R38).
     ReportingYearClosed { party: Party, year: u16 },
+    /// A corrected version of a final AEF submission (R38, §9.4). Last of the enum, so
+    /// that every earlier variant keeps its encoding.
+    ReportingYearResubmitted { party: Party, year: u16, version: Text },
 }
 
 /// One entry of the action log.

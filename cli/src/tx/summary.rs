@@ -93,6 +93,9 @@ pub fn describe(payload: &Payload) -> String {
         P::Hold { units: u, .. } => format!("put {} on hold", units(u)),
         P::Release { units: u, .. } => format!("release the hold on {}", units(u)),
         P::CloseReportingYear { party, year } => format!("close {party}'s reporting year {year}"),
+        P::ResubmitReportingYear { party, year, explanation } => {
+            format!("resubmit {party}'s reporting year {year} as a corrected version: {explanation}")
+        }
         P::Reconcile { registry, totals, blocks } => format!(
             "reconcile registry {registry}: {} total(s), {} block(s)",
             totals.len(),

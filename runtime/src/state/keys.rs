@@ -50,6 +50,7 @@ pub mod prefix {
     pub const RECEIPT: &[u8] = b"rc/";
     pub const CLOSED_YEAR: &[u8] = b"ry/";
     pub const CREDITING: &[u8] = b"oc/";
+    pub const SUBMISSION: &[u8] = b"sb/";
 }
 
 /// A serial space: cooperative approach (6 bytes) and first transferring Party (3 bytes).
@@ -181,6 +182,11 @@ pub fn receipt(h: &Hash32) -> Vec<u8> {
 #[allow(missing_docs)]
 pub fn closed_year(p: &Party, year: u16) -> Vec<u8> {
     key(prefix::CLOSED_YEAR, &[p.as_str().as_bytes(), &year.to_be_bytes()])
+}
+
+/// The latest AEF submission of a Party's reporting year (R38, §9.1).
+pub fn submission(p: &Party, year: u16) -> Vec<u8> {
+    key(prefix::SUBMISSION, &[p.as_str().as_bytes(), &year.to_be_bytes()])
 }
 
 /// The last serial encoded at the end of a unit key.

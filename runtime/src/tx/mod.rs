@@ -10,6 +10,7 @@ mod issue;
 pub mod json;
 pub mod movement;
 mod reconcile;
+mod reporting;
 mod select;
 mod transfer;
 mod transfer_external;
@@ -36,7 +37,10 @@ fn dispatch<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, payload: &
         P::SetAccountStatus { account, status, reason } => {
             admin::set_account_status(st, cx, ck, account, *status, reason)
         }
-        P::CloseReportingYear { party, year } => admin::close_reporting_year(st, cx, ck, party, *year),
+        P::CloseReportingYear { party, year } => reporting::close(st, cx, ck, party, *year),
+        P::ResubmitReportingYear { party, year, explanation } => {
+            reporting::resubmit(st, cx, ck, party, *year, explanation)
+        }
         P::Reverse { transaction, .. } => admin::reverse(ck, transaction),
         P::Issue { ca, project, vintage, notification, lines, first_serial } => {
             let req = issue::Request {

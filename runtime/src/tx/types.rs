@@ -334,6 +334,10 @@ pub enum Payload {
     /// programme's identifiers (R37). Last of the enum, so that every earlier variant
     /// keeps its encoding.
     DeclareCreditedElsewhere { project: ProjectId, crediting: CreditingDeclaration },
+    /// The designated authority submits a corrected version (`1.1`, `1.2`, ...) of a
+    /// reporting year's final AEF submission, saying what it corrects (R38, §9.4). Last
+    /// of the enum, so that every earlier variant keeps its encoding.
+    ResubmitReportingYear { party: Party, year: u16, explanation: Text },
 }
 
 impl Payload {
@@ -368,6 +372,7 @@ impl Payload {
             Payload::Reverse { .. } => "reverse",
             Payload::DeclareFirstTransfer { .. } => "declare_first_transfer",
             Payload::DeclareCreditedElsewhere { .. } => "declare_credited_elsewhere",
+            Payload::ResubmitReportingYear { .. } => "resubmit_reporting_year",
         }
     }
 }
