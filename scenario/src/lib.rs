@@ -33,6 +33,10 @@ pub struct Scenario {
     /// The genesis fixture, relative to the scenario file.
     #[serde(default)]
     pub genesis: Option<String>,
+    /// A built-in fixture by name (`"f0"`, `"s3"`, `"s4"`, see [`fixture::BUILTIN`]),
+    /// instead of a `genesis` path.
+    #[serde(default)]
+    pub fixture: Option<String>,
     /// Edits of the fixture before the chain starts.
     #[serde(default)]
     pub patch: Vec<Patch>,
@@ -175,8 +179,8 @@ pub struct LoadedStep {
 pub struct Loaded {
     /// The scenario's own name.
     pub name: String,
-    /// The fixture path (from the scenario or the first include naming one).
-    pub genesis: Option<PathBuf>,
+    /// The fixture (from the scenario or the first include naming one); F0 if none.
+    pub genesis: Option<FixtureSource>,
     /// Fixture patches (includes first).
     pub patches: Vec<Patch>,
     /// Default clock.
@@ -185,6 +189,15 @@ pub struct Loaded {
     pub closed_years: Vec<ClosedYear>,
     /// Every step, includes first.
     pub steps: Vec<LoadedStep>,
+}
+
+/// Where a scenario's fixture comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FixtureSource {
+    /// A genesis file (the `genesis` key, resolved against the scenario's directory).
+    Path(PathBuf),
+    /// A built-in fixture by name (the `fixture` key).
+    Named(String),
 }
 
 /// Reads a scenario and, recursively, its includes (each file at most once per chain).
@@ -220,8 +233,19 @@ fn load_inner(path: &Path, stack: &mut Vec<PathBuf>) -> Result<Loaded, ScenarioE
         loaded.steps.extend(inner.steps);
     }
     stack.pop();
-    if let Some(genesis) = &scenario.genesis {
-        loaded.genesis = Some(dir.join(genesis));
+    match (&scenario.genesis, &scenario.fixture) {
+        (Some(_), Some(_)) => return Err(invalid("give `genesis` (a path) or `fixture` (a name), not both".into())),
+        (Some(genesis), None) => loaded.genesis = Some(FixtureSource::Path(dir.join(genesis))),
+        (None, Some(name)) => {
+            if fixture::builtin(name).is_none() {
+                return Err(invalid(format!(
+                    "`fixture = \"{name}\"` names no built-in fixture (known: {})",
+                    fixture::BUILTIN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                )));
+            }
+            loaded.genesis = Some(FixtureSource::Named(name.clone()));
+        }
+        (None, None) => {}
     }
     loaded.patches.extend(scenario.patch);
     loaded.clock = scenario.clock.or(loaded.clock);
