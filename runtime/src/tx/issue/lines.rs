@@ -84,6 +84,13 @@ pub fn check_line<S: Store + ?Sized>(
                 });
             }
             scope_checks(st, ck, &auth, project, vintage);
+            // R20: the authorization covers the approach the units are issued in (when the
+            // project is of another approach, `scope_checks` cannot see the difference).
+            if project.ca != ca.id {
+                ck.ensure(auth.terms.ca == ca.id, Code::OutsideAuthorizationScope, || {
+                    format!("{id} covers {}, the issuance is in {}", auth.terms.ca, ca.id)
+                });
+            }
             // R22: the receiving Party is authorized, or is the host.
             if let Some(parties) = &auth.terms.parties {
                 ck.ensure(host_line || parties.contains(&party), Code::PartyNotAuthorized, || {
