@@ -19,8 +19,10 @@ pub const F0_JSON: &str = include_str!("../../config/fixtures/f0.json");
 /// Nam, Mongolia, Thailand), one cooperative approach and Joint Committee each.
 pub const S3_JSON: &str = include_str!("../../config/fixtures/s3.json");
 
-/// Fixture S4 (issue 14, item 7): F0's India and Japan with an approach that tracks
-/// A6.4ERs received from the Article 6.4 mechanism registry.
+/// Fixture S4 (issue 14, item 7): F0, plus the approach CA0101 that tracks A6.4ERs
+/// received from the Article 6.4 mechanism registry, India's 6.4 activity PACM-IN-0001
+/// and India's authorizations of its A6.4ERs (AUTH-IND-641 for NDC, AUTH-IND-642 for
+/// NDC and CORSIA).
 pub const S4_JSON: &str = include_str!("../../config/fixtures/s4.json");
 
 /// The built-in fixtures a scenario names with `fixture = "NAME"`.
@@ -75,7 +77,8 @@ impl Fixture {
 
     /// The built-in fixture `name` ([`BUILTIN`]), applying `patches`.
     pub fn named(name: &str, patches: &[Patch]) -> Result<Self, FixtureError> {
-        let json = builtin(name).ok_or_else(|| FixtureError::Invalid(format!("no built-in fixture `{name}`")))?;
+        let json =
+            builtin(name).ok_or_else(|| FixtureError::Invalid(format!("no built-in fixture `{name}`")))?;
         Self::from_json(json, patches)
     }
 

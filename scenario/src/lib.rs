@@ -234,7 +234,9 @@ fn load_inner(path: &Path, stack: &mut Vec<PathBuf>) -> Result<Loaded, ScenarioE
     }
     stack.pop();
     match (&scenario.genesis, &scenario.fixture) {
-        (Some(_), Some(_)) => return Err(invalid("give `genesis` (a path) or `fixture` (a name), not both".into())),
+        (Some(_), Some(_)) => {
+            return Err(invalid("give `genesis` (a path) or `fixture` (a name), not both".into()))
+        }
         (Some(genesis), None) => loaded.genesis = Some(FixtureSource::Path(dir.join(genesis))),
         (None, Some(name)) => {
             if fixture::builtin(name).is_none() {
