@@ -215,6 +215,65 @@ mod tests {
         }
     }
 
+    fn receipt(first: u64, last: u64, mechanism_first: u64) -> A64Receipt {
+        A64Receipt {
+            ca: CaId::new("CA0101").expect("valid"),
+            ftp: Party::new("IND").expect("valid"),
+            first,
+            last,
+            activity: ProjectId::new("PACM-IN-0001").expect("valid"),
+            vintage: 2025,
+            mechanism_first,
+            tx: Hash32::default(),
+            height: 1,
+        }
+    }
+
+    #[test]
+    fn a_block_over_two_receipts_maps_each_part_to_its_own_a64_serials() {
+        let mut st = crate::state::MemStore::new();
+        record(&mut st, &receipt(1, 10, 101));
+        record(&mut st, &receipt(11, 20, 1));
+        let head = UnitBlock {
+            ca: receipt(1, 1, 1).ca,
+            ftp: receipt(1, 1, 1).ftp,
+            first: 5,
+            last: 15,
+            attrs: attrs(),
+        };
+        let parts = pieces(&st, &head);
+        assert_eq!(parts.iter().map(|p| (p.first, p.last)).collect::<Vec<_>>(), vec![(5, 10), (11, 15)]);
+        let ids: Vec<(String, String)> = parts.iter().map(|p| underlying_ids(&st, p)).collect();
+        assert_eq!(ids[0].0, "A6.4ER-IND-PACM-IN-0001-2025-105");
+        assert_eq!(ids[0].1, "A6.4ER-IND-PACM-IN-0001-2025-110");
+        assert_eq!(ids[1].0, "A6.4ER-IND-PACM-IN-0001-2025-1");
+        assert_eq!(ids[1].1, "A6.4ER-IND-PACM-IN-0001-2025-5");
+        assert!(!underlying_continues(&ids[0].1, &ids[1].0));
+        // A6.4ERs 1-10 and 101-110 are received; 105-120 overlaps, 11-100 does not.
+        let activity = ProjectId::new("PACM-IN-0001").expect("valid");
+        assert!(received_before(&st, &activity, 2025, 105, 120).is_some());
+        assert!(received_before(&st, &activity, 2025, 11, 100).is_none());
+        assert!(received_before(&st, &activity, 2026, 1, 10).is_none());
+        // Units that did not come from the mechanism registry keep their serials.
+        let jcm = UnitBlock { ca: CaId::new("CA0001").expect("valid"), ..head };
+        assert_eq!(pieces(&st, &jcm).len(), 1);
+        assert_eq!(underlying_ids(&st, &jcm), ("5".to_string(), "15".to_string()));
+    }
+
+    fn attrs() -> crate::units::UnitAttrs {
+        crate::units::UnitAttrs {
+            origin: crate::ids::RegistryId::new("JPN01").expect("valid"),
+            vintage: 2025,
+            project: ProjectId::new("PACM-IN-0001").expect("valid"),
+            account: crate::ids::AccountId::new("JPN01-H-GOV").expect("valid"),
+            authorization: None,
+            first_transferred: true,
+            use_year: None,
+            hold: false,
+            reserved_by: None,
+        }
+    }
+
     #[test]
     fn underlying_identifiers_continue_only_on_the_next_serial() {
         assert!(underlying_continues("7000", "7001"));
