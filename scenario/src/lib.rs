@@ -264,3 +264,35 @@ fn load_inner(path: &Path, stack: &mut Vec<PathBuf>) -> Result<Loaded, ScenarioE
     }
     Ok(loaded)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(name: &str, text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("jcm-scenario-fixture-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write");
+        path
+    }
+
+    #[test]
+    fn a_scenario_names_a_builtin_fixture_and_includes_pass_it_on() {
+        let base = write("base.toml", "name = \"base\"\nfixture = \"s3\"\n");
+        assert_eq!(load(&base).expect("loads").genesis, Some(FixtureSource::Named("s3".into())));
+        let child = write("child.toml", "name = \"child\"\ninclude = [\"base.toml\"]\n");
+        assert_eq!(load(&child).expect("loads").genesis, Some(FixtureSource::Named("s3".into())));
+        let outcome = run_file(&child).expect("runs");
+        use jcm_runtime::state::StateExt;
+        assert_eq!(outcome.state.meta().chain_id.as_str(), "jcm-s3");
+    }
+
+    #[test]
+    fn an_unknown_fixture_or_both_keys_are_invalid_files() {
+        let unknown = write("unknown.toml", "name = \"x\"\nfixture = \"f9\"\n");
+        assert!(matches!(load(&unknown), Err(ScenarioError::Invalid { .. })));
+        let both = write("both.toml", "name = \"x\"\nfixture = \"s3\"\ngenesis = \"g.json\"\n");
+        assert!(matches!(load(&both), Err(ScenarioError::Invalid { .. })));
+    }
+}
