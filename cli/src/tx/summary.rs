@@ -105,5 +105,9 @@ pub fn describe(payload: &Payload) -> String {
         P::DeclareFirstTransfer { account, units: u, .. } => {
             format!("declare {} in {account} first transferred (always refused, R28)", units(u))
         }
+        P::ReceiveA64Units { ca, activity, units: u, to, authorization, .. } => format!(
+            "receive {} A6.4ERs {}..{} of activity {activity} into {to} under {ca} and {authorization}",
+            u.quantity, u.first, u.last
+        ),
     }
 }

@@ -46,6 +46,7 @@ pub struct AefReport {
 /// Positions of the block columns in Table 3, merged when adjacent rows continue.
 const T3_FIRST: usize = 7;
 const T3_LAST: usize = 8;
+const T3_UNDERLYING_FIRST: usize = 10;
 const T3_UNDERLYING_LAST: usize = 11;
 const T3_QUANTITY: usize = 15;
 
@@ -134,7 +135,7 @@ fn authorization_row<S: Store + ?Sized>(st: &S, a: &Authorization) -> Vec<String
 }
 
 /// The conditional cells of a Table 3 row.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Cond {
     transferring: Option<Party>,
     acquiring: Option<Party>,
@@ -212,26 +213,32 @@ fn actions<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> Vec<Vec<Strin
         if &reporter != party {
             continue;
         }
-        let row = action_row(st, &e, units, action, subtype, cond);
-        // Adjacent rows of one transaction continuing the same block are one row (§9.5).
-        if let Some((prev, prev_last, prev_tx)) = rows.last_mut() {
-            let same = *prev_tx == e.tx && *prev_last + 1 == units.first && same_except_block(prev, &row);
-            if same {
-                prev[T3_LAST] = row[T3_LAST].clone();
-                prev[T3_UNDERLYING_LAST] = row[T3_UNDERLYING_LAST].clone();
-                let q: u64 = prev[T3_QUANTITY].parse::<u64>().unwrap_or(0) + units.quantity();
-                prev[T3_QUANTITY] = q.to_string();
-                *prev_last = units.last;
-                continue;
+        // One row per run of underlying units (A6.4ERs of one receipt, or JCM credits).
+        for piece in crate::a64::pieces(st, units) {
+            let row = action_row(st, &e, &piece, action, subtype.clone(), cond.clone());
+            // Adjacent rows of one transaction continuing the same block are one row (§9.5).
+            if let Some((prev, prev_last, prev_tx)) = rows.last_mut() {
+                let same = *prev_tx == e.tx
+                    && *prev_last + 1 == piece.first
+                    && crate::a64::underlying_continues(&prev[T3_UNDERLYING_LAST], &row[T3_UNDERLYING_FIRST])
+                    && same_except_block(prev, &row);
+                if same {
+                    prev[T3_LAST] = row[T3_LAST].clone();
+                    prev[T3_UNDERLYING_LAST] = row[T3_UNDERLYING_LAST].clone();
+                    let q: u64 = prev[T3_QUANTITY].parse::<u64>().unwrap_or(0) + piece.quantity();
+                    prev[T3_QUANTITY] = q.to_string();
+                    *prev_last = piece.last;
+                    continue;
+                }
             }
+            rows.push((row, piece.last, e.tx));
         }
-        rows.push((row, units.last, e.tx));
     }
     rows.into_iter().map(|(row, _, _)| row).collect()
 }
 
 fn same_except_block(a: &[String], b: &[String]) -> bool {
-    let block = [T3_FIRST, T3_LAST, 10, T3_UNDERLYING_LAST, T3_QUANTITY];
+    let block = [T3_FIRST, T3_LAST, T3_UNDERLYING_FIRST, T3_UNDERLYING_LAST, T3_QUANTITY];
     a.iter().zip(b).enumerate().all(|(i, (x, y))| block.contains(&i) || x == y)
 }
 
@@ -253,6 +260,7 @@ fn action_row<S: Store + ?Sized>(
     let (metric, non_ghg) = metric_cells(st, &units.ca);
     let (mitigation, sector, activity) = project_cells(st, units);
     let underlying = st.ca(&units.ca).map(|c| c.underlying_registry.to_string()).unwrap_or_default();
+    let (underlying_first, underlying_last) = crate::a64::underlying_ids(st, units);
     let gwp = units
         .attrs
         .authorization
@@ -277,8 +285,8 @@ fn action_row<S: Store + ?Sized>(
         units.unit_id(units.first).to_string(),
         units.unit_id(units.last).to_string(),
         underlying,
-        units.first.to_string(),
-        units.last.to_string(),
+        underlying_first,
+        underlying_last,
         metric,
         gwp,
         non_ghg,
@@ -302,7 +310,7 @@ fn action_row<S: Store + ?Sized>(
 /// Table 4: the ITMOs held in `party`'s registries at the end of `year` (§9.2).
 fn holdings<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> Vec<Vec<String>> {
     let mut rows: Vec<(Vec<String>, UnitBlock)> = Vec::new();
-    for b in holdings::at_end_of(st, year) {
+    for b in holdings::at_end_of(st, year).iter().flat_map(|b| crate::a64::pieces(st, b)) {
         let Some(account) = st.account(&b.attrs.account) else {
             continue;
         };
@@ -310,6 +318,7 @@ fn holdings<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> Vec<Vec<Stri
         if &account.registry.party() != party || !b.attrs.first_transferred || account.kind.is_terminal() {
             continue;
         }
+        let (underlying_first, underlying_last) = crate::a64::underlying_ids(st, &b);
         let (metric, non_ghg) = metric_cells(st, &b.ca);
         // The template's `NA`: a GHG approach has no quantity in another metric.
         let non_ghg_quantity = if metric == "GHG" { "NA".to_string() } else { String::new() };
@@ -331,8 +340,8 @@ fn holdings<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> Vec<Vec<Stri
             b.unit_id(b.first).to_string(),
             b.unit_id(b.last).to_string(),
             underlying,
-            b.first.to_string(),
-            b.last.to_string(),
+            underlying_first,
+            underlying_last,
             metric,
             gwp,
             non_ghg,
@@ -346,7 +355,8 @@ fn holdings<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> Vec<Vec<Stri
             let continues =
                 prev_block.ca == b.ca && prev_block.ftp == b.ftp && prev_block.last + 1 == b.first;
             let same = [0, 1, 2, 3, 6, 9, 10, 11, 13, 14, 15].iter().all(|i| prev[*i] == row[*i]);
-            if continues && same {
+            let underlying = crate::a64::underlying_continues(&prev[8], &row[7]);
+            if continues && same && underlying {
                 prev[5] = row[5].clone();
                 prev[8] = row[8].clone();
                 prev[12] = (prev[12].parse::<u64>().unwrap_or(0) + b.quantity()).to_string();

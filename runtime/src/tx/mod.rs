@@ -9,6 +9,7 @@ mod hold;
 mod issue;
 pub mod json;
 pub mod movement;
+mod receive_a64;
 mod reconcile;
 mod reporting;
 mod select;
@@ -91,6 +92,10 @@ fn dispatch<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, payload: &
         }
         P::DeclareFirstTransfer { ca, account, units } => {
             authorization::declare_first_transfer(st, ck, ca, account, units)
+        }
+        P::ReceiveA64Units { ca, activity, vintage, units, to, authorization } => {
+            let req = receive_a64::Request { ca, activity, vintage: *vintage, units, to, authorization };
+            receive_a64::apply(st, cx, ck, &req)
         }
         P::Reconcile { registry, totals, blocks } => {
             reconcile::apply(st, cx, ck, registry, totals, blocks.as_deref())
