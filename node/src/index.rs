@@ -125,9 +125,9 @@ fn touched(event: &Event) -> (Vec<&AccountId>, Vec<&Party>) {
         | EventKind::UsedOimp { from, to, .. }
         | EventKind::Cancelled { from, to, .. }
         | EventKind::SopTransferred { from, to, .. } => accounts.extend([from, to]),
-        EventKind::ParticipationChanged { party, .. } | EventKind::ReportingYearClosed { party, .. } => {
-            parties.push(party)
-        }
+        EventKind::ParticipationChanged { party, .. }
+        | EventKind::ReportingYearClosed { party, .. }
+        | EventKind::ReportingYearResubmitted { party, .. } => parties.push(party),
         EventKind::AuthorizationVersion { .. }
         | EventKind::TransferTerminated { .. }
         | EventKind::Held { .. }

@@ -54,6 +54,7 @@ codes! {
     AccountNotActive = 2005, "ACCOUNT_NOT_ACTIVE", "R9", "an account is closed, suspended or frozen";
     UnauthorizedSigner = 2006, "UNAUTHORIZED_SIGNER", "R10", "the signer is not an authorized representative for this action";
     AccountKindNotPermitted = 2007, "ACCOUNT_KIND_NOT_PERMITTED", "R11", "an account's kind does not allow this action";
+    NotAMechanismApproach = 2008, "NOT_A_MECHANISM_APPROACH", "R6", "the cooperative approach does not track A6.4ERs from the Article 6.4 mechanism registry";
     UnitsNotFound = 3001, "UNITS_NOT_FOUND", "R12", "some units of the block do not exist";
     UnitsNotHeld = 3002, "UNITS_NOT_HELD", "R12", "some units of the block are not held by the source account";
     InsufficientBalance = 3003, "INSUFFICIENT_BALANCE", "R13", "the account does not hold enough available homogeneous units";
@@ -61,6 +62,7 @@ codes! {
     UnitsAlreadyRetired = 3005, "UNITS_ALREADY_RETIRED", "R15", "some units are already used or cancelled";
     UnitsReserved = 3006, "UNITS_RESERVED", "R16", "some units belong to a pending external transfer";
     NonHomogeneousBlock = 3007, "NON_HOMOGENEOUS_BLOCK", "R17", "the units do not share all attributes; split the request";
+    A64AlreadyReceived = 3008, "A64_ALREADY_RECEIVED", "R14", "some of the A6.4ERs were already received from the mechanism registry";
     NotAuthorized = 4001, "NOT_AUTHORIZED", "R18", "the units carry no authorization in force for this action";
     AuthorizerNotFtp = 4002, "AUTHORIZER_NOT_FTP", "R19", "only the first transferring Party may authorize its mitigation outcomes";
     OutsideAuthorizationScope = 4003, "OUTSIDE_AUTHORIZATION_SCOPE", "R20", "the units fall outside the authorization's scope or timeframe";
@@ -89,6 +91,8 @@ codes! {
     RejectedByAcquiringRegistry = 7002, "REJECTED_BY_ACQUIRING_REGISTRY", "R39", "the acquiring registry rejected the transfer";
     AcquiringRegistryTimeout = 7003, "ACQUIRING_REGISTRY_TIMEOUT", "R39", "the acquiring registry did not answer in time";
     ReversalNotPermitted = 7004, "REVERSAL_NOT_PERMITTED", "R40", "completed actions cannot be reversed";
+    AefFieldMissing = 7005, "AEF_FIELD_MISSING", "R38", "a required field of the year's AEF tables is empty or not in the template's format";
+    AefTotalsMismatch = 7006, "AEF_TOTALS_MISMATCH", "R38", "the AEF Table 3 totals do not reconcile with the ledger entries of the year";
     LedgerInvariantViolation = 8001, "LEDGER_INVARIANT_VIOLATION", "R41", "a ledger invariant does not hold";
     ReconciliationTotalsMismatch = 8002, "RECONCILIATION_TOTALS_MISMATCH", "R42", "reported totals differ from the chain";
     ReconciliationUnitBlockMismatch = 8003, "RECONCILIATION_UNIT_BLOCK_MISMATCH", "R42", "reported unit blocks differ from the chain";

@@ -105,6 +105,13 @@ pub enum EventKind {
     ParticipationChanged { party: Party, status: Participation },
     /// A reporting year's AEF submission became final (R38).
     ReportingYearClosed { party: Party, year: u16 },
+    /// A corrected version of a final AEF submission (R38, §9.4). Appended after every
+    /// earlier variant, so that they keep their encodings.
+    ReportingYearResubmitted { party: Party, year: u16, version: Text },
+    /// A6.4ERs received from the Article 6.4 mechanism registry into `account`, with
+    /// their first and last A6.4ER identifiers (not in the AEF on its own). Last of the
+    /// enum, so that every earlier event keeps its encoding.
+    Received { account: AccountId, a64_first: Text, a64_last: Text },
 }
 
 /// One entry of the action log.

@@ -1,6 +1,7 @@
 //! The Article 6.2 runtime of the JCM chain.
 #![forbid(unsafe_code)]
 
+pub mod a64;
 pub mod aef;
 pub mod block;
 pub mod codec;

@@ -15,6 +15,24 @@ use serde_json::Value;
 /// The fixture F0 of ARTICLE6.md §8.0, as shipped in `config/fixtures/f0.json`.
 pub const F0_JSON: &str = include_str!("../../config/fixtures/f0.json");
 
+/// Fixture S3 (issue 14, item 6): Japan and five JCM partners (India, Indonesia, Viet
+/// Nam, Mongolia, Thailand), one cooperative approach and Joint Committee each.
+pub const S3_JSON: &str = include_str!("../../config/fixtures/s3.json");
+
+/// Fixture S4 (issue 14, item 7): F0, plus the approach CA0101 that tracks A6.4ERs
+/// received from the Article 6.4 mechanism registry, India's 6.4 activity PACM-IN-0001
+/// and India's authorizations of its A6.4ERs (AUTH-IND-641 for NDC, AUTH-IND-642 for
+/// NDC and CORSIA).
+pub const S4_JSON: &str = include_str!("../../config/fixtures/s4.json");
+
+/// The built-in fixtures a scenario names with `fixture = "NAME"`.
+pub const BUILTIN: &[(&str, &str)] = &[("f0", F0_JSON), ("s3", S3_JSON), ("s4", S4_JSON)];
+
+/// The JSON of the built-in fixture `name`.
+pub fn builtin(name: &str) -> Option<&'static str> {
+    BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, json)| *json)
+}
+
 /// Why a fixture could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum FixtureError {
@@ -55,6 +73,13 @@ impl Fixture {
     /// F0.
     pub fn f0() -> Self {
         Self::from_json(F0_JSON, &[]).expect("F0 is a valid fixture")
+    }
+
+    /// The built-in fixture `name` ([`BUILTIN`]), applying `patches`.
+    pub fn named(name: &str, patches: &[Patch]) -> Result<Self, FixtureError> {
+        let json =
+            builtin(name).ok_or_else(|| FixtureError::Invalid(format!("no built-in fixture `{name}`")))?;
+        Self::from_json(json, patches)
     }
 
     /// Loads a fixture file, applying `patches`.
@@ -142,6 +167,33 @@ mod tests {
         assert_eq!(f0.keys.len(), f0.genesis.officers.len());
         assert!(f0.key("NDAIAPA").is_some());
         assert!(jcm_runtime::invariants::check(&f0.state()).is_empty());
+    }
+
+    #[test]
+    fn every_builtin_fixture_loads_with_keys_and_holds_its_invariants() {
+        for (name, _) in BUILTIN {
+            let fixture = Fixture::named(name, &[]).expect("built-in fixtures are valid");
+            assert_eq!(fixture.keys.len(), fixture.genesis.officers.len(), "{name}");
+            assert!(jcm_runtime::invariants::check(&fixture.state()).is_empty(), "{name}");
+        }
+        assert!(Fixture::named("f9", &[]).is_err());
+    }
+
+    #[test]
+    fn s3_has_japan_and_five_partners_each_with_an_approach_and_committee() {
+        let g = Fixture::named("s3", &[]).expect("valid").genesis;
+        let jpn = jcm_runtime::ids::Party::new("JPN").expect("valid");
+        let partners: Vec<_> = g.parties.iter().filter(|p| p.code != jpn).collect();
+        assert!(partners.len() >= 5);
+        for partner in partners {
+            let cas: Vec<_> = g
+                .cooperative_approaches
+                .iter()
+                .filter(|c| c.participants.contains(&partner.code) && c.participants.contains(&jpn))
+                .collect();
+            assert_eq!(cas.len(), 1, "{} has one approach with Japan", partner.code);
+            assert!(g.joint_committees.iter().any(|j| j.ca == cas[0].id), "{} has a committee", partner.code);
+        }
     }
 
     #[test]

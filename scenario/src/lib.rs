@@ -33,6 +33,10 @@ pub struct Scenario {
     /// The genesis fixture, relative to the scenario file.
     #[serde(default)]
     pub genesis: Option<String>,
+    /// A built-in fixture by name (`"f0"`, `"s3"`, `"s4"`, see [`fixture::BUILTIN`]),
+    /// instead of a `genesis` path.
+    #[serde(default)]
+    pub fixture: Option<String>,
     /// Edits of the fixture before the chain starts.
     #[serde(default)]
     pub patch: Vec<Patch>,
@@ -175,8 +179,8 @@ pub struct LoadedStep {
 pub struct Loaded {
     /// The scenario's own name.
     pub name: String,
-    /// The fixture path (from the scenario or the first include naming one).
-    pub genesis: Option<PathBuf>,
+    /// The fixture (from the scenario or the first include naming one); F0 if none.
+    pub genesis: Option<FixtureSource>,
     /// Fixture patches (includes first).
     pub patches: Vec<Patch>,
     /// Default clock.
@@ -185,6 +189,15 @@ pub struct Loaded {
     pub closed_years: Vec<ClosedYear>,
     /// Every step, includes first.
     pub steps: Vec<LoadedStep>,
+}
+
+/// Where a scenario's fixture comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FixtureSource {
+    /// A genesis file (the `genesis` key, resolved against the scenario's directory).
+    Path(PathBuf),
+    /// A built-in fixture by name (the `fixture` key).
+    Named(String),
 }
 
 /// Reads a scenario and, recursively, its includes (each file at most once per chain).
@@ -220,8 +233,21 @@ fn load_inner(path: &Path, stack: &mut Vec<PathBuf>) -> Result<Loaded, ScenarioE
         loaded.steps.extend(inner.steps);
     }
     stack.pop();
-    if let Some(genesis) = &scenario.genesis {
-        loaded.genesis = Some(dir.join(genesis));
+    match (&scenario.genesis, &scenario.fixture) {
+        (Some(_), Some(_)) => {
+            return Err(invalid("give `genesis` (a path) or `fixture` (a name), not both".into()))
+        }
+        (Some(genesis), None) => loaded.genesis = Some(FixtureSource::Path(dir.join(genesis))),
+        (None, Some(name)) => {
+            if fixture::builtin(name).is_none() {
+                return Err(invalid(format!(
+                    "`fixture = \"{name}\"` names no built-in fixture (known: {})",
+                    fixture::BUILTIN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                )));
+            }
+            loaded.genesis = Some(FixtureSource::Named(name.clone()));
+        }
+        (None, None) => {}
     }
     loaded.patches.extend(scenario.patch);
     loaded.clock = scenario.clock.or(loaded.clock);
@@ -237,4 +263,36 @@ fn load_inner(path: &Path, stack: &mut Vec<PathBuf>) -> Result<Loaded, ScenarioE
         loaded.steps.push(LoadedStep { file: path.to_path_buf(), index: i + 1, step });
     }
     Ok(loaded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(name: &str, text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("jcm-scenario-fixture-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write");
+        path
+    }
+
+    #[test]
+    fn a_scenario_names_a_builtin_fixture_and_includes_pass_it_on() {
+        let base = write("base.toml", "name = \"base\"\nfixture = \"s3\"\n");
+        assert_eq!(load(&base).expect("loads").genesis, Some(FixtureSource::Named("s3".into())));
+        let child = write("child.toml", "name = \"child\"\ninclude = [\"base.toml\"]\n");
+        assert_eq!(load(&child).expect("loads").genesis, Some(FixtureSource::Named("s3".into())));
+        let outcome = run_file(&child).expect("runs");
+        use jcm_runtime::state::StateExt;
+        assert_eq!(outcome.state.meta().chain_id.as_str(), "jcm-s3");
+    }
+
+    #[test]
+    fn an_unknown_fixture_or_both_keys_are_invalid_files() {
+        let unknown = write("unknown.toml", "name = \"x\"\nfixture = \"f9\"\n");
+        assert!(matches!(load(&unknown), Err(ScenarioError::Invalid { .. })));
+        let both = write("both.toml", "name = \"x\"\nfixture = \"s3\"\ngenesis = \"g.json\"\n");
+        assert!(matches!(load(&both), Err(ScenarioError::Invalid { .. })));
+    }
 }

@@ -15,7 +15,7 @@ use jcm_runtime::verdict::{Status, Verdict};
 use serde_json::Value;
 
 use super::expect;
-use super::{load, Expect, LoadedStep, ScenarioError};
+use super::{load, Expect, FixtureSource, LoadedStep, ScenarioError};
 use crate::fixture::Fixture;
 
 /// The result of one step.
@@ -68,7 +68,8 @@ pub fn run_file(path: &Path) -> Result<Outcome, ScenarioError> {
     let loaded = load(path)?;
     let invalid = |message: String| ScenarioError::Invalid { path: path.display().to_string(), message };
     let fixture = match &loaded.genesis {
-        Some(g) => Fixture::load(g, &loaded.patches),
+        Some(FixtureSource::Path(g)) => Fixture::load(g, &loaded.patches),
+        Some(FixtureSource::Named(name)) => Fixture::named(name, &loaded.patches),
         None => Fixture::from_json(crate::fixture::F0_JSON, &loaded.patches),
     }
     .map_err(|e| invalid(e.to_string()))?;

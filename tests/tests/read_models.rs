@@ -113,7 +113,7 @@ fn the_aef_report_is_byte_identical_for_the_same_state_and_escapes_csv() {
     let first = aef::report(&c.state, &india, 2026).to_csv();
     let second = aef::report(&c.state.clone(), &india, 2026).to_csv();
     assert_eq!(first, second);
-    assert!(first.starts_with("Table 1: Submission\r\n"));
+    assert!(first.starts_with("Table 1 Submission\r\n"));
     assert_eq!(first.matches("Table ").count(), 5, "five tables, each under its title");
     // Table 2 of 2026 has the revocation (v2) of AUTH-IND-001; its purposes cell has no
     // comma, but the change-conditions text of Table 5 rows with a comma must be quoted.

@@ -4,6 +4,7 @@
 //! `jcm tx endorse` adds a Joint Committee representative's signature to a notification
 //! offline ([`issue`]).
 
+mod a64;
 mod admin;
 mod auth;
 mod issue;
@@ -367,6 +368,20 @@ pub enum TxCommand {
         #[command(flatten)]
         tx: TxOpts,
     },
+    /// Record A6.4ERs authorized by their host as received from the Article 6.4
+    /// mechanism registry into a Party registry account (secretariat; A6-2008 outside an
+    /// approach that tracks A6.4ERs, A6-3008 for A6.4ERs already received).
+    #[command(
+        after_help = "Example:\n  jcm tx receive-a64-units --ca CA0101 --activity PACM-IN-0001 --vintage 2025 \\\n    \
+        --first A6.4ER-IND-PACM-IN-0001-2025-1 --last A6.4ER-IND-PACM-IN-0001-2025-1000 --quantity 1000 \\\n    \
+        --to JPN01-H-GOV --authorization AUTH-IND-641 --key SECRETARIAT"
+    )]
+    ReceiveA64Units {
+        #[command(flatten)]
+        args: a64::ReceiveA64Units,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
     /// Sign and submit any action given as a JSON payload.
     #[command(
         after_help = "Example:\n  echo '{\"action\":\"close_reporting_year\",\"party\":\"IND\",\"year\":2026}' > close.json\n  \
@@ -413,6 +428,7 @@ pub fn run(cmd: &TxCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         T::Reconcile { args, tx } => (args.payload()?, tx),
         T::Reverse { args, tx } => (args.payload()?, tx),
         T::DeclareFirstTransfer { args, tx } => (args.payload()?, tx),
+        T::ReceiveA64Units { args, tx } => (args.payload()?, tx),
         T::Submit { args, tx } => match read_payload(&args.payload_file)? {
             Ok(payload) => (payload, tx),
             // Outside a dry run an undecodable file is a usage error, before anything else.

@@ -93,6 +93,9 @@ pub fn describe(payload: &Payload) -> String {
         P::Hold { units: u, .. } => format!("put {} on hold", units(u)),
         P::Release { units: u, .. } => format!("release the hold on {}", units(u)),
         P::CloseReportingYear { party, year } => format!("close {party}'s reporting year {year}"),
+        P::ResubmitReportingYear { party, year, explanation } => {
+            format!("resubmit {party}'s reporting year {year} as a corrected version: {explanation}")
+        }
         P::Reconcile { registry, totals, blocks } => format!(
             "reconcile registry {registry}: {} total(s), {} block(s)",
             totals.len(),
@@ -102,5 +105,9 @@ pub fn describe(payload: &Payload) -> String {
         P::DeclareFirstTransfer { account, units: u, .. } => {
             format!("declare {} in {account} first transferred (always refused, R28)", units(u))
         }
+        P::ReceiveA64Units { ca, activity, units: u, to, authorization, .. } => format!(
+            "receive {} A6.4ERs {}..{} of activity {activity} into {to} under {ca} and {authorization}",
+            u.quantity, u.first, u.last
+        ),
     }
 }

@@ -50,6 +50,9 @@ pub mod prefix {
     pub const RECEIPT: &[u8] = b"rc/";
     pub const CLOSED_YEAR: &[u8] = b"ry/";
     pub const CREDITING: &[u8] = b"oc/";
+    pub const SUBMISSION: &[u8] = b"sb/";
+    pub const A64_RECEIPT: &[u8] = b"a4/";
+    pub const A64_MECHANISM: &[u8] = b"a4x/";
 }
 
 /// A serial space: cooperative approach (6 bytes) and first transferring Party (3 bytes).
@@ -134,6 +137,22 @@ pub fn crediting_of(p: &ProjectId) -> Vec<u8> {
 pub fn crediting(p: &ProjectId, from: u64, tx: &Hash32) -> Vec<u8> {
     key(&crediting_of(p), &[&from.to_be_bytes(), &tx.0])
 }
+/// The prefix of the A6.4ER receipts of a serial space.
+pub fn a64_receipts_in(ca: &CaId, ftp: &Party) -> Vec<u8> {
+    key(prefix::A64_RECEIPT, &[&space(ca, ftp)])
+}
+/// An A6.4ER receipt, by the last ITMO serial it was recorded under.
+pub fn a64_receipt(ca: &CaId, ftp: &Party, last: u64) -> Vec<u8> {
+    key(&a64_receipts_in(ca, ftp), &[&last.to_be_bytes()])
+}
+/// The prefix of the received A6.4ER serials of a 6.4 activity and vintage.
+pub fn a64_mechanism_in(activity: &ProjectId, vintage: u16) -> Vec<u8> {
+    key(prefix::A64_MECHANISM, &[activity.as_str().as_bytes(), &[0], &vintage.to_be_bytes()])
+}
+/// A received run of A6.4ER serials, by its last mechanism serial.
+pub fn a64_mechanism(activity: &ProjectId, vintage: u16, last: u64) -> Vec<u8> {
+    key(&a64_mechanism_in(activity, vintage), &[&last.to_be_bytes()])
+}
 /// The prefix of a project's issued monitoring periods.
 pub fn monitoring_of(p: &ProjectId) -> Vec<u8> {
     key(prefix::MONITORING, &[p.as_str().as_bytes(), &[0]])
@@ -181,6 +200,11 @@ pub fn receipt(h: &Hash32) -> Vec<u8> {
 #[allow(missing_docs)]
 pub fn closed_year(p: &Party, year: u16) -> Vec<u8> {
     key(prefix::CLOSED_YEAR, &[p.as_str().as_bytes(), &year.to_be_bytes()])
+}
+
+/// The latest AEF submission of a Party's reporting year (R38, §9.1).
+pub fn submission(p: &Party, year: u16) -> Vec<u8> {
+    key(prefix::SUBMISSION, &[p.as_str().as_bytes(), &year.to_be_bytes()])
 }
 
 /// The last serial encoded at the end of a unit key.

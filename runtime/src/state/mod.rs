@@ -33,6 +33,27 @@ pub struct ChainMeta {
     pub genesis_time: Timestamp,
 }
 
+/// The latest AEF submission of a Party's reporting year (§9.1): version `1.0` when the
+/// year is closed, `1.1`, `1.2`, ... for each corrected resubmission.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
+pub struct Submission {
+    /// The minor version: 0 for the first submission.
+    pub minor: u16,
+    /// Date of submission (the block time of the transaction).
+    pub time: Timestamp,
+    /// The transaction that made it.
+    pub tx: Hash32,
+    /// What a resubmission corrects (empty for the first).
+    pub explanation: Text,
+}
+
+impl Submission {
+    /// `1.0`, `1.1`, ...
+    pub fn version(&self) -> String {
+        format!("1.{}", self.minor)
+    }
+}
+
 /// Per authorization: the latest version and the counters R21 and R25 need.
 #[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 pub struct AuthMeta {
@@ -215,6 +236,10 @@ pub trait StateExt: Store {
     #[allow(missing_docs)]
     fn receipt(&self, h: &Hash32) -> Option<Receipt> {
         self.read(&keys::receipt(h))
+    }
+    /// The latest AEF submission of a Party's reporting year.
+    fn submission(&self, p: &Party, year: u16) -> Option<Submission> {
+        self.read(&keys::submission(p, year))
     }
     /// Whether a Party's reporting year is final (R38).
     fn year_closed(&self, p: &Party, year: u16) -> bool {

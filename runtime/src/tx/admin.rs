@@ -1,6 +1,5 @@
 //! Registry administration: NDC periods, participation status, projects, declarations
-//! of crediting elsewhere, entities, accounts, reporting-year closure, and the refusal of
-//! reversals (R40).
+//! of crediting elsewhere, entities, accounts, and the refusal of reversals (R40).
 
 use crate::codec::Hash32;
 use crate::error::Code;
@@ -262,27 +261,6 @@ pub fn set_account_status<S: Store + ?Sized>(
     let kind =
         EventKind::AccountStatusChanged { account: id.clone(), status, code: None, reason: reason.clone() };
     movement::emit(st, cx, Some(account.registry.clone()), kind, None);
-}
-
-/// The designated authority makes the year's AEF submission final (R38).
-pub fn close_reporting_year<S: Store + ?Sized>(
-    st: &mut S,
-    cx: &Ctx,
-    ck: &mut Checks,
-    party: &Party,
-    year: u16,
-) {
-    guards::has_role(cx, ck, Role::DesignatedAuthority(party.clone()), "closing a reporting year");
-    ck.ensure(year < cx.time.year(), Code::InvalidMessage, || {
-        format!("{year} has not ended on {}", cx.time.date())
-    });
-    ck.ensure(!st.year_closed(party, year), Code::ReportingPeriodClosed, || {
-        format!("{party}'s {year} submission is already final")
-    });
-    if ck.ok() {
-        st.put(keys::closed_year(party, year), Vec::new());
-        movement::emit(st, cx, None, EventKind::ReportingYearClosed { party: party.clone(), year }, None);
-    }
 }
 
 /// R40: a completed action is never deleted or edited; only an internal transfer can be

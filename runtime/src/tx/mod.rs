@@ -9,7 +9,9 @@ mod hold;
 mod issue;
 pub mod json;
 pub mod movement;
+mod receive_a64;
 mod reconcile;
+mod reporting;
 mod select;
 mod transfer;
 mod transfer_external;
@@ -36,7 +38,10 @@ fn dispatch<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, payload: &
         P::SetAccountStatus { account, status, reason } => {
             admin::set_account_status(st, cx, ck, account, *status, reason)
         }
-        P::CloseReportingYear { party, year } => admin::close_reporting_year(st, cx, ck, party, *year),
+        P::CloseReportingYear { party, year } => reporting::close(st, cx, ck, party, *year),
+        P::ResubmitReportingYear { party, year, explanation } => {
+            reporting::resubmit(st, cx, ck, party, *year, explanation)
+        }
         P::Reverse { transaction, .. } => admin::reverse(ck, transaction),
         P::Issue { ca, project, vintage, notification, lines, first_serial } => {
             let req = issue::Request {
@@ -87,6 +92,10 @@ fn dispatch<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, payload: &
         }
         P::DeclareFirstTransfer { ca, account, units } => {
             authorization::declare_first_transfer(st, ck, ca, account, units)
+        }
+        P::ReceiveA64Units { ca, activity, vintage, units, to, authorization } => {
+            let req = receive_a64::Request { ca, activity, vintage: *vintage, units, to, authorization };
+            receive_a64::apply(st, cx, ck, &req)
         }
         P::Reconcile { registry, totals, blocks } => {
             reconcile::apply(st, cx, ck, registry, totals, blocks.as_deref())

@@ -220,6 +220,19 @@ pub enum OimpPurpose {
     OIMP,
 }
 
+/// A6.4ERs named by their identifiers in the Article 6.4 mechanism registry
+/// (`A6.4ER-IND-PACM-IN-0001-2025-1`, [`crate::a64::A64Id`]): a range and its size.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
+#[serde(deny_unknown_fields)]
+pub struct A64Units {
+    /// First A6.4ER identifier.
+    pub first: Text,
+    /// Last A6.4ER identifier.
+    pub last: Text,
+    /// Number of A6.4ERs.
+    pub quantity: u64,
+}
+
 /// One Article 6.2 action. Serialized with an `action` tag in JSON and TOML.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
@@ -331,9 +344,25 @@ pub enum Payload {
     /// the units already are, with `A6-1002` otherwise.
     DeclareFirstTransfer { ca: CaId, account: AccountId, units: UnitsSpec },
     /// The host declares a period of a project credited by another programme, with that
-    /// programme's identifiers (R37). Last of the enum, so that every earlier variant
-    /// keeps its encoding.
+    /// programme's identifiers (R37).
     DeclareCreditedElsewhere { project: ProjectId, crediting: CreditingDeclaration },
+    /// The designated authority submits a corrected version (`1.1`, `1.2`, ...) of a
+    /// reporting year's final AEF submission, saying what it corrects (R38, §9.4). Appended
+    /// after every earlier variant, so that they keep their encodings.
+    ResubmitReportingYear { party: Party, year: u16, explanation: Text },
+    /// The secretariat records A6.4ERs that their host authorized as received from the
+    /// Article 6.4 mechanism registry into `to`, under the approach `ca` that tracks them
+    /// (issue 14, S4). They become units of (`ca`, host) mapped one to one to their
+    /// A6.4ER identifiers, classified for first transfer under `authorization` (R28).
+    /// Last of the enum, so that every earlier variant keeps its encoding.
+    ReceiveA64Units {
+        ca: CaId,
+        activity: ProjectId,
+        vintage: u16,
+        units: A64Units,
+        to: AccountId,
+        authorization: AuthId,
+    },
 }
 
 impl Payload {
@@ -368,6 +397,8 @@ impl Payload {
             Payload::Reverse { .. } => "reverse",
             Payload::DeclareFirstTransfer { .. } => "declare_first_transfer",
             Payload::DeclareCreditedElsewhere { .. } => "declare_credited_elsewhere",
+            Payload::ResubmitReportingYear { .. } => "resubmit_reporting_year",
+            Payload::ReceiveA64Units { .. } => "receive_a64_units",
         }
     }
 }

@@ -57,12 +57,41 @@ fn issue_line<S: Store + ?Sized>(
         attrs,
     };
     movement::insert_merged(st, block.clone());
+    count_against_authorization(st, line);
+    block
+}
+
+/// R21: the line's units count against its authorization's cap from now on.
+pub fn count_against_authorization<S: Store + ?Sized>(st: &mut S, line: &Line) {
     if let Some(auth) = &line.auth {
         let mut meta = st.auth_meta(&auth.terms.id).expect("authorizations have metadata");
         meta.attached += line.quantity;
         st.write(keys::auth_meta(&auth.terms.id), &meta);
     }
-    block
+}
+
+/// The first transfer of a line's units when they enter the chain, if they are first
+/// transferred then (R28), and for the non-host share its acquisition.
+pub fn emit_first_transfer<S: Store + ?Sized>(
+    st: &mut S,
+    cx: &Ctx,
+    project: &Project,
+    line: &Line,
+    units: Option<UnitBlock>,
+) {
+    let Some(subtype) = first_transfer_subtype(line, &project.host) else {
+        return;
+    };
+    let registry = Some(line.account.registry.clone());
+    let international = subtype == FirstTransferSubtype::ToAnotherParty;
+    let acquiring = international.then(|| line.account.registry.party());
+    let purpose = line.auth.as_ref().filter(|_| !international).and_then(|a| a.terms.oimp.clone());
+    let kind = EventKind::FirstTransfer { subtype, acquiring, user: None, purpose };
+    movement::emit(st, cx, registry.clone(), kind, units.clone());
+    if international {
+        let kind = EventKind::Acquired { to: line.account.id.clone(), transferring: project.host.clone() };
+        movement::emit(st, cx, registry, kind, units);
+    }
 }
 
 /// The events of one line, in the order the AEF reads them.
@@ -77,18 +106,7 @@ fn emit_line_events<S: Store + ?Sized>(
     let account = line.account.id.clone();
     let units = Some(block);
     movement::emit(st, cx, registry.clone(), EventKind::Issued { account: account.clone() }, units.clone());
-    let subtype = first_transfer_subtype(line, &project.host);
-    if let Some(subtype) = subtype {
-        let international = subtype == FirstTransferSubtype::ToAnotherParty;
-        let acquiring = international.then(|| line.account.registry.party());
-        let purpose = line.auth.as_ref().filter(|_| !international).and_then(|a| a.terms.oimp.clone());
-        let kind = EventKind::FirstTransfer { subtype, acquiring, user: None, purpose };
-        movement::emit(st, cx, registry.clone(), kind, units.clone());
-        if international {
-            let kind = EventKind::Acquired { to: account.clone(), transferring: project.host.clone() };
-            movement::emit(st, cx, registry.clone(), kind, units.clone());
-        }
-    }
+    emit_first_transfer(st, cx, project, line, units.clone());
     let kind = match line.account.kind {
         AccountKind::CancelOmge => EventKind::Cancelled {
             subtype: CancellationSubtype::MandatoryOmge,

@@ -65,35 +65,57 @@ pub fn check_line<S: Store + ?Sized>(
             });
             None
         }
-        Some(id) => {
-            let Some(auth) = st.authorization_latest(id) else {
-                ck.fail(Code::NotAuthorized, format!("authorization {id} does not exist"));
-                return None;
-            };
-            // R19, R26, R20, R23, R27.
-            ck.ensure(auth.party == project.host, Code::AuthorizerNotFtp, || {
-                format!("{id} is {}'s, the units are {}'s", auth.party, project.host)
-            });
-            ck.ensure(auth.status == AuthStatus::Active, Code::AuthorizationNotActive, || {
-                format!("authorization {id} was revoked on {}", auth.date.date())
-            });
-            // R26: not expired on the action date (its "Use" timeframe has not ended).
-            if let Some(period) = auth.terms.use_period {
-                ck.ensure(year <= period.last, Code::AuthorizationNotActive, || {
-                    format!("authorization {id} allows use in {period}; it expired before {year}")
-                });
-            }
-            scope_checks(st, ck, &auth, project, vintage);
-            // R22: the receiving Party is authorized, or is the host.
-            if let Some(parties) = &auth.terms.parties {
-                ck.ensure(host_line || parties.contains(&party), Code::PartyNotAuthorized, || {
-                    format!("{id} does not authorize Party {party}")
-                });
-            }
-            Some(auth)
-        }
+        Some(id) => Some(line_authorization(st, ck, ca, project, vintage, id, &party, year)?),
     };
     Some(Line { account, quantity: line.quantity, auth })
+}
+
+/// R37b for a line under authorization `id`: it exists and is the host's (R18, R19), in
+/// force (R26), in scope (R20, R23, R27), and authorizes the receiving `party` (R22).
+#[allow(clippy::too_many_arguments)]
+pub fn line_authorization<S: Store + ?Sized>(
+    st: &S,
+    ck: &mut Checks,
+    ca: &CooperativeApproach,
+    project: &Project,
+    vintage: u16,
+    id: &AuthId,
+    party: &Party,
+    year: u16,
+) -> Option<Authorization> {
+    let host_line = party == &project.host;
+    let Some(auth) = st.authorization_latest(id) else {
+        ck.fail(Code::NotAuthorized, format!("authorization {id} does not exist"));
+        return None;
+    };
+    // R19, R26, R20, R23, R27.
+    ck.ensure(auth.party == project.host, Code::AuthorizerNotFtp, || {
+        format!("{id} is {}'s, the units are {}'s", auth.party, project.host)
+    });
+    ck.ensure(auth.status == AuthStatus::Active, Code::AuthorizationNotActive, || {
+        format!("authorization {id} was revoked on {}", auth.date.date())
+    });
+    // R26: not expired on the action date (its "Use" timeframe has not ended).
+    if let Some(period) = auth.terms.use_period {
+        ck.ensure(year <= period.last, Code::AuthorizationNotActive, || {
+            format!("authorization {id} allows use in {period}; it expired before {year}")
+        });
+    }
+    scope_checks(st, ck, &auth, project, vintage);
+    // R20: the authorization covers the approach the units are issued in (when the
+    // project is of another approach, `scope_checks` cannot see the difference).
+    if project.ca != ca.id {
+        ck.ensure(auth.terms.ca == ca.id, Code::OutsideAuthorizationScope, || {
+            format!("{id} covers {}, the units are of {}", auth.terms.ca, ca.id)
+        });
+    }
+    // R22: the receiving Party is authorized, or is the host.
+    if let Some(parties) = &auth.terms.parties {
+        ck.ensure(host_line || parties.contains(party), Code::PartyNotAuthorized, || {
+            format!("{id} does not authorize Party {party}")
+        });
+    }
+    Some(auth)
 }
 
 /// How a line's units are first transferred at issuance, if they are (R28): an OMGE
@@ -134,7 +156,7 @@ pub fn attrs_for(project: &Project, vintage: u16, line: &Line) -> UnitAttrs {
 }
 
 /// The checks across lines: R7 and R27a for lines first transferred at issuance, R21 per
-/// authorization over all its lines, R36 for the mandatory deductions.
+/// authorization over all its lines ([`check_deductions`] adds R36 for an issuance).
 pub fn check_together<S: Store + ?Sized>(
     st: &S,
     ck: &mut Checks,
@@ -159,6 +181,10 @@ pub fn check_together<S: Store + ?Sized>(
         let meta = st.auth_meta(id).expect("authorizations have metadata");
         cap_check(ck, &auth, &meta, *quantity);
     }
+}
+
+/// R36: the cooperative approach's mandatory deductions are lines of the issuance.
+pub fn check_deductions(ck: &mut Checks, ca: &CooperativeApproach, lines: &[Line]) {
     // R36: the cooperative approach's mandatory deductions are part of the issuance.
     let total: u64 = lines.iter().map(|l| l.quantity).sum();
     for (rate, kind, name) in [

@@ -6,8 +6,10 @@
 //! across lines, `execute` the effects.
 
 mod execute;
-mod lines;
+pub(crate) mod lines;
 mod notification;
+
+pub(crate) use execute::{count_against_authorization, emit_first_transfer};
 
 use crate::error::Code;
 use crate::ids::*;
@@ -81,6 +83,7 @@ pub fn apply<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, req: &Req
         .filter_map(|l| lines::check_line(st, ck, &ca, &project, req.vintage, l, cx.time.year()))
         .collect();
     lines::check_together(st, ck, &ca, &project, req.vintage, &lines);
+    lines::check_deductions(ck, &ca, &lines);
     let mut parties: Vec<Party> = lines.iter().map(|l| l.account.registry.party()).collect();
     parties.push(project.host.clone());
     parties.sort();

@@ -17,12 +17,13 @@ use clap::{Args, Subcommand, ValueEnum};
 use jcm_cli::audit::node::NodeClient;
 use jcm_cli::audit::progress::Progress;
 use jcm_cli::audit::replay::Replay;
+use jcm_runtime::aef::template::{self, ColumnKind};
 use jcm_runtime::aef::{self, AefReport};
 use jcm_runtime::block::Header;
 use jcm_runtime::genesis::Genesis;
 use jcm_runtime::ids::Party;
 use jcm_runtime::state::StateExt;
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -203,13 +204,9 @@ pub fn csv(columns: &[String], rows: &[Vec<String>]) -> String {
     jcm_runtime::csv::table(columns, rows)
 }
 
-/// A sheet name (at most 31 characters, no `:`): `3 Actions` for `Table 3: Actions`.
-fn sheet_name(title: &str, index: usize) -> String {
-    let name = title.split_once(": ").map_or(title, |(_, n)| n);
-    format!("{} {name}", index + 1).chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect()
-}
-
-/// The workbook, dated with the height's block time so that it is reproducible.
+/// The workbook, dated with the height's block time so that it is reproducible. Sheets
+/// carry the template's names, the header row its labels; dates are date cells
+/// (`dd/mm/yyyy`), quantities number cells, empty cells blank.
 fn xlsx(v: &Verified) -> anyhow::Result<Vec<u8>> {
     let date = v.head.time.date();
     let secs = v.head.time.0 % 86_400;
@@ -226,22 +223,54 @@ fn xlsx(v: &Verified) -> anyhow::Result<Vec<u8>> {
             .set_creation_datetime(&created),
     );
     let bold = Format::new().set_bold();
-    for (i, table) in v.report.tables.iter().enumerate() {
+    let day = Format::new().set_num_format("dd/mm/yyyy");
+    for table in &v.report.tables {
         let sheet = workbook.add_worksheet();
-        sheet.set_name(sheet_name(&table.title, i)).map_err(|e| anyhow::anyhow!("sheet name: {e}"))?;
+        sheet.set_name(&table.title).map_err(|e| anyhow::anyhow!("sheet name {}: {e}", table.title))?;
         for (c, column) in table.columns.iter().enumerate() {
             let c = u16::try_from(c).context("too many columns")?;
             sheet.write_string_with_format(0, c, column, &bold).map_err(|e| anyhow::anyhow!("{e}"))?;
         }
+        let kinds: Vec<ColumnKind> = table.columns.iter().map(|c| template::column_kind(c)).collect();
         for (r, row) in table.rows.iter().enumerate() {
             let r = u32::try_from(r + 1).context("too many rows")?;
             for (c, value) in row.iter().enumerate() {
-                sheet.write_string(r, c as u16, value).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let kind = kinds.get(c).copied().unwrap_or(ColumnKind::Text);
+                cell(sheet, r, u16::try_from(c).context("too many columns")?, kind, value, &day)?;
             }
         }
     }
     workbook.save_to_buffer().map_err(|e| anyhow::anyhow!("cannot build the workbook: {e}"))
 }
+
+/// One cell as its column's kind asks: a date cell for a `dd/mm/yyyy` date, a number
+/// cell for a whole number, text otherwise (`NA`); nothing for an empty value.
+fn cell(
+    sheet: &mut Worksheet,
+    r: u32,
+    c: u16,
+    kind: ColumnKind,
+    value: &str,
+    day: &Format,
+) -> anyhow::Result<()> {
+    if value.is_empty() {
+        return Ok(());
+    }
+    let written = match (kind, template::parse_date(value), value.parse::<u64>()) {
+        (ColumnKind::Date, Some(d), _) => {
+            let d = ExcelDateTime::from_ymd(d.year as u16, d.month as u8, d.day as u8)
+                .map_err(|e| anyhow::anyhow!("date {value}: {e}"))?;
+            sheet.write_datetime_with_format(r, c, &d, day).map(|_| ())
+        }
+        // Quantities stay below 2^53, so the number cell holds them exactly.
+        (ColumnKind::Whole, _, Ok(n)) if n < (1 << 53) => sheet.write_number(r, c, n as f64).map(|_| ()),
+        _ => sheet.write_string(r, c, value).map(|_| ()),
+    };
+    written.map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+#[cfg(test)]
+mod conformance;
 
 #[cfg(test)]
 mod tests {
@@ -249,7 +278,7 @@ mod tests {
     use jcm_runtime::aef::Table as AefTable;
     use jcm_runtime::time::Timestamp;
 
-    fn verified() -> Verified {
+    pub(super) fn verified() -> Verified {
         let text =
             std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../config/testnet-4/genesis.json"))
                 .expect("the testnet genesis");
@@ -259,7 +288,7 @@ mod tests {
         head.time = Timestamp(1_767_225_600 + 3_723);
         let mut report = aef::report(replay.state(), &"IND".parse().expect("a Party"), 2026);
         report.tables.push(AefTable {
-            title: "Extra: quoting".into(),
+            title: "Extra quoting".into(),
             columns: vec!["a".into()],
             rows: vec![vec!["x, \"y\"".into()]],
         });
@@ -301,6 +330,5 @@ mod tests {
     fn csv_quotes_what_needs_quoting() {
         let text = csv(&["a".into(), "b".into()], &[vec!["x, \"y\"".into(), "z".into()]]);
         assert_eq!(text, "a,b\r\n\"x, \"\"y\"\"\",z\r\n");
-        assert_eq!(sheet_name("Table 5: Authorized entities", 4), "5 Authorized entities");
     }
 }

@@ -2,22 +2,29 @@
 //! format for one Party and reported year, generated from the ledger and never typed by
 //! hand. The same state gives the same tables, byte for byte.
 //!
-//! Table 4 (holdings) is the snapshot of the state it is computed from: callers pass the
-//! state at the last block of the reported year. Columns CARP fills are left blank.
+//! Table 4 (holdings) is the snapshot at the end of the reported year, rebuilt from the
+//! action log ([`holdings`]), so a report computed later still shows 31 December.
+//! Columns CARP fills are left blank.
 
 use serde::Serialize;
 
-use crate::events::{CancellationSubtype, Event, EventKind};
+use crate::events::{Event, EventKind};
 use crate::ids::*;
 use crate::model::*;
 use crate::state::{keys, StateExt, Store};
 use crate::tx::OimpPurpose;
 use crate::units::UnitBlock;
 
+pub mod holdings;
+pub mod template;
+pub mod validate;
+
+use template::{T1, T2, T3, T4, T5};
+
 /// One table: its title, column names and rows of cells.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Table {
-    /// E.g. `Table 3: Actions`.
+    /// The template's sheet name, e.g. `Table 3 Actions`.
     pub title: String,
     /// Column names.
     pub columns: Vec<String>,
@@ -36,101 +43,10 @@ pub struct AefReport {
     pub tables: Vec<Table>,
 }
 
-const T1: &[&str] = &[
-    "Party",
-    "Version",
-    "Reported year",
-    "Date of submission",
-    "Review status of the initial report",
-    "Result of the consistency check",
-    "First year of the NDC implementation period",
-    "Last year of the NDC implementation period",
-    "Reference to the Article 6 technical expert review report",
-];
-const T2: &[&str] = &[
-    "Authorization ID",
-    "Date of authorization",
-    "Cooperative approach ID",
-    "Version",
-    "Authorized quantity",
-    "Metric",
-    "Applicable GWP value(s)",
-    "Non-GHG metric",
-    "Sector(s)",
-    "Activity type(s)",
-    "Purposes for authorization",
-    "Authorized Party(ies) ID",
-    "Authorized entity(ies) ID",
-    "OIMP authorized by the Party",
-    "Authorized timeframe",
-    "Terms and conditions",
-    "Documentation",
-    "First transfer definition for OIMP",
-    "Additional information",
-];
-const T3: &[&str] = &[
-    "Action date",
-    "Action type",
-    "Action subtype",
-    "Cooperative approach ID",
-    "Authorization ID",
-    "First transferring Party ID",
-    "Party ITMO registry ID",
-    "First ID",
-    "Last ID",
-    "Underlying unit registry ID",
-    "Underlying unit first ID",
-    "Underlying unit last ID",
-    "Metric",
-    "Applicable GWP value(s)",
-    "Non-GHG metric",
-    "Quantity (t CO2 eq)",
-    "Quantity (non-GHG metric)",
-    "Mitigation type",
-    "Vintage",
-    "Sector(s)",
-    "Activity type(s)",
-    "Transferring Party ID",
-    "Acquiring Party ID",
-    "Purpose of OIMP use or cancellation",
-    "Using or cancelling Party ID",
-    "Using or cancelling authorized entity ID",
-    "Calendar year for which used towards NDC",
-    "Result of consistency checks",
-    "Additional information",
-];
-const T4: &[&str] = &[
-    "Cooperative approach ID",
-    "Authorization ID",
-    "First transferring Party ID",
-    "Party ITMO registry ID",
-    "First ID",
-    "Last ID",
-    "Underlying unit registry ID",
-    "Underlying unit first ID",
-    "Underlying unit last ID",
-    "Metric",
-    "Applicable GWP value(s)",
-    "Non-GHG metric",
-    "Quantity (t CO2 eq)",
-    "Quantity (non-GHG metric)",
-    "Mitigation type",
-    "Vintage",
-];
-const T5: &[&str] = &[
-    "Date of authorization",
-    "Name",
-    "Country of incorporation",
-    "Identification number",
-    "Cooperative approach ID",
-    "Conditions",
-    "Change and revocation conditions",
-    "Additional information",
-];
-
 /// Positions of the block columns in Table 3, merged when adjacent rows continue.
 const T3_FIRST: usize = 7;
 const T3_LAST: usize = 8;
+const T3_UNDERLYING_FIRST: usize = 10;
 const T3_UNDERLYING_LAST: usize = 11;
 const T3_QUANTITY: usize = 15;
 
@@ -146,11 +62,11 @@ pub fn report<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> AefReport 
         .filter(|a| &a.party == party && a.date.year() == year)
         .collect();
     let tables = vec![
-        table("Table 1: Submission", T1, vec![submission(st, party, year)]),
-        table("Table 2: Authorizations", T2, auths.iter().map(|a| authorization_row(st, a)).collect()),
-        table("Table 3: Actions", T3, actions(st, party, year)),
-        table("Table 4: Holdings", T4, holdings(st, party)),
-        table("Table 5: Authorized entities", T5, entities(st, &auths)),
+        table(template::TITLE_1, T1, vec![submission(st, party, year)]),
+        table(template::TITLE_2, T2, auths.iter().map(|a| authorization_row(st, a)).collect()),
+        table(template::TITLE_3, T3, actions(st, party, year)),
+        table(template::TITLE_4, T4, holdings(st, party, year)),
+        table(template::TITLE_5, T5, entities(st, &auths)),
     ];
     AefReport { party: party.clone(), year, tables }
 }
@@ -162,21 +78,20 @@ fn submission<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> Vec<String
     });
     let (first, last) =
         period.map_or((String::new(), String::new()), |p| (p.first.to_string(), p.last.to_string()));
+    // The latest submission; a year not yet submitted would be version 1.0.
+    let submitted = st.submission(party, year);
     vec![
         party.to_string(),
-        "1.0".into(),
+        submitted.as_ref().map_or_else(|| "1.0".into(), |s| s.version()),
         year.to_string(),
-        String::new(),
+        submitted.as_ref().map(|s| template::date(s.time.date())).unwrap_or_default(),
         String::new(),
         String::new(),
         first,
         last,
         String::new(),
+        submitted.map(|s| s.explanation.to_string()).unwrap_or_default(),
     ]
-}
-
-fn join<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
-    items.into_iter().map(|i| i.to_string()).collect::<Vec<_>>().join("; ")
 }
 
 fn json_name<T: Serialize>(value: &T) -> String {
@@ -195,45 +110,32 @@ fn authorization_row<S: Store + ?Sized>(st: &S, a: &Authorization) -> Vec<String
     let t = &a.terms;
     let (metric, non_ghg) = metric_cells(st, &t.ca);
     let oimp = includes_oimp(&t.purposes);
-    let timeframe = match (t.occurred, t.use_period) {
-        (Some(o), None) => o.to_string(),
-        (None, None) => String::new(),
-        (o, u) => {
-            let mut parts = Vec::new();
-            if let Some(o) = o {
-                parts.push(format!("Occurred: {o}"));
-            }
-            if let Some(u) = u {
-                parts.push(format!("Use: {u}"));
-            }
-            parts.join("; ")
-        }
-    };
+    let timeframe = template::timeframe(t.occurred, t.use_period);
     vec![
         t.id.to_string(),
-        a.date.date().to_string(),
+        template::date(a.date.date()),
         t.ca.to_string(),
         a.version.to_string(),
         t.quantity.map(|q| q.to_string()).unwrap_or_default(),
         metric,
         t.gwp.to_string(),
         non_ghg,
-        join(t.sectors.iter().map(json_name)),
-        join(&t.activity_types),
+        template::list(t.sectors.iter().map(json_name)),
+        template::list(&t.activity_types),
         purposes_aef(&t.purposes),
-        t.parties.as_ref().map(join).unwrap_or_default(),
-        t.entities.as_ref().map(join).unwrap_or_default(),
+        t.parties.as_ref().map(template::list).unwrap_or_default(),
+        t.entities.as_ref().map(template::list).unwrap_or_default(),
         if oimp { t.oimp.as_ref().map(|o| o.to_string()).unwrap_or_default() } else { String::new() },
         timeframe,
         t.terms.to_string(),
         String::new(),
-        if oimp { t.first_transfer.map(|f| f.aef().to_string()).unwrap_or_default() } else { String::new() },
+        template::first_transfer_definition(oimp, t.first_transfer).to_string(),
         t.additional_information.to_string(),
     ]
 }
 
 /// The conditional cells of a Table 3 row.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Cond {
     transferring: Option<Party>,
     acquiring: Option<Party>,
@@ -279,19 +181,12 @@ fn classify(e: &Event, units: &UnitBlock) -> Option<(Party, &'static str, String
                 Cond { purpose: Some(scheme.to_string()), user: Some(user.clone()), ..Cond::default() };
             (registry_party, action, subtype.to_string(), cond)
         }
-        EventKind::Cancelled { subtype, canceller, .. } => {
-            let action = if *subtype == CancellationSubtype::Other {
-                "Voluntary Cancellation"
-            } else {
-                "Cancellation"
-            };
-            (
-                registry_party,
-                action,
-                subtype.aef().to_string(),
-                Cond { user: canceller.clone(), ..Cond::default() },
-            )
-        }
+        EventKind::Cancelled { subtype, canceller, .. } => (
+            registry_party,
+            "Cancellation",
+            subtype.aef().to_string(),
+            Cond { user: canceller.clone(), ..Cond::default() },
+        ),
         EventKind::SopTransferred { mandatory, .. } => {
             let subtype = if *mandatory {
                 "Mandatory transfer to the Adaptation Fund (A6.4 ERs)"
@@ -318,26 +213,32 @@ fn actions<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> Vec<Vec<Strin
         if &reporter != party {
             continue;
         }
-        let row = action_row(st, &e, units, action, subtype, cond);
-        // Adjacent rows of one transaction continuing the same block are one row (§9.5).
-        if let Some((prev, prev_last, prev_tx)) = rows.last_mut() {
-            let same = *prev_tx == e.tx && *prev_last + 1 == units.first && same_except_block(prev, &row);
-            if same {
-                prev[T3_LAST] = row[T3_LAST].clone();
-                prev[T3_UNDERLYING_LAST] = row[T3_UNDERLYING_LAST].clone();
-                let q: u64 = prev[T3_QUANTITY].parse::<u64>().unwrap_or(0) + units.quantity();
-                prev[T3_QUANTITY] = q.to_string();
-                *prev_last = units.last;
-                continue;
+        // One row per run of underlying units (A6.4ERs of one receipt, or JCM credits).
+        for piece in crate::a64::pieces(st, units) {
+            let row = action_row(st, &e, &piece, action, subtype.clone(), cond.clone());
+            // Adjacent rows of one transaction continuing the same block are one row (§9.5).
+            if let Some((prev, prev_last, prev_tx)) = rows.last_mut() {
+                let same = *prev_tx == e.tx
+                    && *prev_last + 1 == piece.first
+                    && crate::a64::underlying_continues(&prev[T3_UNDERLYING_LAST], &row[T3_UNDERLYING_FIRST])
+                    && same_except_block(prev, &row);
+                if same {
+                    prev[T3_LAST] = row[T3_LAST].clone();
+                    prev[T3_UNDERLYING_LAST] = row[T3_UNDERLYING_LAST].clone();
+                    let q: u64 = prev[T3_QUANTITY].parse::<u64>().unwrap_or(0) + piece.quantity();
+                    prev[T3_QUANTITY] = q.to_string();
+                    *prev_last = piece.last;
+                    continue;
+                }
             }
+            rows.push((row, piece.last, e.tx));
         }
-        rows.push((row, units.last, e.tx));
     }
     rows.into_iter().map(|(row, _, _)| row).collect()
 }
 
 fn same_except_block(a: &[String], b: &[String]) -> bool {
-    let block = [T3_FIRST, T3_LAST, 10, T3_UNDERLYING_LAST, T3_QUANTITY];
+    let block = [T3_FIRST, T3_LAST, T3_UNDERLYING_FIRST, T3_UNDERLYING_LAST, T3_QUANTITY];
     a.iter().zip(b).enumerate().all(|(i, (x, y))| block.contains(&i) || x == y)
 }
 
@@ -359,6 +260,7 @@ fn action_row<S: Store + ?Sized>(
     let (metric, non_ghg) = metric_cells(st, &units.ca);
     let (mitigation, sector, activity) = project_cells(st, units);
     let underlying = st.ca(&units.ca).map(|c| c.underlying_registry.to_string()).unwrap_or_default();
+    let (underlying_first, underlying_last) = crate::a64::underlying_ids(st, units);
     let gwp = units
         .attrs
         .authorization
@@ -373,7 +275,7 @@ fn action_row<S: Store + ?Sized>(
     };
     let opt = |p: &Option<Party>| p.as_ref().map(|p| p.to_string()).unwrap_or_default();
     vec![
-        e.time.date().to_string(),
+        template::date(e.time.date()),
         action.into(),
         subtype,
         units.ca.to_string(),
@@ -383,8 +285,8 @@ fn action_row<S: Store + ?Sized>(
         units.unit_id(units.first).to_string(),
         units.unit_id(units.last).to_string(),
         underlying,
-        units.first.to_string(),
-        units.last.to_string(),
+        underlying_first,
+        underlying_last,
         metric,
         gwp,
         non_ghg,
@@ -392,8 +294,6 @@ fn action_row<S: Store + ?Sized>(
         String::new(),
         mitigation,
         units.attrs.vintage.to_string(),
-        sector,
-        activity,
         opt(&cond.transferring),
         opt(&cond.acquiring),
         cond.purpose.unwrap_or_default(),
@@ -402,12 +302,15 @@ fn action_row<S: Store + ?Sized>(
         cond.year.map(|y| y.to_string()).unwrap_or_default(),
         String::new(),
         String::new(),
+        sector,
+        activity,
     ]
 }
 
-fn holdings<S: Store + ?Sized>(st: &S, party: &Party) -> Vec<Vec<String>> {
+/// Table 4: the ITMOs held in `party`'s registries at the end of `year` (§9.2).
+fn holdings<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> Vec<Vec<String>> {
     let mut rows: Vec<(Vec<String>, UnitBlock)> = Vec::new();
-    for b in st.read_all::<UnitBlock>(keys::prefix::UNITS) {
+    for b in holdings::at_end_of(st, year).iter().flat_map(|b| crate::a64::pieces(st, b)) {
         let Some(account) = st.account(&b.attrs.account) else {
             continue;
         };
@@ -415,7 +318,10 @@ fn holdings<S: Store + ?Sized>(st: &S, party: &Party) -> Vec<Vec<String>> {
         if &account.registry.party() != party || !b.attrs.first_transferred || account.kind.is_terminal() {
             continue;
         }
+        let (underlying_first, underlying_last) = crate::a64::underlying_ids(st, &b);
         let (metric, non_ghg) = metric_cells(st, &b.ca);
+        // The template's `NA`: a GHG approach has no quantity in another metric.
+        let non_ghg_quantity = if metric == "GHG" { "NA".to_string() } else { String::new() };
         let (mitigation, _, _) = project_cells(st, &b);
         let underlying = st.ca(&b.ca).map(|c| c.underlying_registry.to_string()).unwrap_or_default();
         let auth = b.attrs.authorization.as_ref().map(|a| a.id.to_string()).unwrap_or_default();
@@ -434,13 +340,13 @@ fn holdings<S: Store + ?Sized>(st: &S, party: &Party) -> Vec<Vec<String>> {
             b.unit_id(b.first).to_string(),
             b.unit_id(b.last).to_string(),
             underlying,
-            b.first.to_string(),
-            b.last.to_string(),
+            underlying_first,
+            underlying_last,
             metric,
             gwp,
             non_ghg,
             b.quantity().to_string(),
-            String::new(),
+            non_ghg_quantity,
             mitigation,
             b.attrs.vintage.to_string(),
         ];
@@ -449,7 +355,8 @@ fn holdings<S: Store + ?Sized>(st: &S, party: &Party) -> Vec<Vec<String>> {
             let continues =
                 prev_block.ca == b.ca && prev_block.ftp == b.ftp && prev_block.last + 1 == b.first;
             let same = [0, 1, 2, 3, 6, 9, 10, 11, 13, 14, 15].iter().all(|i| prev[*i] == row[*i]);
-            if continues && same {
+            let underlying = crate::a64::underlying_continues(&prev[8], &row[7]);
+            if continues && same && underlying {
                 prev[5] = row[5].clone();
                 prev[8] = row[8].clone();
                 prev[12] = (prev[12].parse::<u64>().unwrap_or(0) + b.quantity()).to_string();
@@ -468,7 +375,7 @@ fn entities<S: Store + ?Sized>(st: &S, auths: &[Authorization]) -> Vec<Vec<Strin
         for id in a.terms.entities.iter().flatten() {
             let entity = st.entity(id);
             rows.push(vec![
-                a.date.date().to_string(),
+                template::date(a.date.date()),
                 entity
                     .as_ref()
                     .map(|e| e.name.to_string())
