@@ -100,7 +100,9 @@ fn touched(event: &Event) -> (Vec<&AccountId>, Vec<&Party>) {
         accounts.push(&units.attrs.account);
     }
     match &event.kind {
-        EventKind::Issued { account } | EventKind::Authorized { account, .. } => accounts.push(account),
+        EventKind::Issued { account }
+        | EventKind::Authorized { account, .. }
+        | EventKind::Received { account, .. } => accounts.push(account),
         EventKind::AccountStatusChanged { account, .. } => accounts.push(account),
         EventKind::FirstTransfer { acquiring, user, .. } => {
             parties.extend(acquiring);

@@ -266,8 +266,8 @@ pub(super) struct AefFormat {
     format: Option<String>,
 }
 
-/// `GET /v1/aef/{party}/{year}`: the AEF tables from the current state (table 4 is the
-/// holdings now).
+/// `GET /v1/aef/{party}/{year}`: the AEF tables from the current state (table 4 as at the
+/// end of the year, rebuilt from the action log).
 pub(super) async fn aef(
     State(api): State<Api>,
     path: Result<Path<(String, String)>, PathRejection>,
