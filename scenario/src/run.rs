@@ -1,5 +1,6 @@
 //! Executes a loaded scenario: one block per step, the real runtime, every expectation
-//! and the R41 invariants checked after every step.
+//! and the R41 invariants checked after every step: in full, and over the step's writes
+//! alone ([`invariants::check_block`], as a node checks each block).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -8,7 +9,7 @@ use jcm_runtime::codec::Hash32;
 use jcm_runtime::error::Code;
 use jcm_runtime::events::Event;
 use jcm_runtime::invariants;
-use jcm_runtime::state::{keys, MemStore, StateExt, Store};
+use jcm_runtime::state::{keys, Entries, MemStore, StateExt, Store, WriteSet};
 use jcm_runtime::time::Timestamp;
 use jcm_runtime::tx::{self, BlockContext, Payload, SignedNotification, Transaction};
 use jcm_runtime::verdict::{Status, Verdict};
@@ -50,6 +51,32 @@ impl Outcome {
     /// Whether every step met its expectations.
     pub fn passed(&self) -> bool {
         self.steps.iter().all(|s| s.failures.is_empty())
+    }
+}
+
+/// A store that records the writes made through it, as a block's [`WriteSet`].
+struct Recording<'a> {
+    store: &'a mut MemStore,
+    writes: &'a mut WriteSet,
+}
+
+impl Store for Recording<'_> {
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.store.get(key)
+    }
+
+    fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.writes.insert(key.clone(), Some(value.clone()));
+        self.store.put(key, value);
+    }
+
+    fn delete(&mut self, key: &[u8]) {
+        self.writes.insert(key.to_vec(), None);
+        self.store.delete(key);
+    }
+
+    fn range(&self, start: &[u8], end: Option<&[u8]>) -> Entries<'_> {
+        self.store.range(start, end)
     }
 }
 
@@ -154,7 +181,9 @@ impl Chain {
         self.height += 1;
         let block = BlockContext { height: self.height, time: at };
         let head = self.state.event_head().count;
-        tx::begin_block(&mut self.state, &block);
+        let before = self.state.clone();
+        let mut writes = WriteSet::new();
+        tx::begin_block(&mut Recording { store: &mut self.state, writes: &mut writes }, &block);
         let mut failures = Vec::new();
         let (action, verdict) = match self.transaction(step)? {
             None => (None, None),
@@ -169,7 +198,11 @@ impl Chain {
                         "the transaction does not survive its canonical encoding: {decoded:?}"
                     ));
                 }
-                let verdict = tx::apply(&mut self.state, &block, &transaction);
+                let verdict = tx::apply(
+                    &mut Recording { store: &mut self.state, writes: &mut writes },
+                    &block,
+                    &transaction,
+                );
                 if !verdict.is_accepted() && ledger_digest(&self.state) != before {
                     failures.push("a rejected transaction changed the ledger state".into());
                 }
@@ -194,6 +227,9 @@ impl Chain {
         failures.extend(self.check_state(step, &recorded));
         for violation in invariants::check(&self.state) {
             failures.push(format!("invariant broken: {violation}"));
+        }
+        for violation in invariants::check_block(&before, &writes) {
+            failures.push(format!("invariant broken in the block's writes: {violation}"));
         }
         Ok(StepReport { label, at, action, verdict, failures })
     }
