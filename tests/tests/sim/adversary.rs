@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use jcm_consensus::{KeySigner, SignedProposal, SignedVote, Signer as _, ValidatorKey, ValueId};
+use jcm_consensus::{KeySigner, SignedProposal, SignedVote, Signer as _, ValidatorKey, ValueId, VoteKind};
 use jcm_node::wire::Message;
 use jcm_runtime::codec::Hash32;
 
@@ -29,11 +29,17 @@ pub struct Adversary {
     next_heard: usize,
     /// Lies told, by kind (for the run's summary).
     pub told: BTreeMap<&'static str, u64>,
+    /// Prevoters of each (height, round, value) overheard, to find old polkas.
+    prevoters: BTreeMap<(u64, u32, ValueId), BTreeSet<ValidatorKey>>,
+    /// Blocks of overheard proposals, by value.
+    blocks: BTreeMap<ValueId, jcm_runtime::block::Block>,
+    /// Prevotes that make a polka (equal powers).
+    quorum: usize,
 }
 
 impl Adversary {
-    /// An adversary holding the secrets of the liars.
-    pub fn new(secrets: &[[u8; 32]]) -> Self {
+    /// An adversary holding the secrets of the liars, among `n` validators of equal power.
+    pub fn new(secrets: &[[u8; 32]], n: usize) -> Self {
         let signers = secrets
             .iter()
             .map(|s| {
@@ -41,13 +47,32 @@ impl Adversary {
                 (signer.public_key(), signer)
             })
             .collect();
-        Self { signers, forged: BTreeSet::new(), heard: Vec::new(), next_heard: 0, told: BTreeMap::new() }
+        Self {
+            signers,
+            forged: BTreeSet::new(),
+            heard: Vec::new(),
+            next_heard: 0,
+            told: BTreeMap::new(),
+            prevoters: BTreeMap::new(),
+            blocks: BTreeMap::new(),
+            quorum: 2 * ((n - 1) / 3) + 1,
+        }
     }
 
     /// Keeps a consensus message seen on the wire, for replays.
     pub fn overhear(&mut self, message: &Message) {
-        if !matches!(message, Message::Proposal { .. } | Message::Vote(_)) {
-            return;
+        match message {
+            Message::Vote(v) if v.vote.kind == VoteKind::Prevote => {
+                if let Some(value) = v.vote.value {
+                    let slot = (v.vote.height, v.vote.round, value);
+                    self.prevoters.entry(slot).or_default().insert(v.vote.validator);
+                }
+            }
+            Message::Proposal { proposal, block } if !self.forged.contains(&proposal.proposal.value) => {
+                self.blocks.entry(proposal.proposal.value).or_insert_with(|| (**block).clone());
+            }
+            Message::Vote(_) | Message::Proposal { .. } => {}
+            Message::Txs(_) | Message::Status { .. } => return,
         }
         if self.heard.len() < HEARD_MAX {
             self.heard.push(message.clone());
@@ -152,6 +177,18 @@ impl Adversary {
         let mut proposal = signed.proposal.clone();
         let mut block = block.clone();
         let mut forged = true;
+        if rng.chance(400) {
+            if let Some(old) = self.old_polka(&proposal) {
+                // A value that had a polka in an earlier round of this height, re-proposed
+                // with that round: nodes locked since on a newer value must refuse it.
+                self.tell("re-proposal of an old polka");
+                proposal.value = old.0;
+                proposal.valid_round = Some(old.1);
+                let proposal = self.signers.get_mut(&proposal.proposer)?.sign_proposal(&proposal).ok()?;
+                let block = Box::new(self.blocks.get(&old.0)?.clone());
+                return Some(Message::Proposal { proposal, block });
+            }
+        }
         match rng.below(5) {
             0 => {
                 self.tell("proposal of a block with a wrong state root");
@@ -165,8 +202,12 @@ impl Adversary {
                 self.tell("proposal of a block with a wrong parent");
                 block.header.previous_block_hash = Hash32(rng.bytes32());
             }
-            3 if proposal.round > 0 => {
+            3 => {
                 self.tell("proposal with a valid round nobody prevoted");
+                if proposal.round == 0 {
+                    // A valid round is below the proposal's round.
+                    proposal.round = 1 + rng.below(2) as u32;
+                }
                 proposal.valid_round = Some(rng.below(u64::from(proposal.round)) as u32);
                 forged = false;
             }
@@ -183,6 +224,20 @@ impl Adversary {
         }
         let proposal = self.signers.get_mut(&proposal.proposer)?.sign_proposal(&proposal).ok()?;
         Some(Message::Proposal { proposal, block: Box::new(block) })
+    }
+
+    /// The latest polka of this height before the proposal's round for another value
+    /// whose block the adversary holds: its value and round.
+    fn old_polka(&self, proposal: &jcm_consensus::Proposal) -> Option<(ValueId, u32)> {
+        let from = (proposal.height, 0, ValueId([0; 32]));
+        let to = (proposal.height, proposal.round, ValueId([0; 32]));
+        self.prevoters
+            .range(from..to)
+            .filter(|((_, _, value), voters)| {
+                voters.len() >= self.quorum && *value != proposal.value && self.blocks.contains_key(value)
+            })
+            .map(|((_, round, value), _)| (*value, *round))
+            .last()
     }
 
     /// What a liar answers to a block request in place of `honest`.

@@ -21,7 +21,7 @@ pub enum Kind {
     Lossy,
     /// Random partitions until the network heals.
     Partition,
-    /// `f` twins, and until the network heals most precommits and fetched blocks (with
+    /// `f` twins or liars, and until the network heals most precommits and fetched blocks (with
     /// their commit certificates) are lost, so a few nodes commit while the rest go on
     /// to later rounds holding locks: only the lock rules keep them from deciding
     /// another value.
@@ -166,7 +166,12 @@ impl Plan {
             Kind::Partition => p.partitions = true,
             Kind::Locks => {
                 p.lossy(rng);
-                p.twins = validators[..f].to_vec();
+                // Twins forget each other's locks; liars re-propose old polkas.
+                if rng.chance(500) {
+                    p.twins = validators[..f].to_vec();
+                } else {
+                    p.liars = validators[..f].to_vec();
+                }
                 p.decisive_drop_per_mille = rng.range(500, 950);
                 p.partitions = rng.chance(500);
                 p.heal_at = rng.range(15_000, 30_000);

@@ -172,7 +172,7 @@ impl World {
         let keys: Vec<ValidatorKey> =
             secrets.iter().map(|s| KeySigner::from_secret(s).public_key()).collect();
         let honest_keys = (0..plan.n).filter(|&v| !plan.byzantine(v)).map(|v| keys[v]).collect();
-        let adversary = Adversary::new(&plan.liars.iter().map(|&v| secrets[v]).collect::<Vec<_>>());
+        let adversary = Adversary::new(&plan.liars.iter().map(|&v| secrets[v]).collect::<Vec<_>>(), plan.n);
         let mut instances: Vec<usize> = (0..plan.n).collect();
         instances.extend(plan.twins.iter().copied());
         let now = Rc::new(Cell::new(0));
