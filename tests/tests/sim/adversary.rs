@@ -237,7 +237,7 @@ impl Adversary {
                 voters.len() >= self.quorum && *value != proposal.value && self.blocks.contains_key(value)
             })
             .map(|((_, round, value), _)| (*value, *round))
-            .last()
+            .next_back()
     }
 
     /// What a liar answers to a block request in place of `honest`.
