@@ -19,9 +19,8 @@ use crate::state::{keys, StateExt, Store};
 use crate::tx::exec::{Checks, Ctx};
 use crate::tx::guards;
 use crate::tx::issue::lines::{self, Line};
-use crate::tx::issue::{count_against_authorization, emit_first_transfer};
+use crate::tx::issue::{emit_first_transfer, mint_line};
 use crate::tx::{movement, A64Units};
-use crate::units::UnitBlock;
 
 /// A receipt request.
 #[derive(Debug)]
@@ -163,19 +162,7 @@ fn execute<S: Store + ?Sized>(
     (first, last): (&A64Id, &A64Id),
 ) {
     let next = st.next_serial(req.ca, &project.host);
-    let mut attrs = lines::attrs_for(project, req.vintage, line);
-    if lines::first_transfer_subtype(line, &project.host).is_some() {
-        movement::mark_first_transferred(st, &mut attrs);
-    }
-    let block = UnitBlock {
-        ca: req.ca.clone(),
-        ftp: project.host.clone(),
-        first: next,
-        last: next + line.quantity - 1,
-        attrs,
-    };
-    movement::insert_merged(st, block.clone());
-    count_against_authorization(st, line);
+    let block = mint_line(st, req.ca, req.vintage, project, line, next);
     st.write(keys::next_serial(req.ca, &project.host), &(block.last + 1));
     let receipt = A64Receipt {
         ca: block.ca.clone(),

@@ -4,6 +4,7 @@
 //! cancellation, share of proceeds).
 
 use crate::events::{CancellationSubtype, EventKind, FirstTransferSubtype};
+use crate::ids::CaId;
 use crate::model::{AccountKind, Project};
 use crate::state::{keys, NotificationRecord, StateExt, Store};
 use crate::tx::exec::Ctx;
@@ -45,12 +46,26 @@ fn issue_line<S: Store + ?Sized>(
     line: &Line,
     next: u64,
 ) -> UnitBlock {
-    let mut attrs = attrs_for(project, req.vintage, line);
+    mint_line(st, req.ca, req.vintage, project, line, next)
+}
+
+/// Stores `line`'s units of `project` in `ca` at serials `next..`, marked first
+/// transferred where the line's authorization says so (R28), and counts them against
+/// the authorization (R21): shared by issuance and the receipt of A6.4ERs.
+pub(crate) fn mint_line<S: Store + ?Sized>(
+    st: &mut S,
+    ca: &CaId,
+    vintage: u16,
+    project: &Project,
+    line: &Line,
+    next: u64,
+) -> UnitBlock {
+    let mut attrs = attrs_for(project, vintage, line);
     if first_transfer_subtype(line, &project.host).is_some() {
         movement::mark_first_transferred(st, &mut attrs);
     }
     let block = UnitBlock {
-        ca: req.ca.clone(),
+        ca: ca.clone(),
         ftp: project.host.clone(),
         first: next,
         last: next + line.quantity - 1,

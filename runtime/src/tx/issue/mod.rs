@@ -9,7 +9,7 @@ mod execute;
 pub(crate) mod lines;
 mod notification;
 
-pub(crate) use execute::{count_against_authorization, emit_first_transfer};
+pub(crate) use execute::{emit_first_transfer, mint_line};
 
 use crate::error::Code;
 use crate::ids::*;
