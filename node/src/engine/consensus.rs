@@ -190,13 +190,13 @@ impl<C: Chain, K: Clock> Engine<C, K> {
             };
             let record = record_of_input(&input);
             let signature = signature_of(&input);
+            if source != Source::Own && signature.is_some_and(|s| self.seen.contains(&s)) {
+                continue;
+            }
             let peer_vote = match (source, &input) {
                 (Source::Peer, Input::Vote(vote)) => Some(vote.clone()),
                 _ => None,
             };
-            if source != Source::Own && signature.is_some_and(|s| self.seen.contains(&s)) {
-                continue;
-            }
             match validator.core.handle(input) {
                 Ok(outputs) => {
                     if let Some(signature) = signature {

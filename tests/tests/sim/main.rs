@@ -198,6 +198,16 @@ fn a_seed_reproduces_its_run_exactly() {
     }
 }
 
+/// A plan of four validators with many crashes between effects (none torn), and the
+/// seed of its world: where a faulty node's write-ahead order shows.
+fn crash_prone_plan(seed: u64) -> (Plan, u64) {
+    let mut rng = Rng::new(seed);
+    let mut plan = Plan::generate(Kind::Torn, 4, &mut rng);
+    plan.crashes = 12;
+    plan.torn_per_mille = 0;
+    (plan, rng.next_u64())
+}
+
 /// A node that sends its signed votes before the write-ahead record holding its sign
 /// guard's mark is synced can sign twice for one step after a crash: the checker must
 /// see the conflicting signatures of an honest validator, or the split they cause.
@@ -205,12 +215,8 @@ fn a_seed_reproduces_its_run_exactly() {
 fn the_checker_catches_an_engine_that_signs_before_it_persists() {
     let mut runs = 0;
     for seed in 0..40 {
-        let mut rng = Rng::new(seed);
-        let mut plan = Plan::generate(Kind::Torn, 4, &mut rng);
-        plan.crashes = 12;
-        plan.torn_per_mille = 0;
+        let (mut plan, world_seed) = crash_prone_plan(seed);
         plan.send_before_persist = true;
-        let world_seed = rng.next_u64();
         let outcome = World::new(plan.clone(), world_seed, false).run();
         runs += 1;
         let caught = matches!(
@@ -234,12 +240,9 @@ fn the_checker_catches_an_engine_that_signs_before_it_persists() {
 #[test]
 fn the_checker_catches_a_write_ahead_record_not_synced_before_a_vote_leaves() {
     for seed in 0..40 {
-        let mut rng = Rng::new(seed);
-        let mut plan = Plan::generate(Kind::Torn, 4, &mut rng);
-        plan.crashes = 12;
-        plan.torn_per_mille = 0;
+        let (mut plan, world_seed) = crash_prone_plan(seed);
         plan.unsynced_wal = true;
-        let outcome = World::new(plan, rng.next_u64(), false).run();
+        let outcome = World::new(plan, world_seed, false).run();
         if matches!(
             outcome.violation,
             Some(Violation::HonestEquivocation { .. } | Violation::Agreement { .. })
