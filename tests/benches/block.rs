@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use jcm_load::check::decode;
-use jcm_load::genesis::{self, Network};
+use jcm_load::genesis::{self, Selection};
 use jcm_load::plan::{self, Mix, PlanInput};
 use jcm_node::chain;
 use jcm_node::store::{Db, DbOptions};
@@ -110,9 +110,9 @@ impl Chain {
 /// F0 with the load signers, its setup committed, and the transfer blocks to come.
 fn prepare() -> (Chain, Vec<Vec<Transaction>>) {
     let f0 = Fixture::f0();
-    let genesis = genesis::extend(&f0.genesis, SIGNERS).expect("load signers");
-    let network = Network::discover(&genesis).expect("actors");
-    let signers = genesis::signers(&network, SIGNERS);
+    let genesis = genesis::extend(&f0.genesis, SIGNERS, &Selection::All).expect("load signers");
+    let network = genesis::run_network(&genesis, &Selection::All).expect("actors");
+    let signers = genesis::signers_in(&genesis, &network).expect("load signers");
     let mix = Mix::parse("range=1,quantity=1").expect("mix");
     let input = PlanInput {
         chain_id: genesis.chain_id.as_str(),

@@ -1,9 +1,10 @@
-//! The load generator behind `jcm-load` (docs/performance.md): signers added to a testnet
-//! genesis ([`genesis`]), a reproducible plan of pre-signed transactions ([`plan`]),
-//! checked in memory first if asked ([`check`]), submitted to the nodes' RPC at a fixed
-//! rate or as fast as they are accepted ([`submit`]), matched against the committed
-//! blocks ([`watch`]), and reported with each node's CPU time and peak memory
-//! ([`procs`], [`report`]).
+//! The load generator behind `jcm-load` (docs/performance.md): the cooperative
+//! approaches it runs in ([`network`]), signers added to a testnet genesis
+//! ([`genesis`]), a reproducible plan of pre-signed transactions ([`plan`]), checked in
+//! memory first if asked ([`check`]), submitted to the nodes' RPC at a fixed rate or as
+//! fast as they are accepted ([`submit`]), matched against the committed blocks
+//! ([`watch`]), and reported with each node's CPU time and peak memory ([`procs`],
+//! [`report`]).
 //!
 //! A crate of its own (`tests/load`, bin `jcm-load`): a tool that drives running nodes,
 //! not a test, so the test crate stays test-only. The block benchmark of `jcm-tests`
@@ -12,6 +13,7 @@
 
 pub mod check;
 pub mod genesis;
+pub mod network;
 pub mod plan;
 pub mod procs;
 pub mod report;

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use jcm_load::genesis::Selection;
 use jcm_load::plan::Mix;
 use jcm_load::run::{self, RunConfig};
 
@@ -40,9 +41,13 @@ Example:
         #[arg(long, value_name = "DIR")]
         testnet: PathBuf,
         /// Load signers to add (three in four entity signers, one in four Japanese
-        /// government signers).
+        /// government signers), spread over the approaches.
         #[arg(long, default_value_t = 512)]
         signers: usize,
+        /// The cooperative approaches of Japan to spread the signers over: `all`, the
+        /// first N in genesis order (`1`: CA0001 alone), or ids (`CA0001,CA0003`).
+        #[arg(long, default_value = "all", value_name = "all|N|IDS", value_parser = selection)]
+        approaches: Selection,
     },
     /// Count the transactions a node has committed (for catch-up and audit rates).
     #[command(after_help = "\
@@ -83,7 +88,12 @@ struct RunArgs {
     /// (accounts), issue.
     #[arg(long, default_value = "range=45,quantity=30,use=10,open=10,issue=5")]
     mix: String,
-    /// Load signers to use [default: all in the genesis].
+    /// The approaches to run in, among those the genesis's load signers work in: `all`,
+    /// the first N (`1`: CA0001 alone), or ids (`CA0001,CA0003`). Entity signers of
+    /// other approaches stay idle; government signers are dealt over these.
+    #[arg(long, default_value = "all", value_name = "all|N|IDS", value_parser = selection)]
+    approaches: Selection,
+    /// Load signers to use [default: all in the genesis, of those approaches].
     #[arg(long)]
     signers: Option<usize>,
     /// Sending threads (each owns a share of the signers).
@@ -101,6 +111,11 @@ struct RunArgs {
     /// Write the report as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+}
+
+/// `--approaches`, validated by clap so a malformed one is a usage error (exit 2).
+fn selection(text: &str) -> Result<Selection, String> {
+    Selection::parse(text).map_err(|e| e.to_string())
 }
 
 fn run_command(args: RunArgs) -> anyhow::Result<()> {
@@ -122,6 +137,7 @@ fn run_command(args: RunArgs) -> anyhow::Result<()> {
         txs: args.txs,
         rate,
         mix: Mix::parse(&args.mix)?,
+        approaches: args.approaches,
         signers: args.signers,
         threads: args.threads,
         seed: args.seed,
@@ -163,15 +179,18 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Genesis { testnet, signers } => run::patch_testnet(&testnet, signers)
-            .map(|written| {
-                println!(
-                    "added {signers} load signers to {} genesis files under {}",
-                    written.len(),
-                    testnet.display()
-                );
-            })
-            .map_err(anyhow::Error::from),
+        Command::Genesis { testnet, signers, approaches } => {
+            run::patch_testnet(&testnet, signers, &approaches)
+                .map(|(written, cas)| {
+                    println!(
+                        "added {signers} load signers in {} to {} genesis files under {}",
+                        cas.join(", "),
+                        written.len(),
+                        testnet.display()
+                    );
+                })
+                .map_err(anyhow::Error::from)
+        }
         Command::Run(args) => run_command(args),
         Command::Count { rpc, to } => count(&rpc, to),
     };

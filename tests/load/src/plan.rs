@@ -1,12 +1,13 @@
-//! What the load generator submits: the setup that gives every signer units (an
-//! authorization, projects, issuances under JC notifications endorsed by both sides), and
-//! the mix of pre-signed transactions.
+//! What the load generator submits: the setup of each approach, which gives every
+//! signer units ([`setup`]: an authorization, projects, issuances under JC notifications
+//! endorsed by both sides), and the mix of pre-signed transactions ([`signer`]).
 //!
 //! Everything is derived from the genesis, the signers and a seed, so two runs with the
-//! same arguments sign the same transactions. Serial numbers are known in advance: the
-//! setup issuances are the first issuances of the chain in the host's serial space, and
-//! one officer signs all of them, so they execute in nonce order and allocate serials
-//! from 1 in line order. Each signer then moves only its own units:
+//! same arguments sign the same transactions. Each signer works in one approach (its
+//! [`Signer::approach`]: the signers of each kind are spread over the approaches), so the
+//! whole mix is spread with them: each transaction names its signer's approach and moves
+//! units of that approach's serial space. Serial numbers are known in advance (see
+//! [`setup`]). Each signer then moves only its own units:
 //!
 //! - range transfers and NDC uses take 10-unit chunks of its account `A`, in a shuffled
 //!   order (so holdings fragment as they do in a real registry);
@@ -19,17 +20,16 @@ use std::collections::BTreeMap;
 
 use jcm_runtime::codec::Hash32;
 use jcm_runtime::crypto::SecretKey;
-use jcm_runtime::ids::{AuthId, NotificationId, ProjectId};
-use jcm_runtime::model::{Account, AuthorizationTerms, Project, Text};
-use jcm_runtime::time::Timestamp;
-use jcm_runtime::tx::{
-    AllocationLine, Notification, NotificationStatus, Payload, Period, SignedNotification, Transaction,
-    UnitsSpec,
-};
-use serde_json::json;
+use jcm_runtime::ids::CaId;
+use jcm_runtime::tx::{Payload, Transaction};
 
 use super::genesis::{Network, Signer, SignerKind};
 use super::LoadError;
+
+pub mod setup;
+mod signer;
+
+use signer::SignerState;
 
 /// Units per range transfer or NDC use.
 pub const CHUNK_UNITS: u64 = 10;
@@ -41,13 +41,6 @@ pub const ISSUE_UNITS: u64 = 100;
 pub const SETUP_VINTAGE: u16 = 2025;
 /// The year the government signers use units for (inside Japan's testnet NDC period).
 pub const USE_YEAR: u16 = 2030;
-/// Lines per setup issuance (the runtime's limit is 64).
-const SETUP_LINES: usize = 64;
-/// The authorization the Japanese share is issued under.
-pub const AUTHORIZATION: &str = "AUTH-LD-001";
-/// The project of the setup issuances.
-pub const SETUP_PROJECT: &str = "LD-SETUP";
-const SECONDS_PER_DAY: u64 = 86_400;
 
 /// A transaction kind of the mix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -167,8 +160,10 @@ impl Rng {
 pub struct Planned {
     /// Position in the offered sequence (the schedule sends it at `seq / rate`).
     pub seq: usize,
-    /// Load signer index, or `None` for a setup officer.
+    /// Load signer number ([`Signer::index`]), or `None` for a setup officer.
     pub signer: Option<usize>,
+    /// Its approach: a position in [`Network::approaches`] (and [`Plan::approaches`]).
+    pub approach: usize,
     /// Kind (setup transactions are reported as their payload's action).
     pub kind: &'static str,
     /// Its id.
@@ -178,9 +173,10 @@ pub struct Planned {
 }
 
 impl Planned {
-    fn new(seq: usize, signer: Option<usize>, kind: &'static str, tx: &Transaction) -> Self {
+    fn new(seq: usize, signer: Option<usize>, approach: usize, kind: &'static str, tx: &Transaction) -> Self {
         let bytes = tx.encode();
-        Self { seq, signer, kind, hash: tx.hash(), body: format!("{{\"tx\":\"{}\"}}", hex::encode(&bytes)) }
+        let body = format!("{{\"tx\":\"{}\"}}", hex::encode(&bytes));
+        Self { seq, signer, approach, kind, hash: tx.hash(), body }
     }
 }
 
@@ -189,9 +185,9 @@ impl Planned {
 pub struct PlanInput<'a> {
     /// Chain id.
     pub chain_id: &'a str,
-    /// The network's actors.
+    /// The approaches and their actors.
     pub network: &'a Network,
-    /// The load signers.
+    /// The load signers, each in one of `network`'s approaches.
     pub signers: &'a [Signer],
     /// Keys of the genesis officers the setup needs, by name.
     pub officer_keys: &'a BTreeMap<String, SecretKey>,
@@ -216,9 +212,14 @@ pub struct Plan {
     pub load: Vec<Planned>,
     /// Transactions of each kind in the mix.
     pub counts: BTreeMap<Kind, usize>,
+    /// The approaches ([`Planned::approach`] is a position in it).
+    pub approaches: Vec<CaId>,
+    /// Transactions of the mix in each approach, by position.
+    pub approach_counts: Vec<usize>,
 }
 
-/// What one signer does in the mix, before signing.
+/// What one signer does in the mix, before signing: its kinds by offered position, and
+/// the units they take from its `A` (chunks) and `Q` lines.
 #[derive(Default)]
 struct Assignment {
     kinds: Vec<(usize, Kind)>,
@@ -237,7 +238,7 @@ where
 /// of each class taking turns.
 fn assign(input: &PlanInput<'_>, rng: &mut Rng) -> Result<Vec<Assignment>, LoadError> {
     let class = |pred: &dyn Fn(SignerKind) -> bool| -> Vec<usize> {
-        input.signers.iter().filter(|s| pred(s.kind)).map(|s| s.index).collect()
+        (0..input.signers.len()).filter(|p| pred(input.signers[*p].kind)).collect()
     };
     let all = class(&|_| true);
     let government = class(&|k| k == SignerKind::Government);
@@ -275,18 +276,21 @@ fn assign(input: &PlanInput<'_>, rng: &mut Rng) -> Result<Vec<Assignment>, LoadE
 pub fn build(input: &PlanInput<'_>) -> Result<Plan, LoadError> {
     let mut rng = Rng::new(input.seed);
     let assignments = assign(input, &mut rng)?;
-    let (setup_txs, serials) = setup(input, &assignments)?;
-    let mut unsigned: Vec<(usize, usize, Kind, u64, Payload)> = Vec::with_capacity(input.txs);
+    let (setup_txs, serials) = setup::setup(input, &assignments)?;
+    let mut unsigned: Vec<Unsigned> = Vec::with_capacity(input.txs);
     let mut counts = BTreeMap::new();
-    for (signer, assignment) in input.signers.iter().zip(&assignments) {
-        let mut state = SignerState::new(signer, serials[signer.index], assignment.chunks, &mut rng);
+    let mut approach_counts = vec![0; input.network.approaches.len()];
+    for (position, (signer, assignment)) in input.signers.iter().zip(&assignments).enumerate() {
+        let approach = &input.network.approaches[signer.approach];
+        let mut state = SignerState::new(signer, approach, serials[position], assignment.chunks, &mut rng);
         for (nonce, (seq, kind)) in assignment.kinds.iter().enumerate() {
             let payload = state.payload(input, *kind, &mut rng);
             *counts.entry(*kind).or_insert(0) += 1;
-            unsigned.push((*seq, signer.index, *kind, nonce as u64, payload));
+            approach_counts[signer.approach] += 1;
+            unsigned.push(Unsigned { seq: *seq, position, kind: *kind, nonce: nonce as u64, payload });
         }
     }
-    unsigned.sort_by_key(|u| u.0);
+    unsigned.sort_by_key(|u| u.seq);
     let load = sign_all(input, unsigned);
     let mut setup = Vec::new();
     let mut seq = 0;
@@ -294,18 +298,29 @@ pub fn build(input: &PlanInput<'_>) -> Result<Plan, LoadError> {
         setup.push(
             phase
                 .iter()
-                .map(|tx| {
+                .map(|(approach, tx)| {
                     seq += 1;
-                    Planned::new(seq - 1, None, tx.body.payload.action(), tx)
+                    Planned::new(seq - 1, None, *approach, tx.body.payload.action(), tx)
                 })
                 .collect(),
         );
     }
-    Ok(Plan { setup, load, counts })
+    let approaches = input.network.approaches.iter().map(|a| a.ca.clone()).collect();
+    Ok(Plan { setup, load, counts, approaches, approach_counts })
+}
+
+/// A transaction of the mix before signing: offered position, signer (by position in
+/// `PlanInput::signers`), kind, nonce, payload.
+struct Unsigned {
+    seq: usize,
+    position: usize,
+    kind: Kind,
+    nonce: u64,
+    payload: Payload,
 }
 
 /// Signs the mix on `input.threads` threads.
-fn sign_all(input: &PlanInput<'_>, unsigned: Vec<(usize, usize, Kind, u64, Payload)>) -> Vec<Planned> {
+fn sign_all(input: &PlanInput<'_>, unsigned: Vec<Unsigned>) -> Vec<Planned> {
     let threads = input.threads.clamp(1, 64);
     let chunk = unsigned.len().div_ceil(threads).max(1);
     let mut out = Vec::with_capacity(unsigned.len());
@@ -315,10 +330,11 @@ fn sign_all(input: &PlanInput<'_>, unsigned: Vec<(usize, usize, Kind, u64, Paylo
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|(seq, signer, kind, nonce, payload)| {
-                            let key = &input.signers[*signer].key;
-                            let tx = Transaction::sign(input.chain_id, key, *nonce, payload.clone());
-                            Planned::new(*seq, Some(*signer), kind.name(), &tx)
+                        .map(|u| {
+                            let signer = &input.signers[u.position];
+                            let tx =
+                                Transaction::sign(input.chain_id, &signer.key, u.nonce, u.payload.clone());
+                            Planned::new(u.seq, Some(signer.index), signer.approach, u.kind.name(), &tx)
                         })
                         .collect::<Vec<_>>()
                 })
@@ -329,227 +345,6 @@ fn sign_all(input: &PlanInput<'_>, unsigned: Vec<(usize, usize, Kind, u64, Paylo
         }
     });
     out
-}
-
-/// Where a signer's setup units start: the first serial of its `A` line (its `Q` line
-/// follows; quantity transfers do not name serials).
-#[derive(Clone, Copy, Debug, Default)]
-struct Serials {
-    a: u64,
-}
-
-fn officer<'a>(input: &'a PlanInput<'_>, name: &str) -> Result<(&'a SecretKey, u64), LoadError> {
-    let key = input
-        .officer_keys
-        .get(name)
-        .ok_or_else(|| LoadError::Genesis(format!("no key file for officer {name}")))?;
-    Ok((key, input.officer_nonces.get(name).copied().unwrap_or(0)))
-}
-
-fn day(index: u64, from_year: u16) -> Timestamp {
-    Timestamp(Timestamp::start_of_year(from_year).0 + index * SECONDS_PER_DAY)
-}
-
-/// A notification for `lines`, endorsed by both JC sides, and the issuance under it.
-fn issuance(
-    input: &PlanInput<'_>,
-    project: &str,
-    notification: &str,
-    when: Timestamp,
-    lines: Vec<AllocationLine>,
-) -> Result<Payload, LoadError> {
-    let vintage = when.year();
-    let body = Notification {
-        id: id::<NotificationId>(notification),
-        jc: input.network.jc.clone(),
-        project: id::<ProjectId>(project),
-        monitoring_period: Period { from: when, to: when },
-        vintage,
-        total: lines.iter().map(|l| l.quantity).sum(),
-        status: NotificationStatus::Approved,
-        lines: lines.clone(),
-    };
-    let mut signed = SignedNotification { body, endorsements: Vec::new() };
-    for rep in &input.network.jc_reps {
-        signed.endorse(input.chain_id, officer(input, rep)?.0);
-    }
-    Ok(Payload::Issue {
-        ca: input.network.ca.clone(),
-        project: id(project),
-        vintage,
-        notification: Some(signed),
-        lines,
-        first_serial: None,
-    })
-}
-
-fn project(input: &PlanInput<'_>, project_id: &str) -> Payload {
-    let project: Project = serde_json::from_value(json!({
-        "id": project_id,
-        "name": format!("Load project {project_id}"),
-        "host": input.network.host,
-        "ca": input.network.ca,
-        "sector": "Energy generation",
-        "activity_type": "Solar",
-        "mitigation_type": "Emission reductions",
-    }))
-    .expect("a project document");
-    Payload::RegisterProject { project }
-}
-
-/// The project an entity signer issues for.
-pub fn signer_project(signer: &Signer) -> String {
-    format!("LD-P-{:04}", signer.index)
-}
-
-/// The setup transactions in phases, and where each signer's units start.
-fn setup(
-    input: &PlanInput<'_>,
-    assignments: &[Assignment],
-) -> Result<(Vec<Vec<Transaction>>, Vec<Serials>), LoadError> {
-    let network = input.network;
-    // Phase 1: the host's designated authority authorizes the Japanese share and registers
-    // the projects.
-    let (da_key, mut da_nonce) = officer(input, &network.host_da)?;
-    let mut sign_da = |payload| {
-        da_nonce += 1;
-        Transaction::sign(input.chain_id, da_key, da_nonce - 1, payload)
-    };
-    let terms: AuthorizationTerms = serde_json::from_value(json!({
-        "id": AUTHORIZATION,
-        "ca": network.ca,
-        "gwp": "AR5",
-        "purposes": ["NDC"],
-        "parties": ["JPN"],
-        "occurred": { "first": 2021, "last": 2030 },
-        "terms": "load generator: the Japanese share of the setup issuances",
-    }))
-    .expect("authorization terms");
-    let mut phase1 =
-        vec![sign_da(Payload::CreateAuthorization { terms }), sign_da(project(input, SETUP_PROJECT))];
-    for signer in input.signers.iter().filter(|s| s.kind == SignerKind::Entity) {
-        phase1.push(sign_da(project(input, &signer_project(signer))));
-    }
-    // Phase 2: the host registry's administrator issues every signer its units, under
-    // notifications of the setup project for consecutive days of the setup vintage.
-    let (admin_key, admin_nonce) = officer(input, &network.host_admin)?;
-    let mut lines = Vec::new();
-    let mut serials = vec![Serials::default(); input.signers.len()];
-    let mut next = 1u64;
-    for (signer, assignment) in input.signers.iter().zip(assignments) {
-        let authorization = (signer.kind == SignerKind::Government).then(|| id::<AuthId>(AUTHORIZATION));
-        let a = (assignment.chunks * CHUNK_UNITS).max(CHUNK_UNITS);
-        let q = assignment.quantity.max(QUANTITY_UNITS_MAX);
-        serials[signer.index] = Serials { a: next };
-        next += a + q;
-        lines.push(AllocationLine {
-            account: signer.account("A"),
-            quantity: a,
-            authorization: authorization.clone(),
-        });
-        lines.push(AllocationLine { account: signer.account("Q"), quantity: q, authorization });
-    }
-    let days_max = 365;
-    if lines.len().div_ceil(SETUP_LINES) > days_max {
-        return Err(LoadError::Usage("too many signers for one setup year".into()));
-    }
-    let mut phase2 = Vec::new();
-    for (j, chunk) in lines.chunks(SETUP_LINES).enumerate() {
-        let when = day(j as u64, SETUP_VINTAGE);
-        let payload = issuance(input, SETUP_PROJECT, &format!("N-LD-SETUP-{j:04}"), when, chunk.to_vec())?;
-        phase2.push(Transaction::sign(input.chain_id, admin_key, admin_nonce + j as u64, payload));
-    }
-    Ok((vec![phase1, phase2], serials))
-}
-
-/// What a signer's next transaction of each kind touches.
-struct SignerState<'a> {
-    signer: &'a Signer,
-    /// Chunk indices of `A`, shuffled; the next is taken from the end.
-    chunks: Vec<u64>,
-    a_first: u64,
-    accounts_opened: u64,
-    issued: u64,
-}
-
-impl<'a> SignerState<'a> {
-    fn new(signer: &'a Signer, serials: Serials, chunks: u64, rng: &mut Rng) -> Self {
-        let mut order: Vec<u64> = (0..chunks).collect();
-        for i in (1..order.len()).rev() {
-            let j = (rng.next_u64() % (i as u64 + 1)) as usize;
-            order.swap(i, j);
-        }
-        Self { signer, chunks: order, a_first: serials.a, accounts_opened: 0, issued: 0 }
-    }
-
-    fn next_chunk(&mut self, network: &Network) -> UnitsSpec {
-        let chunk = self.chunks.pop().expect("a chunk was set aside for every range transaction");
-        let first = self.a_first + chunk * CHUNK_UNITS;
-        let unit = |serial: u64| {
-            Text::new(&format!(
-                "{}-{}-{}-{serial}-{SETUP_VINTAGE}",
-                network.ca, self.signer.registry, network.host
-            ))
-            .expect("short")
-        };
-        UnitsSpec {
-            first: Some(unit(first)),
-            last: Some(unit(first + CHUNK_UNITS - 1)),
-            quantity: CHUNK_UNITS,
-            ..UnitsSpec::default()
-        }
-    }
-
-    fn payload(&mut self, input: &PlanInput<'_>, kind: Kind, rng: &mut Rng) -> Payload {
-        let network = input.network;
-        let ca = network.ca.clone();
-        let s = self.signer;
-        match kind {
-            Kind::TransferRange => {
-                let units = self.next_chunk(network);
-                Payload::TransferInternal { ca, from: s.account("A"), to: s.account("B"), units }
-            }
-            Kind::UseNdc => {
-                let units = self.next_chunk(network);
-                Payload::UseNdc {
-                    ca,
-                    from: s.account("A"),
-                    to: network.japan_use_ndc.clone(),
-                    units,
-                    use_year: USE_YEAR,
-                }
-            }
-            Kind::TransferQuantity => {
-                let quantity = 1 + rng.next_u64() % QUANTITY_UNITS_MAX;
-                let units = UnitsSpec { quantity, ..UnitsSpec::default() };
-                Payload::TransferInternal { ca, from: s.account("Q"), to: s.account("B"), units }
-            }
-            Kind::OpenAccount => {
-                self.accounts_opened += 1;
-                let account: Account = serde_json::from_value(json!({
-                    "id": s.account(&format!("X{}", self.accounts_opened)),
-                    "registry": s.registry,
-                    "kind": "HOLDING",
-                    "holder": { "entity": s.entity() },
-                }))
-                .expect("an account document");
-                Payload::OpenAccount { account }
-            }
-            Kind::Issue => {
-                self.issued += 1;
-                // One monitoring day per issuance from 2021-01-01: about 1,800 per signer.
-                let when = day(self.issued - 1, 2021);
-                let lines = vec![AllocationLine {
-                    account: s.account("C"),
-                    quantity: ISSUE_UNITS,
-                    authorization: None,
-                }];
-                let notification = format!("N-LD-{:04}-{}", s.index, self.issued);
-                issuance(input, &signer_project(s), &notification, when, lines)
-                    .expect("the JC representatives' keys were checked by the setup")
-            }
-        }
-    }
 }
 
 #[cfg(test)]

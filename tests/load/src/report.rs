@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use super::plan::Plan;
 use super::procs::{Proc, Reading};
 use super::submit::Sent;
 use super::watch::Watched;
@@ -103,6 +104,8 @@ pub struct Figures {
     pub busy_retries: usize,
     /// Accepted transactions seen in a committed block.
     pub committed: usize,
+    /// Of which in each cooperative approach.
+    pub committed_by_approach: BTreeMap<String, usize>,
     /// From the first send to the last commit, seconds.
     pub duration_s: f64,
     /// Committed transactions per second over `duration_s`.
@@ -174,6 +177,7 @@ pub fn figures(start: Instant, sent: &Sent, watched: &Watched) -> Figures {
         refusal_examples: sent.refusal_examples.clone(),
         busy_retries: sent.busy_retries,
         committed,
+        committed_by_approach: BTreeMap::new(),
         duration_s: duration,
         committed_tps: rate(committed, duration),
         sustained_tps: sustained,
@@ -193,6 +197,17 @@ pub fn figures(start: Instant, sent: &Sent, watched: &Watched) -> Figures {
     }
 }
 
+/// The committed transactions of `plan`'s load in each of its approaches.
+pub fn committed_by_approach(plan: &Plan, watched: &Watched) -> BTreeMap<String, usize> {
+    let mut counts = vec![0usize; plan.approaches.len()];
+    for (planned, commit) in plan.load.iter().zip(&watched.commits) {
+        if commit.is_some() {
+            counts[planned.approach] += 1;
+        }
+    }
+    plan.approaches.iter().map(ToString::to_string).zip(counts).collect()
+}
+
 /// Seconds as milliseconds with no decimals, for the summary.
 fn ms(d: f64) -> String {
     format!("{d:.0} ms")
@@ -203,12 +218,15 @@ pub fn summary(rate: &str, f: &Figures, nodes: &[ProcCost], loader: Option<&Proc
     let node_cpu: f64 = nodes.iter().map(|n| n.cpu_s).sum();
     let rss = nodes.iter().map(|n| n.peak_rss_mib).fold(0.0, f64::max);
     let refused: usize = f.refused.values().sum();
+    let by_approach: Vec<String> =
+        f.committed_by_approach.iter().map(|(ca, n)| format!("{ca} {n}")).collect();
     format!(
-        "jcm-load: {} txs at {rate}: committed {}/{} in {:.1} s = {:.0} tx/s (steady {:.0}); latency p50 {} p90 {} p99 {}; \
+        "jcm-load: {} txs at {rate}: committed {}/{} ({}) in {:.1} s = {:.0} tx/s (steady {:.0}); latency p50 {} p90 {} p99 {}; \
          {:.2} blocks/s, {:.0} txs/block (max {}), rounds {:?}; nodes {:.1} CPU-s ({:.2} cores), peak RSS {:.0} MiB; loader {:.1} CPU-s; refused {refused}",
         f.offered,
         f.committed,
         f.accepted,
+        by_approach.join(", "),
         f.duration_s,
         f.committed_tps,
         f.sustained_tps,

@@ -11,7 +11,7 @@ use jcm_runtime::keyfile::KeyFile;
 use jcm_runtime::time::Timestamp;
 use serde::Serialize;
 
-use super::genesis::{self, Network};
+use super::genesis::{self, Selection};
 use super::plan::{self, Mix, Plan, PlanInput, Planned};
 use super::procs::{self, Proc};
 use super::report::{self, Figures, Machine, ProcCost};
@@ -34,7 +34,9 @@ pub struct RunConfig {
     pub rate: Option<f64>,
     /// The mix.
     pub mix: Mix,
-    /// Load signers to use (at most those in the genesis); all when `None`.
+    /// The approaches to run in, among those the genesis's load signers work in.
+    pub approaches: Selection,
+    /// Load signers to use (at most those of `approaches` in the genesis); all when `None`.
     pub signers: Option<usize>,
     /// Sending threads.
     pub threads: usize,
@@ -78,6 +80,8 @@ pub struct ReportConfig {
     pub mix: String,
     /// Counts by kind.
     pub counts: BTreeMap<String, usize>,
+    /// Counts by cooperative approach.
+    pub approaches: BTreeMap<String, usize>,
     /// Load signers.
     pub signers: usize,
     /// Sending threads.
@@ -120,10 +124,15 @@ pub fn officer_key(testnet: &Path, name: &str) -> Result<SecretKey, LoadError> {
 }
 
 /// Rewrites `<testnet>/genesis.json` and every `<testnet>/*/config/genesis.json` with
-/// `signers` load signers. Only for a testnet that never started: a node's store records
-/// the genesis hash it was created with.
-pub fn patch_testnet(testnet: &Path, signers: usize) -> Result<Vec<PathBuf>, LoadError> {
-    let extended = genesis::extend(&read_genesis(testnet)?, signers)?;
+/// `signers` load signers working in the approaches `selection` chooses. Only for a
+/// testnet that never started: a node's store records the genesis hash it was created
+/// with. Returns the files written and the approaches.
+pub fn patch_testnet(
+    testnet: &Path,
+    signers: usize,
+    selection: &Selection,
+) -> Result<(Vec<PathBuf>, Vec<String>), LoadError> {
+    let extended = genesis::extend(&read_genesis(testnet)?, signers, selection)?;
     let text = extended.to_json();
     let mut written = vec![testnet.join("genesis.json")];
     let entries = std::fs::read_dir(testnet).map_err(|e| LoadError::io(testnet, e))?;
@@ -142,7 +151,8 @@ pub fn patch_testnet(testnet: &Path, signers: usize) -> Result<Vec<PathBuf>, Loa
     for path in &written {
         std::fs::write(path, &text).map_err(|e| LoadError::io(path, e))?;
     }
-    Ok(written)
+    let approaches = genesis::load_approaches(&extended).iter().map(ToString::to_string).collect();
+    Ok((written, approaches))
 }
 
 /// Sends a setup phase and waits until it is committed, every transaction accepted.
@@ -182,29 +192,25 @@ fn run_phase(urls: &[String], phase: &[Planned]) -> Result<(), LoadError> {
 }
 
 fn plan_run(config: &RunConfig, genesis: &Genesis) -> Result<(Plan, usize, f64), LoadError> {
-    let network = Network::discover(genesis)?;
-    let available = genesis.officers.iter().filter(|o| o.name.as_str().starts_with("LOAD-")).count();
-    if available == 0 {
-        return Err(LoadError::Usage(
-            "the genesis has no load signers: run `jcm-load genesis --testnet DIR` before the first start"
-                .into(),
-        ));
+    let network = genesis::run_network(genesis, &config.approaches)?;
+    let mut signers = genesis::signers_in(genesis, &network)?;
+    if signers.is_empty() {
+        return Err(LoadError::Usage("the genesis has no load signers in the approaches asked for".into()));
     }
-    let count = config.signers.unwrap_or(available).min(available).max(1);
-    let signers = genesis::signers(&network, count);
+    let count = config.signers.unwrap_or(signers.len()).clamp(1, signers.len());
+    signers.truncate(count);
     let client = Client::new();
     let mut keys = BTreeMap::new();
     let mut nonces = BTreeMap::new();
-    let mut names = vec![network.host_da.clone(), network.host_admin.clone()];
-    names.extend(network.jc_reps.iter().cloned());
-    for name in names {
+    for name in network.setup_officers() {
         let key = officer_key(&config.testnet, &name)?;
         let (state, next) = client.nonce(&config.urls[0], &key.public())?;
         nonces.insert(name.clone(), state.max(next));
         keys.insert(name, key);
     }
     let (used, _) = client.nonce(&config.urls[0], &signers[0].key.public())?;
-    if used > 0 || nonces.get(&network.host_admin).copied().unwrap_or(0) > 0 {
+    let issued = network.approaches.iter().any(|a| nonces.get(&a.host_admin).copied().unwrap_or(0) > 0);
+    if used > 0 || issued {
         return Err(LoadError::Usage(
             "this chain already ran a load (or issued units): the plan assumes a fresh testnet".into(),
         ));
@@ -273,7 +279,8 @@ pub fn run(config: &RunConfig) -> Result<Report, LoadError> {
     });
     let watched = watched?;
     let after = read_all();
-    let figures = report::figures(start, &sent, &watched);
+    let mut figures = report::figures(start, &sent, &watched);
+    figures.committed_by_approach = report::committed_by_approach(&plan, &watched);
     let all = report::costs(
         &procs.iter().chain(std::iter::once(&me)).cloned().collect::<Vec<_>>(),
         &before,
@@ -290,6 +297,12 @@ pub fn run(config: &RunConfig) -> Result<Report, LoadError> {
             rate,
             mix: config.mix.render(),
             counts: plan.counts.iter().map(|(k, n)| (k.name().to_owned(), *n)).collect(),
+            approaches: plan
+                .approaches
+                .iter()
+                .map(ToString::to_string)
+                .zip(plan.approach_counts.iter().copied())
+                .collect(),
             signers,
             threads: config.threads,
             seed: config.seed,
