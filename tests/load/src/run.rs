@@ -356,3 +356,28 @@ pub fn rpc_urls(testnet: &Path) -> Result<Vec<String>, LoadError> {
     }
     Ok(urls)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jcm_scenario::fixture::Fixture;
+
+    #[test]
+    fn the_genesis_command_rewrites_every_genesis_file_for_the_approaches_asked() {
+        let dir = std::env::temp_dir().join(format!("jcm-load-patch-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("ind/config")).expect("a home");
+        let text = Fixture::named("s3", &[]).expect("S3").genesis.to_json();
+        std::fs::write(dir.join("genesis.json"), &text).expect("write");
+        std::fs::write(dir.join("ind/config/genesis.json"), &text).expect("write");
+        let (written, approaches) = patch_testnet(&dir, 12, &Selection::First(2)).expect("patched");
+        assert_eq!(written.len(), 2);
+        assert_eq!(approaches, ["CA0001", "CA0002"]);
+        let home = read_genesis(&dir.join("ind/config")).expect("the home's genesis");
+        assert_eq!(home.hash(), read_genesis(&dir).expect("the genesis").hash());
+        assert_eq!(genesis::load_approaches(&home).len(), 2);
+        // A second time: the genesis already has load signers.
+        assert!(patch_testnet(&dir, 12, &Selection::All).is_err());
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+}

@@ -8,7 +8,7 @@ use jcm_runtime::time::Timestamp;
 use super::*;
 use crate::check::{check, decode};
 use crate::genesis::{self, Network, Selection};
-use jcm_scenario::fixture::Fixture;
+use jcm_scenario::fixture::{Fixture, Patch};
 
 /// `fixture` with `signers` load signers in the approaches `extended_for` chooses, the
 /// network `run_in` chooses among them (as `jcm-load run` finds it), its signers, and the
@@ -46,8 +46,20 @@ fn planned(signers: usize, txs: usize, mix: &Mix) -> (Genesis, Vec<Signer>, Plan
     (genesis, signers, plan)
 }
 
+/// S3 (Japan and five partners, CA0001 to CA0005) with one officer representing Japan on
+/// every Joint Committee, as in a `jcm-node testnet` genesis (`JPN-JC`).
 fn s3() -> Fixture {
-    Fixture::named("s3", &[]).expect("S3 is a built-in fixture")
+    let fixture = Fixture::named("s3", &[]).expect("S3 is a built-in fixture");
+    let roles: Vec<serde_json::Value> = fixture
+        .genesis
+        .joint_committees
+        .iter()
+        .map(|jc| serde_json::json!({ "jc_representative": { "jc": jc.id, "party": "JPN" } }))
+        .collect();
+    let index =
+        fixture.genesis.officers.iter().position(|o| o.name.as_str() == "JPN-JC-IN").expect("JPN-JC-IN");
+    let patch = Patch { pointer: format!("/officers/{index}/roles"), value: roles.into() };
+    Fixture::named("s3", &[patch]).expect("S3 with one Japanese representative")
 }
 
 fn checked(genesis: &Genesis, plan: &Plan) -> MemStore {
@@ -74,6 +86,7 @@ fn the_mix_spreads_over_every_approach_of_japan_and_is_accepted() {
     let all = Selection::All;
     let (genesis, network, signers, plan) = planned_in(&s3(), 40, &all, &all, 2_000, &Mix::default());
     assert_eq!(network.approaches.len(), 5, "S3: Japan and five partners");
+    assert!(network.approaches.iter().all(|a| a.jc_reps[1] == "JPN-JC-IN"), "one Japanese representative");
     assert_eq!(plan.approaches.len(), 5);
     assert!(plan.approach_counts.iter().all(|n| *n > 0), "{:?}", plan.approach_counts);
     assert_eq!(plan.approach_counts.iter().sum::<usize>(), 2_000);
