@@ -231,6 +231,45 @@ fn plan_run(config: &RunConfig, genesis: &Genesis) -> Result<(Plan, usize, f64),
     Ok((plan, count, started.elapsed().as_secs_f64()))
 }
 
+/// Sends the setup phase by phase, each committed before the next.
+fn run_setup(urls: &[String], plan: &Plan) -> Result<SetupFigures, LoadError> {
+    let started = Instant::now();
+    for phase in &plan.setup {
+        run_phase(urls, phase)?;
+    }
+    let setup =
+        SetupFigures { txs: plan.setup.iter().map(Vec::len).sum(), seconds: started.elapsed().as_secs_f64() };
+    eprintln!("jcm-load: setup committed ({} transactions, {:.1} s)", setup.txs, setup.seconds);
+    Ok(setup)
+}
+
+/// The settings and the plan's counts, as reported.
+fn report_config(
+    config: &RunConfig,
+    plan: &Plan,
+    rate: String,
+    signers: usize,
+    signing_s: f64,
+) -> ReportConfig {
+    ReportConfig {
+        txs: config.txs,
+        rate,
+        mix: config.mix.render(),
+        counts: plan.counts.iter().map(|(k, n)| (k.name().to_owned(), *n)).collect(),
+        approaches: plan
+            .approaches
+            .iter()
+            .map(ToString::to_string)
+            .zip(plan.approach_counts.iter().copied())
+            .collect(),
+        signers,
+        threads: config.threads,
+        seed: config.seed,
+        nodes: config.urls.clone(),
+        signing_s,
+    }
+}
+
 /// Runs the load; returns the report.
 pub fn run(config: &RunConfig) -> Result<Report, LoadError> {
     if config.urls.is_empty() {
@@ -249,15 +288,7 @@ pub fn run(config: &RunConfig) -> Result<Report, LoadError> {
         check::check(&genesis, &plan, Timestamp(now))?;
         eprintln!("jcm-load: the plan executes in memory with every transaction accepted");
     }
-    let setup_started = Instant::now();
-    for phase in &plan.setup {
-        run_phase(&config.urls, phase)?;
-    }
-    let setup = SetupFigures {
-        txs: plan.setup.iter().map(Vec::len).sum(),
-        seconds: setup_started.elapsed().as_secs_f64(),
-    };
-    eprintln!("jcm-load: setup committed ({} transactions, {:.1} s)", setup.txs, setup.seconds);
+    let setup = run_setup(&config.urls, &plan)?;
     let procs = find_procs(config);
     let me = Proc { pid: std::process::id(), label: "jcm-load".into() };
     let read_all =
@@ -292,23 +323,7 @@ pub fn run(config: &RunConfig) -> Result<Report, LoadError> {
     let rate = config.rate.map_or_else(|| "max".to_owned(), |r| format!("{r} tx/s"));
     let summary = report::summary(&rate, &figures, &nodes, loader.as_ref());
     Ok(Report {
-        config: ReportConfig {
-            txs: config.txs,
-            rate,
-            mix: config.mix.render(),
-            counts: plan.counts.iter().map(|(k, n)| (k.name().to_owned(), *n)).collect(),
-            approaches: plan
-                .approaches
-                .iter()
-                .map(ToString::to_string)
-                .zip(plan.approach_counts.iter().copied())
-                .collect(),
-            signers,
-            threads: config.threads,
-            seed: config.seed,
-            nodes: config.urls.clone(),
-            signing_s,
-        },
+        config: report_config(config, &plan, rate, signers, signing_s),
         machine: Machine {
             cpus: report::cpus(),
             loadavg_before: machine_before,
