@@ -1,6 +1,6 @@
 //! What the load generator submits: the setup of each approach, which gives every
 //! signer units ([`setup`]: an authorization, projects, issuances under JC notifications
-//! endorsed by both sides), and the mix of pre-signed transactions ([`signer`]).
+//! endorsed by both sides), and the mix of pre-signed transactions (`signer`).
 //!
 //! Everything is derived from the genesis, the signers and a seed, so two runs with the
 //! same arguments sign the same transactions. Each signer works in one approach (its
