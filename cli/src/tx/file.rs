@@ -27,9 +27,10 @@
 use std::path::Path;
 
 use jcm_runtime::codec::{self, DecodeError, Hash32};
+use jcm_runtime::crypto::{PublicKey, Signature};
 use jcm_runtime::limits::TX_BYTES_MAX;
 use jcm_runtime::tx::{Transaction, TxBody};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::summary;
 use crate::context::read_bounded;
@@ -118,29 +119,46 @@ pub enum FileError {
     BadSignature(String),
 }
 
+/// The file's JSON, its fields in the order a reader wants them.
+#[derive(Debug, serde::Serialize)]
+struct Document<'a> {
+    format: &'static str,
+    signed: bool,
+    bytes: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    genesis_hash: Option<Hash32>,
+    summary: String,
+    action: &'static str,
+    signer: PublicKey,
+    hash: Option<Hash32>,
+    signature: Option<Signature>,
+    body: &'a TxBody,
+}
+
 impl TxFile {
-    /// The file's JSON document: the only way a file is written.
-    pub fn document(&self) -> Value {
+    fn fields(&self) -> Document<'_> {
         let body = self.data.body();
-        let (signed, hash, signature) = match &self.data {
-            TxData::Signed(tx) => (true, json!(tx.hash()), json!(tx.signature)),
-            TxData::Unsigned(_) => (false, Value::Null, Value::Null),
+        let (hash, signature) = match &self.data {
+            TxData::Signed(tx) => (Some(tx.hash()), Some(tx.signature)),
+            TxData::Unsigned(_) => (None, None),
         };
-        let mut doc = json!({
-            "format": FORMAT,
-            "signed": signed,
-            "bytes": hex::encode(self.data.bytes()),
-            "summary": summary::describe(&body.payload),
-            "action": body.payload.action(),
-            "signer": body.signer,
-            "hash": hash,
-            "signature": signature,
-            "body": body,
-        });
-        if let Some(genesis) = &self.genesis_hash {
-            doc["genesis_hash"] = json!(genesis);
+        Document {
+            format: FORMAT,
+            signed: matches!(self.data, TxData::Signed(_)),
+            bytes: hex::encode(self.data.bytes()),
+            genesis_hash: self.genesis_hash,
+            summary: summary::describe(&body.payload),
+            action: body.payload.action(),
+            signer: body.signer,
+            hash,
+            signature,
+            body,
         }
-        doc
+    }
+
+    /// The file's JSON document: what is written, and what a file read must equal.
+    pub fn document(&self) -> Value {
+        serde_json::to_value(self.fields()).expect("a transaction file serializes")
     }
 
     /// Decodes and checks a file's text (see the module's documentation).
@@ -196,7 +214,7 @@ impl TxFile {
     pub fn write(&self, path: &Path, replace: bool) -> anyhow::Result<()> {
         refuse_existing(path, replace)?;
         let text =
-            serde_json::to_string_pretty(&self.document()).expect("a transaction file serializes") + "\n";
+            serde_json::to_string_pretty(&self.fields()).expect("a transaction file serializes") + "\n";
         let tmp = path.with_extension(format!("{}.partial", std::process::id()));
         std::fs::write(&tmp, text).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", tmp.display()))?;
         std::fs::rename(&tmp, path).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
@@ -236,6 +254,7 @@ mod tests {
     use super::*;
     use jcm_runtime::crypto::SecretKey;
     use jcm_runtime::tx::Payload;
+    use serde_json::json;
 
     fn payload() -> Payload {
         jcm_runtime::tx::payload_from_json_str(
