@@ -251,9 +251,50 @@ fn an_unsigned_file_is_signed_by_its_signer_then_broadcast() {
     let other = signer.run(&["tx", "sign", path, "--key", "JPN-DA", "--yes"]).expect_code(2);
     assert!(other.stderr.contains("already signed"), "{}", other.stderr);
 
-    let sent = preparer.run(&["--output", "json", "tx", "broadcast", path, "--yes"]).expect_code(0).json();
-    assert_eq!(sent["result"], "committed", "{sent:#}");
+    let sent = preparer.run(&["tx", "broadcast", path, "--yes"]).expect_code(0);
+    assert!(
+        sent.stdout.contains("Signed transaction to submit: close IND's reporting year 2026"),
+        "{}",
+        sent.stdout
+    );
+    assert!(
+        sent.stdout.contains("IND-DA (designated_authority IND, account_holder IND), signed elsewhere"),
+        "{}",
+        sent.stdout
+    );
+    assert!(sent.stdout.contains("Committed at height 1"), "{}", sent.stdout);
     assert_eq!(node.submitted(), [signed["bytes"].as_str().expect("bytes")]);
+}
+
+#[test]
+fn an_issuance_by_an_endorsed_notification_is_signed_offline_too() {
+    let jcm = officer("issuance", None);
+    let notification = jcm.home.join("n-001.json");
+    let notification = notification.to_str().expect("utf-8");
+    #[rustfmt::skip]
+    let prepare = [
+        "tx", "issue", "--prepare", notification, "--id", "N-001", "--jc", "JC-JPN-IND", "--project", "INJ-001",
+        "--vintage", "2025", "--from", "2025-01-01", "--to", "2025-12-31", "--line", "JPN01-H-GOV:5000",
+        "--chain-id", CHAIN, "--ca", "CA0001",
+    ];
+    jcm.run(&prepare).expect_code(0);
+    jcm.run(&prepare).expect_code(2); // --force, shared with --out, is still needed to replace it
+    for side in ["IND-JC", "JPN-JC"] {
+        jcm.run(&["tx", "endorse", notification, "--key", side, "--yes"]).expect_code(0);
+    }
+    let sign = jcm.run(&["tx", "sign", notification, "--key", "IND01-ADMIN", "--yes"]).expect_code(2);
+    assert!(sign.stderr.contains("jcm tx endorse"), "{}", sign.stderr);
+    let file = jcm.home.join("issue.json");
+    let path = file.to_str().expect("utf-8");
+    #[rustfmt::skip]
+    let issue = [
+        "tx", "issue", "--notification", notification, "--key", "IND01-ADMIN", "--offline", "--chain-id", CHAIN,
+        "--nonce", "0", "--out", path, "--yes",
+    ];
+    jcm.run(&issue).expect_code(0);
+    let doc = read(&file);
+    assert_eq!(doc["action"], "issue", "{doc:#}");
+    assert_eq!(doc["body"]["payload"]["notification"]["endorsements"].as_array().map(Vec::len), Some(2));
 }
 
 #[test]

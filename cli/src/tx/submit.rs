@@ -234,7 +234,8 @@ fn refusal(status: u16, _kind: &str) -> bool {
 }
 
 fn show(doc: &Value, tx: &Transaction) {
-    println!("Transaction to sign: {}", summary::describe(&tx.body.payload));
+    let heading = if doc["key"].is_null() { "Signed transaction to submit" } else { "Transaction to sign" };
+    println!("{heading}: {}", summary::describe(&tx.body.payload));
     let signer = match (doc["key"].as_str(), doc["officer"].as_str()) {
         (Some(key), Some(officer)) if officer.starts_with(&format!("{key} (")) => officer.to_string(),
         (Some(key), Some(officer)) => format!("key {key}: officer {officer}"),
