@@ -27,7 +27,6 @@ use crate::context::Context;
 /// `broadcast`.
 #[derive(Clone, Debug, Args)]
 #[group(skip)]
-#[command(next_help_heading = "Submission")]
 pub struct Broadcast {
     /// The signed transaction file (`jcm tx <action> ... --out FILE`, or `jcm tx sign`).
     pub file: PathBuf,
