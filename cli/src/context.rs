@@ -12,10 +12,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _};
 use jcm_cli::audit::OutputFormat;
 use jcm_keystore::{KeystoreError, Purpose, PASSPHRASE_ENV};
+use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::client::Rpc;
 use crate::config::Config;
+use crate::pin;
 
 /// The node asked when nothing else says: the first node of `jcm-node testnet` with
 /// its default ports (JPN in config/testnet-4).
@@ -104,10 +106,26 @@ impl Context {
         }
     }
 
-    /// A client of the node.
+    /// A client of the node, once its chain is checked against this machine's pins.
     pub fn rpc(&self) -> anyhow::Result<Rpc> {
+        Ok(self.connect()?.0)
+    }
+
+    /// Where every conversation with a node starts: its `/v1/status`, whose chain id and
+    /// genesis hash are checked against the pins in the home ([`pin::verify_node`]: a
+    /// first contact pins them, a node presenting another genesis is refused).
+    pub fn connect(&self) -> anyhow::Result<(Rpc, Value)> {
         let (url, _) = self.node()?;
-        Ok(Rpc::new(&url))
+        let rpc = Rpc::new(&url);
+        let status = rpc.get("/v1/status")?;
+        pin::verify_node(&self.home, rpc.base(), &status)?;
+        Ok((rpc, status))
+    }
+
+    /// The node's address, once its chain is checked against the pins ([`Self::connect`]),
+    /// for the commands that read the node with their own client.
+    pub fn pinned_node(&self) -> anyhow::Result<String> {
+        Ok(self.rpc()?.base().to_string())
     }
 
     /// The passphrase, read once per command from `--passphrase-file`, `JCM_PASSPHRASE`

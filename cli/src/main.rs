@@ -16,6 +16,7 @@ mod config;
 mod context;
 mod keys;
 mod output;
+mod pin;
 mod query;
 mod report;
 mod scenario;
@@ -83,6 +84,10 @@ enum Command {
         after_help = "Example:\n  jcm config set node http://127.0.0.1:26601\n  jcm config show"
     )]
     Config(config::ConfigCommand),
+    /// The chains this machine has pinned: chain id and genesis hash, taken on first
+    /// contact and checked on every later one.
+    #[command(subcommand, after_help = "Example:\n  jcm chain list\n  jcm chain forget jcm-testnet-4")]
+    Chain(pin::ChainCommand),
     /// Sign and submit a transaction: one command per Article 6.2 action.
     #[command(
         subcommand,
@@ -127,10 +132,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // after the subcommand; `jcm --output json audit` must mean JSON too.
     let json = cli.output == OutputFormat::Json;
     let ctx = Context::new(cli.home, cli.node, cli.output, cli.passphrase_file)?;
-    let node = || ctx.node().map(|(url, _)| url);
+    // Each node is checked against the pinned genesis of its chain before it is read.
+    let node = || ctx.pinned_node();
     match cli.command {
         Command::Keys(cmd) => keys::run(&cmd, &ctx),
         Command::Config(cmd) => config::run(&cmd, &ctx),
+        Command::Chain(cmd) => pin::run(&cmd, &ctx),
         Command::Tx(cmd) => tx::run(&cmd, &ctx),
         Command::Query(cmd) => query::run(&cmd, &ctx),
         Command::Report(cmd) => report::run(&cmd, &ctx),
@@ -138,7 +145,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if json {
                 args.output = OutputFormat::Json;
             }
-            Ok(audit::run(&args, Some(&node()?))?.into())
+            // A bundle is audited without a node.
+            let node = if args.bundle.is_some() { None } else { Some(node()?) };
+            Ok(audit::run(&args, node.as_deref())?.into())
         }
         Command::Export(args) => Ok(audit::run_export(&args, Some(&node()?))?.into()),
         Command::Prove(args) => Ok(proof::run_prove(&args, Some(&node()?))?.into()),

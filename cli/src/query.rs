@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use clap::{ArgGroup, Args, Subcommand};
+use jcm_runtime::crypto::PublicKey;
 use jcm_runtime::ids::{AccountId, AuthId, Party};
 use serde_json::Value;
 
@@ -87,6 +88,15 @@ pub enum QueryCommand {
         /// The transaction hash (hex).
         hash: String,
     },
+    /// A signer's next nonce (what `jcm tx ... --offline --nonce N` signs with), and how
+    /// many of its transactions are pending.
+    #[command(
+        after_help = "Example:\n  jcm query nonce 3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29"
+    )]
+    Nonce {
+        /// The signer's public key, hex (`jcm keys show NAME`).
+        signer: PublicKey,
+    },
     /// The node's status: chain, height, peers, mempool.
     #[command(
         after_help = "Example:\n  jcm query status\n  jcm --node http://127.0.0.1:26611 query status --output json"
@@ -142,6 +152,7 @@ pub fn run(cmd: &QueryCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             (format!("/v1/blocks/{height}"), block)
         }
         QueryCommand::Tx { hash } => (format!("/v1/tx/{}", segment(hash)), transaction),
+        QueryCommand::Nonce { signer } => (format!("/v1/nonce/{}", signer.to_hex()), nonce),
         QueryCommand::Status => ("/v1/status".to_string(), status),
         QueryCommand::Genesis => {
             print!("{}", rpc.get_text("/v1/genesis")?);
@@ -155,6 +166,15 @@ pub fn run(cmd: &QueryCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         render(&answer);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn nonce(answer: &Value) {
+    print_fields(&[
+        ("signer", cell(&answer["signer"])),
+        ("next nonce", cell(&answer["next_nonce"])),
+        ("committed", format!("nonces below {}", cell(&answer["state_nonce"]))),
+        ("pending", cell(&answer["pending"])),
+    ]);
 }
 
 /// `CA0001-JPN01-IND-1-2025..CA0001-JPN01-IND-500-2025` of a unit block's JSON.

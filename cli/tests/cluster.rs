@@ -155,3 +155,107 @@ fn an_officer_walks_the_issuance_lifecycle_through_the_cli() {
         std::fs::read_to_string(jcm.home.join(&format!("aef-0/AEF-IND-{year}-table3.csv"))).expect("table 3");
     assert!(actions.contains("First transfer to another Party"), "{actions}");
 }
+
+/// Signing offline against real nodes (needs `jcm-node`, built if missing): an officer
+/// whose machine reaches no node signs a registration into a file, another machine
+/// dry-runs and broadcasts it through a second node of the chain and it commits; a
+/// transaction prepared unsigned there is signed on the first machine and commits; a
+/// stale nonce is refused as A6-1008 before submission, a file signed for another chain
+/// is refused, and a node whose genesis is not the pinned one is refused until the pin
+/// is forgotten.
+#[test]
+fn transactions_signed_offline_commit_through_broadcast() {
+    let cluster = Cluster::start("offline", &PARTIES);
+    cluster.wait_height(1, Duration::from_secs(60));
+    let dir = cluster.dir.to_str().expect("utf-8");
+    let chain = cluster.chain_id.as_str();
+    let mut online = Jcm::new("offline-online");
+    online.node = Some(cluster.rpc[0].clone());
+    json(&online, &["keys", "import-testnet", dir], 0);
+    let mut air = Jcm::new("offline-air");
+    air.node = Some("http://127.0.0.1:9".into()); // nothing listens: no node is reached
+    json(&air, &["keys", "import-testnet", dir], 0);
+
+    // First contact pins the chain's genesis.
+    let status = json(&online, &["query", "status"], 0);
+    let genesis = status["genesis_hash"].as_str().expect("a genesis hash").to_string();
+    let pins = json(&online, &["chain", "list"], 0);
+    assert_eq!(pins["chains"][chain]["genesis_hash"], genesis.as_str(), "{pins:#}");
+
+    // Offline: the chain id and nonce come from the online machine, by hand.
+    let public = |name: &str| json(&air, &["keys", "show", name], 0)["public_key"].as_str().map(String::from);
+    let ind_da = public("IND-DA").expect("a public key");
+    let nonce = json(&online, &["query", "nonce", &ind_da], 0)["next_nonce"].as_u64().expect("a nonce");
+    let file = air.home.join("project.json");
+    let path = file.to_str().expect("utf-8");
+    let nonce_text = nonce.to_string();
+    #[rustfmt::skip]
+    let project = [
+        "tx", "register-project", "--id", "INJ-001", "--name", "Solar rooftops", "--host", "IND",
+        "--ca", "CA0001", "--sector", "energy-generation", "--activity-type", "Solar", "--key", "IND-DA",
+        "--offline", "--chain-id", chain, "--nonce", &nonce_text, "--genesis-hash", &genesis, "--out", path, "--yes",
+    ];
+    let written = json(&air, &project, 0);
+    assert_eq!(
+        (written["result"].as_str(), written["transaction"]["signed"].as_bool()),
+        (Some("written"), Some(true))
+    );
+
+    // Broadcast through another node of the chain: dry run, then commit.
+    online.node = Some(cluster.rpc[1].clone());
+    let dry = json(&online, &["tx", "broadcast", path, "--dry-run"], 0);
+    assert_eq!((dry["result"].as_str(), dry["accepted"].as_bool()), (Some("dry_run"), Some(true)), "{dry:#}");
+    let sent = json(&online, &["tx", "broadcast", path, "--yes"], 0);
+    let height = committed(&sent);
+    assert_eq!(sent["hash"], written["transaction"]["hash"]);
+    assert_eq!(sent["officer"], "IND-DA (designated_authority IND, account_holder IND)");
+    // Broadcast again: the node has it; it is reported, not submitted twice.
+    let again = json(&online, &["tx", "broadcast", path, "--yes"], 0);
+    assert_eq!(again["height"].as_u64(), Some(height), "{again:#}");
+
+    // Prepared unsigned online (chain and nonce from the node), signed offline.
+    let unsigned = online.home.join("account.json");
+    let unsigned = unsigned.to_str().expect("utf-8");
+    let admin = public("IND01-ADMIN").expect("a public key");
+    #[rustfmt::skip]
+    let open = ["tx", "open-account", "--id", "IND01-H-E9", "--holder-party", "IND", "--signer", &admin, "--out", unsigned];
+    json(&online, &open, 0);
+    air.run(&["tx", "sign", unsigned, "--key", "IND-DA", "--yes"]).expect_code(2); // not its signer
+    json(&air, &["tx", "sign", unsigned, "--key", "IND01-ADMIN", "--yes"], 0);
+    committed(&json(&online, &["tx", "broadcast", unsigned, "--yes"], 0));
+
+    // A used nonce: refused before submission, as the rules would (A6-1008).
+    let stale = air.home.join("stale.json");
+    let stale = stale.to_str().expect("utf-8");
+    #[rustfmt::skip]
+    let close = [
+        "tx", "close-year", "--party", "IND", "--year", "2026", "--key", "IND-DA", "--offline",
+        "--chain-id", chain, "--nonce", &nonce_text, "--out", stale, "--yes",
+    ];
+    json(&air, &close, 0);
+    let refused = json(&online, &["tx", "broadcast", stale, "--yes"], 1);
+    assert_eq!(
+        (refused["result"].as_str(), refused["error"]["codes"][0].as_str()),
+        (Some("refused"), Some("A6-1008"))
+    );
+
+    // Signed for another chain: refused, nothing sent.
+    let elsewhere = air.home.join("elsewhere.json");
+    let elsewhere = elsewhere.to_str().expect("utf-8");
+    let mut other = close;
+    other[10] = "jcm-elsewhere";
+    other[14] = elsewhere;
+    json(&air, &other, 0);
+    let run = online.run(&["tx", "broadcast", elsewhere, "--yes"]).expect_code(2);
+    assert!(run.stderr.contains("signed for chain `jcm-elsewhere`"), "{}", run.stderr);
+
+    // A pin to another genesis: the real node is refused, showing both hashes, until
+    // the pin is forgotten.
+    let impostor = "00".repeat(32);
+    json(&online, &["chain", "pin", chain, "--genesis-hash", &impostor, "--replace"], 0);
+    let refused = online.run(&["query", "status"]).expect_code(2);
+    assert!(refused.stderr.contains(&impostor) && refused.stderr.contains(&genesis), "{}", refused.stderr);
+    online.run(&["tx", "broadcast", path, "--yes"]).expect_code(2);
+    json(&online, &["chain", "forget", chain], 0);
+    json(&online, &["query", "status"], 0);
+}

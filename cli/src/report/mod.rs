@@ -121,8 +121,7 @@ fn replay_to(
 /// Runs a report command.
 pub fn run(cmd: &ReportCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     let ReportCommand::Aef(args) = cmd;
-    let (url, _) = ctx.node()?;
-    let client = NodeClient::new(&url);
+    let client = NodeClient::new(&ctx.pinned_node()?);
     let verified = match replay_to(&client, args.height, args)? {
         Ok(verified) => verified,
         Err(failure) => {

@@ -91,7 +91,9 @@ impl NotificationFile {
 #[derive(Clone, Debug, Args)]
 #[group(skip)]
 pub struct Issue {
-    /// Write a notification for the JC representatives to endorse, and submit nothing.
+    /// Write a notification for the JC representatives to endorse, and submit nothing
+    /// (`--chain-id` names the chain the endorsements are for [default: the node's];
+    /// `--force` replaces an existing file).
     #[arg(long, value_name = "FILE", conflicts_with = "notification")]
     pub prepare: Option<PathBuf>,
     /// Submit the issuance of this endorsed notification; repeat to combine copies
@@ -128,12 +130,6 @@ pub struct Issue {
     /// Cooperative approach [default: the Joint Committee's, from the node's genesis].
     #[arg(long)]
     pub ca: Option<CaId>,
-    /// Chain id the endorsements are for [default: the node's].
-    #[arg(long, requires = "prepare")]
-    pub chain_id: Option<String>,
-    /// Replace an existing prepared file.
-    #[arg(long, requires = "prepare")]
-    pub force: bool,
     /// Ask for this first serial; accepted only if it is the next free one (R14).
     #[arg(long, value_name = "N")]
     pub first_serial: Option<u64>,
@@ -177,12 +173,12 @@ fn prepare(args: &Issue, path: &Path, ctx: &Context) -> anyhow::Result<ExitCode>
     if args.lines.is_empty() {
         bail!("--prepare needs at least one --line ACCOUNT:QUANTITY[:AUTHORIZATION]");
     }
-    if path.exists() && !args.force {
+    if path.exists() && !args.tx.file.force {
         bail!("{} exists: pass --force to replace it (its endorsements would be lost)", path.display());
     }
-    let (chain_id, ca) = match (&args.chain_id, &args.ca) {
+    let (chain_id, ca) = match (&args.tx.file.chain_id, &args.ca) {
         (Some(chain), Some(ca)) => (chain.clone(), ca.clone()),
-        _ => from_node(ctx, &jc, args.chain_id.as_deref(), args.ca.as_ref())?,
+        _ => from_node(ctx, &jc, args.tx.file.chain_id.as_deref(), args.ca.as_ref())?,
     };
     let total = args.total.unwrap_or_else(|| args.lines.iter().map(|l| l.quantity).sum());
     let body = Notification {

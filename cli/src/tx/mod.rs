@@ -2,13 +2,18 @@
 //! with a keyring key, shown before it is signed, and dry-run or submitted ([`submit`]).
 //! `jcm tx submit --payload-file` reaches every action from a JSON payload, and
 //! `jcm tx endorse` adds a Joint Committee representative's signature to a notification
-//! offline ([`issue`]).
+//! offline ([`issue`]). Every action can also be signed without a node into a
+//! transaction file ([`offline`], [`file`]), which `jcm tx broadcast` submits
+//! ([`broadcast`]).
 
 mod a64;
 mod admin;
 mod auth;
+mod broadcast;
+mod file;
 mod issue;
 mod movement;
+mod offline;
 mod parse;
 mod submit;
 mod summary;
@@ -72,7 +77,8 @@ pub struct SubmitPayload {
 
 /// Transaction commands. Each signs with `--key NAME`, shows what it signs, asks to
 /// confirm (`--yes` skips), and waits for the commit (`--no-wait` skips); `--dry-run`
-/// asks the node for its verdict and submits nothing.
+/// asks the node for its verdict and submits nothing. `--offline --chain-id ID --nonce N
+/// --out FILE` signs without a node, for `jcm tx broadcast FILE` to submit.
 #[derive(Debug, Subcommand)]
 pub enum TxCommand {
     /// Register a Party's NDC implementation period (designated authority, R27).
@@ -174,6 +180,22 @@ pub enum TxCommand {
     /// Add a JC representative's endorsement to a notification file (offline).
     #[command(after_help = "Example:\n  jcm tx endorse n-001.json --key JPN-JC")]
     Endorse(issue::Endorse),
+    /// Sign a transaction file prepared unsigned (`--signer PUBLIC_KEY --out FILE`) with
+    /// the signer's key, offline.
+    #[command(after_help = "Example:\n  \
+        jcm tx close-year --party IND --year 2026 --signer 3b6a...29 --offline --chain-id jcm-testnet-4 \\\n    \
+        --nonce 7 --out close.json\n  \
+        jcm tx sign close.json --key IND-DA          # on the machine that holds IND-DA\n  \
+        jcm tx broadcast close.json")]
+    Sign(offline::Sign),
+    /// Submit a signed transaction file (from `--offline --out FILE` or `jcm tx sign`):
+    /// checked, shown, then dry-run or confirmed, submitted and followed to its block.
+    #[command(after_help = "Example:\n  \
+        jcm tx close-year --party IND --year 2026 --key IND-DA --offline --chain-id jcm-testnet-4 \\\n    \
+        --nonce 7 --out close.json --yes      # on the air-gapped machine\n  \
+        jcm tx broadcast close.json --dry-run\n  \
+        jcm --node http://127.0.0.1:26611 tx broadcast close.json --yes")]
+    Broadcast(broadcast::Broadcast),
     /// Create an authorization, version 1 (first transferring Party's designated authority).
     #[command(
         after_help = "Example:\n  jcm tx create-authorization --id AUTH-IND-001 --ca CA0001 --purpose NDC \\\n    \
@@ -401,6 +423,8 @@ pub fn run(cmd: &TxCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     let (payload, tx) = match cmd {
         T::Issue(args) => return issue::run_issue(args, ctx),
         T::Endorse(args) => return issue::run_endorse(args, ctx),
+        T::Sign(args) => return offline::run_sign(args, ctx),
+        T::Broadcast(args) => return broadcast::run(args, ctx),
         T::RegisterNdcPeriod { args, tx } => (args.payload()?, tx),
         T::SetParticipation { args, tx } => (args.payload()?, tx),
         T::RegisterProject { args, tx } => (args.payload()?, tx),
@@ -432,7 +456,7 @@ pub fn run(cmd: &TxCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         T::Submit { args, tx } => match read_payload(&args.payload_file)? {
             Ok(payload) => (payload, tx),
             // Outside a dry run an undecodable file is a usage error, before anything else.
-            Err(verdict) if !tx.dry_run => {
+            Err(verdict) if !tx.submit.dry_run => {
                 let reason = verdict["rejections"][0]["message"].as_str().unwrap_or("it does not decode");
                 anyhow::bail!("{} is not valid here: {reason}", args.payload_file.display())
             }

@@ -3,6 +3,8 @@
 //! payload and the transaction hash), then either dry-run it (the node's verdict, every
 //! failing rule with its code and explanation; nothing submitted) or ask to confirm,
 //! submit, and by default wait for the commit and print its height and verdict.
+//! `--out FILE` writes the transaction to a file instead ([`offline`]); a file signed
+//! elsewhere goes through the same [`deliver`] (`jcm tx broadcast`).
 //!
 //! Exit codes: 0 accepted (or admitted with `--no-wait`), 1 the rules rejected it (at
 //! the dry run, at admission or in its block), 2 anything else (no node, no key, ...).
@@ -12,10 +14,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 use clap::Args;
-use jcm_runtime::crypto::{PublicKey, SecretKey};
+use jcm_runtime::codec::Hash32;
+use jcm_runtime::crypto::PublicKey;
 use jcm_runtime::tx::{Payload, Transaction};
 use serde_json::{json, Value};
 
+use super::offline::{self, FileOpts, Plan};
 use super::summary;
 use crate::client::{Rpc, RpcError};
 use crate::context::{confirm, Context};
@@ -28,18 +32,33 @@ const WAIT_PER_REQUEST_MS: u64 = 20_000;
 const POLL_INTERVAL: Duration = Duration::from_millis(300);
 
 /// How to sign and submit: common to every `jcm tx` command.
-#[derive(Clone, Debug, Default, Args)]
+#[derive(Clone, Debug, Args)]
 #[group(skip)]
 #[command(next_help_heading = "Signing and submission")]
 pub struct TxOpts {
     /// The key that signs: a name in the keyring (`jcm keys list`).
-    #[arg(long, short = 'k', value_name = "NAME")]
+    #[arg(long, short = 'k', value_name = "NAME", conflicts_with = "signer")]
     pub key: Option<String>,
+    /// Sign with this nonce instead of the one the node says is next (required with
+    /// --offline: the signer's next nonce, `jcm query nonce PUBLIC_KEY`).
+    #[arg(long, value_name = "N")]
+    pub nonce: Option<u64>,
+    #[command(flatten)]
+    pub submit: SubmitOpts,
+    #[command(flatten)]
+    pub file: FileOpts,
+}
+
+/// How a signed transaction is submitted: common to `jcm tx <action>` and
+/// `jcm tx broadcast`.
+#[derive(Clone, Debug, Args)]
+#[group(skip)]
+pub struct SubmitOpts {
     /// Only ask the node for its verdict: print each failing rule's code and
     /// explanation, submit nothing. Exit 1 if the rules would reject it.
     #[arg(long)]
     pub dry_run: bool,
-    /// Do not ask for confirmation before submitting.
+    /// Do not ask for confirmation before signing or submitting.
     #[arg(long, short = 'y')]
     pub yes: bool,
     /// Return once the node admits the transaction, without waiting for its block.
@@ -48,24 +67,33 @@ pub struct TxOpts {
     /// How long to wait for the commit, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub wait_secs: u64,
-    /// Sign with this nonce instead of the one the node says is next.
-    #[arg(long, value_name = "N")]
-    pub nonce: Option<u64>,
 }
 
 /// The chain as the node describes it, and the officer behind a key.
-struct Chain {
-    id: String,
+pub struct Chain {
+    /// The chain id.
+    pub id: String,
+    /// The genesis hash the node presents (checked against the pin by
+    /// [`Context::connect`]).
+    pub genesis_hash: Option<Hash32>,
     officers: Vec<Value>,
 }
 
 impl Chain {
-    fn read(rpc: &Rpc) -> anyhow::Result<Self> {
-        let status = rpc.get("/v1/status")?;
+    /// The chain of the node whose `/v1/status` is `status`; with `expected`
+    /// (`--chain-id`), refused unless it is that chain.
+    pub fn read(rpc: &Rpc, status: &Value, expected: Option<&str>) -> anyhow::Result<Self> {
         let id = status["chain_id"].as_str().context("the node's /v1/status has no chain_id")?.to_string();
+        if let Some(expected) = expected.filter(|e| *e != id) {
+            bail!(
+                "the node at {} serves chain `{id}`, not `{expected}` (--chain-id): nothing signed",
+                rpc.base()
+            );
+        }
+        let genesis_hash = status["genesis_hash"].as_str().and_then(|h| Hash32::from_hex(h).ok());
         let genesis = rpc.get("/v1/genesis")?;
         let officers = genesis["officers"].as_array().cloned().unwrap_or_default();
-        Ok(Self { id, officers })
+        Ok(Self { id, genesis_hash, officers })
     }
 
     /// `NAME (role, role)` of the officer whose key this is, if the genesis names one.
@@ -75,6 +103,22 @@ impl Chain {
         let roles: Vec<String> =
             officer["roles"].as_array().map(|r| r.iter().map(role).collect()).unwrap_or_default();
         Some(format!("{} ({})", officer["name"].as_str().unwrap_or("?"), roles.join(", ")))
+    }
+
+    /// The command's document (`--output json`) for `tx`, signed with the keyring's
+    /// `key` (none for a transaction signed elsewhere).
+    pub fn describe(&self, rpc: &Rpc, tx: &Transaction, key: Option<&str>) -> Value {
+        json!({
+            "node": rpc.base(),
+            "chain_id": self.id,
+            "action": tx.body.payload.action(),
+            "signer": tx.body.signer,
+            "key": key,
+            "officer": self.officer(&tx.body.signer),
+            "nonce": tx.body.nonce,
+            "hash": tx.hash(),
+            "payload": tx.body.payload,
+        })
     }
 }
 
@@ -98,50 +142,52 @@ fn role(value: &Value) -> String {
     }
 }
 
-/// The signer's key, named by `--key`.
-pub fn signer(ctx: &Context, opts: &TxOpts) -> anyhow::Result<(String, SecretKey)> {
-    let Some(name) = &opts.key else {
-        bail!("which key signs? give --key NAME (see `jcm keys list`)");
-    };
-    Ok((name.clone(), keys::load(ctx, name)?))
+/// The signer's nonces: the next one after its committed transactions (`state_nonce`)
+/// and the next one after its pending ones too (`next_nonce`).
+pub fn nonces(rpc: &Rpc, signer: &PublicKey) -> anyhow::Result<(u64, u64)> {
+    let answer = rpc.get(&format!("/v1/nonce/{}", signer.to_hex()))?;
+    let next = answer["next_nonce"].as_u64().context("the node's nonce answer has no next_nonce")?;
+    let state = answer["state_nonce"].as_u64().context("the node's nonce answer has no state_nonce")?;
+    Ok((state, next))
 }
 
-/// Signs `payload` and dry-runs or submits it.
+/// Signs `payload` and dry-runs or submits it, or writes it to a file (`--out`).
 pub fn execute(ctx: &Context, opts: &TxOpts, payload: Payload) -> anyhow::Result<ExitCode> {
-    if opts.key.is_none() {
-        bail!("which key signs? give --key NAME (see `jcm keys list`)");
-    }
+    let name = match offline::plan(opts)? {
+        Plan::Submit { key } => key,
+        Plan::File(plan) => return offline::write(ctx, &plan, payload),
+    };
     // The node first: an unreachable node fails before a passphrase is asked for.
-    let rpc = ctx.rpc()?;
-    let chain = Chain::read(&rpc)?;
-    let (name, key) = signer(ctx, opts)?;
+    let (rpc, status) = ctx.connect()?;
+    let chain = Chain::read(&rpc, &status, opts.file.chain_id.as_deref())?;
+    let key = keys::load(ctx, &name)?;
     let nonce = match opts.nonce {
         Some(n) => n,
-        None => {
-            let answer = rpc.get(&format!("/v1/nonce/{}", key.public().to_hex()))?;
-            answer["next_nonce"].as_u64().context("the node's nonce answer has no next_nonce")?
-        }
+        None => nonces(&rpc, &key.public())?.1,
     };
     let tx = Transaction::sign(&chain.id, &key, nonce, payload);
-    let mut doc = json!({
-        "node": rpc.base(),
-        "chain_id": chain.id,
-        "action": tx.body.payload.action(),
-        "signer": tx.body.signer,
-        "key": name,
-        "officer": chain.officer(&tx.body.signer),
-        "nonce": nonce,
-        "hash": tx.hash(),
-        "payload": tx.body.payload,
-    });
+    let doc = chain.describe(&rpc, &tx, Some(&name));
+    deliver(ctx, &rpc, &opts.submit, &tx, doc, "Sign and submit this transaction?")
+}
+
+/// What every signed transaction goes through, whoever signed it: shown, then
+/// dry-run, or confirmed (`question`), submitted and by default followed to its block.
+pub fn deliver(
+    ctx: &Context,
+    rpc: &Rpc,
+    opts: &SubmitOpts,
+    tx: &Transaction,
+    doc: Value,
+    question: &str,
+) -> anyhow::Result<ExitCode> {
     if !ctx.json() {
-        show(&doc, &tx);
+        show(&doc, tx);
     }
     let body = json!({ "tx": hex::encode(tx.encode()) });
     if opts.dry_run {
-        return dry_run(ctx, &rpc, &body, doc);
+        return dry_run(ctx, rpc, &body, doc);
     }
-    if !opts.yes && !confirm("Sign and submit this transaction?")? {
+    if !opts.yes && !confirm(question)? {
         bail!("nothing submitted");
     }
     let started = Instant::now();
@@ -154,12 +200,26 @@ pub fn execute(ctx: &Context, opts: &TxOpts, payload: Payload) -> anyhow::Result
     let answer = match rpc.post(&path, &body) {
         Ok((_, answer)) => answer,
         Err(RpcError::Api { status, kind, message, error, .. }) if refusal(status, &kind) => {
-            return refused(ctx, doc, status, &kind, &message, &error);
+            return refused(ctx, doc, Some(status), &kind, &message, &error);
         }
         Err(e) => return Err(e.into()),
     };
+    follow(ctx, rpc, doc, answer, opts, deadline)
+}
+
+/// Follows a submitted (or already known) transaction from the node's `answer` to its
+/// block, unless `--no-wait`, and reports it.
+pub fn follow(
+    ctx: &Context,
+    rpc: &Rpc,
+    mut doc: Value,
+    answer: Value,
+    opts: &SubmitOpts,
+    deadline: Instant,
+) -> anyhow::Result<ExitCode> {
     let answer = if answer["status"] == "pending" && !opts.no_wait {
-        wait_commit(&rpc, &tx.hash().to_hex(), deadline)?
+        let hash = doc["hash"].as_str().unwrap_or_default().to_string();
+        wait_commit(rpc, &hash, deadline)?
     } else {
         answer
     };
@@ -174,12 +234,14 @@ fn refusal(status: u16, _kind: &str) -> bool {
 }
 
 fn show(doc: &Value, tx: &Transaction) {
-    println!("Transaction to sign: {}", summary::describe(&tx.body.payload));
-    let key = doc["key"].as_str().unwrap_or("?");
-    let signer = match doc["officer"].as_str() {
-        Some(officer) if officer.starts_with(&format!("{key} (")) => officer.to_string(),
-        Some(officer) => format!("key {key}: officer {officer}"),
-        None => format!("{key} (not an officer in this chain's genesis)"),
+    let heading = if doc["key"].is_null() { "Signed transaction to submit" } else { "Transaction to sign" };
+    println!("{heading}: {}", summary::describe(&tx.body.payload));
+    let signer = match (doc["key"].as_str(), doc["officer"].as_str()) {
+        (Some(key), Some(officer)) if officer.starts_with(&format!("{key} (")) => officer.to_string(),
+        (Some(key), Some(officer)) => format!("key {key}: officer {officer}"),
+        (Some(key), None) => format!("{key} (not an officer in this chain's genesis)"),
+        (None, Some(officer)) => format!("{officer}, signed elsewhere"),
+        (None, None) => "signed elsewhere, not an officer in this chain's genesis".into(),
     };
     print_fields(&[
         ("  chain", format!("{} (node {})", tx.body.chain_id, doc["node"].as_str().unwrap_or("?"))),
@@ -199,7 +261,7 @@ fn dry_run(ctx: &Context, rpc: &Rpc, body: &Value, mut doc: Value) -> anyhow::Re
     let (_, answer) = match rpc.post("/v1/tx/dry-run", body) {
         Ok(answer) => answer,
         Err(RpcError::Api { status, kind, message, error, .. }) if refusal(status, &kind) => {
-            return refused(ctx, doc, status, &kind, &message, &error);
+            return refused(ctx, doc, Some(status), &kind, &message, &error);
         }
         Err(e) => return Err(e.into()),
     };
@@ -237,7 +299,7 @@ fn wait_commit(rpc: &Rpc, hash: &str, deadline: Instant) -> anyhow::Result<Value
     }
 }
 
-fn finish(ctx: &Context, doc: &mut Value, answer: &Value, opts: &TxOpts) -> anyhow::Result<ExitCode> {
+fn finish(ctx: &Context, doc: &mut Value, answer: &Value, opts: &SubmitOpts) -> anyhow::Result<ExitCode> {
     let status = answer["status"].as_str().unwrap_or("?").to_string();
     doc["result"] = json!(status);
     if status != "committed" {
@@ -303,11 +365,12 @@ pub fn print_verdict(verdict: &Value) {
     }
 }
 
-/// A refusal by the node (422, 409): every code and reason; exit 1.
-fn refused(
+/// A refusal by the node (422, 409), or by a check made before asking it (`status`
+/// none): every code and reason; exit 1.
+pub fn refused(
     ctx: &Context,
     mut doc: Value,
-    status: u16,
+    status: Option<u16>,
     kind: &str,
     message: &str,
     error: &Value,
@@ -319,7 +382,10 @@ fn refused(
     if ctx.json() {
         print_json(&doc);
     } else {
-        println!("Refused by the node ({kind}): {message}");
+        match status {
+            Some(_) => println!("Refused by the node ({kind}): {message}"),
+            None => println!("Refused before submission ({kind}): {message}"),
+        }
         match error.get("verdict").filter(|v| !v.is_null()) {
             Some(verdict) => print_verdict(verdict),
             None => {
