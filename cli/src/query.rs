@@ -9,8 +9,10 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use clap::{ArgGroup, Args, Subcommand};
+use jcm_runtime::a64::A64Id;
 use jcm_runtime::crypto::PublicKey;
-use jcm_runtime::ids::{AccountId, AuthId, Party};
+use jcm_runtime::ids::{AccountId, AuthId, Party, ProjectId};
+use jcm_runtime::time::Timestamp;
 use serde_json::Value;
 
 use crate::client::segment;
@@ -75,6 +77,30 @@ pub enum QueryCommand {
         /// At most this many events.
         #[arg(long, value_name = "N")]
         limit: Option<u64>,
+    },
+    /// What of a project's period has been credited where (R37): its JCM issuances and
+    /// the periods other programmes (India's CCTS, ...) declared, with their identifiers.
+    #[command(
+        after_help = "Example:\n  jcm query credited --project INJ-002 --from 2026-01-01 --to 2026-12-31"
+    )]
+    Credited {
+        /// The project.
+        #[arg(long)]
+        project: ProjectId,
+        /// First day of the period asked about (YYYY-MM-DD).
+        #[arg(long, value_parser = day)]
+        from: Timestamp,
+        /// Last day of the period asked about (YYYY-MM-DD).
+        #[arg(long, value_parser = day)]
+        to: Timestamp,
+    },
+    /// Where an Article 6.4 unit (A6.4ER) is on the chain: the receipt that brought it from
+    /// the mechanism registry and the ITMO serial it is tracked under.
+    #[command(after_help = "Example:\n  jcm query a64 A6.4ER-IND-PACM-IN-0001-2025-17")]
+    A64 {
+        /// The A6.4ER identifier, A6.4ER-HOST-ACTIVITY-YYYY-SERIAL.
+        #[arg(value_parser = a64_id)]
+        id: String,
     },
     /// A committed block, its transactions and their verdicts.
     #[command(after_help = "Example:\n  jcm query block 12\n  jcm query block latest --output json")]
@@ -142,6 +168,14 @@ pub fn run(cmd: &QueryCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             let path = if query.is_empty() { base } else { format!("{base}?{}", query.join("&")) };
             (path, events)
         }
+        QueryCommand::Credited { project, from, to } => {
+            if from > to {
+                bail!("--from {from} is after --to {to}");
+            }
+            let (from, to) = (from.date(), to.date());
+            (format!("/v1/projects/{}/credited?from={from}&to={to}", segment(project.as_str())), credited)
+        }
+        QueryCommand::A64 { id } => (format!("/v1/a64/{}", segment(id)), a64_unit),
         QueryCommand::Block { height } => {
             let height = match height.as_str() {
                 "latest" => rpc.get("/v1/status")?["height"].as_u64().unwrap_or(0),
@@ -174,6 +208,64 @@ fn nonce(answer: &Value) {
         ("next nonce", cell(&answer["next_nonce"])),
         ("committed", format!("nonces below {}", cell(&answer["state_nonce"]))),
         ("pending", cell(&answer["pending"])),
+    ]);
+}
+
+fn day(text: &str) -> Result<Timestamp, String> {
+    Timestamp::parse(text)
+}
+
+fn a64_id(text: &str) -> Result<String, String> {
+    A64Id::parse(text).map(|id| id.to_string())
+}
+
+fn period(p: &Value) -> String {
+    format!("{} to {}", cell(&p["from"]), cell(&p["to"]))
+}
+
+fn credited(answer: &Value) {
+    println!("{} from {}", cell(&answer["project"]), period(&answer["period"]));
+    println!();
+    let mut jcm =
+        Table::new(&["NOTIFICATION", "MONITORING PERIOD", "OVERLAP", "VINTAGE", "ISSUED", "HEIGHT"]);
+    for i in answer["jcm"].as_array().into_iter().flatten() {
+        jcm.row(vec![
+            cell(&i["notification"]),
+            period(&i["monitoring_period"]),
+            period(&i["overlap"]),
+            cell(&i["vintage"]),
+            cell(&i["quantity"]),
+            cell(&i["height"]),
+        ]);
+    }
+    println!("JCM issuances:");
+    jcm.print_or("none");
+    println!();
+    let mut other = Table::new(&["PROGRAMME", "PERIOD", "OVERLAP", "ITS PROJECT", "IDENTIFIERS", "HEIGHT"]);
+    for e in answer["elsewhere"].as_array().into_iter().flatten() {
+        let ids: Vec<String> = e["identifiers"].as_array().into_iter().flatten().map(cell).collect();
+        other.row(vec![
+            cell(&e["programme"]),
+            period(&e["period"]),
+            period(&e["overlap"]),
+            cell(&e["programme_project"]),
+            if ids.is_empty() { "-".into() } else { ids.join(" ") },
+            cell(&e["height"]),
+        ]);
+    }
+    println!("Credited by other programmes:");
+    other.print_or("none");
+}
+
+fn a64_unit(answer: &Value) {
+    let receipt = &answer["receipt"];
+    print_fields(&[
+        ("A6.4ER", cell(&answer["a64_id"])),
+        ("approach", cell(&answer["ca"])),
+        ("host", cell(&answer["first_transferring_party"])),
+        ("ITMO serial", cell(&answer["serial"])),
+        ("received", format!("at height {}, transaction {}", cell(&receipt["height"]), cell(&receipt["tx"]))),
+        ("receipt", format!("ITMO serials {}..{}", cell(&receipt["first"]), cell(&receipt["last"]))),
     ]);
 }
 

@@ -2,6 +2,7 @@
 //! passes; a bundle with any byte changed, a transaction altered without re-signing, a
 //! block whose header was rewritten, and a genesis other than the trusted one all fail,
 //! naming the height and the check.
+#![allow(clippy::disallowed_methods)] // tests time real processes
 
 mod devchain;
 mod support;

@@ -10,7 +10,6 @@
 
 use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::Arc;
-use std::time::Duration;
 
 use jcm_consensus::CommitCertificate;
 use jcm_runtime::block::{Block, Executed, Header};
@@ -26,17 +25,12 @@ use crate::engine::{
 };
 use crate::home::config::{ConsensusConfig, MempoolConfig};
 use crate::home::NodeId;
+use crate::limits::{RELAYED_BATCHES_MAX, SYNC_REQUEST_TIMEOUT};
 use crate::mempool::Checked;
 use crate::p2p::{Net, NetEvent};
 use crate::shared::Shared;
 use crate::wal::{Recovered, Wal, WalError};
 use crate::wire::{Message, Request as PeerRequest};
-
-/// Time allowed for a peer to answer a block request.
-const SYNC_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-/// Batches of relayed transactions waiting for their signature checks; beyond it a
-/// batch is dropped (still pending at the peer, it reaches this node in a proposal).
-pub const RELAYED_BATCHES_MAX: usize = 256;
 
 /// An API request to the engine, with where its answer goes.
 #[derive(Debug)]
@@ -194,7 +188,7 @@ impl Actor {
     ) -> Result<(), ActorError> {
         let mut internal = self.internal_rx.take().expect("run is called once");
         let mut relayed = self.relayed.take().expect("run is called once");
-        let mut gossip = tokio::time::interval(engine::GOSSIP_INTERVAL);
+        let mut gossip = tokio::time::interval(crate::limits::GOSSIP_INTERVAL);
         gossip.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {

@@ -11,10 +11,8 @@ use jcm_runtime::state::{keys, StateExt};
 use jcm_runtime::tx::BlockContext;
 
 use crate::index;
+use crate::limits::COMMIT_BYTES_MAX;
 use crate::store::{CommittedBlock, Db, StoreError};
-
-/// Largest encoded commit certificate read back from the store.
-pub const COMMIT_BYTES_MAX: usize = 64 * 1024;
 
 /// Why the chain could not be opened or extended.
 #[derive(Debug, thiserror::Error)]

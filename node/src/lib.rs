@@ -18,6 +18,7 @@ pub mod chain;
 pub mod engine;
 pub mod home;
 pub mod index;
+pub mod limits;
 pub mod mempool;
 pub mod metrics;
 pub mod p2p;

@@ -9,11 +9,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 
+use crate::limits::VALIDATOR_LABELS_MAX;
+
 /// Upper bounds of the block interval histogram's buckets, seconds.
 pub const BLOCK_INTERVAL_BUCKETS: [f64; 9] = [0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 60.0];
-/// Most distinct validator labels kept: names come from genesis, so this is never reached
-/// on a real chain; it bounds memory if a caller passes something else.
-pub const VALIDATOR_LABELS_MAX: usize = 256;
 
 /// A float in an atomic, as its bits.
 #[derive(Debug, Default)]

@@ -19,14 +19,12 @@ use crate::chain;
 use crate::home::config::{LogConfig, LogFormat, PeerAddress};
 use crate::home::keys::{PassphraseSource, Purpose};
 use crate::home::{Home, NodeId};
+use crate::limits::ENGINE_QUEUE;
 use crate::metrics::Metrics;
 use crate::p2p::{self, NetConfig};
 use crate::shared::{Shared, Status};
 use crate::store::{Db, DbOptions};
 use crate::wal::Wal;
-
-/// Requests from RPC handlers waiting for the consensus engine.
-const ENGINE_QUEUE: usize = 16_384;
 
 /// What `start` needs.
 #[derive(Debug)]

@@ -17,15 +17,14 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+use crate::limits::BATCH_BYTES_MAX;
 use borsh::{BorshDeserialize, BorshSerialize};
 use jcm_consensus::{CommitCertificate, SignRecord, SignedProposal, SignedVote, State};
-use jcm_runtime::block::{Block, BLOCK_BYTES_MAX};
+use jcm_runtime::block::Block;
 use jcm_runtime::codec;
 
 /// File name of the record inside the data directory.
 pub const WAL_FILE: &str = "consensus.wal";
-/// Largest batch read back (a block and its messages).
-pub const BATCH_BYTES_MAX: usize = BLOCK_BYTES_MAX + 1024 * 1024;
 
 /// One record.
 #[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize)]

@@ -2,14 +2,12 @@
 //! transactions, the committed height) and requests for committed blocks. Borsh,
 //! decoded with the peer message limit and checked canonical like every other decoder.
 
+use crate::limits::RELAY_TXS_MAX;
 use borsh::{BorshDeserialize, BorshSerialize};
 use jcm_consensus::{SignedProposal, SignedVote};
 use jcm_runtime::block::Block;
 use jcm_runtime::codec::{self, DecodeError};
 use jcm_runtime::limits::TX_BYTES_MAX;
-
-/// Most transactions relayed in one message.
-pub const RELAY_TXS_MAX: usize = 1024;
 
 /// A one-way message.
 #[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize)]

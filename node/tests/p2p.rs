@@ -2,6 +2,7 @@
 //! and requests, a node that is not allowed or runs another genesis is refused, an
 //! oversized frame is refused without hurting the connection, and a restarted node is
 //! reconnected.
+#![allow(clippy::disallowed_methods)] // tests wait for real sockets
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;

@@ -444,6 +444,71 @@ async fn malformed_requests_are_4xx_json() {
 }
 
 #[tokio::test]
+async fn credited_answers_what_of_a_period_the_jcm_issued() {
+    let node = Node::new("rpc-credited");
+    let router = node.router();
+    // B1 issued INJ-001's 2025 monitoring period (N-001, 10,000 units).
+    let answer = get(&router, "/v1/projects/INJ-001/credited?from=2025-06-01&to=2026-06-30").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let body = answer.json();
+    assert_eq!(body["project"], "INJ-001");
+    let jcm = body["jcm"].as_array().expect("a list of JCM issuances");
+    assert_eq!(jcm.len(), 1, "{body}");
+    assert_eq!((jcm[0]["notification"].as_str(), jcm[0]["quantity"].as_u64()), (Some("N-001"), Some(10_000)));
+    assert_eq!(body["elsewhere"], json!([]));
+    // The other project of F0 has nothing credited in that period.
+    let other = get(&router, "/v1/projects/INJ-002/credited?from=2025-01-01&to=2025-12-31").await.json();
+    assert_eq!((other["jcm"].clone(), other["elsewhere"].clone()), (json!([]), json!([])));
+    // A period outside the issuance overlaps nothing.
+    let later = get(&router, "/v1/projects/INJ-001/credited?from=2026-01-01&to=2026-12-31").await.json();
+    assert_eq!(later["jcm"], json!([]));
+    for (uri, status, kind) in [
+        ("/v1/projects/INJ-404/credited?from=2025-01-01&to=2025-12-31", StatusCode::NOT_FOUND, "not_found"),
+        (
+            "/v1/projects/INJ-001/credited?from=2025-13-01&to=2025-12-31",
+            StatusCode::BAD_REQUEST,
+            "malformed_query",
+        ),
+        (
+            "/v1/projects/INJ-001/credited?from=2025-12-31&to=2025-01-01",
+            StatusCode::BAD_REQUEST,
+            "malformed_query",
+        ),
+        ("/v1/projects/INJ-001/credited?from=2025-01-01", StatusCode::BAD_REQUEST, "malformed_query"),
+        ("/v1/a64/A6.4ER-IND-PACM-IN-0001-2025-17", StatusCode::NOT_FOUND, "not_found"),
+        ("/v1/a64/CA0001-JPN01-IND-1-2025", StatusCode::BAD_REQUEST, "malformed_unit"),
+    ] {
+        let answer = get(&router, uri).await;
+        assert_eq!((answer.status, answer.error_kind().as_str()), (status, kind), "{uri}: {}", answer.text());
+    }
+}
+
+#[tokio::test]
+async fn a_body_that_is_no_transaction_is_400_with_a6_1002_and_the_decoders_reason() {
+    let node = Node::new("rpc-undecodable");
+    let router = node.router();
+    let tx = node.sign("IND01-ADMIN", 1, status("IND01-H-GOV", AccountStatus::Active));
+    let mut tx_json = serde_json::to_value(&tx).expect("a transaction is JSON");
+    let payload = tx_json["body"]["payload"].as_object_mut().expect("the payload is an object");
+    payload.insert("colour".into(), json!("green"));
+    for uri in ["/v1/tx/dry-run", "/v1/tx"] {
+        let answer = post(&router, uri, json!({ "tx_json": tx_json })).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{uri}: {}", answer.text());
+        assert_eq!(
+            (answer.error_kind().as_str(), answer.codes()),
+            ("malformed_tx", vec!["A6-1002".to_owned()])
+        );
+        let message = answer.json()["error"]["message"].as_str().unwrap_or_default().to_owned();
+        assert!(message.contains("unknown field `colour`"), "{uri}: the reason names the field: {message}");
+    }
+    let mut bytes = tx.encode();
+    bytes.truncate(bytes.len() - 1);
+    let answer = post(&router, "/v1/tx/dry-run", json!({ "tx": hex::encode(bytes) })).await;
+    assert_eq!((answer.status, answer.codes()), (StatusCode::BAD_REQUEST, vec!["A6-1002".to_owned()]));
+    assert!(node.mempool_is_empty());
+}
+
+#[tokio::test]
 async fn random_bodies_never_get_a_5xx() {
     let node = Node::new("rpc-fuzz");
     let router = node.router();

@@ -5,6 +5,7 @@
 //!
 //! The child is this test binary again, running the ignored test [`crash_child`] with
 //! [`CHILD_DIR_ENV`] naming the data directory. A failure prints the seed.
+#![allow(clippy::disallowed_methods)] // tests time real processes
 
 mod common;
 

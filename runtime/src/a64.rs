@@ -144,6 +144,15 @@ pub fn received_before<S: Store + ?Sized>(
     (receipt.mechanism_first <= last).then_some(receipt)
 }
 
+/// Where A6.4ER `id` is on the chain: the receipt that brought it from the mechanism
+/// registry and the ITMO serial of (receipt's approach, host) it is tracked under; `None`
+/// if it was never received.
+pub fn locate<S: Store + ?Sized>(st: &S, id: &A64Id) -> Option<(A64Receipt, u64)> {
+    let receipt = received_before(st, &id.activity, id.vintage, id.serial, id.serial)?;
+    let serial = receipt.first + (id.serial - receipt.mechanism_first);
+    (receipt.ftp == id.host).then_some((receipt, serial))
+}
+
 /// Records a receipt under both its ITMO serials and its A6.4ER serials.
 pub fn record<S: Store + ?Sized>(st: &mut S, receipt: &A64Receipt) {
     st.write(keys::a64_receipt(&receipt.ca, &receipt.ftp, receipt.last), receipt);
@@ -254,6 +263,21 @@ mod tests {
         assert!(received_before(&st, &activity, 2025, 105, 120).is_some());
         assert!(received_before(&st, &activity, 2025, 11, 100).is_none());
         assert!(received_before(&st, &activity, 2026, 1, 10).is_none());
+        // Each received A6.4ER is found under its own ITMO serial; the others are not.
+        let id = |host: &str, serial| A64Id {
+            host: Party::new(host).expect("valid"),
+            activity: activity.clone(),
+            vintage: 2025,
+            serial,
+        };
+        let at = |id: A64Id| locate(&st, &id).map(|(r, serial)| (r.first, serial));
+        assert_eq!(at(id("IND", 101)), Some((1, 1)));
+        assert_eq!(at(id("IND", 107)), Some((1, 7)));
+        assert_eq!(at(id("IND", 110)), Some((1, 10)));
+        assert_eq!(at(id("IND", 3)), Some((11, 13)));
+        assert_eq!(at(id("IND", 11)), None);
+        assert_eq!(at(id("IND", 111)), None);
+        assert_eq!(at(id("JPN", 101)), None, "another host's A6.4ER of the same activity");
         // Units that did not come from the mechanism registry keep their serials.
         let jcm = UnitBlock { ca: CaId::new("CA0001").expect("valid"), ..head };
         assert_eq!(pieces(&st, &jcm).len(), 1);

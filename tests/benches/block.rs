@@ -13,6 +13,7 @@
 //! - `block/pipeline_1000`: what a node does with a decided block it did not build:
 //!   decode, validate, and `chain::commit` (one fsynced RocksDB batch with the indexes),
 //!   a new height each iteration.
+#![allow(clippy::disallowed_methods)] // benchmarks measure time
 
 use std::time::{Duration, Instant};
 

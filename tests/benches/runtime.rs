@@ -5,6 +5,7 @@
 //! - `block/1000_mixed`: a block of 1,000 mixed transactions (transfers, NDC uses,
 //!   external proposals and acceptances, cancellations), signatures verified and applied;
 //! - `ed25519/single` vs `ed25519/batch`: verifying 256 transaction signatures.
+#![allow(clippy::disallowed_methods)] // benchmarks measure time
 
 use std::time::{Duration, Instant};
 

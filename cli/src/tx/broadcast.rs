@@ -160,6 +160,7 @@ pub fn run(args: &Broadcast, ctx: &Context) -> anyhow::Result<ExitCode> {
     let chain = Chain::read(&rpc, &status, None)?;
     let mut doc = chain.describe(&rpc, tx, None);
     doc["file"] = json!(args.file);
+    #[allow(clippy::disallowed_methods)] // the CLI's edge: how long the officer waits
     let deadline = Instant::now() + Duration::from_secs(args.submit.wait_secs);
     match rpc.get(&format!("/v1/tx/{}", tx.hash())) {
         Ok(known) => {

@@ -190,6 +190,7 @@ pub fn deliver(
     if !opts.yes && !confirm(question)? {
         bail!("nothing submitted");
     }
+    #[allow(clippy::disallowed_methods)] // the CLI's edge: how long the officer waits
     let started = Instant::now();
     let deadline = started + Duration::from_secs(opts.wait_secs);
     let path = if opts.no_wait {
@@ -283,6 +284,7 @@ fn cell_u64(value: &Value) -> String {
 }
 
 /// Follows a pending transaction until it is committed or `deadline` passes.
+#[allow(clippy::disallowed_methods)] // the CLI's edge: polling until a deadline
 fn wait_commit(rpc: &Rpc, hash: &str, deadline: Instant) -> anyhow::Result<Value> {
     loop {
         match rpc.get(&format!("/v1/tx/{hash}")) {

@@ -2,6 +2,7 @@
 //! cluster of real `jcm-node` processes written by `jcm-node testnet --dev` (the
 //! process management of tests/tests/cluster/harness.rs, cut to what these tests use).
 //! Processes die with the test, even when it fails.
+#![allow(clippy::disallowed_methods)] // tests wait for real processes
 
 // Each test binary uses a part of this module.
 #![allow(dead_code)]

@@ -9,18 +9,9 @@ use jcm_runtime::time::Timestamp;
 use jcm_runtime::tx::BlockContext;
 
 use super::{Candidate, Chain, Clock, Engine, Reply, Request};
+use crate::limits::{BLOCK_OVERHEAD_BYTES, BLOCK_TXS_FLOOR, BLOCK_TXS_UNMEASURED, TIMED_TXS_MIN};
 use crate::mempool::{Checked, Refusal};
 use crate::wire::{Request as PeerRequest, Response};
-
-/// Room left in a block for its header and last commit.
-const BLOCK_OVERHEAD_BYTES: usize = 256 * 1024;
-
-/// Transactions a proposer takes before it has timed any block's execution.
-const BLOCK_TXS_UNMEASURED: usize = 1_000;
-/// Fewest transactions a proposer takes, however slow execution was measured.
-const BLOCK_TXS_FLOOR: usize = 100;
-/// Blocks with fewer transactions say too little about the cost of one to be timed.
-const TIMED_TXS_MIN: usize = 32;
 
 /// How long this node takes to execute a transaction, from the blocks it built,
 /// validated or fetched: an exponentially weighted mean of the wall time per

@@ -8,6 +8,8 @@ use jcm_consensus::{
     CommitCertificate, Core, Decision, Input, InputError, KeySigner, Message as CoreMessage, Output,
     SignGuard, Signer as _, ValidatorKey,
 };
+use jcm_runtime::block::Executed;
+use jcm_runtime::invariants;
 
 use super::{
     Candidate, Chain, Clock, Committed, Effect, Engine, EngineError, Timer, Validator, FUTURE_MSGS_MAX,
@@ -323,13 +325,29 @@ impl<C: Chain, K: Clock> Engine<C, K> {
         self.commit_block(candidate.block, certificate, executed)
     }
 
+    /// R41: the ledger invariants over what the block writes ([`invariants::check_block`],
+    /// a cost that follows the block, not the chain). A violation stops the node before
+    /// the block is committed: every validator runs the same rules, so a broken state
+    /// means a defect in this release or a corrupted store, never something to vote on.
+    fn check_invariants(&self, height: u64, executed: &Executed) -> Result<(), EngineError> {
+        let violations =
+            self.chain.with_state(|state| invariants::check_block(state, &executed.state_writes));
+        if violations.is_empty() {
+            return Ok(());
+        }
+        Err(EngineError::Invariant {
+            height,
+            violations: violations.into_iter().map(|v| v.message).collect(),
+        })
+    }
+
     /// Commits a block with its certificate, then starts the next height after the
     /// commit pause.
     pub(super) fn commit_block(
         &mut self,
         block: jcm_runtime::block::Block,
         certificate: CommitCertificate,
-        executed: jcm_runtime::block::Executed,
+        executed: Executed,
     ) -> Result<(), EngineError> {
         let height = block.header.height;
         let txs = block.txs.len();
@@ -342,6 +360,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
             .map(|v| v.key)
             .filter(|key| !certificate.signatures.iter().any(|s| s.validator == *key))
             .collect();
+        self.check_invariants(height, &executed)?;
         self.chain.commit(&block, &certificate, executed)?;
         let ctx = jcm_runtime::tx::BlockContext { height: height + 1, time: self.clock.timestamp() };
         let mempool = &mut self.mempool;

@@ -46,17 +46,10 @@ use parking_lot::Mutex;
 use crate::chain::ChainError;
 use crate::home::config::{ConsensusConfig, MempoolConfig};
 use crate::home::NodeId;
+use crate::limits::{BLOCK_TIME_AHEAD_MAX_SECS, FUTURE_MSGS_MAX};
 use crate::mempool::Mempool;
 use crate::wal::Record;
 use crate::wire::Message;
-
-/// How often the node re-sends its own messages of the current height and its committed
-/// height, so a peer that missed them (or restarted) still gets them.
-pub const GOSSIP_INTERVAL: Duration = Duration::from_millis(1000);
-/// How far in the future (by the local clock) a proposed block's time may be.
-pub const BLOCK_TIME_AHEAD_MAX_SECS: u64 = 10;
-/// Messages of the next height kept until the node gets there.
-const FUTURE_MSGS_MAX: usize = 1024;
 
 /// Why the engine stopped. Any of these stops the node: a validator that cannot write
 /// its store must not go on voting.
@@ -69,6 +62,20 @@ pub enum EngineError {
     /// the sign guard failed.
     #[error("{0}")]
     Fatal(String),
+    /// The block decided at `height` would break a ledger invariant (R41); it was not
+    /// committed.
+    #[error(
+        "R41: the block decided at height {height} breaks a ledger invariant (A6-8001), so this node \
+         stopped before committing it: {}. Nothing of it was written; compare this node's release \
+         with the other validators' and report the block",
+        violations.join("; ")
+    )]
+    Invariant {
+        /// The height of the block.
+        height: u64,
+        /// Each violation, naming its invariant.
+        violations: Vec<String>,
+    },
 }
 
 /// The guard's store: marks go into the batch being assembled, persisted before anything
@@ -421,7 +428,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
 
     fn flush_relay(&mut self) {
         while !self.relay.is_empty() {
-            let take = self.relay.len().min(crate::wire::RELAY_TXS_MAX);
+            let take = self.relay.len().min(crate::limits::RELAY_TXS_MAX);
             let batch: Vec<Vec<u8>> = self.relay.drain(..take).collect();
             self.broadcast(Message::Txs(batch));
         }

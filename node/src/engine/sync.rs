@@ -16,8 +16,8 @@ use jcm_runtime::codec;
 use jcm_runtime::consensus::CommitCertificate;
 
 use super::{Chain, Clock, Effect, Engine, EngineError, Timer};
-use crate::chain::COMMIT_BYTES_MAX;
 use crate::home::NodeId;
+use crate::limits::COMMIT_BYTES_MAX;
 use crate::wire::Response;
 
 /// Most heights requested or held ahead of the committed head. Blocks are at most

@@ -11,15 +11,12 @@ use serde::{Deserialize, Serialize};
 use jcm_runtime::limits::TX_BYTES_MAX;
 
 use super::{read_bounded, HomeError, NodeId, NODE_TOML_BYTES_MAX};
+use crate::limits::{PEERS_LISTED_MAX, TIMEOUT_MS_MAX};
 
 /// Default p2p listen address of `init`.
 pub const P2P_LISTEN_DEFAULT: &str = "127.0.0.1:26656";
 /// Default RPC listen address of `init`.
 pub const RPC_LISTEN_DEFAULT: &str = "127.0.0.1:26657";
-/// Longest any timeout may be, milliseconds (ten minutes).
-pub const TIMEOUT_MS_MAX: u64 = 10 * 60 * 1000;
-/// Most peers plus observers one config may list.
-pub const PEERS_LISTED_MAX: usize = 1024;
 
 /// The whole file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

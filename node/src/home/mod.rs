@@ -29,6 +29,7 @@ use jcm_runtime::keyfile::{KeyFile, KeyFileError};
 use jcm_runtime::model::Validator;
 
 use self::config::NodeConfig;
+use crate::limits::{GENESIS_BYTES_MAX, NODE_TOML_BYTES_MAX};
 
 /// Directory of the configuration files, under the home.
 pub const CONFIG_DIR: &str = "config";
@@ -42,10 +43,6 @@ pub const GENESIS_JSON: &str = "genesis.json";
 pub const NODE_KEY: &str = "node_key.json";
 /// The validator (consensus) key file, under `config/`.
 pub const VALIDATOR_KEY: &str = "validator_key.json";
-/// Largest genesis file read, bytes.
-pub const GENESIS_BYTES_MAX: u64 = 16 * 1024 * 1024;
-/// Largest `node.toml` read, bytes.
-pub const NODE_TOML_BYTES_MAX: u64 = 1024 * 1024;
 
 /// Why a home could not be written, read or opened. Every message names the file.
 #[derive(Debug, thiserror::Error)]

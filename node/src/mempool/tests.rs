@@ -1,4 +1,5 @@
 //! Unit tests of the mempool over fixture F0's genesis state in memory.
+#![allow(clippy::disallowed_methods)] // tests measure real time
 
 use jcm_runtime::crypto::{SecretKey, Signature};
 use jcm_runtime::error::Code;

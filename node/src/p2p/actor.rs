@@ -1,4 +1,5 @@
 //! The network task: owns the libp2p swarm and runs its event loop.
+#![allow(clippy::disallowed_methods)] // the network actor is an I/O edge: redial backoff by the clock
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -20,7 +21,7 @@ use tokio::time::Instant;
 use tracing::{debug, error, info, warn};
 
 use super::hello::{Hello, HelloMismatch};
-use super::ingress::{Command, Counters, Net, Shared};
+use super::ingress::{Command, Counters, Net, Reply, Shared};
 use super::swarm::{libp2p_error_chain, multiaddr, Protocols, ProtocolsEvent};
 use super::*;
 /// A peer with at least one connection.
@@ -48,9 +49,6 @@ struct Dial {
     backoff: Duration,
     next_at: Instant,
 }
-
-/// Where the answer to one of this node's requests goes.
-pub(crate) type Reply = oneshot::Sender<Result<Vec<u8>, NetError>>;
 
 /// An answer the node is preparing for a peer's request.
 type Answer = BoxFuture<'static, (ResponseChannel<Vec<u8>>, Option<Vec<u8>>)>;

@@ -11,12 +11,12 @@
 //! `"JCMH" ‖ version (1 byte) ‖ genesis hash (32 bytes) ‖ chain id length (u16 BE) ‖
 //! chain id (UTF-8)`, nothing after it.
 
+use crate::limits::CHAIN_ID_BYTES_MAX;
+
 /// The hello's magic bytes.
 const MAGIC: &[u8; 4] = b"JCMH";
 /// The hello format's version.
 const VERSION: u8 = 1;
-/// The longest chain id a hello carries.
-pub(crate) const CHAIN_ID_BYTES_MAX: usize = 128;
 /// The longest encoded hello: the frame limit of the hello protocol.
 pub(crate) const HELLO_BYTES_MAX: usize = MAGIC.len() + 1 + 32 + 2 + CHAIN_ID_BYTES_MAX;
 

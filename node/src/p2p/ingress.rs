@@ -12,12 +12,15 @@ use tokio::sync::{mpsc, oneshot};
 use super::{NetError, Refusal, REFUSALS_KEPT_MAX, REQUEST_TIMEOUT_MAX};
 use crate::home::NodeId;
 
+/// Where the answer to one of this node's requests goes.
+pub(crate) type Reply = oneshot::Sender<Result<Vec<u8>, NetError>>;
+
 /// What a [`Net`] handle asks of the network task.
 #[derive(Debug)]
 pub(crate) enum Command {
     Broadcast(Vec<u8>),
     Send { to: NodeId, bytes: Vec<u8> },
-    Request { to: NodeId, bytes: Vec<u8>, reply: super::actor::Reply },
+    Request { to: NodeId, bytes: Vec<u8>, reply: Reply },
     Shutdown(oneshot::Sender<()>),
 }
 

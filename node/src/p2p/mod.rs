@@ -45,51 +45,17 @@ use libp2p::PeerId;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::home::NodeId;
-use hello::CHAIN_ID_BYTES_MAX;
+
 use ingress::Shared;
 use jcm_runtime::crypto::PublicKey;
 
+use crate::limits::{
+    CHAIN_ID_BYTES_MAX, COMMANDS_CAPACITY, EVENTS_CAPACITY, HELLO_ATTEMPTS_MAX,
+    MESSAGES_IN_FLIGHT_PER_PEER_MAX, MESSAGE_TIMEOUT, OUTBOX_BYTES_MAX, OUTBOX_MESSAGES_MAX,
+    REDIAL_BACKOFF_MAX, REDIAL_BACKOFF_MIN, REDIAL_TICK, REFUSALS_KEPT_MAX, REFUSED_PEERS_REMEMBERED_MAX,
+    REQUESTS_IN_FLIGHT_PER_PEER_MAX, REQUEST_TIMEOUT_MAX, STREAMS_PER_CONNECTION_MAX,
+};
 pub use ingress::{Net, NetStats};
-
-/// Capacity of the channel of [`NetEvent`]s to the node. When it is full, inbound
-/// messages and requests are dropped (and counted); connection events wait in order.
-pub const EVENTS_CAPACITY: usize = 4096;
-/// Capacity of the command queue from [`Net`] handles to the network task.
-pub const COMMANDS_CAPACITY: usize = 8192;
-/// One-way messages sent to one peer and not yet acknowledged; more wait in its outbox.
-pub const MESSAGES_IN_FLIGHT_PER_PEER_MAX: usize = 192;
-/// One-way messages waiting in one peer's outbox; more are dropped (and counted).
-pub const OUTBOX_MESSAGES_MAX: usize = 8192;
-/// Bytes of the messages waiting in one peer's outbox; more are dropped (and counted).
-pub const OUTBOX_BYTES_MAX: usize = 64 << 20;
-/// Requests sent to one peer and not yet answered; more fail with [`NetError::QueueFull`].
-pub const REQUESTS_IN_FLIGHT_PER_PEER_MAX: usize = 32;
-/// Streams yamux allows on one connection (its default).
-pub const STREAMS_PER_CONNECTION_MAX: usize = 512;
-/// The longest a one-way message may wait for its acknowledgement.
-pub const MESSAGE_TIMEOUT: Duration = Duration::from_secs(10);
-/// The longest any request waits for its answer, whatever its caller's timeout.
-pub const REQUEST_TIMEOUT_MAX: Duration = Duration::from_secs(30);
-/// The first re-dial delay after a peer is lost or a dial fails.
-pub const REDIAL_BACKOFF_MIN: Duration = Duration::from_millis(100);
-/// The re-dial delay never grows beyond this, so a restarted peer is back within it.
-pub const REDIAL_BACKOFF_MAX: Duration = Duration::from_secs(2);
-/// How often the task checks for peers to re-dial.
-pub const REDIAL_TICK: Duration = Duration::from_millis(100);
-/// Hello requests tried on one connected peer before giving up on it.
-pub const HELLO_ATTEMPTS_MAX: u32 = 3;
-/// Refusals kept for [`Net::refusals`] (the most recent ones).
-pub const REFUSALS_KEPT_MAX: usize = 64;
-/// Refused peer ids remembered so that each is logged once; when full, it starts over
-/// (so a flood of fresh identities costs log lines, not memory).
-pub const REFUSED_PEERS_REMEMBERED_MAX: usize = 1024;
-
-// Both directions of all three protocols at their limits fit in one yamux connection
-// (hello: one in flight each way).
-const _: () = assert!(
-    2 * (MESSAGES_IN_FLIGHT_PER_PEER_MAX + REQUESTS_IN_FLIGHT_PER_PEER_MAX + 1) <= STREAMS_PER_CONNECTION_MAX
-);
-const _: () = assert!(REDIAL_BACKOFF_MIN.as_millis() <= REDIAL_BACKOFF_MAX.as_millis());
 
 /// How to run the network.
 #[derive(Clone)]

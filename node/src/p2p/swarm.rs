@@ -3,7 +3,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use libp2p::allow_block_list::{self, AllowedPeers};
 use libp2p::core::transport::Transport as _;
@@ -20,6 +19,7 @@ use super::{
     peer_id_of, NetConfig, NetError, MESSAGES_IN_FLIGHT_PER_PEER_MAX, MESSAGE_TIMEOUT,
     REQUESTS_IN_FLIGHT_PER_PEER_MAX, REQUEST_TIMEOUT_MAX, STREAMS_PER_CONNECTION_MAX,
 };
+use crate::limits::{HELLO_TIMEOUT, IDLE_CONNECTION_TIMEOUT};
 
 /// The hello protocol (see `hello.rs`).
 const PROTOCOL_HELLO: StreamProtocol = StreamProtocol::new("/jcm/hello/1");
@@ -27,11 +27,6 @@ const PROTOCOL_HELLO: StreamProtocol = StreamProtocol::new("/jcm/hello/1");
 const PROTOCOL_MESSAGE: StreamProtocol = StreamProtocol::new("/jcm/msg/1");
 /// Requests answered by the node.
 const PROTOCOL_REQUEST: StreamProtocol = StreamProtocol::new("/jcm/req/1");
-/// The longest a hello may wait for its answer.
-const HELLO_TIMEOUT: Duration = Duration::from_secs(5);
-/// Idle connections stay open (the peers are few and always wanted); a day rather than
-/// "forever" because libp2p adds it to an `Instant`.
-const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// The swarm's behaviours. The allow list comes first so that a refused peer never
 /// reaches the others.

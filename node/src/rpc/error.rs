@@ -40,6 +40,12 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, kind, message)
     }
 
+    /// 400: the bytes or JSON are not a transaction (R2, `A6-1002`): the decoder's reason,
+    /// which names an unknown or missing field.
+    pub fn undecodable(message: impl Into<String>) -> Self {
+        Self { codes: vec![Code::InvalidMessage], ..Self::bad_request("malformed_tx", message) }
+    }
+
     /// 404: nothing there.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", message)

@@ -24,6 +24,7 @@
 //! | `GET /v1/accounts/{id}/events`, `/v1/parties/{code}/events` (`?after=&limit=`) | events |
 //! | `GET /v1/authorizations/{id}`, `/v1/ledger/{party}`, `/v1/ledger/{party}/{year}` | authorizations, ledger |
 //! | `GET /v1/aef/{party}/{year}?format=json\|csv`, `/v1/proof?key=&height=` | reports, proofs |
+//! | `GET /v1/projects/{id}/credited?from=&to=`, `/v1/a64/{a64_id}` | crediting (R37), A6.4ERs |
 
 mod chain;
 mod error;
@@ -47,12 +48,9 @@ use tokio::task::JoinHandle;
 pub use error::ApiError;
 
 use crate::home::config::RpcConfig;
+use crate::limits::BLOCKS_PAGE_MAX;
 use crate::shared::Shared;
 use crate::store::Db;
-
-/// Most blocks in one page of `/v1/blocks`, whatever `page_items_max` says: a block can
-/// be megabytes of JSON.
-pub const BLOCKS_PAGE_MAX: usize = 100;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -154,6 +152,8 @@ pub fn router(shared: Arc<Shared>, config: &RpcConfig) -> Router {
         .route("/v1/ledger/{party}", get(query::ledger))
         .route("/v1/ledger/{party}/{year}", get(query::ledger_year))
         .route("/v1/aef/{party}/{year}", get(query::aef))
+        .route("/v1/projects/{id}/credited", get(query::credited))
+        .route("/v1/a64/{id}", get(query::a64_unit))
         .route("/v1/proof", get(query::proof))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

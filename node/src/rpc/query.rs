@@ -11,11 +11,13 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use jcm_runtime::codec::Hash32;
 use jcm_runtime::events::Event;
-use jcm_runtime::ids::{AccountId, AuthId, Party};
+use jcm_runtime::ids::{AccountId, AuthId, Party, ProjectId};
 use jcm_runtime::merkle::{self, Proof};
 use jcm_runtime::state::{keys, StateExt, Store};
+use jcm_runtime::time::Timestamp;
+use jcm_runtime::tx::Period;
 use jcm_runtime::units::UnitId;
-use jcm_runtime::{aef, read};
+use jcm_runtime::{a64, aef, read};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -23,10 +25,8 @@ use super::chain::{check_committed, last_height};
 use super::{Api, ApiError};
 use crate::chain;
 use crate::index;
+use crate::limits::PROOF_KEY_BYTES_MAX;
 use crate::store::Db;
-
-/// Longest state key a proof is asked for, bytes.
-pub const PROOF_KEY_BYTES_MAX: usize = 1024;
 
 fn parse_id<T: FromStr>(kind: &'static str, text: &str) -> Result<T, ApiError>
 where
@@ -254,6 +254,59 @@ pub(super) async fn ledger_year(
             "totals": totals,
             "entries": entries,
         })))
+    })
+    .await
+}
+
+/// `?from=YYYY-MM-DD&to=YYYY-MM-DD` of the crediting route.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PeriodQuery {
+    from: String,
+    to: String,
+}
+
+/// `GET /v1/projects/{id}/credited?from=&to=`: what of the project's period has been
+/// credited where (R37): the JCM issuances and the other programmes' declarations (CCTS
+/// and others, with their identifiers) that overlap it.
+pub(super) async fn credited(
+    State(api): State<Api>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<PeriodQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let (Path(text), Query(period)) = (path?, query?);
+    let project: ProjectId = parse_id("malformed_project", &text)?;
+    let day = |name: &str, text: &str| {
+        Timestamp::parse(text).map_err(|e| ApiError::bad_request("malformed_query", format!("{name}: {e}")))
+    };
+    let period = Period { from: day("from", &period.from)?, to: day("to", &period.to)? };
+    if period.from > period.to {
+        return Err(ApiError::bad_request("malformed_query", "`from` is after `to`"));
+    }
+    api.read(move |_, db| match read::credited(db.state(), &project, &period) {
+        Some(credited) => Ok(Json(json!(credited))),
+        None => Err(ApiError::not_found(format!("project {project} is not registered on this chain"))),
+    })
+    .await
+}
+
+/// `GET /v1/a64/{id}`: where an A6.4ER is on the chain: the receipt that brought it from
+/// the mechanism registry and the ITMO serial it is tracked under.
+pub(super) async fn a64_unit(
+    State(api): State<Api>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Path(text) = path?;
+    let id = a64::A64Id::parse(&text).map_err(|e| ApiError::bad_request("malformed_unit", e))?;
+    api.read(move |_, db| match a64::locate(db.state(), &id) {
+        Some((receipt, serial)) => Ok(Json(json!({
+            "a64_id": id.to_string(),
+            "ca": receipt.ca,
+            "first_transferring_party": receipt.ftp,
+            "serial": serial,
+            "receipt": receipt,
+        }))),
+        None => Err(ApiError::not_found(format!("{id} was not received on this chain"))),
     })
     .await
 }

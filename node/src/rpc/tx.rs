@@ -20,20 +20,21 @@ use super::{Api, ApiError};
 use crate::chain;
 use crate::engine::{Reply, Request};
 use crate::index::TxLocation;
+use crate::limits::COMMIT_WAIT_MS_DEFAULT;
 use crate::mempool::Checked;
 use crate::store::Db;
 
-/// Longest wait for a commit when the request names none, ms.
-pub const COMMIT_WAIT_MS_DEFAULT: u64 = 10_000;
-
-/// The body of a submit or dry run: the canonical bytes as hex, or the JSON form.
+/// The body of a submit or dry run: the canonical bytes as hex, or the JSON form. The
+/// transaction itself is decoded in a second step ([`parse_tx`]), so that a body of the
+/// right shape holding no valid transaction is told apart (`A6-1002`, the decoder's
+/// reason) from a body of the wrong shape.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TxBody {
     #[serde(default)]
     tx: Option<String>,
     #[serde(default)]
-    tx_json: Option<Transaction>,
+    tx_json: Option<Value>,
 }
 
 /// `?wait=commit&timeout_ms=`.
@@ -46,7 +47,8 @@ pub(super) struct SubmitQuery {
     timeout_ms: Option<u64>,
 }
 
-/// Decodes a request body into a transaction (400 on anything malformed).
+/// Decodes a request body into a transaction (400 on anything malformed; `A6-1002` with
+/// the decoder's reason when the body holds something that is not a transaction).
 fn parse_tx(body: Result<Bytes, BytesRejection>) -> Result<Transaction, ApiError> {
     let body = body?;
     let request: TxBody = serde_json::from_slice(&body).map_err(|e| {
@@ -60,9 +62,10 @@ fn parse_tx(body: Result<Bytes, BytesRejection>) -> Result<Transaction, ApiError
             let bytes = hex::decode(hex.trim())
                 .map_err(|e| ApiError::bad_request("malformed_tx", format!("`tx` is not hex: {e}")))?;
             Transaction::decode(&bytes)
-                .map_err(|e| ApiError::bad_request("malformed_tx", format!("`tx` is not a transaction: {e}")))
+                .map_err(|e| ApiError::undecodable(format!("`tx` is not a transaction: {e}")))
         }
-        (None, Some(tx)) => Ok(tx),
+        (None, Some(json)) => serde_json::from_value(json)
+            .map_err(|e| ApiError::undecodable(format!("`tx_json` is not a transaction: {e}"))),
         _ => Err(ApiError::bad_request("malformed_json", "give exactly one of `tx` (hex) and `tx_json`")),
     }
 }
@@ -114,6 +117,7 @@ pub(super) async fn submit(
     let Some(wait) = wait else {
         return Ok(pending());
     };
+    #[allow(clippy::disallowed_methods)] // the RPC's edge: how long a client waits
     let deadline = tokio::time::Instant::now() + wait;
     loop {
         let found = api.read(move |_, db| find_committed(db, &hash)).await?;

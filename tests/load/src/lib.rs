@@ -9,6 +9,7 @@
 //! A crate of its own (`tests/load`, bin `jcm-load`): a tool that drives running nodes,
 //! not a test, so the test crate stays test-only. The block benchmark of `jcm-tests`
 //! reuses its planner.
+#![allow(clippy::disallowed_methods)] // the load generator is an I/O edge: it paces and times requests
 #![forbid(unsafe_code)]
 
 pub mod check;

@@ -3,6 +3,7 @@
 //! Exit codes: 0 the run completed (its figures may still show refusals); 1 the run
 //! failed (a node did not answer, the setup was refused, a file is unreadable: the
 //! message says which); 2 the command line is malformed.
+#![allow(clippy::disallowed_methods)] // the load generator is an I/O edge: it paces and times requests
 #![forbid(unsafe_code)]
 
 use std::path::PathBuf;

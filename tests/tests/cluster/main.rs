@@ -6,6 +6,7 @@
 //! - with two of four killed (more than f) commits stop and nothing diverges; restarted,
 //!   commits resume;
 //! - no transaction acknowledged as committed is ever lost.
+#![allow(clippy::disallowed_methods)] // tests wait for real processes
 
 mod harness;
 

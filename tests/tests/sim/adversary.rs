@@ -16,6 +16,7 @@ use jcm_node::wire::Message;
 use jcm_runtime::codec::Hash32;
 
 use crate::rng::Rng;
+use crate::trap::{Roles, Trap};
 
 /// Messages kept for replays.
 const HEARD_MAX: usize = 128;
@@ -35,6 +36,8 @@ pub struct Adversary {
     blocks: BTreeMap<ValueId, jcm_runtime::block::Block>,
     /// Prevotes that make a polka (equal powers).
     quorum: usize,
+    /// The old polka's value a trap's liar re-proposed, and votes for since.
+    sprung: Option<ValueId>,
 }
 
 impl Adversary {
@@ -56,6 +59,7 @@ impl Adversary {
             prevoters: BTreeMap::new(),
             blocks: BTreeMap::new(),
             quorum: 2 * ((n - 1) / 3) + 1,
+            sprung: None,
         }
     }
 
@@ -122,6 +126,53 @@ impl Adversary {
             }
             _ => all(&message),
         }
+    }
+
+    /// What the liar of a trap sends in place of `message` (see [`Trap`]); everything
+    /// but its part in the script goes out as its engine made it.
+    pub fn spring(&mut self, roles: &Roles, message: Message) -> Message {
+        let lie = match (&message, roles.trap) {
+            (Message::Vote(signed), Trap::StalePolka) if signed.vote.height == 1 => {
+                let value = match (signed.vote.round, signed.vote.kind) {
+                    // No polka in time at round 0, nor a lock; no decision for `b` and `c`
+                    // at round 1.
+                    (0, _) | (1, VoteKind::Precommit) => None,
+                    (2, _) if self.sprung.is_some() => self.sprung,
+                    _ => return message,
+                };
+                let vote = jcm_consensus::Vote { value, ..signed.vote.clone() };
+                self.tell("trap: scripted vote");
+                self.signers.get_mut(&vote.validator).and_then(|s| s.sign_vote(&vote).ok()).map(Message::Vote)
+            }
+            (Message::Proposal { proposal, .. }, Trap::StalePolka)
+                if proposal.proposal.height == 1 && proposal.proposal.round == 2 =>
+            {
+                self.polka_at(1, 0).and_then(|(value, round)| {
+                    self.sprung = Some(value);
+                    self.tell("trap: re-proposal of an old polka");
+                    let stale = jcm_consensus::Proposal {
+                        value,
+                        valid_round: Some(round),
+                        ..proposal.proposal.clone()
+                    };
+                    let block = Box::new(self.blocks.get(&value)?.clone());
+                    let signed = self.signers.get_mut(&stale.proposer)?.sign_proposal(&stale).ok()?;
+                    Some(Message::Proposal { proposal: signed, block })
+                })
+            }
+            (Message::Proposal { proposal, block }, Trap::FalseValidRound)
+                if proposal.proposal.height == 1 && proposal.proposal.round == 1 =>
+            {
+                self.tell("trap: fresh value with a valid round nobody prevoted it in");
+                let lying = jcm_consensus::Proposal { valid_round: Some(0), ..proposal.proposal.clone() };
+                self.signers
+                    .get_mut(&lying.proposer)
+                    .and_then(|s| s.sign_proposal(&lying).ok())
+                    .map(|signed| Message::Proposal { proposal: signed, block: block.clone() })
+            }
+            _ => None,
+        };
+        lie.unwrap_or(message)
     }
 
     /// A lie in place of `message`, signed by the liar, if the adversary has one for it.
@@ -238,6 +289,17 @@ impl Adversary {
             })
             .map(|((_, round, value), _)| (*value, *round))
             .next_back()
+    }
+
+    /// A value with a polka overheard at (`height`, `round`) whose block the adversary
+    /// holds, with that round.
+    fn polka_at(&self, height: u64, round: u32) -> Option<(ValueId, u32)> {
+        let from = (height, round, ValueId([0; 32]));
+        let to = (height, round + 1, ValueId([0; 32]));
+        self.prevoters
+            .range(from..to)
+            .find(|((_, _, value), voters)| voters.len() >= self.quorum && self.blocks.contains_key(value))
+            .map(|((_, round, value), _)| (*value, *round))
     }
 
     /// What a liar answers to a block request in place of `honest`.

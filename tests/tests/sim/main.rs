@@ -19,6 +19,7 @@ mod parts;
 mod plan;
 #[allow(dead_code)]
 mod rng;
+mod trap;
 mod world;
 
 use plan::{judge, Kind, Plan};
@@ -178,6 +179,32 @@ fn the_adversary_tells_every_kind_of_lie() {
     }
 }
 
+/// The traps for the lock rules spring: in each script the liar gets to make the
+/// proposal only L28 or L29 refuse, to nodes locked on a value another node decided, and
+/// the honest nodes still agree and then commit. (An engine without either check breaks
+/// agreement here: docs/consensus.md, seeded faults.)
+#[test]
+fn ci_traps_for_the_lock_rules() {
+    let mut sprung = std::collections::BTreeSet::new();
+    for seed in 0..2 * CI_SEEDS {
+        let (plan, outcome) = run(Kind::Trap, 4, seed, false);
+        if outcome.violation.is_some() {
+            panic!("{}", check(Kind::Trap, 4, seed).expect_err("the violation replays"));
+        }
+        let trap = plan.trap.expect("a trap plan").trap;
+        for lie in outcome.lies.keys().filter(|lie| lie.starts_with("trap: ")) {
+            sprung.insert((format!("{trap:?}"), *lie));
+        }
+    }
+    for expected in [
+        ("StalePolka", "trap: re-proposal of an old polka"),
+        ("FalseValidRound", "trap: fresh value with a valid round nobody prevoted it in"),
+    ] {
+        let expected = (expected.0.to_string(), expected.1);
+        assert!(sprung.contains(&expected), "never sprung: {expected:?}; sprung {sprung:?}");
+    }
+}
+
 /// Transactions reach the chain through the real mempool, proposals and runtime.
 #[test]
 fn transactions_are_committed_and_nodes_agree() {
@@ -276,6 +303,7 @@ fn campaign() {
     let threads =
         env_u64("JCM_SIM_THREADS", std::thread::available_parallelism().map_or(1, |p| p.get() as u64));
     let only = std::env::var("JCM_SIM_KIND").ok().and_then(|k| Kind::parse(&k));
+    #[allow(clippy::disallowed_methods)] // the campaign reports its own wall time
     let began = std::time::Instant::now();
     let results: Vec<(Vec<String>, u64)> = (0..threads)
         .map(|t| {

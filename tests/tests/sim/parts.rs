@@ -6,9 +6,11 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
+use jcm_consensus::{KeySigner, Signer as _, ValidatorKey};
 use jcm_node::engine::Clock;
 use jcm_node::home::config::ConsensusConfig;
 use jcm_node::wire::Message;
+use jcm_runtime::crypto::SecretKey;
 use jcm_tests::fixture::{Fixture, Patch};
 
 /// A node's clock: the world's virtual time, skewed and drifting.
@@ -55,6 +57,16 @@ pub fn fixture(powers: &[u64]) -> Fixture {
         .collect();
     let patch = Patch { pointer: "/validators".into(), value: serde_json::Value::Array(validators) };
     Fixture::from_json(jcm_tests::fixture::F0_JSON, &[patch]).expect("F0 with the simulation's validators")
+}
+
+/// The validator keys of a run of `n`, by validator index.
+pub fn validator_keys(n: usize) -> Vec<ValidatorKey> {
+    (0..n).map(|i| KeySigner::from_secret(&validator_secret(i)).public_key()).collect()
+}
+
+/// The seed of validator `i`'s key.
+pub fn validator_secret(i: usize) -> [u8; 32] {
+    SecretKey::dev(&format!("sim-validator-{i}")).seed()
 }
 
 /// A message in a few words, for the trace.

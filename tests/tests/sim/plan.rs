@@ -8,6 +8,7 @@
 //! bound check what must still hold there, and that the checker sees what breaks.
 
 use crate::rng::Rng;
+use crate::trap::{Roles, Trap};
 use crate::world::Violation;
 
 /// The kinds of run.
@@ -41,6 +42,13 @@ pub enum Kind {
     Byzantine,
     /// All of the above at once, Byzantine validators and crashes within `f` together.
     Mixed,
+    /// A scripted schedule at height 1 (four validators, one liar) that leaves two
+    /// honest nodes locked on a value another honest node already decided, then has the
+    /// liar propose what only the L28 and L29 rules refuse: an old polka's value to nodes
+    /// locked since on a newer one ([`Trap::StalePolka`]), or a fresh value with a valid
+    /// round nobody prevoted it in ([`Trap::FalseValidRound`]). Sound rules hold; an
+    /// engine that skips either check decides a second value, and agreement breaks.
+    Trap,
     /// Beyond the bound: `f + 1` validators crash for good. Progress stops (no height
     /// past the one in flight at the crash is committed); agreement still holds.
     BeyondCrash,
@@ -50,7 +58,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Clean,
         Kind::Weighted,
         Kind::Lossy,
@@ -61,6 +69,7 @@ impl Kind {
         Kind::Twins,
         Kind::Byzantine,
         Kind::Mixed,
+        Kind::Trap,
         Kind::BeyondCrash,
         Kind::BeyondTwins,
     ];
@@ -74,6 +83,7 @@ impl Kind {
         match self {
             Kind::Twins | Kind::Byzantine | Kind::Mixed | Kind::Locks => n >= 4,
             Kind::BeyondCrash | Kind::BeyondTwins => n >= 4,
+            Kind::Trap => n == 4,
             _ => true,
         }
     }
@@ -116,6 +126,8 @@ pub struct Plan {
     /// Whether the run is within the bound, so the honest nodes must reach the target.
     pub expect_progress: bool,
     pub deadline_ms: u64,
+    /// The scripted schedule of [`Kind::Trap`], with the roles it gives the validators.
+    pub trap: Option<Roles>,
     /// A faulty node: carry out sends before the persist they follow (signs before it
     /// persists). The checker must catch what that leads to.
     pub send_before_persist: bool,
@@ -158,6 +170,7 @@ impl Plan {
             deadline_ms: heal_at + PROGRESS_BOUND_MS,
             send_before_persist: false,
             unsynced_wal: false,
+            trap: None,
         };
         match kind {
             Kind::Clean => {}
@@ -209,6 +222,19 @@ impl Plan {
                 p.crashes = rng.range(2, 8) as usize;
                 p.sync_fail_per_mille = 20;
                 p.torn_per_mille = 500;
+            }
+            Kind::Trap => {
+                let trap = if rng.chance(500) { Trap::StalePolka } else { Trap::FalseValidRound };
+                let roles = Roles::of(trap, &crate::trap::proposers_of_height_1(n));
+                p.liars = vec![roles.liar];
+                p.delay_ms = (1, 5);
+                // Fetched blocks (with their certificates) are lost until the heal, so the
+                // nodes left behind cannot learn the decided value from the one that
+                // decided it.
+                p.decisive_drop_per_mille = 1000;
+                p.heal_at = 4_000;
+                p.deadline_ms = p.heal_at + PROGRESS_BOUND_MS;
+                p.trap = Some(roles);
             }
             Kind::BeyondCrash => {
                 p.lossy(rng);

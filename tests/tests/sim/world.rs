@@ -29,9 +29,10 @@ use jcm_runtime::tx::{Payload, Transaction};
 use jcm_tests::fixture::Fixture;
 
 use crate::adversary::Adversary;
-use crate::parts::{brief, fixture, sim_consensus, SimClock};
+use crate::parts::{brief, fixture, sim_consensus, validator_secret, SimClock};
 use crate::plan::Plan;
 use crate::rng::Rng;
+use crate::trap::{self, Route};
 
 /// Interval of the gossip tick, virtual ms.
 const GOSSIP_MS: u64 = 600;
@@ -165,8 +166,7 @@ impl World {
     pub fn new(plan: Plan, seed: u64, trace: bool) -> Self {
         let mut rng = Rng::new(seed);
         let fixture = fixture(&plan.powers);
-        let secrets: Vec<[u8; 32]> =
-            (0..plan.n).map(|i| SecretKey::dev(&format!("sim-validator-{i}")).seed()).collect();
+        let secrets: Vec<[u8; 32]> = (0..plan.n).map(validator_secret).collect();
         let validators = jcm_runtime::block::genesis_validators(&fixture.genesis).expect("validators");
         let chain_id = ChainId::new(fixture.genesis.chain_id.as_str()).expect("chain id");
         let keys: Vec<ValidatorKey> =
@@ -513,8 +513,19 @@ impl World {
         if faulty && self.rng.chance(self.plan.drop_per_mille) {
             return;
         }
+        let mut late = 0;
+        if let (Some(roles), true) = (&self.plan.trap, faulty) {
+            match trap::route(roles, self.nodes[from].validator, self.nodes[to].validator, message) {
+                Route::Drop => return,
+                Route::Late(ms) => late = ms,
+                Route::Pass => {}
+            }
+        }
         let precommit = matches!(message, Message::Vote(v) if v.vote.kind == VoteKind::Precommit);
-        if faulty && precommit && self.rng.chance(self.plan.decisive_drop_per_mille) {
+        // A trap's script decides which precommits are lost (its decisive drops are of
+        // fetched blocks only).
+        let scripted = self.plan.trap.is_some();
+        if faulty && precommit && !scripted && self.rng.chance(self.plan.decisive_drop_per_mille) {
             return;
         }
         if !self.plan.liars.is_empty() {
@@ -523,7 +534,7 @@ impl World {
         let copies = if faulty && self.rng.chance(self.plan.dup_per_mille) { 2 } else { 1 };
         let bytes = message.encode();
         for _ in 0..copies {
-            let delay = self.delay();
+            let delay = self.delay() + late;
             self.schedule(self.now() + delay, Ev::Deliver { from, to, bytes: bytes.clone() });
         }
     }
@@ -531,6 +542,13 @@ impl World {
     /// Sends `message` from `id` to `peers`, through the adversary if `id` is a liar.
     fn send(&mut self, id: usize, peers: &[usize], message: Message) {
         if !self.liars[id] {
+            for &to in peers {
+                self.deliver(id, to, &message);
+            }
+            return;
+        }
+        if let Some(roles) = self.plan.trap {
+            let message = self.adversary.spring(&roles, message);
             for &to in peers {
                 self.deliver(id, to, &message);
             }

@@ -1,0 +1,107 @@
+//! The scripted schedules of [`crate::plan::Kind::Trap`]: who plays which part, and what
+//! the network does to each message of height 1 until it heals. The liar's own part is
+//! [`crate::adversary::Adversary::spring`].
+//!
+//! Timings follow the simulation's timeouts (`parts::sim_consensus`: propose 300 ms,
+//! prevote and precommit 150 ms, plus 50 ms a round) with one-way delays of 1 to 5 ms:
+//! round 0 ends about 320 ms after it starts, so a prevote held back 400 ms arrives
+//! after round 1 has its proposal and before round 2 has one.
+
+use jcm_consensus::VoteKind;
+use jcm_node::wire::Message;
+
+/// The two scripts of [`Kind::Trap`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Trap {
+    /// Round 0: a polka for `v` reaches every node only after it precommitted nil, so
+    /// nobody locks. Round 1: a fresh `v'` is locked by the three honest nodes; only `a`
+    /// gets the precommits and decides it. Round 2: the liar re-proposes `v` with valid
+    /// round 0, which `b` and `c`, locked on `v'` since round 1, must refuse (L29).
+    StalePolka,
+    /// Round 0: the liar misses the proposal of `v`; the honest nodes lock `v` and only
+    /// `a` decides it. Round 1: the liar proposes its own fresh block with valid round 0,
+    /// in which nobody prevoted it: `b` and `c` must wait for a polka they never get (L28).
+    FalseValidRound,
+}
+
+/// Who plays which part in a trap (validator indices).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Roles {
+    pub trap: Trap,
+    /// The liar: the proposer of the round the trap springs in.
+    pub liar: usize,
+    /// The honest node that decides first.
+    pub a: usize,
+    /// The honest nodes left behind, locked.
+    pub b: usize,
+    pub c: usize,
+}
+
+impl Roles {
+    /// The roles for `trap`, given the proposers of rounds 0, 1, 2 of height 1.
+    pub fn of(trap: Trap, proposers: &[usize; 3]) -> Roles {
+        let liar = match trap {
+            Trap::StalePolka => proposers[2],
+            Trap::FalseValidRound => proposers[1],
+        };
+        let honest: Vec<usize> = (0..4).filter(|&v| v != liar).collect();
+        Roles { trap, liar, a: honest[0], b: honest[1], c: honest[2] }
+    }
+}
+
+/// The validators (by index) that propose rounds 0, 1 and 2 of height 1 among `n` of
+/// equal power.
+pub fn proposers_of_height_1(n: usize) -> [usize; 3] {
+    let fixture = crate::parts::fixture(&vec![1; n]);
+    let validators = jcm_runtime::block::genesis_validators(&fixture.genesis).expect("validators");
+    let schedule = jcm_consensus::ProposerSchedule::new(&validators);
+    let keys = crate::parts::validator_keys(n);
+    [0, 1, 2].map(|round| {
+        let key = schedule.proposer(1, round);
+        keys.iter().position(|k| *k == key).expect("the proposer is a validator")
+    })
+}
+
+/// What the network does with one message until the heal.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Route {
+    Pass,
+    Drop,
+    /// Delivered this many ms later than it would be.
+    Late(u64),
+}
+
+/// How the network treats `message` from validator `from` to validator `to` in a trap.
+pub fn route(roles: &Roles, from: usize, to: usize, message: &Message) -> Route {
+    let (height, round, kind) = match message {
+        Message::Vote(v) => (v.vote.height, v.vote.round, Some(v.vote.kind)),
+        Message::Proposal { proposal, .. } => (proposal.proposal.height, proposal.proposal.round, None),
+        Message::Txs(_) | Message::Status { .. } => return Route::Pass,
+    };
+    if height != 1 {
+        return Route::Pass;
+    }
+    let Roles { trap, liar, a, b, c } = *roles;
+    let behind = to == b || to == c;
+    match (trap, round, kind) {
+        // Each honest node gets one of the other two honest prevotes late, after its
+        // prevote timeout: the polka exists, but nobody locks on it.
+        (Trap::StalePolka, 0, Some(VoteKind::Prevote))
+            if (from == c && (to == a || to == b)) || (from == a && to == c) =>
+        {
+            Route::Late(400)
+        }
+        // The liar never sees round 1's proposal, so it neither locks on `v'` nor
+        // decides it, and still holds `v` for round 2.
+        (Trap::StalePolka, 1, None) if to == liar => Route::Drop,
+        // Only `a` sees the precommits of `v'`.
+        (Trap::StalePolka, 1, Some(VoteKind::Precommit)) if from == a && (behind || to == liar) => {
+            Route::Drop
+        }
+        // The liar never sees round 0's proposal, so it has no valid value.
+        (Trap::FalseValidRound, 0, None) if to == liar => Route::Drop,
+        // Only `a` sees the precommits of `v`.
+        (Trap::FalseValidRound, 0, Some(VoteKind::Precommit)) if from == a && to != a => Route::Drop,
+        _ => Route::Pass,
+    }
+}
