@@ -38,6 +38,8 @@ pub struct Adversary {
     quorum: usize,
     /// The old polka's value a trap's liar re-proposed, and votes for since.
     sprung: Option<ValueId>,
+    /// The chain id (for votes signed ahead of time).
+    pub chain_id: Option<jcm_consensus::ChainId>,
 }
 
 impl Adversary {
@@ -60,6 +62,7 @@ impl Adversary {
             blocks: BTreeMap::new(),
             quorum: 2 * ((n - 1) / 3) + 1,
             sprung: None,
+            chain_id: None,
         }
     }
 
@@ -130,7 +133,10 @@ impl Adversary {
 
     /// What the liar of a trap sends in place of `message` (see [`Trap`]); everything
     /// but its part in the script goes out as its engine made it.
-    pub fn spring(&mut self, roles: &Roles, message: Message) -> Message {
+    pub fn spring(&mut self, roles: &Roles, message: Message) -> Vec<Message> {
+        if roles.trap == Trap::EarlyNil {
+            return self.early_nil(message);
+        }
         let lie = match (&message, roles.trap) {
             (Message::Vote(signed), Trap::StalePolka) if signed.vote.height == 1 => {
                 let value = match (signed.vote.round, signed.vote.kind) {
@@ -138,7 +144,7 @@ impl Adversary {
                     // at round 1.
                     (0, _) | (1, VoteKind::Precommit) => None,
                     (2, _) if self.sprung.is_some() => self.sprung,
-                    _ => return message,
+                    _ => return vec![message],
                 };
                 let vote = jcm_consensus::Vote { value, ..signed.vote.clone() };
                 self.tell("trap: scripted vote");
@@ -172,7 +178,41 @@ impl Adversary {
             }
             _ => None,
         };
-        lie.unwrap_or(message)
+        vec![lie.unwrap_or(message)]
+    }
+
+    /// [`Trap::EarlyNil`]: the liar's prevotes are nil, and with each message of a height
+    /// it sends its nil prevotes of the next rounds of that height (of the next height,
+    /// with a status), signed ahead of time.
+    fn early_nil(&mut self, message: Message) -> Vec<Message> {
+        let Some(liar) = self.signers.keys().next().copied() else { return vec![message] };
+        let (height, from_round) = match &message {
+            Message::Vote(v) => (v.vote.height, v.vote.round),
+            Message::Proposal { proposal, .. } => (proposal.proposal.height, proposal.proposal.round),
+            Message::Status { height } => (height + 1, 0),
+            Message::Txs(_) => return vec![message],
+        };
+        let mut out = Vec::new();
+        match message {
+            Message::Vote(v) if v.vote.kind == VoteKind::Prevote => {}
+            other => out.push(other),
+        }
+        let Some(chain_id) = self.chain_id.clone() else { return out };
+        for round in from_round..from_round + 4 {
+            let vote = jcm_consensus::Vote {
+                chain_id: chain_id.clone(),
+                height,
+                round,
+                kind: VoteKind::Prevote,
+                value: None,
+                validator: liar,
+            };
+            if let Some(signed) = self.signers.get_mut(&liar).and_then(|s| s.sign_vote(&vote).ok()) {
+                out.push(Message::Vote(signed));
+            }
+        }
+        self.tell("trap: early nil prevotes");
+        out
     }
 
     /// A lie in place of `message`, signed by the liar, if the adversary has one for it.

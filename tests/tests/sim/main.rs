@@ -179,10 +179,11 @@ fn the_adversary_tells_every_kind_of_lie() {
     }
 }
 
-/// The traps for the lock rules spring: in each script the liar gets to make the
-/// proposal only L28 or L29 refuse, to nodes locked on a value another node decided, and
-/// the honest nodes still agree and then commit. (An engine without either check breaks
-/// agreement here: docs/consensus.md, seeded faults.)
+/// The traps spring: in each script the liar gets to make the proposal only L28 or L29
+/// refuse, to nodes locked on a value another node decided, or to send the nil prevote
+/// only L44's quorum ignores, and the honest nodes still agree and commit. (An engine
+/// without any of these checks breaks agreement or never decides here: docs/consensus.md,
+/// seeded faults.)
 #[test]
 fn ci_traps_for_the_lock_rules() {
     let mut sprung = std::collections::BTreeSet::new();
@@ -199,6 +200,7 @@ fn ci_traps_for_the_lock_rules() {
     for expected in [
         ("StalePolka", "trap: re-proposal of an old polka"),
         ("FalseValidRound", "trap: fresh value with a valid round nobody prevoted it in"),
+        ("EarlyNil", "trap: early nil prevotes"),
     ] {
         let expected = (expected.0.to_string(), expected.1);
         assert!(sprung.contains(&expected), "never sprung: {expected:?}; sprung {sprung:?}");

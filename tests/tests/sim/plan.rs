@@ -224,14 +224,14 @@ impl Plan {
                 p.torn_per_mille = 500;
             }
             Kind::Trap => {
-                let trap = if rng.chance(500) { Trap::StalePolka } else { Trap::FalseValidRound };
+                let trap = [Trap::StalePolka, Trap::FalseValidRound, Trap::EarlyNil][rng.below(3) as usize];
                 let roles = Roles::of(trap, &crate::trap::proposers_of_height_1(n));
                 p.liars = vec![roles.liar];
                 p.delay_ms = (1, 5);
                 // Fetched blocks (with their certificates) are lost until the heal, so the
                 // nodes left behind cannot learn the decided value from the one that
                 // decided it.
-                p.decisive_drop_per_mille = 1000;
+                p.decisive_drop_per_mille = if trap == Trap::EarlyNil { 0 } else { 1000 };
                 p.heal_at = 4_000;
                 p.deadline_ms = p.heal_at + PROGRESS_BOUND_MS;
                 p.trap = Some(roles);

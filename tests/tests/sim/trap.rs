@@ -22,6 +22,11 @@ pub enum Trap {
     /// `a` decides it. Round 1: the liar proposes its own fresh block with valid round 0,
     /// in which nobody prevoted it: `b` and `c` must wait for a polka they never get (L28).
     FalseValidRound,
+    /// Every round of every height, the liar's nil prevote reaches the honest nodes
+    /// before anything else of that round (it signs it ahead of time): a node must not
+    /// precommit nil on it alone, but only on 2f+1 nil prevotes (L44), or no round
+    /// would ever decide.
+    EarlyNil,
 }
 
 /// Who plays which part in a trap (validator indices).
@@ -42,7 +47,7 @@ impl Roles {
     pub fn of(trap: Trap, proposers: &[usize; 3]) -> Roles {
         let liar = match trap {
             Trap::StalePolka => proposers[2],
-            Trap::FalseValidRound => proposers[1],
+            Trap::FalseValidRound | Trap::EarlyNil => proposers[1],
         };
         let honest: Vec<usize> = (0..4).filter(|&v| v != liar).collect();
         Roles { trap, liar, a: honest[0], b: honest[1], c: honest[2] }

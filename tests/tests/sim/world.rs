@@ -172,7 +172,9 @@ impl World {
         let keys: Vec<ValidatorKey> =
             secrets.iter().map(|s| KeySigner::from_secret(s).public_key()).collect();
         let honest_keys = (0..plan.n).filter(|&v| !plan.byzantine(v)).map(|v| keys[v]).collect();
-        let adversary = Adversary::new(&plan.liars.iter().map(|&v| secrets[v]).collect::<Vec<_>>(), plan.n);
+        let mut adversary =
+            Adversary::new(&plan.liars.iter().map(|&v| secrets[v]).collect::<Vec<_>>(), plan.n);
+        adversary.chain_id = Some(chain_id.clone());
         let mut instances: Vec<usize> = (0..plan.n).collect();
         instances.extend(plan.twins.iter().copied());
         let now = Rc::new(Cell::new(0));
@@ -548,9 +550,10 @@ impl World {
             return;
         }
         if let Some(roles) = self.plan.trap {
-            let message = self.adversary.spring(&roles, message);
-            for &to in peers {
-                self.deliver(id, to, &message);
+            for message in self.adversary.spring(&roles, message) {
+                for &to in peers {
+                    self.deliver(id, to, &message);
+                }
             }
             return;
         }
