@@ -14,6 +14,7 @@
 mod client;
 mod config;
 mod context;
+mod gov;
 mod keys;
 mod output;
 mod query;
