@@ -252,9 +252,9 @@ impl Chain {
         let key = &key;
         let mut json = to_json(tx);
         self.substitute(&mut json)?;
-        crate::fixture::replace_dev_keys_in(&mut json);
         let chain_id = self.fixture.genesis.chain_id.to_string();
         self.endorse(&mut json, &chain_id)?;
+        crate::fixture::replace_dev_keys_in(&mut json);
         // An unknown field is a format error of the file (exit 2); any other payload that
         // does not decode is a malformed message, rejected as R2 with the decoder's reason.
         let payload: Payload = match tx::payload_from_json(json) {
