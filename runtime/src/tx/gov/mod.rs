@@ -71,3 +71,6 @@ pub fn begin_block<S: Store + ?Sized>(st: &mut S, block: &BlockContext) {
     validators::apply_due(st, block);
     upgrade::reach(st, block);
 }
+
+#[cfg(test)]
+mod tests;
