@@ -12,8 +12,9 @@ use crate::state::{keys, StateExt, Store};
 use crate::tx::exec::{Checks, Ctx};
 use crate::tx::movement;
 
-/// R45: the admission is well formed and names nothing that exists.
-pub fn check<S: Store + ?Sized>(st: &S, ck: &mut Checks, change: &GovChange) {
+/// R45: the admission is well formed and names nothing that exists; its validator, if
+/// any, can join two heights after this block (proposal `id`).
+pub fn check<S: Store + ?Sized>(st: &S, cx: &Ctx, ck: &mut Checks, id: u64, change: &GovChange) {
     let GovChange::AdmitParty { party, registry, authority, officers, validator } = change else { return };
     let code = &party.code;
     ck.ensure(st.party(code).is_none(), Code::PartyAlreadyAdmitted, || format!("{code} is already a Party"));
@@ -51,7 +52,8 @@ pub fn check<S: Store + ?Sized>(st: &S, ck: &mut Checks, change: &GovChange) {
         let joining =
             Validator { name: v.name.clone(), public_key: v.public_key, power: v.power, party: code.clone() };
         let add = ValidatorChange::Add { validator: joining, node_id: v.node_id.clone() };
-        validators::check_schedule(st, ck, &add, u64::MAX, true);
+        let at = validators::Slot { height: cx.height + GOV_EFFECT_DELAY_BLOCKS, proposal: id };
+        validators::check_schedule(st, ck, &add, at, true);
     }
 }
 

@@ -97,16 +97,24 @@ fn vote(cx: &Ctx, party: Party) -> Vote {
     }
 }
 
-/// The change's own rules (R45–R51) against the state, for a proposal open until
-/// `deadline`.
-fn check_change<S: Store + ?Sized>(st: &S, cx: &Ctx, ck: &mut Checks, change: &GovChange, deadline: u64) {
+/// The change's own rules (R45–R51) against the state, for proposal `id` open until
+/// `deadline`, as if decided in this block.
+fn check_change<S: Store + ?Sized>(
+    st: &S,
+    cx: &Ctx,
+    ck: &mut Checks,
+    id: u64,
+    change: &GovChange,
+    deadline: u64,
+) {
     match change {
-        GovChange::AdmitParty { .. } => party::check(st, ck, change),
+        GovChange::AdmitParty { .. } => party::check(st, cx, ck, id, change),
         GovChange::CreateApproach { approach, committee, members } => {
             approach::check(st, ck, approach, committee, members)
         }
         GovChange::ChangeValidators { change, effective_height } => {
-            validators::check(st, ck, change, *effective_height, deadline)
+            let at = validators::Slot { height: *effective_height, proposal: id };
+            validators::check(st, ck, change, at, deadline)
         }
         GovChange::PlanUpgrade { version, height } => upgrade::check(st, cx, ck, *version, *height, deadline),
     }
@@ -127,12 +135,12 @@ pub fn propose<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, change:
             format!("{party} has no say on {}", change.kind())
         });
     }
-    check_change(st, cx, ck, change, deadline);
+    let id = st.next_proposal_id();
+    check_change(st, cx, ck, id, change, deadline);
     let Some(party) = party else { return };
     if !ck.ok() {
         return;
     }
-    let id = st.next_proposal_id();
     st.write(keys::NEXT_PROPOSAL.to_vec(), &(id + 1));
     let proposal = Proposal {
         id,
@@ -245,7 +253,7 @@ fn settle<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, mut p: Propo
         Tally::Fails => close(st, cx, &mut p, ProposalState::Rejected),
         Tally::Passes => {
             // The change's rules again, against the state at the decision.
-            check_change(st, cx, ck, &p.change, p.deadline);
+            check_change(st, cx, ck, p.id, &p.change, p.deadline);
             if !ck.ok() {
                 return;
             }

@@ -196,3 +196,25 @@ fn the_required_protocol_version_follows_the_plan() {
     assert_eq!(required_protocol_version(&st, 8), crate::block::PROTOCOL_VERSION);
     assert_eq!(required_protocol_version(&st, 9), 2);
 }
+
+#[test]
+fn a_decision_is_checked_in_the_schedule_order_its_changes_apply_in() {
+    let mut st = chain();
+    let remove = payload(serde_json::json!({
+        "action": "propose",
+        "deadline": 5,
+        "change": { "kind": "change_validators", "effective_height": 10, "change": { "op": "remove", "key": key("v-jpn") } },
+    }));
+    // Proposal 1 (Japan, open) removes Japan's validator at 10; proposal 2 (India,
+    // decided at once) changes its power at 10. Proposal 1 sorts first at height 10, so
+    // deciding it now would leave proposal 2 changing a validator that has left.
+    assert!(submit(&mut st, &block(1), "JPN-DA", remove).is_accepted());
+    assert!(submit(&mut st, &block(2), "IND-DA", set_power(5, 10, 2)).is_accepted());
+    let approve = Payload::ApproveProposal { proposal: 1 };
+    assert_eq!(submit(&mut st, &block(3), "IND-DA", approve).codes(), [Code::UnknownValidator]);
+    for h in 4..=10 {
+        crate::tx::begin_block(&mut st, &block(h));
+    }
+    assert_eq!(powers(&st.validators()), [3, 2]);
+    assert_eq!(st.proposal(1).map(|p| p.state), Some(ProposalState::Expired));
+}

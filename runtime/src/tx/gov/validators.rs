@@ -87,14 +87,23 @@ pub fn changes_at<S: Store + ?Sized>(st: &S, height: u64) -> bool {
     st.scheduled_changes().iter().any(|s| s.height == height)
 }
 
-/// R49: `change` can join the schedule at `height`: every scheduled change, this one in
-/// its place, still applies in order and keeps a set with power. `new_party`: the
+/// Where a change sits in the schedule: by height, then proposal id (the `vs/` key order).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub struct Slot {
+    /// The height at which it takes effect.
+    pub height: u64,
+    /// The proposal deciding it.
+    pub proposal: u64,
+}
+
+/// R49: `change` can join the schedule at `at`: every scheduled change, this one in its
+/// place, still applies in order and keeps a set with power. `new_party`: the
 /// validator's Party is the one being admitted.
 pub fn check_schedule<S: Store + ?Sized>(
     st: &S,
     ck: &mut Checks,
     change: &ValidatorChange,
-    height: u64,
+    at: Slot,
     new_party: bool,
 ) {
     if let ValidatorChange::Add { validator, .. } = change {
@@ -106,8 +115,10 @@ pub fn check_schedule<S: Store + ?Sized>(
     ck.ensure(schedule.len() < SCHEDULED_CHANGES_MAX, Code::ValidatorSetInvalid, || {
         format!("{SCHEDULED_CHANGES_MAX} validator changes are scheduled already")
     });
-    let at = schedule.partition_point(|s| s.height <= height);
-    schedule.insert(at, ScheduledChange { proposal: 0, height, change: change.clone() });
+    let slot = |s: &ScheduledChange| Slot { height: s.height, proposal: s.proposal };
+    let position = schedule.partition_point(|s| slot(s) < at);
+    let record = ScheduledChange { proposal: at.proposal, height: at.height, change: change.clone() };
+    schedule.insert(position, record);
     let mut set = st.validators();
     for s in &schedule {
         if let Err((code, message)) = apply_one(&mut set, &s.change) {
@@ -118,19 +129,14 @@ pub fn check_schedule<S: Store + ?Sized>(
 }
 
 /// R49: a proposed change takes effect at least two heights after its deadline.
-pub fn check<S: Store + ?Sized>(
-    st: &S,
-    ck: &mut Checks,
-    change: &ValidatorChange,
-    effective_height: u64,
-    deadline: u64,
-) {
+pub fn check<S: Store + ?Sized>(st: &S, ck: &mut Checks, change: &ValidatorChange, at: Slot, deadline: u64) {
+    let effective_height = at.height;
     let earliest = deadline.saturating_add(GOV_EFFECT_DELAY_BLOCKS);
     let timely = ck.ensure(effective_height >= earliest, Code::EffectiveHeightTooEarly, || {
         format!("effective height {effective_height} is before {earliest} (deadline {deadline} + {GOV_EFFECT_DELAY_BLOCKS})")
     });
     if timely {
-        check_schedule(st, ck, change, effective_height, false);
+        check_schedule(st, ck, change, at, false);
     }
 }
 
