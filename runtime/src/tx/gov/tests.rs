@@ -218,3 +218,17 @@ fn a_decision_is_checked_in_the_schedule_order_its_changes_apply_in() {
     assert_eq!(powers(&st.validators()), [3, 2]);
     assert_eq!(st.proposal(1).map(|p| p.state), Some(ProposalState::Expired));
 }
+
+#[test]
+fn the_proposal_view_is_the_json_the_governance_routes_answer() {
+    let mut st = chain();
+    assert!(submit(&mut st, &block(1), "JPN-DA", set_power(5, 8, 2)).is_accepted());
+    let view = serde_json::to_value(read::proposal(&st, 1).expect("proposal 1")).expect("serializes");
+    assert_eq!(view["state"], "open");
+    assert_eq!(view["change"]["kind"], "change_validators");
+    assert_eq!(view["approvals"][0]["party"], "JPN");
+    assert_eq!((view["approving_power"].as_u64(), view["total_power"].as_u64()), (Some(1), Some(4)));
+    assert_eq!((view["needs"].as_str(), view["passes"].as_bool()), (Some("power"), Some(false)));
+    assert_eq!(read::proposals(&st).len(), 1);
+    assert_eq!(read::scheduled(&st).len(), 0);
+}
