@@ -232,3 +232,16 @@ fn the_proposal_view_is_the_json_the_governance_routes_answer() {
     assert_eq!(read::proposals(&st).len(), 1);
     assert_eq!(read::scheduled(&st).len(), 0);
 }
+
+#[test]
+fn a_governance_payload_has_one_pinned_encoding() {
+    let p = Payload::Propose { change: GovChange::PlanUpgrade { version: 2, height: 9 }, deadline: 7 };
+    let bytes = crate::codec::encode(&p);
+    // Variant 30 (after the 30 Article 6.2 actions), change variant 3, then u32 and u64s.
+    let mut want = vec![30u8, 3];
+    want.extend_from_slice(&2u32.to_le_bytes());
+    want.extend_from_slice(&9u64.to_le_bytes());
+    want.extend_from_slice(&7u64.to_le_bytes());
+    assert_eq!(bytes, want);
+    assert_eq!(crate::codec::decode::<Payload>(&bytes, 64), Ok(p));
+}
