@@ -88,6 +88,12 @@ pub enum KeysCommand {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Rotate an officer's key on the chain: sign with --key (the old key) to move the
+    /// officer to the keyring's key --new; the old key is retired for good (R48).
+    #[command(
+        after_help = "Example:\n  jcm keys new JPN-DA-2\n  jcm keys rotate --new JPN-DA-2 --key JPN-DA"
+    )]
+    Rotate(crate::gov::RotateArgs),
     /// Delete a key from the keyring (asks first unless --yes).
     #[command(after_help = "Example:\n  jcm keys delete old-key --yes")]
     Delete {
@@ -229,6 +235,7 @@ pub fn run(cmd: &KeysCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             write_private(&path, &file.to_json())?;
             report_one(ctx, name, &path, &file, "created");
         }
+        KeysCommand::Rotate(args) => return crate::gov::run_rotate(args, ctx),
         KeysCommand::List => list(ctx)?,
         KeysCommand::Show { name, check } => {
             let file = stored(ctx, name)?;

@@ -14,6 +14,7 @@
 mod client;
 mod config;
 mod context;
+mod gov;
 mod keys;
 mod output;
 mod pin;
@@ -95,6 +96,12 @@ enum Command {
         --quantity 500 --key IND-DA --dry-run"
     )]
     Tx(tx::TxCommand),
+    /// Governance: propose, approve, reject and consent (R43-R51), show and list proposals.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  jcm gov list\n  jcm gov approve 3 --key JPN-DA --dry-run"
+    )]
+    Gov(gov::GovCommand),
     /// Ask the node: holdings, unit history, authorizations, ledger, events, blocks,
     /// transactions, status.
     #[command(
@@ -139,6 +146,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Config(cmd) => config::run(&cmd, &ctx),
         Command::Chain(cmd) => pin::run(&cmd, &ctx),
         Command::Tx(cmd) => tx::run(&cmd, &ctx),
+        Command::Gov(cmd) => gov::run(&cmd, &ctx),
         Command::Query(cmd) => query::run(&cmd, &ctx),
         Command::Report(cmd) => report::run(&cmd, &ctx),
         Command::Audit(mut args) => {

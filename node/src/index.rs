@@ -130,10 +130,19 @@ fn touched(event: &Event) -> (Vec<&AccountId>, Vec<&Party>) {
         EventKind::ParticipationChanged { party, .. }
         | EventKind::ReportingYearClosed { party, .. }
         | EventKind::ReportingYearResubmitted { party, .. } => parties.push(party),
+        EventKind::PartyAdmitted { party } | EventKind::ProposalVoted { party, .. } => parties.push(party),
+        EventKind::OfficerChanged { party, .. } => parties.extend(party),
         EventKind::AuthorizationVersion { .. }
         | EventKind::TransferTerminated { .. }
         | EventKind::Held { .. }
-        | EventKind::Released { .. } => {}
+        | EventKind::Released { .. }
+        | EventKind::ProposalSubmitted { .. }
+        | EventKind::ProposalClosed { .. }
+        | EventKind::ApproachCreated { .. }
+        | EventKind::ValidatorsScheduled { .. }
+        | EventKind::ValidatorSetChanged { .. }
+        | EventKind::ObserverChanged { .. }
+        | EventKind::UpgradePlanned { .. } => {}
     }
     accounts.sort();
     accounts.dedup();

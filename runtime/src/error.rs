@@ -96,6 +96,27 @@ codes! {
     LedgerInvariantViolation = 8001, "LEDGER_INVARIANT_VIOLATION", "R41", "a ledger invariant does not hold";
     ReconciliationTotalsMismatch = 8002, "RECONCILIATION_TOTALS_MISMATCH", "R42", "reported totals differ from the chain";
     ReconciliationUnitBlockMismatch = 8003, "RECONCILIATION_UNIT_BLOCK_MISMATCH", "R42", "reported unit blocks differ from the chain";
+    InvalidDeadline = 9001, "INVALID_DEADLINE", "R43", "the proposal's deadline is not a later height within the governance window";
+    UnknownProposal = 9002, "UNKNOWN_PROPOSAL", "R43", "no proposal has this id";
+    ProposalNotOpen = 9003, "PROPOSAL_NOT_OPEN", "R43", "the proposal was already executed or rejected";
+    ProposalExpired = 9004, "PROPOSAL_EXPIRED", "R43", "the proposal's deadline has passed";
+    ApproverNotEntitled = 9005, "APPROVER_NOT_ENTITLED", "R44", "the signer's Party has no say on this proposal";
+    AlreadyVoted = 9006, "ALREADY_VOTED", "R44", "the signer's Party already approved or rejected this proposal";
+    PartyAlreadyAdmitted = 9007, "PARTY_ALREADY_ADMITTED", "R45", "the Party or its registry is already on the chain";
+    ConsentNotByAdmittedAuthority = 9008, "CONSENT_NOT_BY_ADMITTED_AUTHORITY", "R45", "only the admitted Party's own authority key consents to its admission";
+    ApproachConflict = 9009, "APPROACH_CONFLICT", "R46", "the cooperative approach or its Joint Committee exists already or does not join two Parties of the chain";
+    UnknownOfficer = 9010, "UNKNOWN_OFFICER", "R47", "the key is not an officer of the Party";
+    RoleNotOfParty = 9011, "ROLE_NOT_OF_PARTY", "R47", "a Party's authority grants only roles of its own Party";
+    OfficerExists = 9012, "OFFICER_EXISTS", "R47", "an officer with this key or name already exists";
+    LastAuthority = 9013, "LAST_AUTHORITY", "R47", "the change would leave the Party without a designated authority";
+    KeyRetired = 9014, "KEY_RETIRED", "R48", "the key was rotated away or revoked and can never be an officer's key again";
+    KeyRevoked = 9015, "KEY_REVOKED", "R48", "the signer's key was rotated away or revoked";
+    EffectiveHeightTooEarly = 9016, "EFFECTIVE_HEIGHT_TOO_EARLY", "R49", "a validator change or upgrade takes effect less than two heights after the deadline of its decision";
+    ValidatorSetInvalid = 9017, "VALIDATOR_SET_INVALID", "R49", "the change would leave the validator set empty, without voting power or too large";
+    UnknownValidator = 9018, "UNKNOWN_VALIDATOR", "R49", "no validator of the set in force then has this key";
+    ValidatorExists = 9019, "VALIDATOR_EXISTS", "R49", "a validator with this key already is or will be in the set";
+    ObserverConflict = 9020, "OBSERVER_CONFLICT", "R50", "the observer is already allowed, or is not allowed by this Party";
+    UpgradeInvalid = 9021, "UPGRADE_INVALID", "R51", "the planned protocol version is not later than the version in force";
 }
 
 impl std::fmt::Display for Code {

@@ -10,6 +10,7 @@ use crate::error::Code;
 use crate::ids::*;
 use crate::model::{AccountStatus, AuthStatus, Holder, Participation, Text};
 use crate::time::Timestamp;
+use crate::tx::gov::ProposalState;
 use crate::tx::OimpPurpose;
 use crate::units::UnitBlock;
 
@@ -112,6 +113,40 @@ pub enum EventKind {
     /// their first and last A6.4ER identifiers (not in the AEF on its own). Last of the
     /// enum, so that every earlier event keeps its encoding.
     Received { account: AccountId, a64_first: Text, a64_last: Text },
+    /// A governance proposal was opened (R43). The governance events follow every
+    /// earlier event, so that those keep their encodings.
+    ProposalSubmitted { proposal: u64, change: Text, deadline: u64 },
+    /// A Party approved or rejected a proposal, or an admitted Party consented (R44, R45).
+    ProposalVoted { proposal: u64, party: Party, approve: bool },
+    /// A proposal left the open state: approved, executed, rejected or expired (R43).
+    ProposalClosed { proposal: u64, state: ProposalState },
+    /// A Party was admitted with its registry and officers (R45).
+    PartyAdmitted { party: Party },
+    /// A cooperative approach and its Joint Committee were created (R46).
+    ApproachCreated { ca: CaId, jc: JcId },
+    /// An officer was added, removed, given new roles, or its key rotated or revoked
+    /// (R47, R48).
+    OfficerChanged { party: Option<Party>, officer: OfficerName, change: OfficerChange },
+    /// A validator change was scheduled for `height` (R49).
+    ValidatorsScheduled { proposal: u64, height: u64 },
+    /// A scheduled validator change took effect at the start of this block (R49).
+    ValidatorSetChanged { proposal: u64 },
+    /// An observer node was allowed or removed (R50).
+    ObserverChanged { node_id: Text, allowed: bool },
+    /// A protocol upgrade was planned (R51).
+    UpgradePlanned { version: u32, height: u64 },
+}
+
+/// What happened to an officer (R47, R48).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum OfficerChange {
+    Added,
+    Removed,
+    RolesChanged,
+    KeyRotated,
+    KeyRevoked,
 }
 
 /// One entry of the action log.

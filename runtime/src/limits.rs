@@ -25,7 +25,23 @@ pub const RANGE_BLOCKS_MAX: usize = 1_024;
 pub const SERIAL_MAX: u64 = u64::MAX / 2;
 /// Default time an acquiring registry has to accept an external transfer (R39): 24 h.
 pub const TRANSFER_TIMEOUT_SECS_DEFAULT: u64 = 24 * 60 * 60;
+/// Most heights a governance proposal stays open (R43): about a week at one block per
+/// five seconds.
+pub const PROPOSAL_WINDOW_BLOCKS_MAX: u64 = 120_960;
+/// Fewest heights between the deadline of a proposal and the height at which a validator
+/// change or an upgrade it decides takes effect (R49, R51): the decision is in a block at
+/// or before the deadline, and every node must have the next set before it is in force.
+pub const GOV_EFFECT_DELAY_BLOCKS: u64 = 2;
+/// Most officers one admission or one new cooperative approach brings (R45, R46).
+pub const GOV_OFFICERS_MAX: usize = 64;
+/// Most roles one officer holds (R47).
+pub const OFFICER_ROLES_MAX: usize = 16;
+/// Most observer nodes allowed at once (R50).
+pub const OBSERVERS_MAX: usize = 256;
+/// Most validator changes scheduled at once (R49).
+pub const SCHEDULED_CHANGES_MAX: usize = 256;
 
 const _: () = assert!(ID_LEN_MAX < TEXT_LEN_MAX);
 const _: () = assert!(ALLOCATION_LINES_MAX * ID_LEN_MAX * 4 < TX_BYTES_MAX);
 const _: () = assert!(CREDITING_IDENTIFIERS_MAX * ID_LEN_MAX < TX_BYTES_MAX);
+const _: () = assert!(GOV_EFFECT_DELAY_BLOCKS >= 2);

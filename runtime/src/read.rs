@@ -1,7 +1,9 @@
 //! Read models: pure functions over the state that answer what officers and auditors ask:
 //! holdings per account and Party, a unit's full history, an authorization's versions,
 //! the corresponding-adjustment ledger per Party and year, and what of a project's period
-//! is credited where (R37).
+//! is credited where (R37). Governance's read models are [`gov`].
+
+pub use crate::tx::gov::read as gov;
 
 use std::collections::BTreeMap;
 

@@ -121,6 +121,22 @@ impl Fixture {
     pub fn key(&self, name: &str) -> Option<&SecretKey> {
         self.keys.get(name)
     }
+
+    /// The key a scenario signs with: officer `name`'s development key, or for
+    /// `dev:NAME` the development key `NAME` itself (an officer added on the chain, a
+    /// rotated key, or a key that is no officer's).
+    pub fn signing_key(&self, name: &str) -> Option<SecretKey> {
+        match name.strip_prefix("dev:") {
+            Some(dev) => Some(SecretKey::dev(dev)),
+            None => self.key(name).cloned(),
+        }
+    }
+}
+
+/// Replaces every `"dev:NAME"` string of a payload by the public key of the development
+/// key `NAME`, as in fixtures.
+pub fn replace_dev_keys_in(json: &mut Value) {
+    replace_dev_keys(json, &mut BTreeMap::new());
 }
 
 fn apply_patch(json: &mut Value, patch: &Patch) -> Result<(), FixtureError> {

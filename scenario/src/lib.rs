@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 mod expect;
+mod expect_gov;
 pub mod fixture;
 mod run;
 
@@ -140,6 +141,21 @@ pub struct Step {
     /// What of a project's period is credited where after the step (R37).
     #[serde(default)]
     pub credited: Vec<expect::CreditedExpect>,
+    /// Governance proposals after the step (R43, R44).
+    #[serde(default)]
+    pub proposal: Vec<expect_gov::ProposalExpect>,
+    /// The validator set after the step, or at a later height (R49).
+    #[serde(default)]
+    pub validators: Vec<expect_gov::ValidatorsExpect>,
+    /// Officer keys after the step (R47, R48).
+    #[serde(default)]
+    pub officer: Vec<expect_gov::OfficerExpect>,
+    /// Observers after the step (R50).
+    #[serde(default)]
+    pub observer: Vec<expect_gov::ObserverExpect>,
+    /// The upgrade plan after the step (R51).
+    #[serde(default)]
+    pub upgrade: Option<expect_gov::UpgradeExpect>,
 }
 
 /// Why a scenario could not run (as opposed to a step that did not meet expectations).

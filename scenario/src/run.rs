@@ -16,6 +16,7 @@ use jcm_runtime::verdict::{Status, Verdict};
 use serde_json::Value;
 
 use super::expect;
+use super::expect_gov;
 use super::{load, Expect, FixtureSource, LoadedStep, ScenarioError};
 use crate::fixture::Fixture;
 
@@ -246,12 +247,14 @@ impl Chain {
         let signer = step.signer.as_deref().ok_or("a transaction step needs `signer`")?;
         let key = self
             .fixture
-            .key(signer)
+            .signing_key(signer)
             .ok_or_else(|| format!("`{signer}` is not an officer with a dev: key in the fixture"))?;
+        let key = &key;
         let mut json = to_json(tx);
         self.substitute(&mut json)?;
         let chain_id = self.fixture.genesis.chain_id.to_string();
         self.endorse(&mut json, &chain_id)?;
+        crate::fixture::replace_dev_keys_in(&mut json);
         // An unknown field is a format error of the file (exit 2); any other payload that
         // does not decode is a malformed message, rejected as R2 with the decoder's reason.
         let payload: Payload = match tx::payload_from_json(json) {
@@ -296,9 +299,11 @@ impl Chain {
         let mut signed = SignedNotification { body, endorsements: Vec::new() };
         for name in signers.as_array().ok_or("`signed_by` is a list of officer names")? {
             let name = name.as_str().ok_or("`signed_by` is a list of officer names")?;
-            let key =
-                self.fixture.key(name).ok_or_else(|| format!("`{name}` has no dev: key in the fixture"))?;
-            signed.endorse(chain_id, key);
+            let key = self
+                .fixture
+                .signing_key(name)
+                .ok_or_else(|| format!("`{name}` has no dev: key in the fixture"))?;
+            signed.endorse(chain_id, &key);
         }
         json["notification"] = serde_json::to_value(&signed).map_err(|e| e.to_string())?;
         Ok(())
@@ -320,6 +325,11 @@ impl Chain {
         step.authorization.iter().for_each(|e| out.extend(expect::authorization(st, e)));
         step.aef.iter().for_each(|e| out.extend(expect::aef_rows(st, e)));
         step.credited.iter().for_each(|e| out.extend(expect::credited(st, e)));
+        step.proposal.iter().for_each(|e| out.extend(expect_gov::proposal(st, e)));
+        step.validators.iter().for_each(|e| out.extend(expect_gov::validators(st, e)));
+        step.officer.iter().for_each(|e| out.extend(expect_gov::officer(st, e)));
+        step.observer.iter().for_each(|e| out.extend(expect_gov::observer(st, e)));
+        step.upgrade.iter().for_each(|e| out.extend(expect_gov::upgrade(st, e)));
         out
     }
 }

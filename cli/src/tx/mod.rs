@@ -29,7 +29,7 @@ use serde::de::DeserializeOwned;
 
 use crate::context::{read_bounded, Context};
 use movement::MoveKind;
-pub use submit::{is_accepted, print_verdict, TxOpts};
+pub use submit::{execute, is_accepted, print_verdict, TxOpts};
 
 /// Largest JSON payload file read.
 const PAYLOAD_FILE_BYTES_MAX: u64 = 1024 * 1024;

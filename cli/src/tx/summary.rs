@@ -109,5 +109,16 @@ pub fn describe(payload: &Payload) -> String {
             "receive {} A6.4ERs {}..{} of activity {activity} into {to} under {ca} and {authorization}",
             u.quantity, u.first, u.last
         ),
+        P::Propose { .. }
+        | P::ApproveProposal { .. }
+        | P::RejectProposal { .. }
+        | P::ConsentToAdmission { .. }
+        | P::AddOfficer { .. }
+        | P::RemoveOfficer { .. }
+        | P::SetOfficerRoles { .. }
+        | P::RotateKey { .. }
+        | P::RevokeKey { .. }
+        | P::AllowObserver { .. }
+        | P::RemoveObserver { .. } => crate::gov::describe(payload),
     }
 }

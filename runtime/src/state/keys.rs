@@ -21,6 +21,10 @@ fn key(prefix: &[u8], parts: &[&[u8]]) -> Vec<u8> {
 pub const META: &[u8] = b"m/chain";
 /// The validator set.
 pub const VALIDATORS: &[u8] = b"m/validators";
+/// The next governance proposal id (R43).
+pub const NEXT_PROPOSAL: &[u8] = b"gn";
+/// The software upgrade plan (R51).
+pub const UPGRADE_PLAN: &[u8] = b"up";
 /// The head of the event log.
 pub const EVENT_HEAD: &[u8] = b"eh";
 
@@ -53,6 +57,12 @@ pub mod prefix {
     pub const SUBMISSION: &[u8] = b"sb/";
     pub const A64_RECEIPT: &[u8] = b"a4/";
     pub const A64_MECHANISM: &[u8] = b"a4x/";
+    pub const PROPOSAL: &[u8] = b"gp/";
+    pub const PROPOSAL_DEADLINE: &[u8] = b"gd/";
+    pub const SCHEDULED_VALIDATORS: &[u8] = b"vs/";
+    pub const VALIDATOR_NODE: &[u8] = b"vn/";
+    pub const RETIRED_KEY: &[u8] = b"rk/";
+    pub const OBSERVER: &[u8] = b"ob/";
 }
 
 /// A serial space: cooperative approach (6 bytes) and first transferring Party (3 bytes).
@@ -205,6 +215,31 @@ pub fn closed_year(p: &Party, year: u16) -> Vec<u8> {
 /// The latest AEF submission of a Party's reporting year (R38, §9.1).
 pub fn submission(p: &Party, year: u16) -> Vec<u8> {
     key(prefix::SUBMISSION, &[p.as_str().as_bytes(), &year.to_be_bytes()])
+}
+
+/// A governance proposal, by id (R43).
+pub fn proposal(id: u64) -> Vec<u8> {
+    key(prefix::PROPOSAL, &[&id.to_be_bytes()])
+}
+/// An open proposal in the expiry index, by deadline height (R43).
+pub fn proposal_deadline(deadline: u64, id: u64) -> Vec<u8> {
+    key(prefix::PROPOSAL_DEADLINE, &[&deadline.to_be_bytes(), &id.to_be_bytes()])
+}
+/// A validator change scheduled at `height` by proposal `id` (R49).
+pub fn scheduled_validators(height: u64, id: u64) -> Vec<u8> {
+    key(prefix::SCHEDULED_VALIDATORS, &[&height.to_be_bytes(), &id.to_be_bytes()])
+}
+/// The node id of a validator, by its consensus key (R49).
+pub fn validator_node(k: &PublicKey) -> Vec<u8> {
+    key(prefix::VALIDATOR_NODE, &[&k.0])
+}
+/// A key rotated away or revoked (R48).
+pub fn retired_key(k: &PublicKey) -> Vec<u8> {
+    key(prefix::RETIRED_KEY, &[&k.0])
+}
+/// An allowed observer node (R50).
+pub fn observer(node_id: &str) -> Vec<u8> {
+    key(prefix::OBSERVER, &[node_id.as_bytes()])
 }
 
 /// The last serial encoded at the end of a unit key.

@@ -1,5 +1,5 @@
 //! The rules engine's entry points: [`apply`] one transaction, [`begin_block`] to run the
-//! block-time rules (external-transfer timeouts, R39).
+//! block-time rules (external-transfer timeouts R39, governance R43, R49, R51).
 //!
 //! Each transaction runs over an [`Overlay`]: guards accumulate every failed check in
 //! [`Checks`] (all failing codes are reported, not only the first), and the writes reach
@@ -168,15 +168,24 @@ fn run_guards_and_effects<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Chec
     ck.ensure(cx.time >= crate::time::ARTICLE6_EPOCH, Code::InvalidActionDate, || {
         format!("the action date {} is before 2021-01-01", cx.time)
     });
+    // R48: a rotated-away or revoked key signs nothing more; no other rule is run.
+    if super::gov::rotation::refuse_retired(st, cx, ck) {
+        return;
+    }
     // R10: the signer must be a known officer; each action checks the role it needs.
-    ck.ensure(cx.officer.is_some(), Code::UnauthorizedSigner, || {
+    // R45: the one exception is the admitted Party's authority key consenting to its
+    // open admission, before it is an officer.
+    let consent = super::gov::proposal::consents_as_admitted(st, payload, &cx.signer);
+    ck.ensure(cx.officer.is_some() || consent, Code::UnauthorizedSigner, || {
         format!("key {} belongs to no officer of this chain", cx.signer)
     });
     super::dispatch(st, cx, ck, payload);
 }
 
-/// Runs the rules that depend on block time alone (R39 timeouts). Called once per
-/// block, before its transactions.
+/// Runs the rules that depend on the block alone: external-transfer timeouts (R39),
+/// proposal expiry (R43), validator changes due at this height (R49) and the upgrade
+/// height (R51). Called once per block, before its transactions.
 pub fn begin_block<S: Store + ?Sized>(store: &mut S, block: &BlockContext) {
     super::transfer_external::expire(store, block);
+    super::gov::begin_block(store, block);
 }

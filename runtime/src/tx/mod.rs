@@ -4,6 +4,7 @@
 mod admin;
 mod authorization;
 pub mod exec;
+pub mod gov;
 mod guards;
 mod hold;
 mod issue;
@@ -97,6 +98,17 @@ fn dispatch<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, payload: &
             let req = receive_a64::Request { ca, activity, vintage: *vintage, units, to, authorization };
             receive_a64::apply(st, cx, ck, &req)
         }
+        P::Propose { change, deadline } => gov::proposal::propose(st, cx, ck, change, *deadline),
+        P::ApproveProposal { proposal } => gov::proposal::vote_on(st, cx, ck, *proposal, true),
+        P::RejectProposal { proposal, .. } => gov::proposal::vote_on(st, cx, ck, *proposal, false),
+        P::ConsentToAdmission { proposal } => gov::proposal::consent(st, cx, ck, *proposal),
+        P::AddOfficer { party, officer } => gov::officer::add(st, cx, ck, party, officer),
+        P::RemoveOfficer { party, key } => gov::officer::remove(st, cx, ck, party, key),
+        P::SetOfficerRoles { party, key, roles } => gov::officer::set_roles(st, cx, ck, party, key, roles),
+        P::RotateKey { new_key } => gov::rotation::rotate(st, cx, ck, new_key),
+        P::RevokeKey { party, key, reason } => gov::rotation::revoke(st, cx, ck, party, key, reason),
+        P::AllowObserver { party, node_id, name } => gov::observer::allow(st, cx, ck, party, node_id, name),
+        P::RemoveObserver { party, node_id } => gov::observer::remove(st, cx, ck, party, node_id),
         P::Reconcile { registry, totals, blocks } => {
             reconcile::apply(st, cx, ck, registry, totals, blocks.as_deref())
         }

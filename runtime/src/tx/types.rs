@@ -15,6 +15,7 @@ use crate::ids::*;
 use crate::limits::TX_BYTES_MAX;
 use crate::model::*;
 use crate::time::Timestamp;
+use crate::tx::gov::GovChange;
 
 /// Units named in a request: either a serial range (`first`, `last` and its `quantity`,
 /// R3, R4) or a quantity the runtime selects from the account (R13), optionally
@@ -363,6 +364,44 @@ pub enum Payload {
         to: AccountId,
         authorization: AuthId,
     },
+    /// A Party's designated authority proposes a governance change, open until the
+    /// height `deadline` (R43). The governance variants follow every earlier variant,
+    /// so that those keep their encodings.
+    Propose { change: GovChange, deadline: u64 },
+    /// A Party's designated authority approves an open proposal for its Party (R44).
+    ApproveProposal { proposal: u64 },
+    /// A Party's designated authority rejects an open proposal for its Party (R44).
+    RejectProposal {
+        proposal: u64,
+        #[serde(default)]
+        reason: Text,
+    },
+    /// The admitted Party's own authority key consents to its admission (R45).
+    ConsentToAdmission { proposal: u64 },
+    /// A Party's designated authority adds an officer with roles of its Party (R47).
+    AddOfficer { party: Party, officer: Officer },
+    /// A Party's designated authority removes one of its officers (R47).
+    RemoveOfficer { party: Party, key: PublicKey },
+    /// A Party's designated authority replaces the roles of one of its officers (R47).
+    SetOfficerRoles { party: Party, key: PublicKey, roles: BTreeSet<Role> },
+    /// An officer moves to a new key, signing with the old one (R48).
+    RotateKey { new_key: PublicKey },
+    /// A Party's designated authority revokes a compromised key of its officer (R48).
+    RevokeKey {
+        party: Party,
+        key: PublicKey,
+        #[serde(default)]
+        reason: Text,
+    },
+    /// A Party's designated authority allows an observer node (R50).
+    AllowObserver {
+        party: Party,
+        node_id: Text,
+        #[serde(default)]
+        name: Text,
+    },
+    /// The Party that allowed an observer node removes it (R50).
+    RemoveObserver { party: Party, node_id: Text },
 }
 
 impl Payload {
@@ -399,6 +438,17 @@ impl Payload {
             Payload::DeclareCreditedElsewhere { .. } => "declare_credited_elsewhere",
             Payload::ResubmitReportingYear { .. } => "resubmit_reporting_year",
             Payload::ReceiveA64Units { .. } => "receive_a64_units",
+            Payload::Propose { .. } => "propose",
+            Payload::ApproveProposal { .. } => "approve_proposal",
+            Payload::RejectProposal { .. } => "reject_proposal",
+            Payload::ConsentToAdmission { .. } => "consent_to_admission",
+            Payload::AddOfficer { .. } => "add_officer",
+            Payload::RemoveOfficer { .. } => "remove_officer",
+            Payload::SetOfficerRoles { .. } => "set_officer_roles",
+            Payload::RotateKey { .. } => "rotate_key",
+            Payload::RevokeKey { .. } => "revoke_key",
+            Payload::AllowObserver { .. } => "allow_observer",
+            Payload::RemoveObserver { .. } => "remove_observer",
         }
     }
 }

@@ -1,0 +1,349 @@
+//! `jcm gov`: governance from the CLI (R43–R51, docs/governance.md). `propose`,
+//! `approve`, `reject` and `consent` sign and submit like every `jcm tx` command (dry run,
+//! confirmation, `--output json`); `show` and `list` read the node's
+//! `/v1/gov/proposals[/{id}]` routes, which answer `read::gov::ProposalView` as JSON.
+//! `jcm keys rotate` (wired from `keys.rs`) rotates an officer's key.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use jcm_runtime::tx::gov::{GovChange, ValidatorChange};
+use jcm_runtime::tx::Payload;
+use serde_json::Value;
+
+use crate::context::Context;
+use crate::output::{print_fields, print_json, Table};
+use crate::tx::TxOpts;
+
+/// Governance commands.
+#[derive(Debug, Subcommand)]
+pub enum GovCommand {
+    /// Propose a governance change (a designated authority, R43): the change as JSON
+    /// (`kind` = admit_party, create_approach, change_validators or plan_upgrade), open
+    /// until the height --deadline. Your Party's approval counts at once.
+    #[command(
+        after_help = "Example:\n  jcm gov propose --change-file mng.json --deadline 5000 --key IND-DA --dry-run"
+    )]
+    Propose {
+        /// The change, as JSON (the `change` of a `propose` payload).
+        #[arg(long, value_name = "FILE")]
+        change_file: PathBuf,
+        /// The last height at which the proposal may be approved.
+        #[arg(long, value_name = "HEIGHT")]
+        deadline: u64,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Propose to require a protocol version from a height (R51).
+    #[command(
+        name = "propose-upgrade",
+        after_help = "Example:\n  jcm gov propose-upgrade --protocol-version 2 --height 9000 --deadline 8000 --key IND-DA"
+    )]
+    ProposeUpgrade {
+        /// The protocol version required from --height.
+        #[arg(long, value_name = "V")]
+        protocol_version: u32,
+        /// The first height of that version (at least the deadline + 2).
+        #[arg(long, value_name = "HEIGHT")]
+        height: u64,
+        /// The last height at which the proposal may be approved.
+        #[arg(long, value_name = "HEIGHT")]
+        deadline: u64,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Approve a proposal for your Party (R44).
+    #[command(after_help = "Example:\n  jcm gov approve 3 --key JPN-DA")]
+    Approve {
+        /// The proposal id.
+        id: u64,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Reject a proposal for your Party (R44).
+    #[command(after_help = "Example:\n  jcm gov reject 3 --reason \"not agreed\" --key JPN-DA")]
+    Reject {
+        /// The proposal id.
+        id: u64,
+        /// Why, for the record.
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Consent to your Party's admission, with the authority key it names (R45).
+    #[command(after_help = "Example:\n  jcm gov consent 1 --key MNG-DA")]
+    Consent {
+        /// The admission's proposal id.
+        id: u64,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Show one proposal: its change, state, deadline, votes and tally.
+    #[command(after_help = "Example:\n  jcm gov show 3 --output json")]
+    Show {
+        /// The proposal id.
+        id: u64,
+    },
+    /// List the proposals.
+    #[command(after_help = "Example:\n  jcm gov list")]
+    List,
+}
+
+/// `jcm keys rotate`: the officer signing with --key moves to the keyring's key --new.
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// The new key's name in the keyring (create it first with `jcm keys new`).
+    #[arg(long, value_name = "NAME")]
+    pub new: String,
+    #[command(flatten)]
+    pub tx: TxOpts,
+}
+
+fn text(value: &str) -> anyhow::Result<jcm_runtime::model::Text> {
+    jcm_runtime::model::Text::new(value).map_err(anyhow::Error::msg)
+}
+
+/// The payload a signing command submits, with its options; `None` for queries.
+fn payload(cmd: &GovCommand) -> anyhow::Result<Option<(Payload, &TxOpts)>> {
+    let built = match cmd {
+        GovCommand::Propose { change_file, deadline, tx } => {
+            let change: GovChange = crate::tx::read_json(change_file)?;
+            (Payload::Propose { change, deadline: *deadline }, tx)
+        }
+        GovCommand::ProposeUpgrade { protocol_version, height, deadline, tx } => {
+            let change = GovChange::PlanUpgrade { version: *protocol_version, height: *height };
+            (Payload::Propose { change, deadline: *deadline }, tx)
+        }
+        GovCommand::Approve { id, tx } => (Payload::ApproveProposal { proposal: *id }, tx),
+        GovCommand::Reject { id, reason, tx } => {
+            (Payload::RejectProposal { proposal: *id, reason: text(reason)? }, tx)
+        }
+        GovCommand::Consent { id, tx } => (Payload::ConsentToAdmission { proposal: *id }, tx),
+        GovCommand::Show { .. } | GovCommand::List => return Ok(None),
+    };
+    Ok(Some(built))
+}
+
+/// Runs a governance command.
+pub fn run(cmd: &GovCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
+    if let Some((payload, tx)) = payload(cmd)? {
+        return crate::tx::execute(ctx, tx, payload);
+    }
+    let rpc = ctx.rpc()?;
+    match cmd {
+        GovCommand::Show { id } => {
+            let view = rpc.get(&format!("/v1/gov/proposals/{id}"))?;
+            if ctx.json() {
+                print_json(&view);
+            } else {
+                show(&view);
+            }
+        }
+        _ => {
+            let list = rpc.get("/v1/gov/proposals")?;
+            if ctx.json() {
+                print_json(&list);
+            } else {
+                table(&list);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `jcm keys rotate`.
+pub fn run_rotate(args: &RotateArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let new_key = crate::keys::stored(ctx, &args.new)?.public_key;
+    crate::tx::execute(ctx, &args.tx, Payload::RotateKey { new_key })
+}
+
+fn votes(value: &Value) -> String {
+    let shown: Vec<String> = value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| format!("{} ({} at {})", cell(&v["party"]), cell(&v["officer"]), cell(&v["height"])))
+        .collect();
+    if shown.is_empty() {
+        "-".into()
+    } else {
+        shown.join(", ")
+    }
+}
+
+fn cell(value: &Value) -> String {
+    crate::output::cell(value)
+}
+
+fn show(view: &Value) {
+    let needs = match view["needs"].as_str() {
+        Some("parties") => format!("every one of {}", cell(&view["parties"])),
+        _ => "more than 2/3 of the voting power".into(),
+    };
+    print_fields(&[
+        ("proposal", cell(&view["id"])),
+        ("change", cell(&view["change"]["kind"])),
+        ("state", cell(&view["state"])),
+        ("deadline", cell(&view["deadline"])),
+        ("needs", needs),
+        ("power", format!("{} of {}", cell(&view["approving_power"]), cell(&view["total_power"]))),
+        ("approvals", votes(&view["approvals"])),
+        ("rejections", votes(&view["rejections"])),
+        (
+            "consent",
+            if view["consent"].is_null() {
+                "-".into()
+            } else {
+                votes(&Value::Array(vec![view["consent"].clone()]))
+            },
+        ),
+    ]);
+}
+
+fn table(list: &Value) {
+    let mut t = Table::new(&["ID", "CHANGE", "STATE", "DEADLINE", "APPROVALS"]);
+    for p in list.as_array().into_iter().flatten() {
+        let parties: Vec<String> =
+            p["approvals"].as_array().into_iter().flatten().map(|v| cell(&v["party"])).collect();
+        t.row(vec![
+            cell(&p["id"]),
+            cell(&p["change"]["kind"]),
+            cell(&p["state"]),
+            cell(&p["deadline"]),
+            parties.join(" "),
+        ]);
+    }
+    println!("{}", t.render());
+}
+
+fn change(change: &GovChange) -> String {
+    match change {
+        GovChange::AdmitParty { party, registry, officers, validator, .. } => format!(
+            "admit {} ({}) with registry {}, {} further officer(s){}",
+            party.code,
+            party.name,
+            registry.id,
+            officers.len(),
+            validator
+                .as_ref()
+                .map(|v| format!(" and validator {} (power {})", v.name, v.power))
+                .unwrap_or_default()
+        ),
+        GovChange::CreateApproach { approach, committee, members } => format!(
+            "create approach {} between {} with committee {} ({} representative(s))",
+            approach.id,
+            approach.participants.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" and "),
+            committee.id,
+            members.len()
+        ),
+        GovChange::ChangeValidators { change, effective_height } => {
+            let what = match change {
+                ValidatorChange::Add { validator, .. } => {
+                    format!(
+                        "add validator {} of {} (power {})",
+                        validator.name, validator.party, validator.power
+                    )
+                }
+                ValidatorChange::Remove { key } => format!("remove validator {key}"),
+                ValidatorChange::SetPower { key, power } => format!("set validator {key}'s power to {power}"),
+                ValidatorChange::RotateKey { key, new_key } => {
+                    format!("rotate validator key {key} to {new_key}")
+                }
+                ValidatorChange::SetNode { key, node_id } => {
+                    format!("set validator {key}'s node id to {node_id}")
+                }
+            };
+            format!("{what} from height {effective_height}")
+        }
+        GovChange::PlanUpgrade { version, height } => {
+            format!("require protocol version {version} from height {height}")
+        }
+    }
+}
+
+/// What a governance payload does, in one sentence.
+pub fn describe(payload: &Payload) -> String {
+    use Payload as P;
+    match payload {
+        P::Propose { change: c, deadline } => {
+            format!("propose to {} (open until height {deadline})", change(c))
+        }
+        P::ApproveProposal { proposal } => format!("approve proposal {proposal} for your Party"),
+        P::RejectProposal { proposal, .. } => format!("reject proposal {proposal} for your Party"),
+        P::ConsentToAdmission { proposal } => {
+            format!("consent to admission proposal {proposal} as the admitted authority")
+        }
+        P::AddOfficer { party, officer } => format!("add officer {} to {party}", officer.name),
+        P::RemoveOfficer { party, key } => format!("remove {party}'s officer with key {key}"),
+        P::SetOfficerRoles { party, key, roles } => {
+            format!("give {party}'s officer with key {key} {} role(s)", roles.len())
+        }
+        P::RotateKey { new_key } => format!("rotate your key to {new_key} (the old key is retired)"),
+        P::RevokeKey { party, key, .. } => format!("revoke {party}'s key {key} for good"),
+        P::AllowObserver { party, node_id, .. } => format!("allow observer node {node_id} for {party}"),
+        P::RemoveObserver { party, node_id } => format!("remove {party}'s observer node {node_id}"),
+        other => other.action().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Harness {
+        #[command(subcommand)]
+        cmd: GovCommand,
+    }
+
+    fn built(args: &[&str]) -> Payload {
+        let cmd =
+            Harness::try_parse_from(std::iter::once("gov").chain(args.iter().copied())).expect("parses").cmd;
+        payload(&cmd).expect("builds").expect("a signing command").0
+    }
+
+    #[test]
+    fn commands_build_the_payloads_the_runtime_reads() {
+        assert_eq!(built(&["approve", "3"]), Payload::ApproveProposal { proposal: 3 });
+        assert_eq!(built(&["consent", "1"]), Payload::ConsentToAdmission { proposal: 1 });
+        let reject = built(&["reject", "2", "--reason", "not agreed"]);
+        assert_eq!(
+            reject,
+            Payload::RejectProposal { proposal: 2, reason: text("not agreed").expect("short") }
+        );
+        let upgrade =
+            built(&["propose-upgrade", "--protocol-version", "2", "--height", "90", "--deadline", "80"]);
+        let change = GovChange::PlanUpgrade { version: 2, height: 90 };
+        assert_eq!(upgrade, Payload::Propose { change, deadline: 80 });
+    }
+
+    #[test]
+    fn a_change_file_is_read_as_the_change_of_a_proposal() {
+        let dir = std::env::temp_dir().join(format!("jcm-gov-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("change.json");
+        let key = jcm_runtime::crypto::SecretKey::dev("v").public().to_hex();
+        let json = format!(
+            r#"{{"kind":"change_validators","effective_height":9,"change":{{"op":"remove","key":"{key}"}}}}"#
+        );
+        std::fs::write(&file, json).expect("written");
+        let path = file.to_string_lossy().into_owned();
+        let got = built(&["propose", "--change-file", &path, "--deadline", "7"]);
+        let Payload::Propose { change: GovChange::ChangeValidators { effective_height, .. }, deadline } = got
+        else {
+            panic!("not a validator change: {got:?}");
+        };
+        assert_eq!((effective_height, deadline), (9, 7));
+        std::fs::remove_dir_all(&dir).expect("cleaned");
+    }
+
+    #[test]
+    fn queries_sign_nothing() {
+        let cmd = Harness::try_parse_from(["gov", "list"]).expect("parses").cmd;
+        assert!(payload(&cmd).expect("no file to read").is_none());
+        assert!(describe(&Payload::ApproveProposal { proposal: 4 }).contains("proposal 4"));
+    }
+}

@@ -1,0 +1,96 @@
+//! Governance read models (also `jcm_runtime::read::gov`): proposals with their votes and
+//! tally, the validator set in force with node ids, scheduled changes, observers, the
+//! upgrade plan and retired keys. The JSON of [`ProposalView`] is what the node's
+//! `/v1/gov/proposals` routes answer.
+
+use serde::Serialize;
+
+use super::proposal::{approvers, party_power, tally, Approvers, Tally};
+use super::records::{GovState, Observer, Proposal, RetiredKey, ScheduledChange, UpgradePlan};
+use crate::ids::Party;
+use crate::model::{Text, Validator};
+use crate::state::Store;
+
+/// A proposal, with what its votes amount to.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct ProposalView {
+    /// The stored proposal (id, change, deadline, state, approvals, rejections, consent).
+    #[serde(flatten)]
+    pub proposal: Proposal,
+    /// `"power"` (more than 2/3 of the voting power) or `"parties"` (every listed Party).
+    pub needs: &'static str,
+    /// The Parties whose approval is needed, when `needs` is `"parties"`.
+    pub parties: Vec<Party>,
+    /// The voting power of the approving Parties now.
+    pub approving_power: u64,
+    /// The voting power in force now.
+    pub total_power: u64,
+    /// Whether the approvals so far would pass it now.
+    pub passes: bool,
+}
+
+fn view<S: Store + ?Sized>(st: &S, proposal: Proposal) -> ProposalView {
+    let (needs, parties) = match approvers(&proposal.change) {
+        Approvers::Power => ("power", Vec::new()),
+        Approvers::Parties(p) => ("parties", p.into_iter().collect()),
+    };
+    let approving: u128 = proposal.approvals.iter().map(|v| party_power(st, &v.party)).sum();
+    let total: u128 = st.validators().iter().map(|v| u128::from(v.power)).sum();
+    let passes = tally(st, &proposal) == Tally::Passes;
+    ProposalView {
+        proposal,
+        needs,
+        parties,
+        approving_power: u64::try_from(approving).unwrap_or(u64::MAX),
+        total_power: u64::try_from(total).unwrap_or(u64::MAX),
+        passes,
+    }
+}
+
+/// Every proposal, by id.
+pub fn proposals<S: Store + ?Sized>(st: &S) -> Vec<ProposalView> {
+    st.proposals().into_iter().map(|p| view(st, p)).collect()
+}
+
+/// One proposal.
+pub fn proposal<S: Store + ?Sized>(st: &S, id: u64) -> Option<ProposalView> {
+    st.proposal(id).map(|p| view(st, p))
+}
+
+/// A validator in force, with its node id.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct ValidatorView {
+    /// The validator.
+    #[serde(flatten)]
+    pub validator: Validator,
+    /// Its node id, if recorded.
+    pub node_id: Option<Text>,
+}
+
+/// The validator set in force.
+pub fn validator_set<S: Store + ?Sized>(st: &S) -> Vec<ValidatorView> {
+    st.validators()
+        .into_iter()
+        .map(|v| ValidatorView { node_id: st.validator_node(&v.public_key), validator: v })
+        .collect()
+}
+
+/// Validator changes waiting for their height, in the order they apply.
+pub fn scheduled<S: Store + ?Sized>(st: &S) -> Vec<ScheduledChange> {
+    st.scheduled_changes()
+}
+
+/// Allowed observer nodes.
+pub fn observers<S: Store + ?Sized>(st: &S) -> Vec<Observer> {
+    st.observers()
+}
+
+/// The upgrade plan.
+pub fn upgrade<S: Store + ?Sized>(st: &S) -> Option<UpgradePlan> {
+    st.upgrade_plan()
+}
+
+/// Keys rotated away or revoked.
+pub fn retired_keys<S: Store + ?Sized>(st: &S) -> Vec<RetiredKey> {
+    st.retired_keys()
+}

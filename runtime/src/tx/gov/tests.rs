@@ -1,0 +1,247 @@
+//! Governance unit tests for what a scenario (one transaction per block) cannot show:
+//! several transactions in one block, begin_block at exact heights, the pure queries.
+
+use super::*;
+use crate::crypto::SecretKey;
+use crate::error::Code;
+use crate::genesis::Genesis;
+use crate::state::MemStore;
+use crate::time::Timestamp;
+use crate::tx::{apply, BlockContext, Payload, Transaction};
+use crate::verdict::Verdict;
+
+const CHAIN: &str = "jcm-gov-test";
+
+fn key(name: &str) -> String {
+    SecretKey::dev(name).public().to_hex()
+}
+
+/// India (power 3) and Japan (power 1), one designated authority each, and India's
+/// registry administrator.
+fn chain() -> MemStore {
+    let json = serde_json::json!({
+        "chain_id": CHAIN,
+        "genesis_time": "2027-01-01T00:00:00Z",
+        "parties": [
+            { "code": "IND", "name": "India", "status": "ELIGIBLE", "ndc_periods": [] },
+            { "code": "JPN", "name": "Japan", "status": "ELIGIBLE", "ndc_periods": [] },
+        ],
+        "registries": [{ "id": "IND01", "name": "India" }],
+        "cooperative_approaches": [],
+        "officers": [
+            { "name": "IND-DA", "public_key": key("IND-DA"), "roles": [{ "designated_authority": "IND" }] },
+            { "name": "JPN-DA", "public_key": key("JPN-DA"), "roles": [{ "designated_authority": "JPN" }] },
+            { "name": "IND-ADMIN", "public_key": key("IND-ADMIN"), "roles": [{ "registry_admin": "IND01" }] },
+        ],
+        "validators": [
+            { "name": "v-ind", "public_key": key("v-ind"), "power": 3, "party": "IND" },
+            { "name": "v-jpn", "public_key": key("v-jpn"), "power": 1, "party": "JPN" },
+        ],
+    });
+    let genesis = Genesis::from_json(&json.to_string()).expect("valid test genesis");
+    let mut store = MemStore::new();
+    genesis.init_state(&mut store);
+    store
+}
+
+fn block(height: u64) -> BlockContext {
+    BlockContext { height, time: Timestamp(1_800_000_000 + height) }
+}
+
+fn submit(st: &mut MemStore, at: &BlockContext, signer: &str, payload: Payload) -> Verdict {
+    let secret = SecretKey::dev(signer);
+    let nonce = crate::state::StateExt::nonce(st, &secret.public());
+    apply(st, at, &Transaction::sign(CHAIN, &secret, nonce, payload))
+}
+
+fn payload(json: serde_json::Value) -> Payload {
+    crate::tx::payload_from_json(json).expect("a valid payload")
+}
+
+fn set_power(deadline: u64, effective_height: u64, power: u64) -> Payload {
+    payload(serde_json::json!({
+        "action": "propose",
+        "deadline": deadline,
+        "change": {
+            "kind": "change_validators",
+            "effective_height": effective_height,
+            "change": { "op": "set_power", "key": key("v-jpn"), "power": power },
+        },
+    }))
+}
+
+fn powers(set: &[crate::model::Validator]) -> Vec<u64> {
+    set.iter().map(|v| v.power).collect()
+}
+
+#[test]
+fn a_scheduled_change_applies_in_begin_block_at_exactly_its_height() {
+    let mut st = chain();
+    // India holds 3 of 4: more than 2/3 alone, so proposing decides it.
+    let verdict = submit(&mut st, &block(1), "IND-DA", set_power(3, 5, 2));
+    assert!(verdict.is_accepted(), "{verdict}");
+    assert_eq!(st.proposal(1).map(|p| p.state), Some(ProposalState::Approved));
+    for h in 2..5 {
+        crate::tx::begin_block(&mut st, &block(h));
+        assert_eq!(powers(&st.validators()), [3, 1], "height {h} keeps the set");
+        assert!(!changes_at(&st, h));
+    }
+    assert!(changes_at(&st, 5));
+    assert_eq!(powers(&validators_at(&st, 4)), [3, 1]);
+    assert_eq!(powers(&validators_at(&st, 5)), [3, 2]);
+    crate::tx::begin_block(&mut st, &block(5));
+    assert_eq!(powers(&st.validators()), [3, 2]);
+    assert!(st.scheduled_changes().is_empty());
+    assert!(!changes_at(&st, 5));
+    assert_eq!(st.proposal(1).map(|p| p.state), Some(ProposalState::Executed));
+}
+
+#[test]
+fn the_set_at_a_height_applies_every_change_due_by_then_in_order() {
+    let mut st = chain();
+    assert!(submit(&mut st, &block(1), "IND-DA", set_power(3, 6, 2)).is_accepted());
+    assert!(submit(&mut st, &block(2), "IND-DA", set_power(4, 8, 5)).is_accepted());
+    assert_eq!(powers(&validators_at(&st, 5)), [3, 1]);
+    assert_eq!(powers(&validators_at(&st, 6)), [3, 2]);
+    assert_eq!(powers(&validators_at(&st, 7)), [3, 2]);
+    assert_eq!(powers(&validators_at(&st, u64::MAX)), [3, 5]);
+    assert!(changes_at(&st, 6) && changes_at(&st, 8) && !changes_at(&st, 7));
+}
+
+#[test]
+fn a_revoked_key_is_refused_for_the_rest_of_its_block_and_every_later_one() {
+    let mut st = chain();
+    let at = block(1);
+    let open = |id: &str| {
+        payload(serde_json::json!({
+            "action": "open_account",
+            "account": { "id": id, "registry": "IND01", "kind": "HOLDING", "holder": { "party": "IND" } },
+        }))
+    };
+    assert!(submit(&mut st, &at, "IND-ADMIN", open("IND01-H-A")).is_accepted(), "before the revocation");
+    let revoke = payload(serde_json::json!({
+        "action": "revoke_key", "party": "IND", "key": key("IND-ADMIN"), "reason": "stolen",
+    }));
+    assert!(submit(&mut st, &at, "IND-DA", revoke).is_accepted());
+    assert_eq!(submit(&mut st, &at, "IND-ADMIN", open("IND01-H-B")).codes(), [Code::KeyRevoked]);
+    crate::tx::begin_block(&mut st, &block(2));
+    assert_eq!(submit(&mut st, &block(2), "IND-ADMIN", open("IND01-H-C")).codes(), [Code::KeyRevoked]);
+    assert_eq!(st.retired(&SecretKey::dev("IND-ADMIN").public()).map(|r| r.height), Some(1));
+}
+
+#[test]
+fn power_decides_not_the_number_of_parties() {
+    let mut st = chain();
+    // Japan's 1 of 4 is not enough; India's rejection (3 of 4) makes passing impossible.
+    assert!(submit(&mut st, &block(1), "JPN-DA", set_power(5, 8, 2)).is_accepted());
+    assert_eq!(st.proposal(1).map(|p| p.state), Some(ProposalState::Open));
+    let reject = payload(serde_json::json!({ "action": "reject_proposal", "proposal": 1 }));
+    assert!(submit(&mut st, &block(2), "IND-DA", reject).is_accepted());
+    assert_eq!(st.proposal(1).map(|p| p.state), Some(ProposalState::Rejected));
+    assert!(st.scheduled_changes().is_empty());
+}
+
+#[test]
+fn a_proposal_expires_at_the_first_block_past_its_deadline() {
+    let mut st = chain();
+    assert!(submit(&mut st, &block(1), "JPN-DA", set_power(3, 8, 2)).is_accepted());
+    crate::tx::begin_block(&mut st, &block(3));
+    assert_eq!(st.proposal(1).map(|p| p.state), Some(ProposalState::Open), "open at its deadline");
+    crate::tx::begin_block(&mut st, &block(4));
+    let p = st.proposal(1).expect("kept");
+    assert_eq!((p.state, p.closed_at), (ProposalState::Expired, Some(4)));
+}
+
+#[test]
+fn only_a_consent_to_an_open_admission_naming_the_signer_escapes_r10() {
+    let mut st = chain();
+    let admit = payload(serde_json::json!({
+        "action": "propose",
+        "deadline": 10,
+        "change": {
+            "kind": "admit_party",
+            "party": { "code": "MNG", "name": "Mongolia", "status": "ELIGIBLE", "ndc_periods": [] },
+            "registry": { "id": "MNG01", "name": "Mongolia" },
+            "authority": { "name": "MNG-DA", "public_key": key("MNG-DA"), "roles": [{ "designated_authority": "MNG" }] },
+        },
+    }));
+    assert!(submit(&mut st, &block(1), "JPN-DA", admit).is_accepted());
+    let mng = SecretKey::dev("MNG-DA").public();
+    let consent = Payload::ConsentToAdmission { proposal: 1 };
+    assert!(proposal::consents_as_admitted(&st, &consent, &mng));
+    assert!(!proposal::consents_as_admitted(&st, &consent, &SecretKey::dev("other").public()));
+    assert!(!proposal::consents_as_admitted(&st, &Payload::ConsentToAdmission { proposal: 2 }, &mng));
+    let other = Payload::ApproveProposal { proposal: 1 };
+    assert!(!proposal::consents_as_admitted(&st, &other, &mng));
+    assert_eq!(submit(&mut st, &block(2), "MNG-DA", other).codes(), [Code::UnauthorizedSigner]);
+    // India's approval passes the power threshold; the consent executes the admission.
+    let approve = Payload::ApproveProposal { proposal: 1 };
+    assert!(submit(&mut st, &block(3), "IND-DA", approve).is_accepted());
+    assert_eq!(st.proposal(1).map(|p| p.state), Some(ProposalState::Open), "waits for the consent");
+    assert!(submit(&mut st, &block(4), "MNG-DA", consent).is_accepted());
+    assert_eq!(st.proposal(1).map(|p| p.state), Some(ProposalState::Executed));
+    assert!(crate::state::StateExt::officer(&st, &mng).is_some());
+}
+
+#[test]
+fn the_required_protocol_version_follows_the_plan() {
+    let mut st = chain();
+    assert_eq!(required_protocol_version(&st, 1_000), crate::block::PROTOCOL_VERSION);
+    assert_eq!(upgrade_at(&st), None);
+    let plan = payload(serde_json::json!({
+        "action": "propose", "deadline": 3, "change": { "kind": "plan_upgrade", "version": 2, "height": 9 },
+    }));
+    assert!(submit(&mut st, &block(1), "IND-DA", plan).is_accepted());
+    assert_eq!(upgrade_at(&st), Some((2, 9)));
+    assert_eq!(required_protocol_version(&st, 8), crate::block::PROTOCOL_VERSION);
+    assert_eq!(required_protocol_version(&st, 9), 2);
+}
+
+#[test]
+fn a_decision_is_checked_in_the_schedule_order_its_changes_apply_in() {
+    let mut st = chain();
+    let remove = payload(serde_json::json!({
+        "action": "propose",
+        "deadline": 5,
+        "change": { "kind": "change_validators", "effective_height": 10, "change": { "op": "remove", "key": key("v-jpn") } },
+    }));
+    // Proposal 1 (Japan, open) removes Japan's validator at 10; proposal 2 (India,
+    // decided at once) changes its power at 10. Proposal 1 sorts first at height 10, so
+    // deciding it now would leave proposal 2 changing a validator that has left.
+    assert!(submit(&mut st, &block(1), "JPN-DA", remove).is_accepted());
+    assert!(submit(&mut st, &block(2), "IND-DA", set_power(5, 10, 2)).is_accepted());
+    let approve = Payload::ApproveProposal { proposal: 1 };
+    assert_eq!(submit(&mut st, &block(3), "IND-DA", approve).codes(), [Code::UnknownValidator]);
+    for h in 4..=10 {
+        crate::tx::begin_block(&mut st, &block(h));
+    }
+    assert_eq!(powers(&st.validators()), [3, 2]);
+    assert_eq!(st.proposal(1).map(|p| p.state), Some(ProposalState::Expired));
+}
+
+#[test]
+fn the_proposal_view_is_the_json_the_governance_routes_answer() {
+    let mut st = chain();
+    assert!(submit(&mut st, &block(1), "JPN-DA", set_power(5, 8, 2)).is_accepted());
+    let view = serde_json::to_value(read::proposal(&st, 1).expect("proposal 1")).expect("serializes");
+    assert_eq!(view["state"], "open");
+    assert_eq!(view["change"]["kind"], "change_validators");
+    assert_eq!(view["approvals"][0]["party"], "JPN");
+    assert_eq!((view["approving_power"].as_u64(), view["total_power"].as_u64()), (Some(1), Some(4)));
+    assert_eq!((view["needs"].as_str(), view["passes"].as_bool()), (Some("power"), Some(false)));
+    assert_eq!(read::proposals(&st).len(), 1);
+    assert_eq!(read::scheduled(&st).len(), 0);
+}
+
+#[test]
+fn a_governance_payload_has_one_pinned_encoding() {
+    let p = Payload::Propose { change: GovChange::PlanUpgrade { version: 2, height: 9 }, deadline: 7 };
+    let bytes = crate::codec::encode(&p);
+    // Variant 30 (after the 30 Article 6.2 actions), change variant 3, then u32 and u64s.
+    let mut want = vec![30u8, 3];
+    want.extend_from_slice(&2u32.to_le_bytes());
+    want.extend_from_slice(&9u64.to_le_bytes());
+    want.extend_from_slice(&7u64.to_le_bytes());
+    assert_eq!(bytes, want);
+    assert_eq!(crate::codec::decode::<Payload>(&bytes, 64), Ok(p));
+}
