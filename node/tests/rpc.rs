@@ -30,6 +30,7 @@ use jcm_runtime::merkle;
 use jcm_runtime::model::{AccountStatus, Text};
 use jcm_runtime::state::keys;
 use jcm_runtime::time::Timestamp;
+use jcm_runtime::tx::gov::GovChange;
 use jcm_runtime::tx::{Payload, Transaction};
 use jcm_tests::builders;
 use jcm_tests::fixture::{dev_certificate, Fixture, F0_VALIDATORS};
@@ -477,6 +478,35 @@ async fn credited_answers_what_of_a_period_the_jcm_issued() {
         ("/v1/projects/INJ-001/credited?from=2025-01-01", StatusCode::BAD_REQUEST, "malformed_query"),
         ("/v1/a64/A6.4ER-IND-PACM-IN-0001-2025-17", StatusCode::NOT_FOUND, "not_found"),
         ("/v1/a64/CA0001-JPN01-IND-1-2025", StatusCode::BAD_REQUEST, "malformed_unit"),
+    ] {
+        let answer = get(&router, uri).await;
+        assert_eq!((answer.status, answer.error_kind().as_str()), (status, kind), "{uri}: {}", answer.text());
+    }
+}
+
+#[tokio::test]
+async fn governance_routes_show_proposals_and_the_validator_set() {
+    let node = Node::new("rpc-gov");
+    let router = node.router();
+    assert_eq!(get(&router, "/v1/gov/proposals").await.json(), json!([]));
+    // India's designated authority proposes an upgrade; it counts as India's approval.
+    let change = GovChange::PlanUpgrade { version: block::PROTOCOL_VERSION + 1, height: 500 };
+    let propose = node.sign("NDAIAPA", 0, Payload::Propose { change, deadline: 100 });
+    node.commit("2026-03-02", vec![propose]);
+    let list = get(&router, "/v1/gov/proposals").await.json();
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    let one = get(&router, "/v1/gov/proposals/1").await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.text());
+    let one = one.json();
+    assert_eq!((one["id"].as_u64(), one["state"].as_str()), (Some(1), Some("open")), "{one}");
+    assert_eq!(one["approvals"][0]["party"], "IND", "{one}");
+    assert_eq!(one["passes"], false, "Japan's power is still needed: {one}");
+    let set = get(&router, "/v1/gov/validators").await.json();
+    assert_eq!(set["validators"].as_array().map(Vec::len), Some(2), "{set}");
+    assert_eq!((set["scheduled"].clone(), set["upgrade"].clone()), (json!([]), Value::Null), "{set}");
+    for (uri, status, kind) in [
+        ("/v1/gov/proposals/2", StatusCode::NOT_FOUND, "not_found"),
+        ("/v1/gov/proposals/one", StatusCode::BAD_REQUEST, "malformed_proposal"),
     ] {
         let answer = get(&router, uri).await;
         assert_eq!((answer.status, answer.error_kind().as_str()), (status, kind), "{uri}: {}", answer.text());

@@ -8,7 +8,7 @@ use jcm_consensus::{
     CommitCertificate, Core, Decision, Input, InputError, KeySigner, Message as CoreMessage, Output,
     SignGuard, Signer as _, ValidatorKey,
 };
-use jcm_runtime::block::Executed;
+use jcm_runtime::block::{Executed, PROTOCOL_VERSION};
 use jcm_runtime::invariants;
 
 use super::{
@@ -341,6 +341,18 @@ impl<C: Chain, K: Clock> Engine<C, K> {
         })
     }
 
+    /// R51: the protocol version the chain requires at `height` (a governance upgrade
+    /// plan) must be one this release runs; otherwise the node stops before it executes
+    /// anything of that height, so nothing runs under the wrong rules.
+    pub(super) fn check_protocol(&self, height: u64) -> Result<(), EngineError> {
+        let needed =
+            self.chain.with_state(|state| jcm_runtime::tx::gov::required_protocol_version(state, height));
+        if needed > PROTOCOL_VERSION {
+            return Err(EngineError::Upgrade { height, needed });
+        }
+        Ok(())
+    }
+
     /// Commits a block with its certificate, then starts the next height after the
     /// commit pause.
     pub(super) fn commit_block(
@@ -386,6 +398,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
         self.accepted.clear();
         let mark = self.validator.as_ref().and_then(|v| v.guard.last());
         self.effects.push(Effect::RestartWal(mark.map(Record::Mark).into_iter().collect()));
+        self.check_protocol(height + 1)?;
         self.set_timer(Duration::from_millis(self.config.timeout_commit_ms), Timer::NextHeight(height));
         self.maybe_fetch();
         Ok(())

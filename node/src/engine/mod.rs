@@ -62,6 +62,21 @@ pub enum EngineError {
     /// the sign guard failed.
     #[error("{0}")]
     Fatal(String),
+    /// The chain requires, from `height` on, a protocol version this release does not run
+    /// (a governance upgrade plan, R51). Everything before `height` is committed.
+    #[error(
+        "protocol upgrade: from height {height} the chain requires protocol version {needed}, and this \
+         release of jcm-node runs version {}; the validators' governance planned it (`jcm gov list`). \
+         Install a release that supports version {needed} and start the node again: it resumes at height \
+         {height}",
+        jcm_runtime::block::PROTOCOL_VERSION
+    )]
+    Upgrade {
+        /// The first height the release cannot execute.
+        height: u64,
+        /// The protocol version required from there.
+        needed: u32,
+    },
     /// The block decided at `height` would break a ledger invariant (R41); it was not
     /// committed.
     #[error(
@@ -255,6 +270,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
             effects: Vec::new(),
             reported: None,
         };
+        engine.check_protocol(engine.head.height + 1)?;
         engine.resume(validator_secret, records)?;
         let effects = engine.finish();
         Ok((engine, effects))

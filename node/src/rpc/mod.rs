@@ -25,9 +25,11 @@
 //! | `GET /v1/authorizations/{id}`, `/v1/ledger/{party}`, `/v1/ledger/{party}/{year}` | authorizations, ledger |
 //! | `GET /v1/aef/{party}/{year}?format=json\|csv`, `/v1/proof?key=&height=` | reports, proofs |
 //! | `GET /v1/projects/{id}/credited?from=&to=`, `/v1/a64/{a64_id}` | crediting (R37), A6.4ERs |
+//! | `GET /v1/gov/proposals`, `/v1/gov/proposals/{id}`, `/v1/gov/validators` | governance |
 
 mod chain;
 mod error;
+mod gov;
 mod query;
 mod tx;
 mod views;
@@ -154,6 +156,9 @@ pub fn router(shared: Arc<Shared>, config: &RpcConfig) -> Router {
         .route("/v1/aef/{party}/{year}", get(query::aef))
         .route("/v1/projects/{id}/credited", get(query::credited))
         .route("/v1/a64/{id}", get(query::a64_unit))
+        .route("/v1/gov/proposals", get(gov::proposals))
+        .route("/v1/gov/proposals/{id}", get(gov::proposal))
+        .route("/v1/gov/validators", get(gov::validators))
         .route("/v1/proof", get(query::proof))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -1,8 +1,12 @@
-//! R41 in the node (issue 14 item 4): the engine runs the ledger invariants over every
-//! block it is about to commit, and a block whose writes break one stops the node before
-//! anything of it is written, with a message naming the invariant. A one-validator
-//! engine over the memory chain decides its own blocks; a chain whose execution adds a
-//! write no rule made stands in for a defect in a release or a corrupted store.
+//! What stops the engine before it commits something it must not. A one-validator engine
+//! over the memory chain decides its own blocks.
+//!
+//! - R41: the engine runs the ledger invariants over every block it is about to commit;
+//!   a block whose writes break one stops the node before anything of it is written,
+//!   with a message naming the invariant. A chain whose execution adds a write no rule
+//!   made stands in for a defect in a release or a corrupted store.
+//! - R51: once governance plans protocol version V from height H, a release that does
+//!   not run V commits H - 1 and stops, naming the version it needs.
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -12,15 +16,17 @@ use std::time::Duration;
 use jcm_consensus::{ChainId, CommitCertificate};
 use jcm_node::chain::ChainError;
 use jcm_node::engine::{
-    Chain, Clock, CommittedBytes, Effect, Engine, EngineError, EngineParts, Event, MemChain,
+    Chain, Clock, CommittedBytes, Effect, Engine, EngineError, EngineParts, Event, MemChain, Request,
 };
 use jcm_node::home::config::{ConsensusConfig, MempoolConfig};
+use jcm_node::mempool::Checked;
 use jcm_runtime::block::{Block, Executed, Header};
 use jcm_runtime::codec::{self, Hash32};
 use jcm_runtime::crypto::SecretKey;
 use jcm_runtime::ids::Party;
 use jcm_runtime::state::{keys, LedgerTotals, Store};
-use jcm_runtime::tx::Transaction;
+use jcm_runtime::tx::gov::GovChange;
+use jcm_runtime::tx::{Payload, Transaction};
 use jcm_tests::fixture::{Fixture, Patch, F0_JSON};
 
 /// Virtual time, in ms since the Unix epoch.
@@ -81,8 +87,9 @@ impl Chain for Tampered {
     }
 }
 
-/// A single validator's engine over `chain`, and its clock.
-fn engine(tamper_at: Option<u64>) -> (Engine<Tampered, TestClock>, Vec<Effect>, Rc<Cell<u64>>) {
+/// A single validator's engine over `chain`, its clock, and the fixture (its officers'
+/// keys sign what the tests submit).
+fn engine(tamper_at: Option<u64>) -> (Engine<Tampered, TestClock>, Vec<Effect>, Rc<Cell<u64>>, Fixture) {
     let secret = SecretKey::dev("solo-validator");
     let validators = serde_json::json!([{
         "name": "solo", "public_key": "dev:solo-validator", "power": 1, "party": "JPN",
@@ -103,12 +110,21 @@ fn engine(tamper_at: Option<u64>) -> (Engine<Tampered, TestClock>, Vec<Effect>, 
         records: Vec::new(),
     };
     let (engine, effects) = Engine::new(parts).expect("the engine starts");
-    (engine, effects, now)
+    (engine, effects, now, fixture)
 }
 
-/// Runs the engine on its own timers until it has committed `height` or stopped.
-fn run_to(height: u64, tamper_at: Option<u64>) -> (Engine<Tampered, TestClock>, Result<(), EngineError>) {
-    let (mut engine, effects, now) = engine(tamper_at);
+/// Runs the engine on its own timers until it has committed `height` or stopped, with the
+/// transactions `submit` makes from the fixture submitted first.
+fn run_to(
+    height: u64,
+    tamper_at: Option<u64>,
+    submit: impl FnOnce(&Fixture) -> Vec<Transaction>,
+) -> (Engine<Tampered, TestClock>, Result<(), EngineError>) {
+    let (mut engine, mut effects, now, fixture) = engine(tamper_at);
+    for tx in submit(&fixture) {
+        let admitted = engine.handle(Event::Rpc(Request::Submit(Box::new(Checked::new(tx)))));
+        effects.extend(admitted.expect("the engine admits a transaction"));
+    }
     let mut timers = BTreeMap::new();
     let mut seq = 0u64;
     let mut pending = effects;
@@ -134,14 +150,14 @@ fn run_to(height: u64, tamper_at: Option<u64>) -> (Engine<Tampered, TestClock>, 
 
 #[test]
 fn sound_blocks_pass_the_invariants_and_commit() {
-    let (engine, outcome) = run_to(3, None);
+    let (engine, outcome) = run_to(3, None, |_| Vec::new());
     outcome.expect("no invariant is broken by the runtime's own writes");
     assert_eq!(engine.head().height, 3);
 }
 
 #[test]
 fn a_block_that_breaks_an_invariant_stops_the_node_before_it_commits() {
-    let (engine, outcome) = run_to(3, Some(2));
+    let (engine, outcome) = run_to(3, Some(2), |_| Vec::new());
     let error = outcome.expect_err("the forged ledger entry is caught");
     match &error {
         EngineError::Invariant { height, violations } => {
@@ -156,4 +172,21 @@ fn a_block_that_breaks_an_invariant_stops_the_node_before_it_commits() {
     assert_eq!(engine.head().height, 1, "the block that broke the invariant was not committed");
     let message = error.to_string();
     assert!(message.contains("R41") && message.contains("A6-8001"), "{message}");
+}
+
+#[test]
+fn a_release_that_does_not_run_the_planned_protocol_stops_before_its_height() {
+    let next = jcm_runtime::block::PROTOCOL_VERSION + 1;
+    // Japan holds all the voting power here, so its authority's proposal passes at once.
+    let (engine, outcome) = run_to(10, None, |fixture| {
+        let key = fixture.key("MOEJ").expect("Japan's designated authority");
+        let change = GovChange::PlanUpgrade { version: next, height: 6 };
+        let propose = Payload::Propose { change, deadline: 3 };
+        vec![Transaction::sign(fixture.genesis.chain_id.as_str(), key, 0, propose)]
+    });
+    match outcome.expect_err("the node stops at the upgrade height") {
+        EngineError::Upgrade { height, needed } => assert_eq!((height, needed), (6, next)),
+        other => panic!("expected the upgrade stop, got {other}"),
+    }
+    assert_eq!(engine.head().height, 5, "every height before the upgrade is committed");
 }

@@ -1,0 +1,51 @@
+//! Governance (docs/governance.md): proposals with their approvals and state, and the
+//! validator set with the changes scheduled, the observers, the upgrade plan and the
+//! retired keys, from the committed state.
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::Json;
+use jcm_runtime::read::gov;
+use serde_json::{json, Value};
+
+use super::chain::last_height;
+use super::{Api, ApiError};
+
+/// `GET /v1/gov/proposals`: every proposal, oldest first, with its tally.
+pub(super) async fn proposals(State(api): State<Api>) -> Result<Json<Value>, ApiError> {
+    api.read(|_, db| Ok(Json(json!(gov::proposals(db.state()))))).await
+}
+
+/// `GET /v1/gov/proposals/{id}`.
+pub(super) async fn proposal(
+    State(api): State<Api>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Path(text) = path?;
+    let id: u64 = text.parse().map_err(|_| {
+        ApiError::bad_request("malformed_proposal", format!("`{text}` is not a proposal id (1, 2, ...)"))
+    })?;
+    api.read(move |_, db| match gov::proposal(db.state(), id) {
+        Some(view) => Ok(Json(json!(view))),
+        None => Err(ApiError::not_found(format!("no proposal {id} on this chain"))),
+    })
+    .await
+}
+
+/// `GET /v1/gov/validators`: the validator set in force after the last committed block,
+/// the changes scheduled for later heights, the observers, the upgrade plan and the
+/// retired keys.
+pub(super) async fn validators(State(api): State<Api>) -> Result<Json<Value>, ApiError> {
+    api.read(|_, db| {
+        let state = db.state();
+        Ok(Json(json!({
+            "height": last_height(db)?,
+            "validators": gov::validator_set(state),
+            "scheduled": gov::scheduled(state),
+            "observers": gov::observers(state),
+            "upgrade": gov::upgrade(state),
+            "retired_keys": gov::retired_keys(state),
+        })))
+    })
+    .await
+}
