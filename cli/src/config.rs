@@ -1,51 +1,14 @@
-//! `jcm config`: the CLI's settings in `<home>/config.toml`, today the node to talk to.
-//!
-//! ```toml
-//! node = "http://127.0.0.1:26601"
-//! ```
+//! `jcm config`: show and change the CLI's settings in `<home>/config.toml`, today the
+//! node to talk to (the file itself is [`crate::context::Config`]).
 
-use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context as _};
+use anyhow::bail;
 use clap::Subcommand;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::context::{check_url, read_bounded, Context};
+use crate::context::{check_url, Config, Context};
 use crate::output::{print_fields, print_json};
-
-/// Largest settings file read.
-const CONFIG_BYTES_MAX: u64 = 64 * 1024;
-
-/// The settings file.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Config {
-    /// The node's RPC address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub node: Option<String>,
-}
-
-impl Config {
-    /// Reads the settings; a missing file is the defaults.
-    pub fn load(path: &Path) -> anyhow::Result<Self> {
-        if !path.exists() {
-            return Ok(Self::default());
-        }
-        let text = read_bounded(path, CONFIG_BYTES_MAX)?;
-        toml::from_str(&text).with_context(|| format!("{} is not a valid jcm settings file", path.display()))
-    }
-
-    /// Writes the settings, creating the home directory.
-    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        }
-        let text = toml::to_string(self).context("the settings serialize")?;
-        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
-    }
-}
 
 /// Settings commands.
 #[derive(Debug, Subcommand)]

@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _};
 use jcm_cli::audit::OutputFormat;
 use jcm_keystore::{KeystoreError, Purpose, PASSPHRASE_ENV};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::client::Rpc;
-use crate::config::Config;
 use crate::pin;
 
 /// The node asked when nothing else says: the first node of `jcm-node testnet` with
@@ -213,5 +213,41 @@ mod tests {
         assert!(check_url("127.0.0.1:26601").is_err());
         assert!(check_url("https://node.example:443").is_err());
         assert!(check_url("http://").is_err());
+    }
+}
+
+/// Largest settings file read.
+const CONFIG_BYTES_MAX: u64 = 64 * 1024;
+
+/// The CLI's settings, `<home>/config.toml`, today the node to talk to:
+///
+/// ```toml
+/// node = "http://127.0.0.1:26601"
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The node's RPC address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+}
+
+impl Config {
+    /// Reads the settings; a missing file is the defaults.
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        if !path.exists() {
+            return Ok(Self::default());
+        }
+        let text = read_bounded(path, CONFIG_BYTES_MAX)?;
+        toml::from_str(&text).with_context(|| format!("{} is not a valid jcm settings file", path.display()))
+    }
+
+    /// Writes the settings, creating the home directory.
+    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let text = toml::to_string(self).context("the settings serialize")?;
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
     }
 }

@@ -235,7 +235,9 @@ pub fn run(cmd: &KeysCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             write_private(&path, &file.to_json())?;
             report_one(ctx, name, &path, &file, "created");
         }
-        KeysCommand::Rotate(args) => return crate::gov::run_rotate(args, ctx),
+        KeysCommand::Rotate(args) => {
+            return crate::gov::run_rotate(args, stored(ctx, &args.new)?.public_key, ctx)
+        }
         KeysCommand::List => list(ctx)?,
         KeysCommand::Show { name, check } => {
             let file = stored(ctx, name)?;

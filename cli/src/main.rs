@@ -11,6 +11,7 @@
 //!   unreachable node (named with its URL).
 #![forbid(unsafe_code)]
 
+mod chain;
 mod client;
 mod config;
 mod context;
@@ -88,7 +89,7 @@ enum Command {
     /// The chains this machine has pinned: chain id and genesis hash, taken on first
     /// contact and checked on every later one.
     #[command(subcommand, after_help = "Example:\n  jcm chain list\n  jcm chain forget jcm-testnet-4")]
-    Chain(pin::ChainCommand),
+    Chain(chain::ChainCommand),
     /// Sign and submit a transaction: one command per Article 6.2 action.
     #[command(
         subcommand,
@@ -144,7 +145,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Keys(cmd) => keys::run(&cmd, &ctx),
         Command::Config(cmd) => config::run(&cmd, &ctx),
-        Command::Chain(cmd) => pin::run(&cmd, &ctx),
+        Command::Chain(cmd) => chain::run(&cmd, &ctx),
         Command::Tx(cmd) => tx::run(&cmd, &ctx),
         Command::Gov(cmd) => gov::run(&cmd, &ctx),
         Command::Query(cmd) => query::run(&cmd, &ctx),

@@ -11,6 +11,7 @@ mod admin;
 mod auth;
 mod broadcast;
 mod file;
+mod gov_summary;
 mod issue;
 mod movement;
 mod offline;

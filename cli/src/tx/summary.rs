@@ -119,6 +119,6 @@ pub fn describe(payload: &Payload) -> String {
         | P::RotateKey { .. }
         | P::RevokeKey { .. }
         | P::AllowObserver { .. }
-        | P::RemoveObserver { .. } => crate::gov::describe(payload),
+        | P::RemoveObserver { .. } => super::gov_summary::describe(payload),
     }
 }
