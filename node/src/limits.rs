@@ -51,6 +51,8 @@ pub const SYNC_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 pub const RELAYED_BATCHES_MAX: usize = 256;
 /// Longest wait for a commit when the request names none, ms.
 pub const COMMIT_WAIT_MS_DEFAULT: u64 = 10_000;
+/// `rpc.request_timeout_ms` when `node.toml` says nothing, ms.
+pub const REQUEST_TIMEOUT_MS_DEFAULT: u64 = 30_000;
 /// Most blocks in one page of `/v1/blocks`, whatever `page_items_max` says: a block can
 /// be megabytes of JSON.
 pub const BLOCKS_PAGE_MAX: usize = 100;
@@ -133,5 +135,5 @@ const _: () = assert!(HELLO_TIMEOUT.as_millis() <= REQUEST_TIMEOUT_MAX.as_millis
 const _: () = assert!(GOSSIP_INTERVAL.as_millis() < MESSAGE_TIMEOUT.as_millis());
 // The outbox holds at least what is in flight.
 const _: () = assert!(MESSAGES_IN_FLIGHT_PER_PEER_MAX <= OUTBOX_MESSAGES_MAX);
-// A default commit wait ends before the default request timeout cuts it (30 s).
-const _: () = assert!(COMMIT_WAIT_MS_DEFAULT < 30_000);
+// A default commit wait ends before the default request timeout cuts it.
+const _: () = assert!(COMMIT_WAIT_MS_DEFAULT < REQUEST_TIMEOUT_MS_DEFAULT);

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use jcm_runtime::limits::TX_BYTES_MAX;
 
 use super::{read_bounded, HomeError, NodeId, NODE_TOML_BYTES_MAX};
-use crate::limits::{PEERS_LISTED_MAX, TIMEOUT_MS_MAX};
+use crate::limits::{PEERS_LISTED_MAX, REQUEST_TIMEOUT_MS_DEFAULT, TIMEOUT_MS_MAX};
 
 /// Default p2p listen address of `init`.
 pub const P2P_LISTEN_DEFAULT: &str = "127.0.0.1:26656";
@@ -151,7 +151,7 @@ impl Default for RpcConfig {
             listen_address: RPC_LISTEN_DEFAULT.parse().expect("a valid address"),
             body_bytes_max: 1024 * 1024,
             page_items_max: 1_000,
-            request_timeout_ms: 30_000,
+            request_timeout_ms: REQUEST_TIMEOUT_MS_DEFAULT,
         }
     }
 }

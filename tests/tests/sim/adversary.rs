@@ -39,12 +39,13 @@ pub struct Adversary {
     /// The old polka's value a trap's liar re-proposed, and votes for since.
     sprung: Option<ValueId>,
     /// The chain id (for votes signed ahead of time).
-    pub chain_id: Option<jcm_consensus::ChainId>,
+    chain_id: jcm_consensus::ChainId,
 }
 
 impl Adversary {
-    /// An adversary holding the secrets of the liars, among `n` validators of equal power.
-    pub fn new(secrets: &[[u8; 32]], n: usize) -> Self {
+    /// An adversary holding the secrets of the liars, among `n` validators of equal power,
+    /// on chain `chain_id`.
+    pub fn new(secrets: &[[u8; 32]], n: usize, chain_id: jcm_consensus::ChainId) -> Self {
         let signers = secrets
             .iter()
             .map(|s| {
@@ -62,7 +63,7 @@ impl Adversary {
             blocks: BTreeMap::new(),
             quorum: 2 * ((n - 1) / 3) + 1,
             sprung: None,
-            chain_id: None,
+            chain_id,
         }
     }
 
@@ -197,10 +198,9 @@ impl Adversary {
             Message::Vote(v) if v.vote.kind == VoteKind::Prevote => {}
             other => out.push(other),
         }
-        let Some(chain_id) = self.chain_id.clone() else { return out };
         for round in from_round..from_round + 4 {
             let vote = jcm_consensus::Vote {
-                chain_id: chain_id.clone(),
+                chain_id: self.chain_id.clone(),
                 height,
                 round,
                 kind: VoteKind::Prevote,

@@ -42,12 +42,12 @@ pub enum Kind {
     Byzantine,
     /// All of the above at once, Byzantine validators and crashes within `f` together.
     Mixed,
-    /// A scripted schedule at height 1 (four validators, one liar) that leaves two
-    /// honest nodes locked on a value another honest node already decided, then has the
-    /// liar propose what only the L28 and L29 rules refuse: an old polka's value to nodes
-    /// locked since on a newer one ([`Trap::StalePolka`]), or a fresh value with a valid
-    /// round nobody prevoted it in ([`Trap::FalseValidRound`]). Sound rules hold; an
-    /// engine that skips either check decides a second value, and agreement breaks.
+    /// A scripted run (four validators, one liar, `crate::trap`) that reaches what only
+    /// one rule refuses: at height 1, two honest nodes locked on a value another already
+    /// decided get an old polka's value ([`Trap::StalePolka`], L29) or a fresh value with a
+    /// valid round nobody prevoted it in ([`Trap::FalseValidRound`], L28); or in every
+    /// round the liar's nil prevote arrives first ([`Trap::EarlyNil`], L44). Sound rules
+    /// hold; an engine without the rule decides a second value or never decides.
     Trap,
     /// Beyond the bound: `f + 1` validators crash for good. Progress stops (no height
     /// past the one in flight at the crash is committed); agreement still holds.
@@ -228,9 +228,9 @@ impl Plan {
                 let roles = Roles::of(trap, &crate::trap::proposers_of_height_1(n));
                 p.liars = vec![roles.liar];
                 p.delay_ms = (1, 5);
-                // Fetched blocks (with their certificates) are lost until the heal, so the
-                // nodes left behind cannot learn the decided value from the one that
-                // decided it.
+                // In the height-1 scripts fetched blocks (with their certificates) are lost
+                // until the heal, so the nodes left behind cannot learn the decided value
+                // from the one that decided it.
                 p.decisive_drop_per_mille = if trap == Trap::EarlyNil { 0 } else { 1000 };
                 p.heal_at = 4_000;
                 p.deadline_ms = p.heal_at + PROGRESS_BOUND_MS;

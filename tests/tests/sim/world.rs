@@ -16,7 +16,7 @@ use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
-use jcm_consensus::{ChainId, KeySigner, Signer, ValidatorKey, ValidatorSet, VoteKind};
+use jcm_consensus::{ChainId, ValidatorKey, ValidatorSet, VoteKind};
 use jcm_node::engine::{Effect, Engine, EngineParts, Event, MemChain, Reply, Request, Timer};
 use jcm_node::home::config::MempoolConfig;
 use jcm_node::home::NodeId;
@@ -29,7 +29,7 @@ use jcm_runtime::tx::{Payload, Transaction};
 use jcm_tests::fixture::Fixture;
 
 use crate::adversary::Adversary;
-use crate::parts::{brief, fixture, sim_consensus, validator_secret, SimClock};
+use crate::parts::{brief, fixture, sim_consensus, validator_keys, validator_secret, SimClock};
 use crate::plan::Plan;
 use crate::rng::Rng;
 use crate::trap::{self, Route};
@@ -169,12 +169,10 @@ impl World {
         let secrets: Vec<[u8; 32]> = (0..plan.n).map(validator_secret).collect();
         let validators = jcm_runtime::block::genesis_validators(&fixture.genesis).expect("validators");
         let chain_id = ChainId::new(fixture.genesis.chain_id.as_str()).expect("chain id");
-        let keys: Vec<ValidatorKey> =
-            secrets.iter().map(|s| KeySigner::from_secret(s).public_key()).collect();
+        let keys = validator_keys(plan.n);
         let honest_keys = (0..plan.n).filter(|&v| !plan.byzantine(v)).map(|v| keys[v]).collect();
-        let mut adversary =
-            Adversary::new(&plan.liars.iter().map(|&v| secrets[v]).collect::<Vec<_>>(), plan.n);
-        adversary.chain_id = Some(chain_id.clone());
+        let liars: Vec<[u8; 32]> = plan.liars.iter().map(|&v| secrets[v]).collect();
+        let adversary = Adversary::new(&liars, plan.n, chain_id.clone());
         let mut instances: Vec<usize> = (0..plan.n).collect();
         instances.extend(plan.twins.iter().copied());
         let now = Rc::new(Cell::new(0));
