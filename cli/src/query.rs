@@ -88,10 +88,10 @@ pub enum QueryCommand {
         #[arg(long)]
         project: ProjectId,
         /// First day of the period asked about (YYYY-MM-DD).
-        #[arg(long, value_parser = day)]
+        #[arg(long, value_parser = Timestamp::parse)]
         from: Timestamp,
         /// Last day of the period asked about (YYYY-MM-DD).
-        #[arg(long, value_parser = day)]
+        #[arg(long, value_parser = Timestamp::parse)]
         to: Timestamp,
     },
     /// Where an Article 6.4 unit (A6.4ER) is on the chain: the receipt that brought it from
@@ -135,7 +135,9 @@ pub enum QueryCommand {
 
 /// Runs a query.
 pub fn run(cmd: &QueryCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let rpc = ctx.rpc()?;
+    // The pin check reads the node's status first: `status` and `block latest` answer
+    // from it rather than ask again.
+    let (rpc, status_now) = ctx.connect()?;
     let (path, render): (String, fn(&Value)) = match cmd {
         QueryCommand::Holdings(owner) => match (&owner.account, &owner.party) {
             (Some(a), _) => (format!("/v1/accounts/{}/holdings", segment(a.as_str())), account_holdings),
@@ -178,7 +180,7 @@ pub fn run(cmd: &QueryCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         QueryCommand::A64 { id } => (format!("/v1/a64/{}", segment(id)), a64_unit),
         QueryCommand::Block { height } => {
             let height = match height.as_str() {
-                "latest" => rpc.get("/v1/status")?["height"].as_u64().unwrap_or(0),
+                "latest" => status_now["height"].as_u64().unwrap_or(0),
                 text => {
                     text.parse().map_err(|_| anyhow::anyhow!("`{text}` is not a height (or `latest`)"))?
                 }
@@ -187,19 +189,26 @@ pub fn run(cmd: &QueryCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         }
         QueryCommand::Tx { hash } => (format!("/v1/tx/{}", segment(hash)), transaction),
         QueryCommand::Nonce { signer } => (format!("/v1/nonce/{}", signer.to_hex()), nonce),
-        QueryCommand::Status => ("/v1/status".to_string(), status),
+        QueryCommand::Status => {
+            show(ctx, &status_now, status);
+            return Ok(ExitCode::SUCCESS);
+        }
         QueryCommand::Genesis => {
             print!("{}", rpc.get_text("/v1/genesis")?);
             return Ok(ExitCode::SUCCESS);
         }
     };
-    let answer = rpc.get(&path)?;
-    if ctx.json() {
-        print_json(&answer);
-    } else {
-        render(&answer);
-    }
+    show(ctx, &rpc.get(&path)?, render);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The node's document as JSON (`--output json`) or through its table renderer.
+fn show(ctx: &Context, answer: &Value, render: fn(&Value)) {
+    if ctx.json() {
+        print_json(answer);
+    } else {
+        render(answer);
+    }
 }
 
 fn nonce(answer: &Value) {
@@ -209,10 +218,6 @@ fn nonce(answer: &Value) {
         ("committed", format!("nonces below {}", cell(&answer["state_nonce"]))),
         ("pending", cell(&answer["pending"])),
     ]);
-}
-
-fn day(text: &str) -> Result<Timestamp, String> {
-    Timestamp::parse(text)
 }
 
 fn a64_id(text: &str) -> Result<String, String> {

@@ -218,13 +218,10 @@ fn from_node(
     chain: Option<&str>,
     ca: Option<&CaId>,
 ) -> anyhow::Result<(String, CaId)> {
-    let rpc = ctx.rpc()?;
+    let (rpc, status) = ctx.connect()?;
     let chain_id = match chain {
         Some(chain) => chain.to_string(),
-        None => {
-            let status = rpc.get("/v1/status")?;
-            status["chain_id"].as_str().context("the node's /v1/status has no chain_id")?.to_string()
-        }
+        None => status["chain_id"].as_str().context("the node's /v1/status has no chain_id")?.to_string(),
     };
     if let Some(ca) = ca {
         return Ok((chain_id, ca.clone()));
