@@ -231,7 +231,12 @@ fn verify_header(proof: &UnitProof, genesis: &Genesis) -> Result<Header, CheckEr
         )));
     }
     if header.validators_hash != block::validators_hash(&validators) {
-        return Err(CheckError::Header("its validator-set hash is not the genesis validators'".into()));
+        return Err(CheckError::Header(
+            "its validator-set hash is not the genesis validators': the set changed since genesis \
+             (governance, R49), and a unit proof is verified against the genesis set only; \
+             `jcm audit` verifies the whole chain, across every change"
+                .into(),
+        ));
     }
     let bytes = hex::decode(&proof.commit).map_err(|e| CheckError::Commit(format!("not hex: {e}")))?;
     let commit: CommitCertificate = codec::decode(&bytes, COMMIT_BYTES_MAX)

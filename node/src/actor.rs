@@ -8,6 +8,7 @@
 //! while. Relayed transactions are decoded and their signatures checked on a thread of
 //! their own ([`relay_worker`]), so a peer's batch never keeps consensus messages waiting.
 
+use std::collections::BTreeSet;
 use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::Arc;
 
@@ -121,6 +122,9 @@ pub struct ActorParts {
     pub mempool: MempoolConfig,
     /// The committed head.
     pub head: Header,
+    /// The node ids node.toml allows (`p2p.peers`, `p2p.observers`); the chain's are
+    /// added ([`crate::allow`]).
+    pub configured_allowed: BTreeSet<NodeId>,
 }
 
 /// Events the actor's own tasks deliver (timers, block requests, relays).
@@ -141,14 +145,25 @@ pub struct Actor {
     relayed: Option<mpsc::Receiver<Vec<Checked>>>,
     internal_tx: mpsc::UnboundedSender<Internal>,
     internal_rx: Option<mpsc::UnboundedReceiver<Internal>>,
+    configured_allowed: BTreeSet<NodeId>,
+    /// The chain's node ids the network last took (none until the first take).
+    chain_allowed: Option<BTreeSet<NodeId>>,
 }
 
 impl Actor {
     /// An actor with its engine resumed from the store's head and the write-ahead record;
     /// the effects of resuming are carried out before it returns.
     pub fn new(parts: ActorParts) -> Result<Self, ActorError> {
-        let ActorParts { shared, net, wal: (wal, recovered), validator_secret, consensus, mempool, head } =
-            parts;
+        let ActorParts {
+            shared,
+            net,
+            wal: (wal, recovered),
+            validator_secret,
+            consensus,
+            mempool,
+            head,
+            configured_allowed,
+        } = parts;
         let (internal_tx, internal_rx) = mpsc::unbounded_channel();
         let (relayed_tx, relayed) = mpsc::channel(RELAYED_BATCHES_MAX);
         let relay = relay_worker(relayed_tx).map_err(ActorError::Thread)?;
@@ -157,7 +172,6 @@ impl Actor {
             chain: DbChain(Arc::clone(&shared)),
             clock: SystemClock,
             chain_id: shared.chain_id.clone(),
-            validators: shared.validators.clone(),
             validator_secret,
             consensus,
             mempool,
@@ -173,7 +187,10 @@ impl Actor {
             relayed: Some(relayed),
             internal_tx,
             internal_rx: Some(internal_rx),
+            configured_allowed,
+            chain_allowed: None,
         };
+        actor.follow_allow_list();
         actor.perform(effects, None)?;
         Ok(actor)
     }
@@ -307,15 +324,42 @@ impl Actor {
         Ok(())
     }
 
-    fn on_committed(&self, committed: &Committed) {
+    fn on_committed(&mut self, committed: &Committed) {
         let metrics = &self.shared.metrics;
         metrics.observe_block(committed.interval.as_secs_f64(), committed.txs, committed.rejected);
-        for key in &committed.missed {
-            let name = self.shared.genesis.validators.iter().find(|v| v.public_key.0 == key.0);
-            let label = name.map_or_else(|| key.to_string(), |v| v.name.as_str().to_owned());
-            metrics.missed_vote(&label);
+        if !committed.missed.is_empty() {
+            // Named as the set in force names them (governance adds and renames).
+            let validators = {
+                use jcm_runtime::tx::gov::GovState as _;
+                self.shared.db.read().state().validators()
+            };
+            for key in &committed.missed {
+                let name = validators.iter().find(|v| v.public_key.0 == key.0);
+                let label = name.map_or_else(|| key.to_string(), |v| v.name.as_str().to_owned());
+                metrics.missed_vote(&label);
+            }
         }
         publish_head(&self.shared, &committed.header);
+        self.follow_allow_list();
+    }
+
+    /// Hands the network node.toml's ids and the chain's, when the chain's changed.
+    fn follow_allow_list(&mut self) {
+        let chain = crate::allow::chain_node_ids(self.shared.db.read().state());
+        if self.chain_allowed.as_ref() == Some(&chain) {
+            return;
+        }
+        let allowed = self.configured_allowed.union(&chain).copied().collect();
+        if self.net.set_allowed(allowed) {
+            if !chain.is_empty() || self.chain_allowed.is_some() {
+                tracing::info!(
+                    chain = chain.len(),
+                    configured = self.configured_allowed.len(),
+                    "peer allow list follows the chain"
+                );
+            }
+            self.chain_allowed = Some(chain);
+        }
     }
 }
 
@@ -341,6 +385,7 @@ pub fn publish_progress(shared: &Shared, progress: &Progress) {
         status.best_known_height = progress.best_known_height;
         status.catching_up = progress.catching_up();
         status.mempool = progress.mempool;
+        status.validating = progress.validating;
     }
     *shared.ready.write() = progress.ready;
     let metrics = &shared.metrics;

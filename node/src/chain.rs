@@ -4,7 +4,7 @@
 
 use jcm_runtime::block::{self, Block, Executed, Header, LinkError, TxResult};
 use jcm_runtime::codec::{self, Hash32};
-use jcm_runtime::consensus::{CommitCertificate, ValidatorSet};
+use jcm_runtime::consensus::CommitCertificate;
 use jcm_runtime::events::Event;
 use jcm_runtime::genesis::Genesis;
 use jcm_runtime::state::{keys, StateExt};
@@ -105,30 +105,15 @@ pub fn stored_results(db: &Db, height: u64) -> Result<Option<Vec<TxResult>>, Cha
         .map_err(|e| ChainError::Inconsistent(format!("results of block {height}: {e}")))
 }
 
-/// Checks that `block` follows `parent` and executes it over the committed state,
-/// checking the results and state root its header claims. Touches nothing.
-pub fn validate(
-    db: &Db,
-    parent: &Header,
-    block: &Block,
-    validators: &ValidatorSet,
-) -> Result<Executed, ChainError> {
-    validate_with(db, parent, block, validators, &|_| false)
-}
-
-/// [`validate`], skipping the signature check of the transactions `verified` names
-/// ([`block::execute_with`]: those the node's mempool checked at admission).
-pub fn validate_with(
-    db: &Db,
-    parent: &Header,
-    block: &Block,
-    validators: &ValidatorSet,
-    verified: &dyn Fn(&Hash32) -> bool,
-) -> Result<Executed, ChainError> {
+/// Checks that `block` follows `parent` (the committed head) and executes it over the
+/// committed state, checking the results and state root its header claims, with the
+/// validator sets the committed state names (R49). Touches nothing.
+pub fn validate(db: &Db, parent: &Header, block: &Block) -> Result<Executed, ChainError> {
     let height = block.header.height;
     let link = |error| ChainError::Link { height, error };
-    block::check_link(parent, block, validators, validators).map_err(link)?;
-    let executed = execute_with(db, parent, &block.header, &block.txs, verified);
+    let sets = jcm_runtime::tx::gov::sets_after(db.state(), parent.height);
+    block::check_link(parent, block, &sets.next, &sets.decided).map_err(link)?;
+    let executed = execute(db, parent, &block.header, &block.txs);
     block::check_execution(&block.header, &executed).map_err(link)?;
     Ok(executed)
 }

@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 pub mod actor;
+pub mod allow;
 pub mod chain;
 pub mod engine;
 pub mod home;

@@ -6,7 +6,7 @@
 //! read lock.
 
 use jcm_runtime::codec::Hash32;
-use jcm_runtime::consensus::{ChainId, ValidatorKey, ValidatorSet};
+use jcm_runtime::consensus::{ChainId, ValidatorKey};
 use jcm_runtime::genesis::Genesis;
 use jcm_runtime::time::Timestamp;
 use parking_lot::RwLock;
@@ -36,6 +36,8 @@ pub struct Status {
     pub best_known_height: u64,
     /// True while the node fetches committed blocks instead of voting.
     pub catching_up: bool,
+    /// True while its validator key is in the set that decides `height + 1`.
+    pub validating: bool,
     /// Transactions and bytes in the mempool.
     pub mempool: (usize, usize),
 }
@@ -49,14 +51,13 @@ pub struct Shared {
     pub genesis: Genesis,
     /// Its hash.
     pub genesis_hash: Hash32,
-    /// The validator set (fixed at genesis).
-    pub validators: ValidatorSet,
     /// This node's name in logs and status.
     pub moniker: String,
     /// This node's network id.
     pub node_id: NodeId,
-    /// This node's validator key, if it is in the validator set.
-    pub validator: Option<ValidatorKey>,
+    /// This node's validator key (it validates while the key is in the set:
+    /// [`Status::validating`]).
+    pub validator_key: ValidatorKey,
     /// The store.
     pub db: RwLock<Db>,
     /// Live status.

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context};
-use jcm_runtime::block::genesis_validators;
 use jcm_runtime::consensus::ChainId;
 use parking_lot::RwLock;
 use tokio::sync::{mpsc, watch};
@@ -87,7 +86,6 @@ async fn run(
 ) -> anyhow::Result<()> {
     let config = &home.config;
     let chain_id = ChainId::new(home.genesis.chain_id.as_str()).map_err(|e| anyhow!("chain id: {e}"))?;
-    let validators = genesis_validators(&home.genesis).map_err(|e| anyhow!("genesis validators: {e}"))?;
     let peers = resolve_peers(&config.p2p.peers)?;
     let allowed: BTreeSet<NodeId> =
         config.p2p.peers.iter().map(|p| p.node_id).chain(config.p2p.observers.iter().copied()).collect();
@@ -95,7 +93,7 @@ async fn run(
         listen: config.p2p.listen_address,
         node_secret,
         peers,
-        allowed,
+        allowed: allowed.clone(),
         chain_id: chain_id.as_str().to_owned(),
         genesis_hash: home.genesis_hash.0,
         message_bytes_max: config.p2p.message_bytes_max as usize,
@@ -112,10 +110,9 @@ async fn run(
         chain_id,
         genesis: home.genesis.clone(),
         genesis_hash: home.genesis_hash,
-        validators: validators.clone(),
         moniker: config.moniker.clone(),
         node_id: home.node_id(),
-        validator: validators.get(&own_key).map(|v| v.key),
+        validator_key: own_key,
         db: RwLock::new(db),
         status: RwLock::new(Status::default()),
         metrics: Metrics::new(),
@@ -142,6 +139,7 @@ async fn run(
         consensus: config.consensus.clone(),
         mempool: config.mempool.clone(),
         head,
+        configured_allowed: allowed,
     })?;
     let mut actor_task = tokio::spawn(actor.run(net_events, engine_requests, stop_rx));
 

@@ -47,6 +47,8 @@ struct Node {
     _dir: TempDir,
     fixture: Fixture,
     shared: Arc<Shared>,
+    /// F0's validators (no governance changes them here).
+    validators: ValidatorSet,
     engine: Arc<Mutex<NodeEngine>>,
     relayed: mpsc::UnboundedReceiver<Vec<u8>>,
     config: RpcConfig,
@@ -68,10 +70,11 @@ impl Node {
             chain_id: ChainId::new(genesis.chain_id.as_str()).expect("chain id"),
             genesis_hash: genesis.hash(),
             genesis,
-            validators,
             moniker: "rpc-test".into(),
             node_id: NodeId(SecretKey::dev("node").public()),
-            validator: None,
+            validator_key: jcm_consensus::Signer::public_key(&jcm_consensus::KeySigner::from_secret(
+                &[7; 32],
+            )),
             db: RwLock::new(db),
             status: RwLock::new(Status::default()),
             metrics: Metrics::new(),
@@ -90,7 +93,6 @@ impl Node {
             chain: DbChain::new(Arc::clone(&shared)),
             clock: SystemClock,
             chain_id: shared.chain_id.clone(),
-            validators: shared.validators.clone(),
             validator_secret: [7; 32],
             consensus: ConsensusConfig::default(),
             mempool: MempoolConfig::default(),
@@ -100,7 +102,7 @@ impl Node {
         .expect("an engine");
         let engine = Arc::new(Mutex::new(engine));
         let relayed = serve(Arc::clone(&engine), Arc::clone(&shared), requests);
-        let node = Self { _dir: dir, fixture, shared, engine, relayed, config };
+        let node = Self { _dir: dir, fixture, shared, validators, engine, relayed, config };
         let b1 = node.sign("IND01-ADMIN", 0, builders::b1(&node.fixture));
         let wrong_registry = node.sign("JPN01-ADMIN", 0, status("IND01-H-GOV", AccountStatus::Suspended));
         node.commit("2026-02-10", vec![b1, wrong_registry]);
@@ -134,21 +136,21 @@ impl Node {
             height: last + 1,
             time: Timestamp::parse(date).expect("date"),
             previous_block_hash: parent.hash(),
-            proposer: shared.validators.validators()[0].key,
+            proposer: self.validators.validators()[0].key,
             txs_root: block::txs_root(&txs),
             results_root: Hash32::default(),
             state_root: Hash32::default(),
-            validators_hash: block::validators_hash(&shared.validators),
+            validators_hash: block::validators_hash(&self.validators),
             last_commit_hash: block::last_commit_hash(last_commit.as_ref()),
         };
         let executed = chain::execute(&db, &parent, &header, &txs);
         header.results_root = block::results_root(&executed.results);
         header.state_root = executed.state_root;
         let block = Block { header, txs, last_commit };
-        let executed = chain::validate(&db, &parent, &block, &shared.validators).expect("a valid block");
+        let executed = chain::validate(&db, &parent, &block).expect("a valid block");
         drop(executed);
         drop(db);
-        let certificate = certify(&block, &shared.chain_id, &shared.validators);
+        let certificate = certify(&block, &shared.chain_id, &self.validators);
         let answer = Response::Block { block: block.encode(), commit: codec::encode(&certificate) }.encode();
         let peer = NodeId(SecretKey::dev("peer").public());
         let effects = self
@@ -636,7 +638,7 @@ async fn status_blocks_and_committed_transactions() {
     let commit: CommitCertificate =
         codec::decode(&hex::decode(raw["commit"].as_str().expect("hex")).expect("hex"), 1 << 16)
             .expect("a commit");
-    commit.verify(&node.shared.chain_id, &node.shared.validators).expect("the certificate verifies");
+    commit.verify(&node.shared.chain_id, &node.validators).expect("the certificate verifies");
     assert_eq!(commit.value, head.value_id());
     assert_eq!(get(&router, "/v1/blocks/0/raw").await.json()["commit"], Value::Null);
 

@@ -457,9 +457,7 @@ pub fn check_execution(header: &Header, executed: &Executed) -> Result<(), LinkE
 pub fn genesis_validators(
     genesis: &crate::genesis::Genesis,
 ) -> Result<ValidatorSet, crate::consensus::ProtocolError> {
-    let members: Vec<(ValidatorKey, u64)> =
-        genesis.validators.iter().map(|v| (ValidatorKey(v.public_key.0), v.power)).collect();
-    ValidatorSet::new(&members)
+    crate::tx::gov::consensus_set(&genesis.validators)
 }
 
 /// The genesis block and the writes of the genesis state (with its tree), derived from

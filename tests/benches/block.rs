@@ -96,7 +96,7 @@ impl Chain {
         let start = Instant::now();
         let block = Block::decode(bytes).expect("decodes");
         let decoded = Instant::now();
-        let executed = chain::validate(&self.db, &self.head, &block, &self.validators).expect("valid");
+        let executed = chain::validate(&self.db, &self.head, &block).expect("valid");
         let validated = Instant::now();
         // The certificate is signed here in a node's consensus, not by the block path.
         let names: Vec<&str> = self.validator_names.iter().map(String::as_str).collect();
@@ -149,9 +149,9 @@ fn bench_block(c: &mut Criterion) {
         b.iter(|| assert!(first.txs.iter().all(Transaction::signature_valid)))
     });
     group.bench_function("validate_1000", |b| {
-        b.iter(|| chain::validate(&chain.db, &chain.head, &first, &chain.validators).expect("valid"))
+        b.iter(|| chain::validate(&chain.db, &chain.head, &first).expect("valid"))
     });
-    let executed = chain::validate(&chain.db, &chain.head, &first, &chain.validators).expect("valid");
+    let executed = chain::validate(&chain.db, &chain.head, &first).expect("valid");
     group.bench_function("merkle_1000", |b| {
         b.iter(|| {
             let mut nodes = Overlay::new(chain.db.merkle());

@@ -318,10 +318,17 @@ fn print_audit(audit: &Audit, output: OutputFormat) {
 /// The one verdict line of an audit.
 pub fn verdict_line(verdict: &Result<Report, AuditError>) -> String {
     match verdict {
-        Ok(r) => format!(
-            "AUDIT PASSED at height {}: {} transactions, state root {}",
-            r.height, r.transactions, r.state_root
-        ),
+        Ok(r) => {
+            let changes = match r.validator_set_changes {
+                0 => String::new(),
+                1 => ", the validator set changed once".into(),
+                n => format!(", the validator set changed {n} times"),
+            };
+            format!(
+                "AUDIT PASSED at height {}: {} transactions{changes}, state root {}",
+                r.height, r.transactions, r.state_root
+            )
+        }
         Err(e) => format!("AUDIT FAILED at height {}: {e}", e.height()),
     }
 }

@@ -7,13 +7,20 @@
 //! 2. [`block::check_link`] against the header of `h - 1`: chain id, protocol version,
 //!    height, previous-block hash, time, transactions root, validator-set hash,
 //!    last-commit hash, proposer, and the last commit certificate (`h - 1`'s, carried
-//!    in block `h`) verified against the genesis validators;
+//!    in block `h`) verified against the set that decided `h - 1`;
 //! 3. the block's own commit certificate decodes, names height `h` and the header's
-//!    hash, and carries signatures of more than two thirds of the voting power;
+//!    hash, and carries signatures of more than two thirds of the voting power of the
+//!    set that decides `h`;
 //! 4. [`block::execute`] re-executes every transaction over the state of `h - 1`, and
 //!    [`block::check_execution`] compares the results root and the state root;
 //! 5. the writes are applied; every `invariants_every` heights, and always at the end,
 //!    [`invariants::check`] (ARTICLE6.md R41) runs over the whole state.
+//!
+//! The validator sets come from the replayed state, as the node takes them
+//! ([`gov::sets_after`]): the genesis set, then each set governance decided (R49), from
+//! the height it took effect. So a chain whose set changed verifies from the genesis
+//! document alone, and a block certified by a set the chain never decided fails at its
+//! height.
 //!
 //! The state is a [`MemStore`] (ordered: the rules scan ranges). The state tree's nodes
 //! are a [`NodeStore`]: the tree only ever gets and puts nodes by hash, and millions of
@@ -23,14 +30,14 @@
 
 use jcm_runtime::block::{self, Block, Header, LinkError};
 use jcm_runtime::codec::{self, DecodeError, Hash32};
-use jcm_runtime::consensus::{ChainId, CommitCertificate, ValidatorSet};
+use jcm_runtime::consensus::{ChainId, CommitCertificate};
 use jcm_runtime::genesis::Genesis;
 use jcm_runtime::invariants;
 use jcm_runtime::merkle::{self, Node};
 use std::collections::HashMap;
 
 use jcm_runtime::state::{apply_writes, Entries, MemStore, Store};
-use jcm_runtime::tx::BlockContext;
+use jcm_runtime::tx::{gov, BlockContext};
 
 use super::bundle::{BundleError, HeightBytes, COMMIT_BYTES_MAX};
 
@@ -129,6 +136,8 @@ pub struct Report {
     pub transactions: u64,
     /// Of which the rules accepted.
     pub accepted: u64,
+    /// How many times the validator set changed (governance, R49).
+    pub validator_set_changes: u64,
     /// The state root after the last height.
     pub state_root: Hash32,
 }
@@ -137,7 +146,9 @@ pub struct Report {
 #[derive(Debug)]
 pub struct Replay {
     chain_id: ChainId,
-    validators: ValidatorSet,
+    /// The set that decided the parent and the one that decides the next height.
+    sets: gov::Sets,
+    validator_set_changes: u64,
     genesis_hash: Hash32,
     state: MemStore,
     tree: NodeStore,
@@ -154,14 +165,17 @@ impl Replay {
     pub fn new(genesis: &Genesis, invariants_every: u64) -> Result<Self, AuditError> {
         let bad = |e: String| AuditError::Genesis(format!("the genesis document cannot start a chain: {e}"));
         let chain_id = ChainId::new(genesis.chain_id.as_str()).map_err(|e| bad(e.to_string()))?;
-        let validators = block::genesis_validators(genesis).map_err(|e| bad(e.to_string()))?;
+        // The genesis set must run consensus before the state is trusted to hold it.
+        block::genesis_validators(genesis).map_err(|e| bad(e.to_string()))?;
         let (genesis_block, executed) = block::genesis_block(genesis).map_err(bad)?;
         let (mut state, mut tree) = (MemStore::new(), NodeStore::default());
         apply_writes(&mut state, executed.state_writes);
         apply_writes(&mut tree, executed.tree_writes);
+        let sets = gov::sets_after(&state, 0);
         Ok(Self {
             chain_id,
-            validators,
+            sets,
+            validator_set_changes: 0,
             genesis_hash: genesis.hash(),
             state,
             tree_len_pruned: tree.len(),
@@ -192,7 +206,7 @@ impl Replay {
     pub fn apply(&mut self, bytes: &HeightBytes) -> Result<(), AuditError> {
         let height = bytes.height;
         let block = Block::decode(&bytes.block).map_err(|error| AuditError::BlockDecode { height, error })?;
-        block::check_link(&self.parent, &block, &self.validators, &self.validators)
+        block::check_link(&self.parent, &block, &self.sets.next, &self.sets.decided)
             .map_err(|error| AuditError::Link { height, error })?;
         self.check_commit(&block.header, &bytes.commit)?;
         let ctx = BlockContext { height, time: block.header.time };
@@ -208,6 +222,11 @@ impl Replay {
             self.tree_len_pruned = self.tree.len();
         }
         self.parent = block.header;
+        let sets = gov::sets_after(&self.state, height);
+        if sets.decided != self.sets.decided {
+            self.validator_set_changes += 1;
+        }
+        self.sets = sets;
         if self.invariants_every > 0 && height % self.invariants_every == 0 {
             self.check_invariants()?;
         }
@@ -223,6 +242,7 @@ impl Replay {
             block_hash: self.parent.hash(),
             transactions: self.transactions,
             accepted: self.accepted,
+            validator_set_changes: self.validator_set_changes,
             state_root: self.parent.state_root,
         })
     }
@@ -245,7 +265,7 @@ impl Replay {
                 header.hash()
             )));
         }
-        commit.verify(&self.chain_id, &self.validators).map_err(|e| fail(e.to_string()))
+        commit.verify(&self.chain_id, &self.sets.next).map_err(|e| fail(e.to_string()))
     }
 
     fn check_invariants(&self) -> Result<(), AuditError> {

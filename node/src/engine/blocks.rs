@@ -73,7 +73,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
         if height != self.head.height + 1 {
             return None;
         }
-        let proposer = self.validator.as_ref()?.core.config().own_key;
+        let proposer = self.core.as_ref()?.config().own_key;
         let budget = std::time::Duration::from_millis(self.config.timeout_propose_ms) / 3;
         let txs_max = self.execution_rate.txs_within(budget);
         let txs = self.mempool.reap(txs_max, BLOCK_BYTES_MAX - BLOCK_OVERHEAD_BYTES);

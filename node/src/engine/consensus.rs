@@ -5,15 +5,13 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use jcm_consensus::{
-    CommitCertificate, Core, Decision, Input, InputError, KeySigner, Message as CoreMessage, Output,
-    SignGuard, Signer as _, ValidatorKey,
+    CommitCertificate, Core, Decision, Input, InputError, Message as CoreMessage, Output, Signer as _,
+    ValidatorKey,
 };
 use jcm_runtime::block::{Executed, PROTOCOL_VERSION};
 use jcm_runtime::invariants;
 
-use super::{
-    Candidate, Chain, Clock, Committed, Effect, Engine, EngineError, Timer, Validator, FUTURE_MSGS_MAX,
-};
+use super::{Candidate, Chain, Clock, Committed, Effect, Engine, EngineError, Timer, FUTURE_MSGS_MAX};
 use crate::home::NodeId;
 use crate::wal::Record;
 use crate::wire::Message;
@@ -27,25 +25,29 @@ enum Source {
 
 impl<C: Chain, K: Clock> Engine<C, K> {
     /// Restores the core from the record (same height as the store's next) or starts the
-    /// next height afresh.
-    pub(super) fn resume(&mut self, secret: [u8; 32], records: Vec<Record>) -> Result<(), EngineError> {
-        let signer = KeySigner::from_secret(&secret);
-        let own_key = signer.public_key();
+    /// next height afresh; an observer only restarts the record with its guard's mark.
+    pub(super) fn resume(&mut self, records: Vec<Record>) -> Result<(), EngineError> {
+        let own_key = self.guard.public_key();
+        let mark = self.guard.last();
         if self.validators.get(&own_key).is_none() {
-            tracing::info!(key = %own_key, "the validator key is not in the genesis set: running as an observer");
-            self.effects.push(Effect::RestartWal(Vec::new()));
+            tracing::info!(
+                key = %own_key,
+                height = self.head.height + 1,
+                "the validator key is not in the set that decides the next height: running as an observer"
+            );
+            self.effects.push(Effect::RestartWal(mark.map(Record::Mark).into_iter().collect()));
             return Ok(());
         }
         let next = self.head.height + 1;
         let mut state = None;
-        let mut mark = None;
         let mut decided = None;
         let mut blocks = Vec::new();
         let mut messages = Vec::new();
         for record in records {
             match record {
                 Record::State(s) => state = Some(s),
-                Record::Mark(m) => mark = Some(m),
+                // Taken by the guard when the engine was made.
+                Record::Mark(_) => {}
                 Record::Decided(c) if c.height == next => decided = Some(c),
                 Record::Decided(_) => {}
                 Record::Block(b) if b.header.height == next => blocks.push(b),
@@ -56,7 +58,6 @@ impl<C: Chain, K: Clock> Engine<C, K> {
             }
         }
         let config = self.core_config(own_key);
-        let guard = SignGuard::new(signer, self.staging.clone(), mark);
         for block in blocks {
             self.validate_candidate(block);
         }
@@ -73,7 +74,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
                 (Core::new(config), Vec::new())
             }
         };
-        self.validator = Some(Validator { core, guard });
+        self.core = Some(core);
         // Replay the messages of this height the node had signed or accepted.
         for input in messages {
             if let Some(message) = self.own_message(&input, own_key) {
@@ -107,31 +108,20 @@ impl<C: Chain, K: Clock> Engine<C, K> {
 
     /// A proposal or vote from a peer.
     pub(super) fn on_consensus_message(&mut self, from: NodeId, message: Message) -> Result<(), EngineError> {
-        let Some(core_height) = self.validator.as_ref().map(|v| v.core.state().map_or(0, |s| s.height))
-        else {
+        let Some(core_height) = self.core.as_ref().map(|core| core.state().map_or(0, |s| s.height)) else {
             return Ok(());
         };
         let Some(height) = height_of(&message) else {
             return Ok(());
         };
         if let Message::Proposal { proposal, block } = &message {
-            if block.header.value_id() != proposal.proposal.value {
-                tracing::warn!(peer = %from, "a proposal whose block does not hash to its value, dropped");
-                return Ok(());
-            }
-            // Cheap checks before executing: a member signed it, for its own round.
-            let expected = self.schedule.proposer(height, proposal.proposal.round);
-            if proposal.proposal.proposer != expected || self.validators.verify_proposal(proposal).is_err() {
-                tracing::warn!(peer = %from, height, "a proposal not signed by its round's proposer, dropped");
-                return Ok(());
-            }
-            self.validate_candidate((**block).clone());
+            self.take_proposed_block(from, proposal, block);
         }
         // A message of the next height (during the pause after a commit, or from a peer
         // that decided first) waits until the core gets there.
         if height == core_height + 1 {
             if self.future.len() < FUTURE_MSGS_MAX {
-                self.future.push(message);
+                self.future.push((from, message));
             }
             return Ok(());
         }
@@ -139,6 +129,32 @@ impl<C: Chain, K: Clock> Engine<C, K> {
             return Ok(());
         };
         self.drive(VecDeque::from([(Source::Peer, input)]), Vec::new(), Vec::new())
+    }
+
+    /// Validates a proposal's block if it is for the height after the head and passes
+    /// the cheap checks first: it hashes to the proposal's value, and the proposal is
+    /// signed by that round's proposer in the set deciding the height. A proposal of a
+    /// later height is checked when the node gets there (the set may change at it).
+    fn take_proposed_block(
+        &mut self,
+        from: NodeId,
+        proposal: &jcm_consensus::SignedProposal,
+        block: &jcm_runtime::block::Block,
+    ) {
+        let height = proposal.proposal.height;
+        if height != self.head.height + 1 {
+            return;
+        }
+        if block.header.value_id() != proposal.proposal.value {
+            tracing::warn!(peer = %from, "a proposal whose block does not hash to its value, dropped");
+            return;
+        }
+        let expected = self.schedule.proposer(height, proposal.proposal.round);
+        if proposal.proposal.proposer != expected || self.validators.verify_proposal(proposal).is_err() {
+            tracing::warn!(peer = %from, height, "a proposal not signed by its round's proposer, dropped");
+            return;
+        }
+        self.validate_candidate(block.clone());
     }
 
     pub(super) fn on_timeout(&mut self, timeout: jcm_consensus::Timeout) -> Result<(), EngineError> {
@@ -151,11 +167,11 @@ impl<C: Chain, K: Clock> Engine<C, K> {
 
     /// The commit pause after `height` is over: start `height + 1`.
     pub(super) fn on_next_height(&mut self, height: u64) -> Result<(), EngineError> {
-        let Some(validator) = &self.validator else {
+        let Some(core) = &self.core else {
             return Ok(());
         };
         let next = height + 1;
-        if self.head.height != height || validator.core.state().is_some_and(|s| s.height >= next) {
+        if self.head.height != height || core.state().is_some_and(|s| s.height >= next) {
             return Ok(());
         }
         let mut work = VecDeque::new();
@@ -163,15 +179,13 @@ impl<C: Chain, K: Clock> Engine<C, K> {
             Source::Own,
             Input::StartHeight { height: next, validators: self.validators.clone() },
         ));
-        for message in std::mem::take(&mut self.future) {
+        for (from, message) in std::mem::take(&mut self.future) {
             if height_of(&message) != Some(next) {
                 continue;
             }
             if let Some(input) = to_input(&message) {
                 if let Message::Proposal { proposal, block } = &message {
-                    if proposal.proposal.height == next {
-                        self.validate_candidate((**block).clone());
-                    }
+                    self.take_proposed_block(from, proposal, block);
                 }
                 work.push_back((Source::Peer, input));
             }
@@ -187,7 +201,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
         mut decisions: Vec<Decision>,
     ) -> Result<(), EngineError> {
         while let Some((source, input)) = work.pop_front() {
-            let Some(validator) = self.validator.as_mut() else {
+            let Some(core) = self.core.as_mut() else {
                 break;
             };
             let record = record_of_input(&input);
@@ -199,7 +213,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
                 (Source::Peer, Input::Vote(vote)) => Some(vote.clone()),
                 _ => None,
             };
-            match validator.core.handle(input) {
+            match core.handle(input) {
                 Ok(outputs) => {
                     if let Some(signature) = signature {
                         self.seen.insert(signature);
@@ -272,9 +286,9 @@ impl<C: Chain, K: Clock> Engine<C, K> {
         work: &mut VecDeque<(Source, Input)>,
         sends: &mut Vec<Message>,
     ) {
-        let Some(validator) = self.validator.as_mut() else {
+        if self.core.is_none() {
             return;
-        };
+        }
         let signed = match message {
             CoreMessage::Proposal(p) => {
                 let Some(candidate) = self.candidates.get(&p.value) else {
@@ -282,9 +296,9 @@ impl<C: Chain, K: Clock> Engine<C, K> {
                     return;
                 };
                 let block = Box::new(candidate.block.clone());
-                validator.guard.sign_proposal(&p).map(|proposal| Message::Proposal { proposal, block })
+                self.guard.sign_proposal(&p).map(|proposal| Message::Proposal { proposal, block })
             }
-            CoreMessage::Vote(v) => validator.guard.sign_vote(&v).map(Message::Vote),
+            CoreMessage::Vote(v) => self.guard.sign_vote(&v).map(Message::Vote),
         };
         match signed {
             Ok(message) => {
@@ -396,12 +410,41 @@ impl<C: Chain, K: Clock> Engine<C, K> {
         self.own.clear();
         self.seen.clear();
         self.accepted.clear();
-        let mark = self.validator.as_ref().and_then(|v| v.guard.last());
+        let mark = self.guard.last();
         self.effects.push(Effect::RestartWal(mark.map(Record::Mark).into_iter().collect()));
         self.check_protocol(height + 1)?;
+        self.follow_validator_set(height);
         self.set_timer(Duration::from_millis(self.config.timeout_commit_ms), Timer::NextHeight(height));
         self.maybe_fetch();
         Ok(())
+    }
+
+    /// R49: after committing `height`, takes the set that decides `height + 1` from the
+    /// new state; the proposer schedule follows it, and this node starts or stops its
+    /// core as its key joins or leaves it.
+    fn follow_validator_set(&mut self, height: u64) {
+        let sets = self.chain.with_state(|state| jcm_runtime::tx::gov::sets_after(state, height));
+        self.parent_validators = sets.decided;
+        if sets.next != self.validators {
+            tracing::info!(
+                height = height + 1,
+                validators = sets.next.validators().len(),
+                total_power = sets.next.total_power(),
+                "the validator set changes"
+            );
+            self.schedule = jcm_consensus::ProposerSchedule::new(&sets.next);
+        }
+        self.validators = sets.next;
+        let own_key = self.guard.public_key();
+        let member = self.validators.get(&own_key).is_some();
+        if member && self.core.is_none() {
+            tracing::info!(key = %own_key, height = height + 1, "this node's validator key joined the set: validating");
+            self.core = Some(Core::new(self.core_config(own_key)));
+        } else if !member && self.core.is_some() {
+            tracing::info!(key = %own_key, height = height + 1, "this node's validator key left the set: observing");
+            self.core = None;
+            self.future.clear();
+        }
     }
 
     /// Validates a block for the height being decided (once per id) and keeps it.
@@ -446,7 +489,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
     ) -> Result<jcm_runtime::block::Executed, crate::chain::ChainError> {
         let height = block.header.height;
         let link = |error| crate::chain::ChainError::Link { height, error };
-        jcm_runtime::block::check_link(&self.head, block, &self.validators, &self.validators)
+        jcm_runtime::block::check_link(&self.head, block, &self.validators, &self.parent_validators)
             .map_err(link)?;
         let verified = &self.verified.ids;
         let executed = self.chain.execute(&self.head, &block.header, &block.txs, &|id| verified.contains(id));

@@ -229,6 +229,8 @@ pub struct Progress {
     pub best_known_height: u64,
     /// Transactions and bytes in the mempool.
     pub mempool: (usize, usize),
+    /// This node's validator key is in the set that decides `height + 1`.
+    pub validating: bool,
     /// Ready to serve: the node has heard from the network (a peer, or its first gossip
     /// tick) and is at most one height behind what its peers announced.
     pub ready: bool,

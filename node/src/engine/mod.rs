@@ -16,8 +16,15 @@
 //! A decided block is written to the [`Chain`] within the event; the write-ahead record
 //! then restarts ([`Effect::RestartWal`]) with only the guard's mark.
 //!
-//! A node whose validator key is not in the validator set is an observer: it runs no
-//! core, and follows the chain by fetching committed blocks only.
+//! **Validator sets.** The set that decides each height comes from the chain: after
+//! every commit the engine reads, from the new state, the set that decides the next
+//! height (governance changes, R49, take effect at a stated height), and keeps the set
+//! that decided the head, against which the next block's last commit is verified. The
+//! proposer schedule follows the set. A node whose validator key is not in the set that
+//! decides the next height is an observer: it runs no core, and follows the chain by
+//! fetching committed blocks only; it becomes a validator at the height its key joins
+//! the set, and an observer again at the height it leaves. Its sign guard outlives both,
+//! so nothing it signed before is signed differently after.
 
 mod blocks;
 mod consensus;
@@ -123,18 +130,6 @@ struct Candidate {
     executed: Option<Executed>,
 }
 
-/// The consensus part: absent on an observer.
-struct Validator {
-    core: Core,
-    guard: SignGuard<KeySigner, Staging>,
-}
-
-impl std::fmt::Debug for Validator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Validator").field("state", &self.core.state()).finish_non_exhaustive()
-    }
-}
-
 /// Transaction ids whose signatures this node checked (at admission), so block
 /// validation does not check them again. Independent of what stays in the mempool: a
 /// transaction evicted or re-checked away is still known to be correctly signed.
@@ -163,8 +158,6 @@ pub struct EngineParts<C, K> {
     pub clock: K,
     /// The chain id.
     pub chain_id: ChainId,
-    /// The validator set.
-    pub validators: ValidatorSet,
     /// The validator key's seed.
     pub validator_secret: [u8; 32],
     /// Consensus settings.
@@ -183,9 +176,16 @@ pub struct Engine<C, K> {
     chain: C,
     clock: K,
     chain_id: ChainId,
+    /// The set that decides the height after the head.
     validators: ValidatorSet,
+    /// The set that decided the head: the next block's last commit verifies against it.
+    parent_validators: ValidatorSet,
     staging: Staging,
-    validator: Option<Validator>,
+    /// The consensus core: absent on an observer (its key is not in `validators`).
+    core: Option<Core>,
+    /// The validator key behind its guard; kept on an observer, so a key that leaves the
+    /// set and joins it again keeps its marks.
+    guard: SignGuard<KeySigner, Staging>,
     config: ConsensusConfig,
     mempool: Mempool,
     verified: Verified,
@@ -202,7 +202,7 @@ pub struct Engine<C, K> {
     /// them (their signer may have crashed since) can still accept its re-proposal.
     accepted: Vec<SignedVote>,
     /// Messages of the next height, replayed when the node gets there.
-    future: Vec<Message>,
+    future: Vec<(NodeId, Message)>,
     /// Who proposes each round of each height.
     schedule: jcm_consensus::ProposerSchedule,
     /// The committed height each peer announced.
@@ -228,26 +228,25 @@ impl<C: Chain, K: Clock> Engine<C, K> {
     /// An engine resumed from the chain's head and the write-ahead record, with the
     /// effects of resuming (re-sent messages, timers, a restarted record).
     pub fn new(parts: EngineParts<C, K>) -> Result<(Self, Vec<Effect>), EngineError> {
-        let EngineParts {
-            chain,
-            clock,
-            chain_id,
-            validators,
-            validator_secret,
-            consensus,
-            mempool,
-            head,
-            records,
-        } = parts;
+        let EngineParts { chain, clock, chain_id, validator_secret, consensus, mempool, head, records } =
+            parts;
         let last_commit_at = clock.now();
+        let sets = chain.with_state(|state| jcm_runtime::tx::gov::sets_after(state, head.height));
+        let staging = Staging::default();
+        let mark = records.iter().rev().find_map(|r| match r {
+            Record::Mark(mark) => Some(*mark),
+            _ => None,
+        });
         let mut engine = Self {
             chain,
             clock,
             chain_id,
-            schedule: jcm_consensus::ProposerSchedule::new(&validators),
-            validators,
-            staging: Staging::default(),
-            validator: None,
+            schedule: jcm_consensus::ProposerSchedule::new(&sets.next),
+            validators: sets.next,
+            parent_validators: sets.decided,
+            guard: SignGuard::new(KeySigner::from_secret(&validator_secret), staging.clone(), mark),
+            staging,
+            core: None,
             config: consensus,
             verified: Verified {
                 ids: HashSet::new(),
@@ -271,7 +270,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
             reported: None,
         };
         engine.check_protocol(engine.head.height + 1)?;
-        engine.resume(validator_secret, records)?;
+        engine.resume(records)?;
         let effects = engine.finish();
         Ok((engine, effects))
     }
@@ -367,10 +366,11 @@ impl<C: Chain, K: Clock> Engine<C, K> {
         let heard = self.ticks > 0 || !self.connected.is_empty();
         Progress {
             height: self.head.height,
-            round: self.validator.as_ref().and_then(|v| v.core.state()).map_or(0, |s| s.round),
+            round: self.core.as_ref().and_then(Core::state).map_or(0, |s| s.round),
             peers: self.connected.iter().copied().collect(),
             best_known_height,
             mempool: (self.mempool.len(), self.mempool.bytes()),
+            validating: self.core.is_some(),
             ready: heard && best_known_height <= self.head.height + 1,
         }
     }
@@ -429,7 +429,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
     /// valid round (the paper's gossip assumption: what a correct node received reaches
     /// every correct node).
     fn polka_of_valid_value(&self) -> Vec<SignedVote> {
-        let valid = self.validator.as_ref().and_then(|v| v.core.state()).and_then(|s| s.valid);
+        let valid = self.core.as_ref().and_then(Core::state).and_then(|s| s.valid);
         let Some(valid) = valid else { return Vec::new() };
         self.accepted
             .iter()

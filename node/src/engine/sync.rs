@@ -1,12 +1,14 @@
 //! Catching up: a node behind its peers fetches committed blocks, checks each block's
-//! certificate and link, executes it, commits it, and rejoins consensus at the next
+//! certificate (against the set deciding its height) and link, executes it, commits it, and rejoins consensus at the next
 //! height, with no operator step.
 //!
 //! Fetching runs ahead of execution: up to [`SYNC_AHEAD_MAX`] heights are requested at
-//! once, spread over the peers that announced them, and a block whose certificate
-//! checks waits in order until its parent is committed. So the round trip to a peer
+//! once, spread over the peers that announced them, and a block whose certificate is
+//! for it waits in order until its parent is committed. So the round trip to a peer
 //! overlaps the execution of the block before, and a node far behind is bound by how
-//! fast it executes, not by the network's latency. One block is executed per engine
+//! fast it executes, not by the network's latency. A certificate is verified when its
+//! block's turn comes, since the set that decides a height is known only from the state
+//! before it (validator changes, R49). One block is executed per engine
 //! event, so consensus messages and requests are still served between blocks.
 
 use std::collections::BTreeMap;
@@ -29,7 +31,7 @@ pub(super) const SYNC_AHEAD_MAX: u64 = 8;
 pub(super) struct Catchup {
     /// Block requests in flight: height → the peer asked.
     in_flight: BTreeMap<u64, NodeId>,
-    /// Fetched blocks whose certificate checked, waiting for their turn: height → block,
+    /// Fetched blocks with a certificate for them, waiting for their turn: height → block,
     /// certificate, and the peer that sent them.
     ready: BTreeMap<u64, (Block, CommitCertificate, NodeId)>,
 }
@@ -65,8 +67,8 @@ impl<C: Chain, K: Clock> Engine<C, K> {
         }
     }
 
-    /// A peer's answer to a block request: check its certificate, keep it until its
-    /// parent is committed, commit the next height if it is ready, and ask for more.
+    /// A peer's answer to a block request: check that its certificate is for it, keep it
+    /// until its parent is committed, commit the next height if it is ready, and ask for more.
     pub(super) fn on_fetched(
         &mut self,
         peer: NodeId,
@@ -96,7 +98,12 @@ impl<C: Chain, K: Clock> Engine<C, K> {
         let next = self.head.height + 1;
         if let Some((block, certificate, peer)) = self.sync.ready.remove(&next) {
             let started = self.clock.now();
-            let validated = self.validate(&block);
+            // Verified now, against the set that decides this height: the set of a later
+            // height is known only once the blocks before it are committed.
+            let validated = certificate
+                .verify(&self.chain_id, &self.validators)
+                .map_err(|e| format!("certificate: {e}"))
+                .and_then(|()| self.validate(&block).map_err(|e| e.to_string()));
             self.execution_rate.observe(block.txs.len(), self.clock.now().saturating_sub(started));
             match validated {
                 Ok(executed) => {
@@ -146,7 +153,6 @@ impl<C: Chain, K: Clock> Engine<C, K> {
         if certificate.height != block.header.height || certificate.value != block.header.value_id() {
             return Err("the certificate is for another block".into());
         }
-        certificate.verify(&self.chain_id, &self.validators).map_err(|e| format!("certificate: {e}"))?;
         Ok((block, certificate))
     }
 }

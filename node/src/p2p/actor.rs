@@ -438,7 +438,37 @@ impl Actor {
                 state.requests.insert(request_id);
                 self.requests.insert(request_id, (to, reply));
             }
+            Command::SetAllowed(allowed) => self.set_allowed(&allowed),
             Command::Shutdown(_) => unreachable!("run() handles shutdown"),
+        }
+    }
+
+    /// Replaces the allow list (the chain admitted or removed a node): a newly allowed id
+    /// may connect; a connection to an id no longer allowed is closed by the allow list
+    /// behaviour, and the id is no longer re-dialed.
+    fn set_allowed(&mut self, allowed: &BTreeSet<NodeId>) {
+        let local = *self.swarm.local_peer_id();
+        let mut wanted = HashMap::new();
+        for node in allowed {
+            match peer_id_of(*node) {
+                Ok(peer) if peer != local => {
+                    wanted.insert(peer, *node);
+                }
+                Ok(_) => {}
+                Err(error) => warn!(peer = %node, %error, "an allowed node id has no peer id"),
+            }
+        }
+        let list = &mut self.swarm.behaviour_mut().allowed;
+        let before: Vec<PeerId> = list.allowed_peers().iter().copied().collect();
+        for (peer, node) in &wanted {
+            if list.allow_peer(*peer) {
+                info!(peer = %node, "allowed to connect (the chain names it)");
+            }
+        }
+        for peer in before.into_iter().filter(|peer| !wanted.contains_key(peer)) {
+            list.disallow_peer(peer);
+            self.dials.remove(&peer);
+            info!(peer = ?node_id_of(&peer), "no longer allowed: disconnecting it");
         }
     }
 

@@ -21,6 +21,7 @@ pub(crate) enum Command {
     Broadcast(Vec<u8>),
     Send { to: NodeId, bytes: Vec<u8> },
     Request { to: NodeId, bytes: Vec<u8>, reply: Reply },
+    SetAllowed(BTreeSet<NodeId>),
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -98,6 +99,13 @@ impl Net {
         if self.fits(&bytes) {
             self.enqueue(Command::Broadcast(bytes));
         }
+    }
+
+    /// Replaces the allow list: ids newly in it may connect, and connections to ids no
+    /// longer in it are closed (and no longer re-dialed). False if the task's queue is
+    /// full, so the caller tries again.
+    pub fn set_allowed(&self, allowed: BTreeSet<NodeId>) -> bool {
+        self.commands.try_send(Command::SetAllowed(allowed)).is_ok()
     }
 
     /// Sends `bytes` to one peer, like [`Net::broadcast`]; dropped if it is not connected.

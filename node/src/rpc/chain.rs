@@ -125,7 +125,7 @@ pub(super) async fn status(State(api): State<Api>) -> Result<Json<Value>, ApiErr
             "genesis_hash": shared.genesis_hash,
             "moniker": shared.moniker,
             "node_id": shared.node_id.to_string(),
-            "validator": shared.validator.map(|v| v.to_string()),
+            "validator": status.validating.then(|| shared.validator_key.to_string()),
             "height": height,
             "block_hash": head.hash(),
             "block_time": head.time,

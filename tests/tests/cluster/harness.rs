@@ -35,6 +35,22 @@ fn free_base_port(nodes: u16) -> u16 {
     jcm_tests::ports::free_block(nodes, PORT_STRIDE)
 }
 
+/// The node id (the node key's public key) of a home.
+pub fn node_id(home: &Path) -> String {
+    public_key(&home.join("config/node_key.json"))
+}
+
+/// The validator key's public key of a home.
+pub fn validator_key(home: &Path) -> String {
+    public_key(&home.join("config/validator_key.json"))
+}
+
+fn public_key(path: &Path) -> String {
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let key: Value = serde_json::from_str(&text).expect("key file JSON");
+    key["public_key"].as_str().expect("a public key").to_owned()
+}
+
 /// One node's process and where it lives.
 #[derive(Debug)]
 pub struct Node {
@@ -68,9 +84,14 @@ impl Cluster {
     /// Writes a testnet of `parties` and `observers` more homes (not validators, allowed
     /// to connect to every validator), and starts nothing.
     pub fn prepare(label: &str, parties: &[&str], observers: usize) -> Self {
+        Self::prepare_homes(label, parties, observers, None)
+    }
+
+    fn prepare_homes(label: &str, parties: &[&str], observers: usize, newcomer: Option<&str>) -> Self {
         let dir = std::env::temp_dir().join(format!("jcm-cluster-{label}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
-        let base = free_base_port((parties.len() + observers) as u16);
+        let homes = parties.len() + observers + usize::from(newcomer.is_some());
+        let base = free_base_port(homes as u16);
         let chain_id = format!("jcm-test-{label}");
         let output = Command::new(node_binary())
             .args(["testnet", "--dev", "--parties", &parties.join(","), "--chain-id", &chain_id])
@@ -91,28 +112,33 @@ impl Cluster {
             .collect();
         let mut cluster = Self { dir, nodes, chain_id, owner: true };
         for k in 0..observers {
-            cluster.add_observer(k, base + (parties.len() + k) as u16 * PORT_STRIDE);
+            cluster.add_home(&format!("obs{k}"), base + (parties.len() + k) as u16 * PORT_STRIDE, true);
+        }
+        if let Some(name) = newcomer {
+            cluster.add_home(name, base + (homes - 1) as u16 * PORT_STRIDE, false);
         }
         cluster
     }
 
-    /// Creates observer home `obs<k>` listening at `port` (p2p) and `port + 1` (RPC), and
-    /// lets it in: every validator lists it in `p2p.observers`, it dials every validator.
-    fn add_observer(&mut self, k: usize, port: u16) {
-        let home = self.dir.join(format!("obs{k}"));
+    /// [`Cluster::prepare`] with one more home, `name`, that no validator's node.toml
+    /// lists: it dials every validator, which let it in only once the chain names its
+    /// node id (a validator or observer admitted by governance).
+    pub fn prepare_with_newcomer(label: &str, parties: &[&str], name: &str) -> Self {
+        Self::prepare_homes(label, parties, 0, Some(name))
+    }
+
+    /// Creates home `name` listening at `port` (p2p) and `port + 1` (RPC) that dials every
+    /// validator; `listed`: every validator lists it in `p2p.observers`.
+    fn add_home(&mut self, name: &str, port: u16, listed: bool) {
+        let home = self.dir.join(name);
         let output = Command::new(node_binary())
-            .args(["init", "--dev", "--moniker", &format!("obs{k}"), "--genesis"])
+            .args(["init", "--dev", "--moniker", name, "--genesis"])
             .arg(self.dir.join("genesis.json"))
             .arg("--home")
             .arg(&home)
             .output()
             .expect("run jcm-node init");
         assert!(output.status.success(), "init failed: {}", String::from_utf8_lossy(&output.stderr));
-        let node_id = |home: &Path| -> String {
-            let text = fs::read_to_string(home.join("config/node_key.json")).expect("node key");
-            let key: Value = serde_json::from_str(&text).expect("node key JSON");
-            key["public_key"].as_str().expect("a public key").to_owned()
-        };
         let observer_id = node_id(&home);
         let mut peers = Vec::new();
         for node in &self.nodes {
@@ -125,8 +151,10 @@ impl Cluster {
                 .expect("the p2p listen address comes first")
                 .to_owned();
             peers.push(format!("\"{}@{listen}\"", node_id(&node.home)));
-            let text = text.replacen("observers = []", &format!("observers = [\"{observer_id}\"]"), 1);
-            fs::write(&path, text).expect("write node.toml");
+            if listed {
+                let text = text.replacen("observers = []", &format!("observers = [\"{observer_id}\"]"), 1);
+                fs::write(&path, text).expect("write node.toml");
+            }
         }
         let path = home.join("config/node.toml");
         let text = fs::read_to_string(&path).expect("node.toml");
@@ -147,7 +175,7 @@ impl Cluster {
         }
         fs::write(&path, out).expect("write node.toml");
         self.nodes.push(Node {
-            party: format!("obs{k}"),
+            party: name.to_owned(),
             home,
             rpc: format!("http://127.0.0.1:{}", port + 1),
             child: None,

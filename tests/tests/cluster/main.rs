@@ -9,6 +9,7 @@
 #![allow(clippy::disallowed_methods)] // tests wait for real processes
 
 mod harness;
+mod membership;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

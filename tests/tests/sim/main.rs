@@ -4,7 +4,9 @@
 //! by the real runtime. Checked on every run: no two honest nodes commit different
 //! blocks at a height, no honest node commits a value the adversary invented, no honest
 //! validator's signatures conflict, no honest engine stops, and once the network heals
-//! every honest node that is up commits the target height with transactions in the chain.
+//! every honest node that is up commits the target height with transactions in the chain;
+//! in membership runs, every validator change takes effect and each node validates
+//! exactly while its key is in the set.
 //! See `docs/consensus.md` for the fault model.
 //!
 //! - `cargo test -p jcm-tests --test sim` runs the CI seed set;
@@ -15,6 +17,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod adversary;
+mod membership;
 mod parts;
 mod plan;
 #[allow(dead_code)]
@@ -204,6 +207,39 @@ fn ci_traps_for_the_lock_rules() {
     ] {
         let expected = (expected.0.to_string(), expected.1);
         assert!(sprung.contains(&expected), "never sprung: {expected:?}; sprung {sprung:?}");
+    }
+}
+
+/// Validators join, rotate their key, change power and leave, by governance, under
+/// faults: agreement holds across every change, each takes effect, and the nodes follow
+/// (a joiner validates, a rotated-away or removed node observes).
+#[test]
+fn ci_membership_changes_under_faults() {
+    let mut liars = 0;
+    for seed in 0..2 * CI_SEEDS {
+        let (plan, outcome) = run(Kind::Membership, 4, seed, false);
+        if outcome.violation.is_some() {
+            panic!("{}", check(Kind::Membership, 4, seed).expect_err("the violation replays"));
+        }
+        liars += plan.liars.len();
+    }
+    assert!(liars > 0, "some seed of the set runs a liar through the changes");
+}
+
+/// The membership checker sees a change that never takes effect: here Singapore's
+/// authority, whose Party holds no voting power, is the one approving.
+#[test]
+fn the_checker_catches_validator_changes_that_never_take_effect() {
+    let mut rng = Rng::new(1);
+    let mut plan = Plan::generate(Kind::Membership, 4, &mut rng);
+    plan.membership_approver = "SGP-GOV";
+    plan.deadline_ms = plan.heal_at + 30_000;
+    let outcome = World::new(plan, rng.next_u64(), false).run();
+    match outcome.violation {
+        Some(Violation::Membership { what, .. }) => {
+            assert!(what.contains("validator change 1 of the script did not take effect"), "{what}")
+        }
+        other => panic!("expected a membership violation, got {other:?}"),
     }
 }
 

@@ -49,6 +49,13 @@ pub enum Kind {
     /// round the liar's nil prevote arrives first ([`Trap::EarlyNil`], L44). Sound rules
     /// hold; an engine without the rule decides a second value or never decides.
     Trap,
+    /// Four validators and two observers go through a script of validator-set changes
+    /// (`crate::membership`: one joins, one rotates its key to an observer's, a power
+    /// changes, one leaves), decided by governance transactions, with a lossy network,
+    /// partitions, crashes and maybe one liar until the heal. Agreement holds across every
+    /// change, every change takes effect, and each node validates exactly while its key
+    /// is in the set.
+    Membership,
     /// Beyond the bound: `f + 1` validators crash for good. Progress stops (no height
     /// past the one in flight at the crash is committed); agreement still holds.
     BeyondCrash,
@@ -58,7 +65,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Clean,
         Kind::Weighted,
         Kind::Lossy,
@@ -70,6 +77,7 @@ impl Kind {
         Kind::Byzantine,
         Kind::Mixed,
         Kind::Trap,
+        Kind::Membership,
         Kind::BeyondCrash,
         Kind::BeyondTwins,
     ];
@@ -83,7 +91,7 @@ impl Kind {
         match self {
             Kind::Twins | Kind::Byzantine | Kind::Mixed | Kind::Locks => n >= 4,
             Kind::BeyondCrash | Kind::BeyondTwins => n >= 4,
-            Kind::Trap => n == 4,
+            Kind::Trap | Kind::Membership => n == crate::membership::GENESIS_VALIDATORS,
             _ => true,
         }
     }
@@ -99,6 +107,14 @@ pub struct Plan {
     pub twins: Vec<usize>,
     /// Validators whose sends the adversary rewrites (Byzantine).
     pub liars: Vec<usize>,
+    /// Nodes whose keys are in no set at genesis (validators `n..n + joiners`), for the
+    /// membership script.
+    pub joiners: usize,
+    /// Run the membership script ([`Kind::Membership`]).
+    pub membership: bool,
+    /// The officer who approves the script's proposals (Japan's authority; another to
+    /// show the checker a change that never passes).
+    pub membership_approver: &'static str,
     /// Validators that crash for good at `crash_forever_at`.
     pub crash_forever: Vec<usize>,
     pub crash_forever_at: u64,
@@ -152,6 +168,9 @@ impl Plan {
             powers: vec![1; n],
             twins: Vec::new(),
             liars: Vec::new(),
+            joiners: 0,
+            membership: false,
+            membership_approver: crate::membership::APPROVER,
             crash_forever: Vec::new(),
             crash_forever_at: 0,
             delay_ms: (1, 20),
@@ -235,6 +254,18 @@ impl Plan {
                 p.heal_at = 4_000;
                 p.deadline_ms = p.heal_at + PROGRESS_BOUND_MS;
                 p.trap = Some(roles);
+            }
+            Kind::Membership => {
+                p.lossy(rng);
+                p.partitions = rng.chance(500);
+                p.crashes = rng.range(1, 5) as usize;
+                // One liar at most (f = 1 in every set of the script), never validator 0,
+                // whose power grows to 2 of 5.
+                if rng.chance(500) {
+                    p.liars = vec![rng.range(1, 3) as usize];
+                }
+                p.joiners = crate::membership::JOINERS;
+                p.membership = true;
             }
             Kind::BeyondCrash => {
                 p.lossy(rng);

@@ -16,7 +16,7 @@ use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
-use jcm_consensus::{ChainId, ValidatorKey, ValidatorSet, VoteKind};
+use jcm_consensus::{ChainId, ValidatorKey, VoteKind};
 use jcm_node::engine::{Effect, Engine, EngineParts, Event, MemChain, Reply, Request, Timer};
 use jcm_node::home::config::MempoolConfig;
 use jcm_node::home::NodeId;
@@ -29,11 +29,14 @@ use jcm_runtime::tx::{Payload, Transaction};
 use jcm_tests::fixture::Fixture;
 
 use crate::adversary::Adversary;
+use crate::membership::Script;
 use crate::parts::{brief, fixture, sim_consensus, validator_keys, validator_secret, SimClock};
 use crate::plan::Plan;
 use crate::rng::Rng;
 use crate::trap::{self, Route};
 
+/// Interval of the membership script's step, virtual ms.
+const GOVERNANCE_MS: u64 = 400;
 /// Interval of the gossip tick, virtual ms.
 const GOSSIP_MS: u64 = 600;
 /// Time after which an unanswered block request fails, virtual ms.
@@ -61,6 +64,9 @@ pub enum Violation {
     BeyondBound { at_crash: u64, reached: u64 },
     /// Nothing submitted was ever committed.
     NoTransactions,
+    /// A validator change of the membership script did not take effect in time, or a
+    /// node validates while its key is out of the set (or observes while it is in).
+    Membership { at_ms: u64, what: String },
 }
 
 /// What a run produced.
@@ -107,6 +113,8 @@ enum Ev {
         answer: Result<Vec<u8>, String>,
     },
     Submit,
+    /// The membership script's next step ([`crate::membership`]).
+    Governance,
     Crash {
         node: usize,
     },
@@ -154,9 +162,9 @@ pub struct World {
     rng: Rng,
     fixture: Fixture,
     chain_id: ChainId,
-    validators: ValidatorSet,
     secrets: Vec<[u8; 32]>,
     committed: BTreeMap<u64, (usize, String)>,
+    script: Option<Script>,
     digest: u64,
     events: u64,
     trace: Option<Vec<String>>,
@@ -166,15 +174,17 @@ impl World {
     pub fn new(plan: Plan, seed: u64, trace: bool) -> Self {
         let mut rng = Rng::new(seed);
         let fixture = fixture(&plan.powers);
-        let secrets: Vec<[u8; 32]> = (0..plan.n).map(validator_secret).collect();
-        let validators = jcm_runtime::block::genesis_validators(&fixture.genesis).expect("validators");
+        let keyed = plan.n + plan.joiners;
+        let secrets: Vec<[u8; 32]> = (0..keyed).map(validator_secret).collect();
         let chain_id = ChainId::new(fixture.genesis.chain_id.as_str()).expect("chain id");
-        let keys = validator_keys(plan.n);
-        let honest_keys = (0..plan.n).filter(|&v| !plan.byzantine(v)).map(|v| keys[v]).collect();
+        let keys = validator_keys(keyed);
+        let honest_keys = (0..keyed).filter(|&v| !plan.byzantine(v)).map(|v| keys[v]).collect();
         let liars: Vec<[u8; 32]> = plan.liars.iter().map(|&v| secrets[v]).collect();
         let adversary = Adversary::new(&liars, plan.n, chain_id.clone());
         let mut instances: Vec<usize> = (0..plan.n).collect();
         instances.extend(plan.twins.iter().copied());
+        // The membership script's joiners: nodes whose keys no genesis set holds.
+        instances.extend(plan.n..keyed);
         let now = Rc::new(Cell::new(0));
         let epoch_ms = fixture.genesis.genesis_time.0 * 1000 + 3_600_000;
         let nodes: Vec<Node> = instances
@@ -198,6 +208,7 @@ impl World {
             })
             .collect();
         let honest = instances.iter().map(|&v| !plan.byzantine(v)).collect();
+        let plan_script = plan.membership.then(|| Script::new(plan.membership_approver));
         let liars = instances.iter().map(|v| plan.liars.contains(v)).collect();
         let by_id = nodes.iter().enumerate().map(|(i, node)| (node.node_id, i)).collect();
         let groups = plan.fixed_groups.clone().unwrap_or_else(|| vec![0; nodes.len()]);
@@ -218,9 +229,9 @@ impl World {
             rng,
             fixture,
             chain_id,
-            validators,
             secrets,
             committed: BTreeMap::new(),
+            script: plan_script,
             digest: 0xcbf2_9ce4_8422_2325,
             events: 0,
             trace: trace.then(Vec::new),
@@ -298,6 +309,9 @@ impl World {
         if !self.plan.crash_forever.is_empty() {
             self.schedule(self.plan.crash_forever_at, Ev::CrashForever);
         }
+        if self.script.is_some() {
+            self.schedule(GOVERNANCE_MS, Ev::Governance);
+        }
     }
 
     /// Starts (or restarts) a node from its chain and its disk.
@@ -310,7 +324,6 @@ impl World {
             chain,
             clock: node.clock.clone(),
             chain_id: self.chain_id.clone(),
-            validators: self.validators.clone(),
             validator_secret: self.secrets[node.validator],
             consensus: sim_consensus(),
             mempool: MempoolConfig::default(),
@@ -421,6 +434,10 @@ impl World {
                 self.handle(node, Event::Fetched { peer, height, answer })
             }
             Ev::Submit => self.submit(),
+            Ev::Governance => {
+                self.schedule(self.now() + GOVERNANCE_MS, Ev::Governance);
+                self.governance()
+            }
             Ev::Crash { node } => {
                 // Lands between two effects of the node's next event.
                 let within = self.rng.below(1000);
@@ -463,15 +480,50 @@ impl World {
         }
     }
 
-    /// Signs the next transaction of a random officer for a random node that is up, at
-    /// the nonce that node expects, and submits it there.
+    /// Signs a status change by a random officer and submits it to a random node that is
+    /// up.
     fn submit(&mut self) -> Result<(), Violation> {
+        let (officer, account) = SIGNERS[self.rng.below(SIGNERS.len() as u64) as usize];
+        let status = if self.rng.chance(500) { AccountStatus::Active } else { AccountStatus::Suspended };
+        let payload = Payload::SetAccountStatus {
+            account: account.parse().expect("a fixture account"),
+            status,
+            reason: Text::new("simulation").expect("short"),
+        };
+        self.submit_payload(officer, payload)
+    }
+
+    /// The membership script's next transaction, judged from the committed state of the
+    /// highest honest node that is up.
+    fn governance(&mut self) -> Result<(), Violation> {
+        let reference = (0..self.nodes.len())
+            .filter(|&i| self.honest[i] && self.nodes[i].engine.is_some())
+            .max_by_key(|&i| self.height_of(i));
+        let (Some(reference), Some(script)) = (reference, self.script.as_mut()) else { return Ok(()) };
+        let engine = self.nodes[reference].engine.as_ref().expect("up");
+        let (height, now) = (engine.head().height, self.now.get());
+        let step = script.step();
+        let action = {
+            use jcm_node::engine::Chain as _;
+            engine.chain().with_state(|state| script.next(state, height, now))
+        };
+        if script.step() != step {
+            let took = script.took_effect.clone();
+            self.note(&[14, took.len() as u64], || format!("validator changes took effect at {took:?}"));
+        }
+        let Some(action) = action else { return Ok(()) };
+        self.note(&[15, height], || format!("governance at h={height}: {}", action.note));
+        self.submit_payload(action.officer, action.payload)
+    }
+
+    /// Signs `payload` as `officer` at the nonce a random node that is up expects, and
+    /// submits it there.
+    fn submit_payload(&mut self, officer: &str, payload: Payload) -> Result<(), Violation> {
         let up: Vec<usize> = (0..self.nodes.len()).filter(|&i| self.nodes[i].engine.is_some()).collect();
         if up.is_empty() {
             return Ok(());
         }
         let node = up[self.rng.below(up.len() as u64) as usize];
-        let (officer, account) = SIGNERS[self.rng.below(SIGNERS.len() as u64) as usize];
         let key = self.fixture.key(officer).expect("a fixture officer").clone();
         let engine = self.nodes[node].engine.as_mut().expect("up");
         let nonce = match engine.handle(Event::Rpc(Request::NextNonce(key.public()))) {
@@ -483,12 +535,6 @@ impl World {
                 })
                 .expect("a nonce reply"),
             Err(error) => return self.stopped(node, error.to_string()),
-        };
-        let status = if self.rng.chance(500) { AccountStatus::Active } else { AccountStatus::Suspended };
-        let payload = Payload::SetAccountStatus {
-            account: account.parse().expect("a fixture account"),
-            status,
-            reason: Text::new("simulation").expect("short"),
         };
         let tx = Transaction::sign(self.chain_id.as_str(), &key, nonce, payload);
         self.note(&[8, node as u64, nonce], || format!("submit {officer} nonce {nonce} to {node}"));
@@ -666,11 +712,42 @@ impl World {
         (0..self.nodes.len()).filter(|&i| self.honest[i]).map(|i| self.height_of(i)).max().unwrap_or(0)
     }
 
+    /// The height every live node must reach: the plan's target, and past the last
+    /// validator change of the membership script.
+    fn target(&self) -> u64 {
+        let last_change = self.script.as_ref().and_then(|s| s.took_effect.last().copied()).unwrap_or(0);
+        self.plan.target.max(last_change + 2)
+    }
+
     fn done(&self) -> bool {
         self.plan.expect_progress
             && self.healed
             && self.now() >= self.plan.heal_at + 5_000
-            && self.live().all(|i| self.height_of(i) >= self.plan.target)
+            && self.script.as_ref().is_none_or(Script::finished)
+            && self.live().all(|i| self.height_of(i) >= self.target())
+    }
+
+    /// Every node up validates exactly while its key is in the set that decides its next
+    /// height.
+    fn check_membership(&self) -> Option<Violation> {
+        for i in self.live() {
+            let Some(engine) = &self.nodes[i].engine else { continue };
+            let key = validator_keys(self.secrets.len())[self.nodes[i].validator];
+            let member = crate::membership::in_next_set(engine.chain(), key);
+            let validating = engine.progress().validating;
+            if member != validating {
+                return Some(Violation::Membership {
+                    at_ms: self.now(),
+                    what: format!(
+                        "node {i} at height {}: its key is {}in the set, but it is {}validating",
+                        engine.head().height,
+                        if member { "" } else { "not " },
+                        if validating { "" } else { "not " },
+                    ),
+                });
+            }
+        }
+        None
     }
 
     fn final_check(&self, reached: bool) -> Option<Violation> {
@@ -683,9 +760,22 @@ impl World {
                 _ => None,
             };
         }
+        if let Some(script) = self.script.as_ref().filter(|s| !s.finished()) {
+            return Some(Violation::Membership {
+                at_ms: self.now(),
+                what: format!(
+                    "validator change {} of the script did not take effect (the earlier ones at {:?})",
+                    script.step() + 1,
+                    script.took_effect
+                ),
+            });
+        }
         if !reached {
             let heights = self.live().map(|i| (i, self.height_of(i))).collect();
-            return Some(Violation::Progress { at_ms: self.now(), heights, target: self.plan.target });
+            return Some(Violation::Progress { at_ms: self.now(), heights, target: self.target() });
+        }
+        if let Some(violation) = self.script.as_ref().and_then(|_| self.check_membership()) {
+            return Some(violation);
         }
         if self.plan.txs > 0 && self.committed_txs() == 0 {
             return Some(Violation::NoTransactions);

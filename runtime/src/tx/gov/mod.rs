@@ -23,7 +23,7 @@ pub mod validators;
 pub use payload::*;
 pub use records::*;
 pub use upgrade::{required_protocol_version, upgrade_at};
-pub use validators::{changes_at, validators_at};
+pub use validators::{changes_at, consensus_set, sets_after, validators_at, Sets};
 
 use crate::ids::Party;
 use crate::model::{Holder, Role};

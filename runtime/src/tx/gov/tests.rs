@@ -245,3 +245,41 @@ fn a_governance_payload_has_one_pinned_encoding() {
     assert_eq!(bytes, want);
     assert_eq!(crate::codec::decode::<Payload>(&bytes, 64), Ok(p));
 }
+
+#[test]
+fn the_consensus_sets_around_a_state_follow_the_schedule() {
+    let mut st = chain();
+    assert!(submit(&mut st, &block(1), "IND-DA", set_power(3, 5, 2)).is_accepted());
+    let genesis_set = consensus_set(&st.validators()).expect("the genesis set runs consensus");
+    // After block 3, nothing changes at 4: both sets are the genesis set.
+    crate::tx::begin_block(&mut st, &block(3));
+    assert_eq!(sets_after(&st, 3), Sets { decided: genesis_set.clone(), next: genesis_set.clone() });
+    // After block 4, the set of 5 is the changed one; block 4 was still decided by the old.
+    crate::tx::begin_block(&mut st, &block(4));
+    let after_4 = sets_after(&st, 4);
+    assert_eq!(after_4.decided, genesis_set);
+    assert_eq!(after_4.next.total_power(), 5);
+    // After block 5, the changed set decided it and decides 6.
+    crate::tx::begin_block(&mut st, &block(5));
+    assert_eq!(sets_after(&st, 5), Sets { decided: after_4.next.clone(), next: after_4.next });
+}
+
+#[test]
+fn a_change_to_a_set_the_consensus_cannot_run_is_refused() {
+    let mut st = chain();
+    // Not a point of the curve: the core could never verify its votes.
+    let not_a_key = "02".repeat(32);
+    let add = payload(serde_json::json!({
+        "action": "propose",
+        "deadline": 3,
+        "change": {
+            "kind": "change_validators",
+            "effective_height": 5,
+            "change": { "op": "add", "validator": {
+                "name": "v-bad", "public_key": not_a_key, "power": 1, "party": "JPN" } },
+        },
+    }));
+    let verdict = submit(&mut st, &block(1), "IND-DA", add);
+    assert_eq!(verdict.codes(), [Code::ValidatorSetInvalid], "{verdict}");
+    assert!(st.scheduled_changes().is_empty());
+}

@@ -1,11 +1,13 @@
 //! Validator changes (R49): decided by proposal, scheduled under `vs/` at the height
 //! they take effect, applied to `m/validators` in `begin_block` at exactly that height.
-//! [`validators_at`] and [`changes_at`] tell the node which set decides a height.
+//! [`validators_at`] and [`changes_at`] tell the node which set decides a height;
+//! [`sets_after`] gives a node, an auditor or a light client the consensus sets around a
+//! committed state.
 
 use super::payload::ValidatorChange;
 use super::proposal;
 use super::records::{GovState, ScheduledChange};
-use crate::consensus::VALIDATORS_MAX;
+use crate::consensus::{ProtocolError, ValidatorKey, ValidatorSet, VALIDATORS_MAX};
 use crate::error::Code;
 use crate::events::EventKind;
 use crate::limits::{GOV_EFFECT_DELAY_BLOCKS, SCHEDULED_CHANGES_MAX};
@@ -68,7 +70,43 @@ pub fn apply_one(set: &mut Vec<Validator>, change: &ValidatorChange) -> Result<(
             format!("the set would hold {} validators with total power {total:?}", set.len()),
         ));
     }
+    // The consensus must be able to run the set (keys on the curve, total power within
+    // its bound): a decided change the core cannot take would halt the chain.
+    consensus_set(set)
+        .map_err(|e| (Code::ValidatorSetInvalid, format!("the set would not run consensus: {e}")))?;
     Ok(())
+}
+
+/// The consensus form of a validator list: each key with its power.
+pub fn consensus_set(validators: &[Validator]) -> Result<ValidatorSet, ProtocolError> {
+    let members: Vec<(ValidatorKey, u64)> =
+        validators.iter().map(|v| (ValidatorKey(v.public_key.0), v.power)).collect();
+    ValidatorSet::new(&members)
+}
+
+/// The validator sets around the state after block `height`.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Sets {
+    /// The set that decided block `height` (the set in force in its state: its
+    /// `begin_block` applied the changes due at it). Its certificate verifies against it.
+    pub decided: ValidatorSet,
+    /// The set that decides block `height + 1`: `decided` with the changes scheduled
+    /// for `height + 1` applied.
+    pub next: ValidatorSet,
+}
+
+/// R49: the sets around the state after block `height` (see [`Sets`]). The state holds
+/// only sets that R49 checked when it scheduled them, so a set that does not run
+/// consensus means a corrupt state.
+pub fn sets_after<S: Store + ?Sized>(st: &S, height: u64) -> Sets {
+    let corrupt = |e: ProtocolError| -> ValidatorSet { panic!("state corrupt: a validator set: {e}") };
+    let decided = consensus_set(&st.validators()).unwrap_or_else(corrupt);
+    let next = if changes_at(st, height.saturating_add(1)) {
+        consensus_set(&validators_at(st, height.saturating_add(1))).unwrap_or_else(corrupt)
+    } else {
+        decided.clone()
+    };
+    Sets { decided, next }
 }
 
 /// The set in force at `height` as far as the state knows: the set now, with every
