@@ -102,6 +102,11 @@ pub enum QueryCommand {
         #[arg(value_parser = a64_id)]
         id: String,
     },
+    /// Equivocations recorded on chain (R52): each validator that signed two conflicting
+    /// votes, both votes, who reported it and at which height. No penalty follows by
+    /// itself: what to do about the offender is a governance decision.
+    #[command(after_help = "Example:\n  jcm query evidence\n  jcm query evidence --output json")]
+    Evidence,
     /// A committed block, its transactions and their verdicts.
     #[command(after_help = "Example:\n  jcm query block 12\n  jcm query block latest --output json")]
     Block {
@@ -178,6 +183,7 @@ pub fn run(cmd: &QueryCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             (format!("/v1/projects/{}/credited?from={from}&to={to}", segment(project.as_str())), credited)
         }
         QueryCommand::A64 { id } => (format!("/v1/a64/{}", segment(id)), a64_unit),
+        QueryCommand::Evidence => ("/v1/evidence".to_owned(), evidence),
         QueryCommand::Block { height } => {
             let height = match height.as_str() {
                 "latest" => status_now["height"].as_u64().unwrap_or(0),
@@ -272,6 +278,41 @@ fn a64_unit(answer: &Value) {
         ("received", format!("at height {}, transaction {}", cell(&receipt["height"]), cell(&receipt["tx"]))),
         ("receipt", format!("ITMO serials {}..{}", cell(&receipt["first"]), cell(&receipt["last"]))),
     ]);
+}
+
+fn evidence(answer: &Value) {
+    let records = answer["evidence"].as_array().cloned().unwrap_or_default();
+    if records.is_empty() {
+        println!("no equivocation recorded up to height {}", cell(&answer["height"]));
+        return;
+    }
+    for (i, r) in records.iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        let values = r["values"].as_array().cloned().unwrap_or_default();
+        let value = |v: Option<&Value>| match v.and_then(Value::as_str) {
+            Some(hex) => hex.chars().take(16).collect::<String>(),
+            None => "nil".to_owned(),
+        };
+        print_fields(&[
+            ("validator", format!("{} ({})", cell(&r["name"]), cell(&r["validator"]))),
+            (
+                "votes",
+                format!(
+                    "two {}s at height {}, round {}: for {} and for {}",
+                    cell(&r["kind"]),
+                    cell(&r["vote_height"]),
+                    cell(&r["round"]),
+                    value(values.first()),
+                    value(values.get(1))
+                ),
+            ),
+            ("recorded", format!("at height {}, transaction {}", cell(&r["height"]), cell(&r["tx"]))),
+            ("reported by", cell(&r["reporter"])),
+            ("evidence", cell(&r["hash"])),
+        ]);
+    }
 }
 
 /// `CA0001-JPN01-IND-1-2025..CA0001-JPN01-IND-500-2025` of a unit block's JSON.

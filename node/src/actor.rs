@@ -318,7 +318,7 @@ impl Actor {
                 }
                 Effect::Committed(committed) => self.on_committed(&committed),
                 Effect::Progress(progress) => publish_progress(&self.shared, &progress),
-                Effect::Evidence(_) => {}
+                Effect::Evidence(_) => self.shared.metrics.evidence_detected(),
             }
         }
         Ok(())
@@ -340,6 +340,9 @@ impl Actor {
             }
         }
         publish_head(&self.shared, &committed.header);
+        let recorded =
+            self.shared.db.read().state().scan_prefix(jcm_runtime::state::keys::prefix::EVIDENCE).count();
+        metrics.set_evidence_recorded(recorded);
         self.follow_allow_list();
     }
 

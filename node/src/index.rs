@@ -137,6 +137,7 @@ fn touched(event: &Event) -> (Vec<&AccountId>, Vec<&Party>) {
         | EventKind::Held { .. }
         | EventKind::Released { .. }
         | EventKind::ProposalSubmitted { .. }
+        | EventKind::EvidenceRecorded { .. }
         | EventKind::ProposalClosed { .. }
         | EventKind::ApproachCreated { .. }
         | EventKind::ValidatorsScheduled { .. }

@@ -29,6 +29,9 @@ pub const GOSSIP_INTERVAL: Duration = Duration::from_millis(1000);
 pub const BLOCK_TIME_AHEAD_MAX_SECS: u64 = 10;
 /// Messages of the next height kept until the node gets there.
 pub const FUTURE_MSGS_MAX: usize = 1024;
+/// Evidence hashes a validator remembers having reported (R52); forgotten when full (a
+/// second report of one is refused by the chain as known, `A6-9023`).
+pub const EVIDENCE_REPORTED_MAX: usize = 1024;
 /// Room left in a block for its header and last commit.
 pub const BLOCK_OVERHEAD_BYTES: usize = 256 * 1024;
 /// Transactions a proposer takes before it has timed any block's execution.

@@ -50,6 +50,8 @@ pub struct Metrics {
     mempool_bytes: AtomicU64,
     peers: AtomicU64,
     heights_behind: AtomicU64,
+    evidence_detected: AtomicU64,
+    evidence_recorded: AtomicU64,
     missed_votes: Mutex<BTreeMap<String, u64>>,
 }
 
@@ -100,6 +102,16 @@ impl Metrics {
     /// How far the best height a peer showed is ahead of this node's.
     pub fn set_heights_behind(&self, behind: u64) {
         self.heights_behind.store(behind, Ordering::Relaxed);
+    }
+
+    /// This node saw a validator sign two conflicting votes (R52).
+    pub fn evidence_detected(&self) {
+        self.evidence_detected.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Equivocations recorded on chain (R52).
+    pub fn set_evidence_recorded(&self, records: usize) {
+        self.evidence_recorded.store(records as u64, Ordering::Relaxed);
     }
 
     /// A validator's precommit was missing from a commit certificate.
@@ -159,6 +171,18 @@ impl Metrics {
             "gauge",
             "Heights the best known peer is ahead of this node.",
             load(&self.heights_behind).to_string(),
+        );
+        one(
+            "jcm_evidence_detected_total",
+            "counter",
+            "Equivocations (two conflicting votes of one validator) this node saw, since start.",
+            load(&self.evidence_detected).to_string(),
+        );
+        one(
+            "jcm_evidence_recorded",
+            "gauge",
+            "Equivocations recorded on chain (R52), after the last committed block.",
+            load(&self.evidence_recorded).to_string(),
         );
         self.render_interval(&mut out);
         self.render_missed(&mut out);
@@ -278,6 +302,8 @@ mod tests {
         m.missed_vote("validator-ind");
         m.missed_vote("validator-ind");
         m.missed_vote("odd \"name\"\\");
+        m.evidence_detected();
+        m.set_evidence_recorded(4);
         let text = m.render();
         samples(&text);
         assert_eq!(value(&text, "jcm_height"), 42.0);
@@ -295,6 +321,8 @@ mod tests {
         assert_eq!(value(&text, "jcm_mempool_txs"), 7.0);
         assert_eq!(value(&text, "jcm_mempool_bytes"), 9000.0);
         assert_eq!(value(&text, "jcm_peers"), 3.0);
+        assert_eq!(value(&text, "jcm_evidence_detected_total"), 1.0);
+        assert_eq!(value(&text, "jcm_evidence_recorded"), 4.0);
         assert_eq!(value(&text, "jcm_missed_votes_total{validator=\"validator-ind\"}"), 2.0);
         assert!(text.contains("validator=\"odd \\\"name\\\"\\\\\""), "{text}");
     }

@@ -838,3 +838,50 @@ async fn serve_binds_answers_and_shuts_down() {
     stop.send(()).expect("the server waits for shutdown");
     tokio::time::timeout(Duration::from_secs(5), task).await.expect("stops in time").expect("no panic");
 }
+
+/// Two conflicting precommits of `signer` at `height`.
+fn equivocation(signer: &str, chain_id: &ChainId, height: u64) -> jcm_runtime::consensus::Evidence {
+    use jcm_consensus::{KeySigner, Signer as _, ValidatorKey, ValueId, Vote, VoteKind};
+    let mut key = KeySigner::from_secret(&SecretKey::dev(signer).seed());
+    let validator: ValidatorKey = key.public_key();
+    let vote = |value| Vote {
+        chain_id: chain_id.clone(),
+        height,
+        round: 0,
+        kind: VoteKind::Precommit,
+        value,
+        validator,
+    };
+    let a = key.sign_vote(&vote(Some(ValueId([1; 32])))).expect("signs");
+    let b = key.sign_vote(&vote(None)).expect("signs");
+    jcm_runtime::consensus::Evidence::new(a, b).expect("conflicting votes")
+}
+
+#[tokio::test]
+async fn recorded_evidence_is_served_with_both_votes() {
+    let node = Node::new("evidence");
+    let router = node.router();
+    let empty = get(&router, "/v1/evidence").await.json();
+    assert_eq!(empty["evidence"], json!([]), "{empty}");
+    // India's validator reports Japan's two precommits at height 1, with its consensus key.
+    let evidence = equivocation("validator-jpn", &node.shared.chain_id, 1);
+    let reporter = SecretKey::dev("validator-ind");
+    let report = Transaction::sign(
+        node.fixture.genesis.chain_id.as_str(),
+        &reporter,
+        0,
+        Payload::ReportEvidence { evidence: evidence.clone() },
+    );
+    node.commit("2026-03-02", vec![report]);
+    let answer = get(&router, "/v1/evidence").await.json();
+    let records = answer["evidence"].as_array().expect("a list");
+    assert_eq!(records.len(), 1, "{answer}");
+    let record = &records[0];
+    assert_eq!(record["name"], "validator-jpn", "{record}");
+    assert_eq!((record["vote_height"].as_u64(), record["kind"].as_str()), (Some(1), Some("precommit")));
+    // Canonical order: the smaller vote (nil) first.
+    assert_eq!(record["values"], json!([null, hex::encode([1u8; 32])]), "{record}");
+    assert_eq!(record["reporter"], reporter.public().to_hex(), "{record}");
+    assert_eq!(record["height"].as_u64(), Some(3), "recorded in block 3: {record}");
+    assert_eq!(record["hash"], json!(evidence.hash()), "{record}");
+}

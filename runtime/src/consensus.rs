@@ -13,6 +13,9 @@
 //! (blocks carry a commit certificate; peers exchange signed votes and proposals). A
 //! decoded chain id is checked like a constructed one.
 
+mod evidence;
+pub use evidence::{Evidence, EvidenceError};
+
 use borsh::{BorshDeserialize, BorshSerialize};
 use ed25519_dalek::{Signature as DalekSignature, Verifier as _, VerifyingKey};
 use std::collections::BTreeSet;

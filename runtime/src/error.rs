@@ -117,6 +117,8 @@ codes! {
     ValidatorExists = 9019, "VALIDATOR_EXISTS", "R49", "a validator with this key already is or will be in the set";
     ObserverConflict = 9020, "OBSERVER_CONFLICT", "R50", "the observer is already allowed, or is not allowed by this Party";
     UpgradeInvalid = 9021, "UPGRADE_INVALID", "R51", "the planned protocol version is not later than the version in force";
+    EvidenceInvalid = 9022, "EVIDENCE_INVALID", "R52", "the evidence is not two conflicting votes, signed by a validator in force, of a height already reached on this chain";
+    EvidenceKnown = 9023, "EVIDENCE_KNOWN", "R52", "this equivocation is recorded already";
 }
 
 impl std::fmt::Display for Code {

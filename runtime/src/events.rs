@@ -135,6 +135,9 @@ pub enum EventKind {
     ObserverChanged { node_id: Text, allowed: bool },
     /// A protocol upgrade was planned (R51).
     UpgradePlanned { version: u32, height: u64 },
+    /// A validator's equivocation was recorded (R52): two conflicting votes at `height`,
+    /// `round`.
+    EvidenceRecorded { validator: crate::crypto::PublicKey, height: u64, round: u32, evidence: Hash32 },
 }
 
 /// What happened to an officer (R47, R48).

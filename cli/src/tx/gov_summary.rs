@@ -71,6 +71,13 @@ pub fn describe(payload: &Payload) -> String {
         P::RevokeKey { party, key, .. } => format!("revoke {party}'s key {key} for good"),
         P::AllowObserver { party, node_id, .. } => format!("allow observer node {node_id} for {party}"),
         P::RemoveObserver { party, node_id } => format!("remove {party}'s observer node {node_id}"),
+        P::ReportEvidence { evidence } => {
+            let (height, round, kind) = evidence.slot();
+            format!(
+                "report validator {}'s two conflicting {kind:?} votes at height {height}, round {round}",
+                evidence.validator()
+            )
+        }
         other => other.action().to_string(),
     }
 }

@@ -119,6 +119,7 @@ pub fn describe(payload: &Payload) -> String {
         | P::RotateKey { .. }
         | P::RevokeKey { .. }
         | P::AllowObserver { .. }
-        | P::RemoveObserver { .. } => super::gov_summary::describe(payload),
+        | P::RemoveObserver { .. }
+        | P::ReportEvidence { .. } => super::gov_summary::describe(payload),
     }
 }

@@ -74,14 +74,14 @@
 //!
 //! - [`protocol`]: votes, proposals, validator sets and commit certificates with their
 //!   canonical signed bytes (these move to `jcm-runtime` later, unchanged);
-//! - [`evidence`]: proof of equivocation that anyone can verify;
+//! - [`Evidence`] (a protocol type, in [`protocol`]): proof of equivocation that anyone
+//!   can verify;
 //! - [`signer`]: the signing trait and the sign guard;
 //! - `input.rs`, `output.rs`: the interface; `rules.rs`: the paper's rules, line by line.
 #![forbid(unsafe_code)]
 
 mod config;
 mod core;
-pub mod evidence;
 mod input;
 pub mod limits;
 mod machine;
@@ -99,7 +99,6 @@ mod votes;
 
 pub use crate::config::{Config, TimeoutRule, Timeouts};
 pub use crate::core::Core;
-pub use crate::evidence::{Evidence, EvidenceError};
 pub use crate::input::{Input, InputError};
 pub use crate::output::{Decision, Message, Output, Timeout, TimeoutKind};
 pub use crate::proposer::ProposerSchedule;
@@ -107,5 +106,6 @@ pub use crate::protocol::{
     ChainId, CommitCertificate, CommitSignature, Proposal, ProtocolError, Signature, SignedProposal,
     SignedVote, ValidatorKey, ValidatorSet, ValueId, Vote, VoteKind,
 };
+pub use crate::protocol::{Evidence, EvidenceError};
 pub use crate::signer::{GuardStore, KeySigner, SignError, SignGuard, SignRecord, SignStep, Signer};
 pub use crate::state::{RoundValue, State, Step};

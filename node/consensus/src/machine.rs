@@ -6,11 +6,11 @@
 //! changed by a refused input.
 
 use crate::config::Config;
-use crate::evidence::Evidence;
 use crate::input::InputError;
 use crate::limits::ROUNDS_AHEAD_MAX;
 use crate::output::{Message, Output, Timeout, TimeoutKind};
 use crate::proposer::ProposerSchedule;
+use crate::protocol::Evidence;
 use crate::protocol::{ChainId, SignedProposal, SignedVote, ValidatorKey, ValidatorSet, ValueId};
 use crate::protocol::{Proposal, Vote, VoteKind};
 use crate::state::State;

@@ -15,7 +15,7 @@
 //! 6. [`Output::GetValue`] and [`Output::Validate`]: requests to answer, now or later,
 //!    with [`crate::Input::ProposeValue`] and [`crate::Input::Validity`].
 
-use crate::evidence::Evidence;
+use crate::protocol::Evidence;
 use crate::protocol::{CommitCertificate, Proposal, ValueId, Vote};
 use crate::state::State;
 

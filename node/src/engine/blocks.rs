@@ -125,7 +125,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
     /// Admits a checked transaction into the mempool. Admission refuses a bad signature,
     /// so an admitted transaction's id is known to be correctly signed and block
     /// validation does not check it again.
-    fn admit(&mut self, ctx: &BlockContext, checked: Checked) -> Result<Hash32, Refusal> {
+    pub(super) fn admit(&mut self, ctx: &BlockContext, checked: Checked) -> Result<Hash32, Refusal> {
         let mempool = &mut self.mempool;
         let admitted = self.chain.with_state(|state| mempool.admit_checked(state, ctx, checked));
         if let Ok(id) = admitted {

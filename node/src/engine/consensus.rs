@@ -263,7 +263,12 @@ impl<C: Chain, K: Clock> Engine<C, K> {
                     decisions.push(decision);
                 }
                 Output::Evidence(evidence) => {
-                    tracing::warn!(?evidence, "a validator signed two conflicting messages");
+                    tracing::warn!(
+                        validator = %evidence.validator(),
+                        slot = ?evidence.slot(),
+                        "a validator signed two conflicting votes: reporting it on chain (R52)"
+                    );
+                    self.report_evidence(&evidence);
                     self.effects.push(Effect::Evidence(evidence));
                 }
                 Output::GetValue { height, round } => match self.build_block(height) {
@@ -337,6 +342,40 @@ impl<C: Chain, K: Clock> Engine<C, K> {
             )));
         };
         self.commit_block(candidate.block, certificate, executed)
+    }
+
+    /// R52: a validator reports an equivocation it saw in a `report_evidence`
+    /// transaction signed with its consensus key, admitted to its own mempool and relayed
+    /// like any other, so it ends up in a block and on every node. Once per evidence; not
+    /// when the chain has it already (another validator reported it first).
+    fn report_evidence(&mut self, evidence: &jcm_runtime::consensus::Evidence) {
+        use jcm_runtime::tx::gov::GovState as _;
+        if self.core.is_none() {
+            return;
+        }
+        let hash = evidence.hash();
+        if self.evidence_reported.len() >= crate::limits::EVIDENCE_REPORTED_MAX {
+            self.evidence_reported.clear();
+        }
+        let known = self.chain.with_state(|state| state.evidence(&hash).is_some());
+        if known || !self.evidence_reported.insert(hash) {
+            return;
+        }
+        let signer = self.reporter.public();
+        let state_nonce = self.chain.with_state(|s| jcm_runtime::state::StateExt::nonce(s, &signer));
+        let nonce = self.mempool.next_nonce(&signer, state_nonce);
+        let payload = jcm_runtime::tx::Payload::ReportEvidence { evidence: evidence.clone() };
+        let tx = jcm_runtime::tx::Transaction::sign(self.chain_id.as_str(), &self.reporter, nonce, payload);
+        let checked = crate::mempool::Checked::new(tx);
+        let bytes = checked.bytes.clone();
+        let ctx = self.next_block();
+        match self.admit(&ctx, checked) {
+            Ok(id) => {
+                tracing::info!(tx = %id, evidence = %hash, "evidence reported");
+                self.relay.push(bytes);
+            }
+            Err(refusal) => tracing::warn!(?refusal, evidence = %hash, "the evidence report was refused"),
+        }
     }
 
     /// R41: the ledger invariants over what the block writes ([`invariants::check_block`],

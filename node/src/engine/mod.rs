@@ -183,6 +183,10 @@ pub struct Engine<C, K> {
     staging: Staging,
     /// The consensus core: absent on an observer (its key is not in `validators`).
     core: Option<Core>,
+    /// The validator key as a transaction signer: it signs evidence reports (R52).
+    reporter: jcm_runtime::crypto::SecretKey,
+    /// Evidence this node reported (bounded: forgotten when full).
+    evidence_reported: HashSet<Hash32>,
     /// The validator key behind its guard; kept on an observer, so a key that leaves the
     /// set and joins it again keeps its marks.
     guard: SignGuard<KeySigner, Staging>,
@@ -245,6 +249,8 @@ impl<C: Chain, K: Clock> Engine<C, K> {
             validators: sets.next,
             parent_validators: sets.decided,
             guard: SignGuard::new(KeySigner::from_secret(&validator_secret), staging.clone(), mark),
+            reporter: jcm_runtime::crypto::SecretKey::from_seed(validator_secret),
+            evidence_reported: HashSet::new(),
             staging,
             core: None,
             config: consensus,

@@ -49,3 +49,10 @@ pub(super) async fn validators(State(api): State<Api>) -> Result<Json<Value>, Ap
     })
     .await
 }
+
+/// `GET /v1/evidence`: every equivocation recorded on chain (R52), by hash: the
+/// validator, its two conflicting votes, who reported it and when.
+pub(super) async fn evidence(State(api): State<Api>) -> Result<Json<Value>, ApiError> {
+    api.read(|_, db| Ok(Json(json!({ "height": last_height(db)?, "evidence": gov::evidence(db.state()) }))))
+        .await
+}

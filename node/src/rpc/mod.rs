@@ -26,6 +26,7 @@
 //! | `GET /v1/aef/{party}/{year}?format=json\|csv`, `/v1/proof?key=&height=` | reports, proofs |
 //! | `GET /v1/projects/{id}/credited?from=&to=`, `/v1/a64/{a64_id}` | crediting (R37), A6.4ERs |
 //! | `GET /v1/gov/proposals`, `/v1/gov/proposals/{id}`, `/v1/gov/validators` | governance |
+//! | `GET /v1/evidence` | equivocations recorded on chain (R52) |
 
 mod chain;
 mod error;
@@ -159,6 +160,7 @@ pub fn router(shared: Arc<Shared>, config: &RpcConfig) -> Router {
         .route("/v1/gov/proposals", get(gov::proposals))
         .route("/v1/gov/proposals/{id}", get(gov::proposal))
         .route("/v1/gov/validators", get(gov::validators))
+        .route("/v1/evidence", get(gov::evidence))
         .route("/v1/proof", get(query::proof))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

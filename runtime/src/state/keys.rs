@@ -63,6 +63,7 @@ pub mod prefix {
     pub const VALIDATOR_NODE: &[u8] = b"vn/";
     pub const RETIRED_KEY: &[u8] = b"rk/";
     pub const OBSERVER: &[u8] = b"ob/";
+    pub const EVIDENCE: &[u8] = b"eq/";
 }
 
 /// A serial space: cooperative approach (6 bytes) and first transferring Party (3 bytes).
@@ -236,6 +237,10 @@ pub fn validator_node(k: &PublicKey) -> Vec<u8> {
 /// A key rotated away or revoked (R48).
 pub fn retired_key(k: &PublicKey) -> Vec<u8> {
     key(prefix::RETIRED_KEY, &[&k.0])
+}
+/// A recorded equivocation, by the evidence's hash (R52).
+pub fn evidence(hash: &Hash32) -> Vec<u8> {
+    key(prefix::EVIDENCE, &[&hash.0])
 }
 /// An allowed observer node (R50).
 pub fn observer(node_id: &str) -> Vec<u8> {

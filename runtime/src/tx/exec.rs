@@ -175,8 +175,10 @@ fn run_guards_and_effects<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Chec
     // R10: the signer must be a known officer; each action checks the role it needs.
     // R45: the one exception is the admitted Party's authority key consenting to its
     // open admission, before it is an officer.
+    // R52: and a validator's consensus key reporting evidence.
     let consent = super::gov::proposal::consents_as_admitted(st, payload, &cx.signer);
-    ck.ensure(cx.officer.is_some() || consent, Code::UnauthorizedSigner, || {
+    let reporter = super::gov::evidence::reports_as_validator(st, payload, &cx.signer);
+    ck.ensure(cx.officer.is_some() || consent || reporter, Code::UnauthorizedSigner, || {
         format!("key {} belongs to no officer of this chain", cx.signer)
     });
     super::dispatch(st, cx, ck, payload);

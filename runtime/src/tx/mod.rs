@@ -109,6 +109,7 @@ fn dispatch<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, payload: &
         P::RevokeKey { party, key, reason } => gov::rotation::revoke(st, cx, ck, party, key, reason),
         P::AllowObserver { party, node_id, name } => gov::observer::allow(st, cx, ck, party, node_id, name),
         P::RemoveObserver { party, node_id } => gov::observer::remove(st, cx, ck, party, node_id),
+        P::ReportEvidence { evidence } => gov::evidence::report(st, cx, ck, evidence),
         P::Reconcile { registry, totals, blocks } => {
             reconcile::apply(st, cx, ck, registry, totals, blocks.as_deref())
         }

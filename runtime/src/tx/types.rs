@@ -402,6 +402,10 @@ pub enum Payload {
     },
     /// The Party that allowed an observer node removes it (R50).
     RemoveObserver { party: Party, node_id: Text },
+    /// A validator, signing with its consensus key, reports another's equivocation: two
+    /// conflicting votes (R52). Last of the enum, so that every earlier variant keeps its
+    /// encoding.
+    ReportEvidence { evidence: crate::consensus::Evidence },
 }
 
 impl Payload {
@@ -449,6 +453,7 @@ impl Payload {
             Payload::RevokeKey { .. } => "revoke_key",
             Payload::AllowObserver { .. } => "allow_observer",
             Payload::RemoveObserver { .. } => "remove_observer",
+            Payload::ReportEvidence { .. } => "report_evidence",
         }
     }
 }

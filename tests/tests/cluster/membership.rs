@@ -183,7 +183,9 @@ fn a_fifth_party_joins_validates_and_leaves_while_the_network_runs() {
 
     // The audit from the genesis file alone verifies every height, across both changes.
     let jcm = harness::node_binary().with_file_name(format!("jcm{}", std::env::consts::EXE_SUFFIX));
+    // An auditor's own CLI home: its genesis pins are its own, not this machine's.
     let output = std::process::Command::new(jcm)
+        .env("JCM_HOME", cluster.dir.join("auditor"))
         .args(["audit", "--node", &cluster.nodes[0].rpc, "--genesis"])
         .arg(cluster.dir.join("genesis.json"))
         .output()

@@ -79,6 +79,8 @@ pub struct Outcome {
     pub committed_txs: usize,
     /// The lies the adversary told, by kind.
     pub lies: BTreeMap<&'static str, u64>,
+    /// The validators whose equivocation the longest honest chain recorded (R52).
+    pub evidence_against: Vec<ValidatorKey>,
     pub trace: Vec<String>,
 }
 
@@ -783,15 +785,30 @@ impl World {
         None
     }
 
+    /// The longest honest chain.
+    fn longest_chain(&self) -> Option<&MemChain> {
+        let longest = (0..self.nodes.len()).filter(|&i| self.honest[i]).max_by_key(|&i| self.height_of(i));
+        let node = &self.nodes[longest?];
+        match (&node.engine, &node.resting) {
+            (Some(engine), _) => Some(engine.chain()),
+            (None, Some(chain)) => Some(chain),
+            (None, None) => None,
+        }
+    }
+
+    /// The validators whose equivocation the longest honest chain recorded.
+    fn evidence_against(&self) -> Vec<ValidatorKey> {
+        use jcm_node::engine::Chain as _;
+        use jcm_runtime::tx::gov::GovState as _;
+        let Some(chain) = self.longest_chain() else { return Vec::new() };
+        chain.with_state(|state| {
+            state.evidence_records().iter().map(|r| ValidatorKey(r.validator.0)).collect()
+        })
+    }
+
     /// Accepted transactions on the longest honest chain.
     fn committed_txs(&self) -> usize {
-        let longest = (0..self.nodes.len()).filter(|&i| self.honest[i]).max_by_key(|&i| self.height_of(i));
-        let Some(node) = longest.map(|i| &self.nodes[i]) else { return 0 };
-        let chain = match (&node.engine, &node.resting) {
-            (Some(engine), _) => engine.chain(),
-            (None, Some(chain)) => chain,
-            (None, None) => return 0,
-        };
+        let Some(chain) = self.longest_chain() else { return 0 };
         (1..=chain.height())
             .filter_map(|h| chain.results(h))
             .map(|results| results.iter().filter(|r| r.verdict.is_accepted()).count())
@@ -800,7 +817,9 @@ impl World {
 
     fn finish(self, violation: Option<Violation>) -> Outcome {
         let committed_txs = self.committed_txs();
+        let evidence_against = self.evidence_against();
         Outcome {
+            evidence_against,
             violation,
             digest: self.digest,
             events: self.events,

@@ -9,6 +9,7 @@
 //! [`observer`]).
 
 mod approach;
+pub mod evidence;
 pub mod observer;
 pub mod officer;
 mod party;

@@ -6,7 +6,9 @@
 use serde::Serialize;
 
 use super::proposal::{approvers, party_power, tally, Approvers, Tally};
-use super::records::{GovState, Observer, Proposal, RetiredKey, ScheduledChange, UpgradePlan};
+use super::records::{
+    EvidenceRecord, GovState, Observer, Proposal, RetiredKey, ScheduledChange, UpgradePlan,
+};
 use crate::ids::Party;
 use crate::model::{Text, Validator};
 use crate::state::Store;
@@ -93,4 +95,38 @@ pub fn upgrade<S: Store + ?Sized>(st: &S) -> Option<UpgradePlan> {
 /// Keys rotated away or revoked.
 pub fn retired_keys<S: Store + ?Sized>(st: &S) -> Vec<RetiredKey> {
     st.retired_keys()
+}
+
+/// A recorded equivocation, with both votes spelled out.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct EvidenceView {
+    /// The record (hash, the evidence's canonical encoding as hex, the validator and its
+    /// name, the reporting key, the recording height and transaction).
+    #[serde(flatten)]
+    pub record: EvidenceRecord,
+    /// The height, round and kind (`prevote`, `precommit`) both votes are for.
+    pub vote_height: u64,
+    /// The round.
+    pub round: u32,
+    /// The kind.
+    pub kind: &'static str,
+    /// The two values voted for (hex block ids; `null` is a nil vote).
+    pub values: [Option<String>; 2],
+}
+
+/// Every recorded equivocation (R52), by hash.
+pub fn evidence<S: Store + ?Sized>(st: &S) -> Vec<EvidenceView> {
+    st.evidence_records()
+        .into_iter()
+        .map(|record| {
+            let (vote_height, round, kind) = record.evidence.slot();
+            let value = |v: &crate::consensus::SignedVote| v.vote.value.map(|id| hex::encode(id.0));
+            let values = [value(record.evidence.first()), value(record.evidence.second())];
+            let kind = match kind {
+                crate::consensus::VoteKind::Prevote => "prevote",
+                crate::consensus::VoteKind::Precommit => "precommit",
+            };
+            EvidenceView { record, vote_height, round, kind, values }
+        })
+        .collect()
 }

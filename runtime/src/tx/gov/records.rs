@@ -114,6 +114,25 @@ pub struct RetiredKey {
     pub tx: Hash32,
 }
 
+/// An equivocation recorded on chain (R52).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
+pub struct EvidenceRecord {
+    /// The evidence's hash (its identity).
+    pub hash: Hash32,
+    /// The two conflicting votes.
+    pub evidence: crate::consensus::Evidence,
+    /// The validator that signed both, and its name in the set in force then.
+    pub validator: PublicKey,
+    /// Its name then.
+    pub name: Text,
+    /// The validator key that reported it.
+    pub reporter: PublicKey,
+    /// Height of the block that recorded it.
+    pub height: u64,
+    /// The transaction.
+    pub tx: Hash32,
+}
+
 /// A node allowed to connect without being a validator (R50).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 pub struct Observer {
@@ -181,6 +200,14 @@ pub trait GovState: Store {
     /// Every allowed observer, by node id.
     fn observers(&self) -> Vec<Observer> {
         self.read_all(keys::prefix::OBSERVER)
+    }
+    /// A recorded equivocation.
+    fn evidence(&self, hash: &Hash32) -> Option<EvidenceRecord> {
+        self.read(&keys::evidence(hash))
+    }
+    /// Every recorded equivocation, by hash.
+    fn evidence_records(&self) -> Vec<EvidenceRecord> {
+        self.read_all(keys::prefix::EVIDENCE)
     }
     /// The upgrade plan, if one was decided.
     fn upgrade_plan(&self) -> Option<UpgradePlan> {

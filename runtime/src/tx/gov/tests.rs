@@ -283,3 +283,74 @@ fn a_change_to_a_set_the_consensus_cannot_run_is_refused() {
     assert_eq!(verdict.codes(), [Code::ValidatorSetInvalid], "{verdict}");
     assert!(st.scheduled_changes().is_empty());
 }
+
+fn vote(signer: &str, chain: &str, height: u64, value: Option<u8>) -> crate::consensus::SignedVote {
+    use crate::consensus::{ChainId, Signature, SignedVote, ValidatorKey, ValueId, Vote, VoteKind};
+    use ed25519_dalek::Signer as _;
+    let key = ed25519_dalek::SigningKey::from_bytes(&SecretKey::dev(signer).seed());
+    let vote = Vote {
+        chain_id: ChainId::new(chain).expect("a chain id"),
+        height,
+        round: 0,
+        kind: VoteKind::Precommit,
+        value: value.map(|v| ValueId([v; 32])),
+        validator: ValidatorKey(key.verifying_key().to_bytes()),
+    };
+    let signature = Signature(key.sign(&vote.sign_bytes()).to_bytes());
+    SignedVote { vote, signature }
+}
+
+fn evidence(signer: &str, chain: &str, height: u64) -> crate::consensus::Evidence {
+    crate::consensus::Evidence::new(vote(signer, chain, height, Some(1)), vote(signer, chain, height, None))
+        .expect("conflicting votes")
+}
+
+fn report(evidence: crate::consensus::Evidence) -> Payload {
+    Payload::ReportEvidence { evidence }
+}
+
+#[test]
+fn a_validator_reports_an_equivocation_once_and_it_is_recorded() {
+    let mut st = chain();
+    let proof = evidence("v-jpn", CHAIN, 2);
+    let verdict = submit(&mut st, &block(3), "v-ind", report(proof.clone()));
+    assert!(verdict.is_accepted(), "{verdict}");
+    let records = st.evidence_records();
+    assert_eq!(records.len(), 1);
+    assert_eq!((records[0].name.as_str(), records[0].height), ("v-jpn", 3));
+    assert_eq!(records[0].hash, proof.hash());
+    assert_eq!(records[0].reporter, SecretKey::dev("v-ind").public());
+    // The same equivocation again, from the other validator: known.
+    let again = submit(&mut st, &block(4), "v-jpn", report(proof));
+    assert_eq!(again.codes(), [Code::EvidenceKnown], "{again}");
+    // No penalty: the offender is still in the set with its power.
+    assert_eq!(powers(&st.validators()), [3, 1]);
+}
+
+#[test]
+fn evidence_that_does_not_hold_is_refused_with_its_code() {
+    let mut st = chain();
+    let cases = [
+        ("another chain's votes", evidence("v-jpn", "another-chain", 2), Code::EvidenceInvalid),
+        ("a height not reached", evidence("v-jpn", CHAIN, 9), Code::EvidenceInvalid),
+        ("a key that is no validator", evidence("stranger", CHAIN, 2), Code::EvidenceInvalid),
+    ];
+    for (what, proof, code) in cases {
+        let verdict = submit(&mut st, &block(3), "v-ind", report(proof));
+        assert_eq!(verdict.codes(), [code], "{what}: {verdict}");
+    }
+    // A forged signature: the second vote's signature is of a third vote.
+    let honest = evidence("v-jpn", CHAIN, 2);
+    let (a, mut b) = (honest.first().clone(), honest.second().clone());
+    b.signature = vote("v-jpn", CHAIN, 2, Some(7)).signature;
+    assert!(crate::consensus::Evidence::new(a.clone(), b.clone()).is_err(), "the constructor refuses it");
+    // Sent as a malicious node would: the encoding, through JSON.
+    let bytes = crate::codec::encode(&(a, b));
+    let forged = serde_json::from_value(serde_json::json!(hex::encode(bytes))).expect("decodes");
+    let verdict = submit(&mut st, &block(3), "v-ind", report(forged));
+    assert_eq!(verdict.codes(), [Code::EvidenceInvalid], "{verdict}");
+    // An officer is not a validator: R52's signer is a consensus key.
+    let verdict = submit(&mut st, &block(3), "IND-DA", report(evidence("v-jpn", CHAIN, 2)));
+    assert_eq!(verdict.codes(), [Code::UnauthorizedSigner], "{verdict}");
+    assert!(st.evidence_records().is_empty());
+}

@@ -1,0 +1,69 @@
+//! Evidence of equivocation on chain (R52): a validator that signed two conflicting
+//! votes is recorded, with both votes, so every Party and auditor can check it. What
+//! happens to the offender is the Parties' decision (a `change_validators` proposal): the
+//! chain applies no penalty of its own.
+
+use super::records::{EvidenceRecord, GovState};
+use crate::consensus::{ChainId, Evidence, ValidatorKey};
+use crate::crypto::PublicKey;
+use crate::error::Code;
+use crate::events::EventKind;
+use crate::state::{keys, StateExt, Store};
+use crate::tx::exec::{Checks, Ctx};
+use crate::tx::{movement, Payload};
+
+/// R52: the signer of a `report_evidence` is a validator of the set in force, signing
+/// with its consensus key (the exception to R10's "the signer is an officer").
+pub fn reports_as_validator<S: Store + ?Sized>(st: &S, payload: &Payload, signer: &PublicKey) -> bool {
+    matches!(payload, Payload::ReportEvidence { .. })
+        && st.validators().iter().any(|v| v.public_key == *signer)
+}
+
+/// R52: records the evidence once: both votes verify, for this chain, by a validator
+/// of the set in force, at a height this chain has reached.
+pub fn report<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, evidence: &Evidence) {
+    ck.ensure(reports_as_validator(st, &Payload::ReportEvidence { evidence: evidence.clone() }, &cx.signer), Code::UnauthorizedSigner, || {
+        format!("evidence is reported by a validator of the set in force, with its consensus key; {} is not one", cx.signer)
+    });
+    if let Err(error) = evidence.verify() {
+        ck.fail(Code::EvidenceInvalid, format!("not evidence of equivocation: {error}"));
+        return;
+    }
+    let chain = st.meta().chain_id;
+    let vote = &evidence.first().vote;
+    ck.ensure(ChainId::new(chain.as_str()).is_ok_and(|c| c == vote.chain_id), Code::EvidenceInvalid, || {
+        format!("the votes are for chain `{}`, this chain is `{chain}`", vote.chain_id.as_str())
+    });
+    let (height, round, _) = evidence.slot();
+    ck.ensure(height <= cx.height, Code::EvidenceInvalid, || {
+        format!("the votes are for height {height}, after this block's {}", cx.height)
+    });
+    let culprit = PublicKey(evidence.validator().0);
+    let validator = st.validators().into_iter().find(|v| v.public_key == culprit);
+    ck.ensure(validator.is_some(), Code::EvidenceInvalid, || {
+        format!(
+            "{} is not a validator of the set in force: its votes decide nothing here",
+            ValidatorKey(culprit.0)
+        )
+    });
+    let hash = evidence.hash();
+    ck.ensure(st.evidence(&hash).is_none(), Code::EvidenceKnown, || {
+        format!("evidence {hash} is recorded already")
+    });
+    let Some(validator) = validator else { return };
+    if !ck.ok() {
+        return;
+    }
+    let record = EvidenceRecord {
+        hash,
+        evidence: evidence.clone(),
+        validator: culprit,
+        name: validator.name,
+        reporter: cx.signer,
+        height: cx.height,
+        tx: cx.tx,
+    };
+    st.write(keys::evidence(&hash), &record);
+    let kind = EventKind::EvidenceRecorded { validator: culprit, height, round, evidence: hash };
+    movement::emit(st, cx, None, kind, None);
+}
