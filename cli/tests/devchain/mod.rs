@@ -1,7 +1,8 @@
 //! A development chain built in-process, without the node: fixture F0, blocks executed
-//! with the runtime, commit certificates signed with F0's development validator keys
-//! (`dev:validator-ind`, `dev:validator-jpn`), and a minimal HTTP server that answers
-//! the node's RPC routes the audit, export and prove commands read.
+//! with the runtime, each certified by the validator set that decides it (R49: F0's
+//! development validators `dev:validator-ind`, `dev:validator-jpn` until governance
+//! changes the set), and a minimal HTTP server that answers the node's RPC routes the
+//! audit, export and prove commands read.
 // Each test binary uses a part of this module.
 #![allow(dead_code)]
 
@@ -11,15 +12,16 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use jcm_cli::audit::bundle::{BundleWriter, HeightBytes};
-use jcm_runtime::block::{self, Block, Header, PROTOCOL_VERSION};
-use jcm_runtime::codec;
+use jcm_runtime::block::{self, Block, Header, TxResult, PROTOCOL_VERSION};
+use jcm_runtime::codec::{self, Hash32};
 use jcm_runtime::consensus::{ChainId, CommitCertificate, ValidatorKey, ValidatorSet};
 use jcm_runtime::crypto::SecretKey;
 use jcm_runtime::merkle;
 use jcm_runtime::read;
 use jcm_runtime::state::{apply_writes, MemStore, Store};
 use jcm_runtime::time::Timestamp;
-use jcm_runtime::tx::{BlockContext, Payload, Transaction};
+use jcm_runtime::tx::gov::sets_after;
+use jcm_runtime::tx::{payload_from_json, BlockContext, Payload, Transaction};
 use jcm_tests::builders;
 use jcm_tests::fixture::{dev_certificate, Fixture, F0_VALIDATORS};
 use serde_json::json;
@@ -36,8 +38,13 @@ pub struct DevChain {
     pub fixture: Fixture,
     /// The genesis document as a node serves it.
     pub genesis_json: String,
-    validators: ValidatorSet,
     chain_id: ChainId,
+    /// The names whose development keys ([`SecretKey::dev`]) sign certificates: every
+    /// member of the deciding set whose key is one of theirs signs. F0's validators; a
+    /// test that adds a validator adds its name.
+    pub signers: Vec<String>,
+    /// The set that decided each height, by height - 1.
+    pub deciding: Vec<ValidatorSet>,
     /// The state after the last block.
     pub state: MemStore,
     /// Every state-tree node written so far.
@@ -48,6 +55,8 @@ pub struct DevChain {
     pub blocks: Vec<Block>,
     /// Commit certificates by height - 1.
     pub commits: Vec<CommitCertificate>,
+    /// The transactions' results, by height - 1.
+    pub results: Vec<Vec<TxResult>>,
     nonces: BTreeMap<String, u64>,
 }
 
@@ -65,7 +74,8 @@ impl DevChain {
         apply_writes(&mut tree, executed.tree_writes);
         Self {
             genesis_json: fixture.genesis.to_json(),
-            validators: block::genesis_validators(&fixture.genesis).expect("valid validators"),
+            signers: F0_VALIDATORS.iter().map(|name| name.to_string()).collect(),
+            deciding: Vec::new(),
             chain_id: ChainId::new(fixture.genesis.chain_id.as_str()).expect("valid chain id"),
             fixture,
             state,
@@ -73,6 +83,7 @@ impl DevChain {
             headers: vec![genesis_block.header],
             blocks: Vec::new(),
             commits: Vec::new(),
+            results: Vec::new(),
             nonces: BTreeMap::new(),
         }
     }
@@ -82,25 +93,47 @@ impl DevChain {
         self.headers.last().expect("genesis at least")
     }
 
-    /// A transaction of officer `who` with its next nonce.
+    /// A transaction of officer `who` (or of the development key `dev:NAME`) with its next
+    /// nonce.
     pub fn tx(&mut self, who: &str, payload: Payload) -> Transaction {
-        let key = self.fixture.key(who).expect("an F0 officer").clone();
+        let key = self.fixture.signing_key(who).expect("an F0 officer, or dev:NAME");
         let nonce = self.nonces.entry(who.to_string()).or_insert(0);
         *nonce += 1;
         Transaction::sign(self.fixture.genesis.chain_id.as_str(), &key, *nonce - 1, payload)
     }
 
-    /// Executes `txs` as the next block, commits it with both validators' precommits.
+    /// A transaction of officer `who` with the payload `json` (the JSON of scenarios and
+    /// `jcm tx`), its `"dev:NAME"` keys replaced by development public keys.
+    pub fn tx_json(&mut self, who: &str, mut json: serde_json::Value) -> Transaction {
+        jcm_scenario::fixture::replace_dev_keys_in(&mut json);
+        self.tx(who, payload_from_json(json).expect("a valid payload"))
+    }
+
+    /// `n` empty blocks.
+    pub fn push_empty(&mut self, n: u64) {
+        for _ in 0..n {
+            self.push(Vec::new());
+        }
+    }
+
+    /// Executes `txs` as the next block and commits it with the precommits of the set
+    /// that decides it (`sets_after` the parent's state).
     pub fn push(&mut self, txs: Vec<Transaction>) -> &Header {
         let parent = self.head().clone();
         let height = parent.height + 1;
+        let validators = sets_after(&self.state, parent.height).next;
         let start = Timestamp::parse(FIRST_BLOCK_TIME).expect("a date");
         let time = Timestamp(start.0 + 60 * height);
         let ctx = BlockContext { height, time };
         let executed = block::execute(&self.state, &self.tree, parent.state_root, &ctx, &txs);
         let last_commit = self.commits.last().cloned();
+        // F0's alternation while its validator is in the set, so chains without
+        // governance keep their bytes; a member of the set otherwise.
         let proposer_name = F0_VALIDATORS[height as usize % F0_VALIDATORS.len()];
-        let proposer = ValidatorKey(SecretKey::dev(proposer_name).public().0);
+        let mut proposer = ValidatorKey(SecretKey::dev(proposer_name).public().0);
+        if validators.get(&proposer).is_none() {
+            proposer = validators.validators()[height as usize % validators.validators().len()].key;
+        }
         let header = Header {
             chain_id: self.chain_id.clone(),
             protocol_version: PROTOCOL_VERSION,
@@ -111,20 +144,39 @@ impl DevChain {
             txs_root: block::txs_root(&txs),
             results_root: block::results_root(&executed.results),
             state_root: executed.state_root,
-            validators_hash: block::validators_hash(&self.validators),
+            validators_hash: block::validators_hash(&validators),
             last_commit_hash: block::last_commit_hash(last_commit.as_ref()),
         };
         apply_writes(&mut self.state, executed.state_writes);
         apply_writes(&mut self.tree, executed.tree_writes);
+        self.deciding.push(validators);
+        self.results.push(executed.results);
         self.commits.push(self.certify(&header));
         self.blocks.push(Block { header: header.clone(), txs, last_commit });
         self.headers.push(header);
         self.head()
     }
 
-    /// A commit certificate of `header` signed by every validator, in round 0.
+    /// A commit certificate of `header`, in round 0, signed by every member of the set
+    /// that decided its height (of the set that decides the next height, for a header
+    /// beyond the chain) that [`Self::signers`] holds the key of.
     pub fn certify(&self, header: &Header) -> CommitCertificate {
-        dev_certificate(header, &F0_VALIDATORS)
+        let next = || sets_after(&self.state, self.head().height).next;
+        let set = self.deciding.get((header.height as usize).wrapping_sub(1)).cloned().unwrap_or_else(next);
+        let names: Vec<&str> = self
+            .signers
+            .iter()
+            .map(String::as_str)
+            .filter(|name| set.get(&ValidatorKey(SecretKey::dev(name).public().0)).is_some())
+            .collect();
+        dev_certificate(header, &names)
+    }
+
+    /// The header of `height` and its certificate, if the chain has it (`prove`'s
+    /// `earlier`).
+    pub fn certified(&self, height: u64) -> Option<(Header, CommitCertificate)> {
+        let commit = self.commits.get((height as usize).checked_sub(1)?)?;
+        Some((self.headers[height as usize].clone(), commit.clone()))
     }
 
     /// Every height's canonical bytes.
@@ -244,8 +296,8 @@ pub struct Served {
     pub state: MemStore,
     /// The state tree.
     pub tree: MemStore,
-    /// The last header.
-    pub head: Header,
+    /// The state root of each height (0 is genesis): the tree holds every one.
+    pub roots: Vec<Hash32>,
 }
 
 impl Served {
@@ -256,7 +308,7 @@ impl Served {
             heights: chain.heights(),
             state: chain.state.clone(),
             tree: chain.tree.clone(),
-            head: chain.head().clone(),
+            roots: chain.headers.iter().map(|h| h.state_root).collect(),
         }
     }
 }
@@ -323,18 +375,40 @@ fn route(served: &Served, path: &str) -> (&'static str, String) {
             Err(e) => not_found(e),
         };
     }
-    if let Some(key) = path.strip_prefix("/v1/proof?key=") {
-        let key = hex::decode(key).expect("hex keys in tests");
-        let root = served.head.state_root;
-        let proof = merkle::prove(&served.tree, &root, &key).expect("the head's tree");
-        let value = served.state.get(&key);
-        return (
-            "200 OK",
-            json!({ "height": last, "state_root": root, "value": value.map(hex::encode), "proof": proof })
-                .to_string(),
-        );
+    if let Some(query) = path.strip_prefix("/v1/proof?") {
+        return proof_route(served, query);
+    }
+    if path == "/v1/gov/proposals" {
+        return ("200 OK", json!(read::gov::proposals(&served.state)).to_string());
     }
     not_found(format!("no route {path}"))
+}
+
+/// `/v1/proof?key=HEX&height=H` as the node answers it: the value at the last height
+/// only, `present` and `value_hash` at every height.
+fn proof_route(served: &Served, query: &str) -> (&'static str, String) {
+    let last = served.heights.len() as u64;
+    let param = |name: &str| {
+        query.split('&').find_map(|pair| pair.strip_prefix(name).and_then(|rest| rest.strip_prefix('=')))
+    };
+    let key = hex::decode(param("key").expect("a key")).expect("hex keys in tests");
+    let height = param("height").map_or(last, |h| h.parse().expect("a height"));
+    let Some(root) = served.roots.get(height as usize).copied() else {
+        return ("404 Not Found", json!({ "error": { "message": format!("height {height}") } }).to_string());
+    };
+    let proof = merkle::prove(&served.tree, &root, &key).expect("the tree of every height");
+    let present = proof.leaf.is_some_and(|leaf| leaf.key_hash == merkle::key_hash(&key));
+    let value = if height == last { served.state.get(&key) } else { None };
+    let answer = json!({
+        "key": hex::encode(&key),
+        "height": height,
+        "state_root": root,
+        "present": present,
+        "value": value.map(hex::encode),
+        "value_hash": proof.leaf.filter(|_| present).map(|leaf| leaf.value_hash),
+        "proof": proof,
+    });
+    ("200 OK", answer.to_string())
 }
 
 /// A fresh temporary directory for one test.

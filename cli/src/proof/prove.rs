@@ -1,0 +1,211 @@
+//! The prover: a unit's proof assembled in-process from a state and its tree
+//! ([`prove_from_state`]), or from a node's RPC ([`prove_from_node`]). Both write
+//! [`FORMAT`], with the validator-set transitions up to the proven height
+//! ([`super::schedule`]).
+
+use anyhow::{bail, Context};
+use jcm_runtime::block::{Block, Header};
+use jcm_runtime::codec::{self, Hash32};
+use jcm_runtime::consensus::CommitCertificate;
+use jcm_runtime::genesis::Genesis;
+use jcm_runtime::merkle::{self, Proof};
+use jcm_runtime::read;
+use jcm_runtime::state::{keys, Store};
+use jcm_runtime::tx::gov::{GovState, Proposal};
+use jcm_runtime::units::{UnitBlock, UnitId};
+
+use super::file::{Entry, UnitProof};
+use super::schedule::{self, Source};
+use super::{verify_proof, FORMAT};
+use crate::audit::bundle::COMMIT_BYTES_MAX;
+use crate::audit::node::NodeClient;
+
+/// How many times `prove` starts over when the chain moves under it.
+const PROVE_ATTEMPTS_MAX: usize = 5;
+
+/// Builds a proof from a state and its tree at the height of `header`: the prover's core,
+/// used in-process (tests, tools holding a replayed state). `earlier` gives the header
+/// and certificate of an earlier height (the height before each validator-set change);
+/// `tree` must still hold the state trees of those heights.
+pub fn prove_from_state<S, T>(
+    state: &S,
+    tree: &T,
+    header: &Header,
+    commit: &CommitCertificate,
+    earlier: &dyn Fn(u64) -> Option<(Header, CommitCertificate)>,
+    unit: &str,
+) -> Result<UnitProof, String>
+where
+    S: Store + ?Sized,
+    T: Store + ?Sized,
+{
+    let history = read::unit_history(state, unit)?;
+    let entry = |key: Vec<u8>| -> Result<Entry, String> {
+        let value = state.get(&key).ok_or_else(|| format!("no state entry at {}", hex::encode(&key)))?;
+        let proof = merkle::prove(tree, &header.state_root, &key).map_err(|e| e.to_string())?;
+        Ok(Entry::new(&key, &value, proof))
+    };
+    let current = &history.current;
+    let meta = entry(keys::META.to_vec())?;
+    let meta_value = state.get(keys::META).expect("the metadata entry was just read");
+    let mut source = StateSource { tree, earlier };
+    let transitions = schedule::transitions(&mut source, &state.proposals(), &meta_value, header.height)
+        .map_err(|e| format!("{e:#}"))?;
+    Ok(UnitProof {
+        format: FORMAT.to_string(),
+        unit: history.unit.clone(),
+        height: header.height,
+        header: hex::encode(codec::encode(header)),
+        commit: hex::encode(codec::encode(commit)),
+        meta,
+        current: entry(keys::units(&current.ca, &current.ftp, current.last))?,
+        events: history.events.iter().map(|e| entry(keys::event(e.seq))).collect::<Result<_, _>>()?,
+        transitions,
+    })
+}
+
+/// A state tree and the earlier certified headers, as a [`Source`].
+struct StateSource<'a, T: ?Sized> {
+    tree: &'a T,
+    earlier: &'a dyn Fn(u64) -> Option<(Header, CommitCertificate)>,
+}
+
+impl<T: Store + ?Sized> Source for StateSource<'_, T> {
+    fn certified(&mut self, height: u64) -> anyhow::Result<(Header, CommitCertificate)> {
+        (self.earlier)(height).with_context(|| format!("no certified header of height {height}"))
+    }
+
+    fn prove(&mut self, header: &Header, key: &[u8]) -> anyhow::Result<Proof> {
+        merkle::prove(self.tree, &header.state_root, key)
+            .with_context(|| format!("the state tree of height {} is not whole", header.height))
+    }
+}
+
+/// Builds a proof from a node: its unit history, then a proof of every entry at the same
+/// (last) height, that height's header and certificate, then the validator-set
+/// transitions up to it from the node's proposals and past states. The result is
+/// verified against the node's genesis before it is returned; if the chain moved between
+/// the requests, it starts over.
+pub fn prove_from_node(client: &NodeClient, unit: &str) -> anyhow::Result<UnitProof> {
+    let id = UnitId::parse(unit).map_err(anyhow::Error::msg)?;
+    let genesis = Genesis::from_json(&client.genesis_text()?).context("the node's genesis is not valid")?;
+    let mut last_error = None;
+    for _ in 0..PROVE_ATTEMPTS_MAX {
+        match prove_once(client, &id) {
+            Ok(Some(proof)) => match verify_proof(&proof, &genesis) {
+                Ok(_) => return Ok(proof),
+                Err(e) => last_error = Some(e.to_string()),
+            },
+            Ok(None) => last_error = Some("the chain moved during the requests".to_string()),
+            Err(e) => return Err(e),
+        }
+    }
+    bail!(
+        "could not assemble a valid proof in {PROVE_ATTEMPTS_MAX} attempts: {}",
+        last_error.unwrap_or_default()
+    )
+}
+
+/// One attempt; `None` if the entries came from different heights.
+fn prove_once(client: &NodeClient, unit: &UnitId) -> anyhow::Result<Option<UnitProof>> {
+    let Some((height, entries)) = node_entries(client, unit)? else { return Ok(None) };
+    let raw = client.raw_height(height)?;
+    let block =
+        Block::decode(&raw.block).with_context(|| format!("the node's block {height} does not decode"))?;
+    let mut entries = entries.into_iter();
+    let (meta, current) = (entries.next().expect("meta asked"), entries.next().expect("block asked"));
+    let meta_value = hex::decode(&meta.value).expect("the entry's value was hex-encoded here");
+    // Read after the entries: the records of every change up to `height` are there.
+    let proposals = node_proposals(client)?;
+    let transitions = schedule::transitions(&mut NodeSource { client }, &proposals, &meta_value, height)?;
+    Ok(Some(UnitProof {
+        format: FORMAT.to_string(),
+        unit: unit.to_string(),
+        height,
+        header: hex::encode(codec::encode(&block.header)),
+        commit: hex::encode(&raw.commit),
+        meta,
+        current,
+        events: entries.collect(),
+        transitions,
+    }))
+}
+
+/// The metadata entry, the unit's block and its events, proven at the node's last
+/// height; `None` if the chain moved between the requests.
+fn node_entries(client: &NodeClient, unit: &UnitId) -> anyhow::Result<Option<(u64, Vec<Entry>)>> {
+    let path = format!("/v1/units/{unit}/history");
+    let history = client.get_json(&path)?;
+    let current: UnitBlock = serde_json::from_value(history["current"].clone())
+        .map_err(|e| client.malformed(&path, &format!("`current`: {e}")))?;
+    let seqs: Vec<u64> = history["events"]
+        .as_array()
+        .ok_or_else(|| client.malformed(&path, "no `events`"))?
+        .iter()
+        .map(|e| e["seq"].as_u64().ok_or_else(|| client.malformed(&path, "an event without `seq`")))
+        .collect::<Result<_, _>>()?;
+    let mut keys_wanted = vec![keys::META.to_vec(), keys::units(&current.ca, &current.ftp, current.last)];
+    keys_wanted.extend(seqs.iter().map(|seq| keys::event(*seq)));
+    let mut height = None;
+    let mut entries = Vec::with_capacity(keys_wanted.len());
+    for key in &keys_wanted {
+        let path = format!("/v1/proof?key={}", hex::encode(key));
+        let answer = client.get_json(&path)?;
+        let at = answer["height"].as_u64().ok_or_else(|| client.malformed(&path, "no `height`"))?;
+        if *height.get_or_insert(at) != at || answer["value"].is_null() {
+            return Ok(None);
+        }
+        let value = client.hex_field(&path, &answer, "value")?;
+        let proof: Proof = serde_json::from_value(answer["proof"].clone())
+            .map_err(|e| client.malformed(&path, &format!("`proof`: {e}")))?;
+        entries.push(Entry::new(key, &value, proof));
+    }
+    Ok(Some((height.expect("at least the metadata key was asked for"), entries)))
+}
+
+/// Every proposal record the node holds (`/v1/gov/proposals`).
+fn node_proposals(client: &NodeClient) -> anyhow::Result<Vec<Proposal>> {
+    let path = "/v1/gov/proposals";
+    let answer = client.get_json(path)?;
+    let list = answer.as_array().ok_or_else(|| client.malformed(path, "not a list"))?;
+    let proposals = list
+        .iter()
+        .map(|p| {
+            serde_json::from_value(p.clone()).map_err(|e| client.malformed(path, &format!("a proposal: {e}")))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(proposals)
+}
+
+/// A node's RPC as a [`Source`]: `/v1/blocks/{h}/raw` and `/v1/proof?key=&height=`.
+struct NodeSource<'a> {
+    client: &'a NodeClient,
+}
+
+impl Source for NodeSource<'_> {
+    fn certified(&mut self, height: u64) -> anyhow::Result<(Header, CommitCertificate)> {
+        let raw = self.client.raw_height(height)?;
+        let block = Block::decode(&raw.block)
+            .with_context(|| format!("the node's block {height} does not decode"))?;
+        let commit: CommitCertificate = codec::decode(&raw.commit, COMMIT_BYTES_MAX)
+            .with_context(|| format!("the node's commit certificate of height {height} does not decode"))?;
+        Ok((block.header, commit))
+    }
+
+    fn prove(&mut self, header: &Header, key: &[u8]) -> anyhow::Result<Proof> {
+        let path = format!("/v1/proof?key={}&height={}", hex::encode(key), header.height);
+        let answer = self.client.get_json(&path)?;
+        let root: Hash32 = serde_json::from_value(answer["state_root"].clone())
+            .map_err(|e| self.client.malformed(&path, &format!("`state_root`: {e}")))?;
+        if root != header.state_root {
+            bail!(
+                "the node proves height {} against state root {root}, its header says {}",
+                header.height,
+                header.state_root
+            );
+        }
+        let proof = serde_json::from_value(answer["proof"].clone())
+            .map_err(|e| self.client.malformed(&path, &format!("`proof`: {e}")))?;
+        Ok(proof)
+    }
+}
