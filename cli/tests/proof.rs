@@ -282,6 +282,53 @@ fn the_changed_chain_passes_the_audit() {
     assert_eq!(report.block_hash, chain.head().hash());
 }
 
+/// An audit of the changed chain in which the first change is forged: the block of its
+/// height names a set governance never decided (India's validator with a stranger of
+/// great power), certified by that set. The replay takes the set from the state, so it
+/// fails at exactly that height; with the chain's own set hash but the forged set's
+/// signatures, the certificate fails there instead.
+#[test]
+fn an_audit_of_a_forged_validator_change_fails_at_its_height() {
+    use jcm_cli::audit::bundle::HeightBytes;
+    use jcm_runtime::consensus::{ValidatorKey, ValidatorSet};
+    let chain = changed_chain();
+    let options = AuditOptions {
+        trusted: Some((chain.fixture.genesis.clone(), "genesis.json".into())),
+        quiet: true,
+        ..AuditOptions::default()
+    };
+    let key = |name: &str| ValidatorKey(SecretKey::dev(name).public().0);
+    let forged = ValidatorSet::new(&[(key("validator-ind"), 1), (key("mallory"), 10)]).expect("a set");
+    let at = FIRST_CHANGE as usize;
+    let forge = |rename_set: bool| {
+        let mut heights = chain.heights();
+        heights.truncate(at);
+        let mut block = chain.blocks[at - 1].clone();
+        if rename_set {
+            block.header.validators_hash = block::validators_hash(&forged);
+        }
+        let commit = dev_certificate(&block.header, &["validator-ind", "mallory"]);
+        heights[at - 1] =
+            HeightBytes { height: at as u64, block: block.encode(), commit: codec::encode(&commit) };
+        devchain::bundle_of(&chain.genesis_json, &heights)
+    };
+    for (rename_set, check, says) in [(true, "link", "validator-set hash"), (false, "commit", "")] {
+        let audit = audit_bundle(forge(rename_set).as_slice(), &options, &Progress::heights(0, "", true));
+        let error = audit.verdict.expect_err("a forged validator change");
+        assert_eq!((error.height(), error.check()), (FIRST_CHANGE, check), "{error}");
+        assert!(error.to_string().contains(says), "{error}");
+    }
+    // The chain as decided passes up to the same height.
+    let mut heights = chain.heights();
+    heights.truncate(at);
+    let audit = audit_bundle(
+        devchain::bundle_of(&chain.genesis_json, &heights).as_slice(),
+        &options,
+        &Progress::heights(0, "", true),
+    );
+    assert_eq!(audit.verdict.expect("the chain's own blocks").height, FIRST_CHANGE);
+}
+
 #[test]
 fn a_transition_left_out_fails_at_the_next_header_checked() {
     let chain = changed_chain();
