@@ -102,6 +102,16 @@ pub enum QueryCommand {
         #[arg(value_parser = a64_id)]
         id: String,
     },
+    /// The validator set: in force after the last block, or the one that decided a
+    /// committed height (`--height`), with each validator's Party and voting power.
+    #[command(
+        after_help = "Example:\n  jcm query validators\n  jcm query validators --height 120 --output json"
+    )]
+    Validators {
+        /// A committed height: the set that decided it.
+        #[arg(long)]
+        height: Option<u64>,
+    },
     /// Equivocations recorded on chain (R52): each validator that signed two conflicting
     /// votes, both votes, who reported it and at which height. No penalty follows by
     /// itself: what to do about the offender is a governance decision.
@@ -184,6 +194,10 @@ pub fn run(cmd: &QueryCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         }
         QueryCommand::A64 { id } => (format!("/v1/a64/{}", segment(id)), a64_unit),
         QueryCommand::Evidence => ("/v1/evidence".to_owned(), evidence),
+        QueryCommand::Validators { height: None } => ("/v1/gov/validators".to_owned(), validators),
+        QueryCommand::Validators { height: Some(h) } => {
+            (format!("/v1/gov/validators?height={h}"), validators)
+        }
         QueryCommand::Block { height } => {
             let height = match height.as_str() {
                 "latest" => status_now["height"].as_u64().unwrap_or(0),
@@ -278,6 +292,35 @@ fn a64_unit(answer: &Value) {
         ("received", format!("at height {}, transaction {}", cell(&receipt["height"]), cell(&receipt["tx"]))),
         ("receipt", format!("ITMO serials {}..{}", cell(&receipt["first"]), cell(&receipt["last"]))),
     ]);
+}
+
+fn validators(answer: &Value) {
+    let list = answer["validators"].as_array().cloned().unwrap_or_default();
+    let total: u64 = list.iter().filter_map(|v| v["power"].as_u64()).sum();
+    println!(
+        "validator set at height {}: {} validators, total power {total}",
+        cell(&answer["height"]),
+        list.len()
+    );
+    for v in &list {
+        let node = match v.get("node_id") {
+            Some(Value::String(id)) => format!("  node {id}"),
+            _ => String::new(),
+        };
+        println!(
+            "  {:<18} {}  power {:>3}  key {}{node}",
+            cell(&v["name"]),
+            cell(&v["party"]),
+            cell(&v["power"]),
+            cell(&v["public_key"])
+        );
+    }
+    if let Some(scheduled) = answer["scheduled"].as_array().filter(|s| !s.is_empty()) {
+        println!("scheduled changes: {}", scheduled.len());
+        for s in scheduled {
+            println!("  at height {}: {}", cell(&s["height"]), s["change"]);
+        }
+    }
 }
 
 fn evidence(answer: &Value) {

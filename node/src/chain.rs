@@ -95,6 +95,22 @@ pub fn stored_commit(db: &Db, height: u64) -> Result<Option<CommitCertificate>, 
         .map_err(|e| ChainError::Inconsistent(format!("commit certificate {height}: {e}")))
 }
 
+/// The validator set in force at `height` (the one that decided it), from the index of
+/// the heights where the set took effect; `None` for a store written before that index
+/// (its chain never changed the set: the genesis set).
+pub fn validators_at(db: &Db, height: u64) -> Result<Option<Vec<jcm_runtime::model::Validator>>, ChainError> {
+    let entries = db.index_scan(index::VALIDATORS_PREFIX, crate::limits::VALIDATOR_SETS_INDEXED_MAX)?;
+    let at = entries.into_iter().rev().find(|(key, _)| {
+        key.get(1..9)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .is_some_and(|b| u64::from_be_bytes(b) <= height)
+    });
+    let Some((_, bytes)) = at else { return Ok(None) };
+    codec::decode(&bytes, COMMIT_BYTES_MAX).map(Some).map_err(|e| {
+        ChainError::Inconsistent(format!("the validator set indexed at or before {height}: {e}"))
+    })
+}
+
 /// The results of the block at `height`.
 pub fn stored_results(db: &Db, height: u64) -> Result<Option<Vec<TxResult>>, ChainError> {
     let Some(bytes) = db.index_get(&index::results_key(height))? else {
@@ -155,7 +171,10 @@ fn commit_unchecked(
     events: &[Event],
 ) -> Result<(), ChainError> {
     let height = block.header.height;
-    let index_writes = index::block_entries(height, &executed.results, events);
+    let mut index_writes = index::block_entries(height, &executed.results, events);
+    if let Some(Some(set)) = executed.state_writes.get(keys::VALIDATORS) {
+        index_writes.push((index::validators_key(height), set.clone()));
+    }
     db.commit_block(CommittedBlock {
         height,
         block: block.encode(),

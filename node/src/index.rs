@@ -9,6 +9,7 @@
 //! | `r` ‖ height (8, big-endian) | borsh `Vec<TxResult>`: the block's verdicts |
 //! | `a` ‖ account id ‖ 0x00 ‖ event seq (8, BE) | empty: events touching the account |
 //! | `p` ‖ Party code ‖ 0x00 ‖ event seq (8, BE) | empty: events touching the Party |
+//! | `v` ‖ height (8, BE) | the validator set (state `m/validators`) a block set: at genesis and where a change took effect (R49) |
 //!
 //! Event sequence numbers point into the runtime's hash-chained log (`keys::event`).
 
@@ -40,6 +41,16 @@ pub fn tx_key(tx: &Hash32) -> Vec<u8> {
 /// Key of a block's results.
 pub fn results_key(height: u64) -> Vec<u8> {
     let mut key = vec![b'r'];
+    key.extend_from_slice(&height.to_be_bytes());
+    key
+}
+
+/// Prefix of the validator sets by the height they took effect at.
+pub const VALIDATORS_PREFIX: &[u8] = b"v";
+
+/// Key of the validator set that took effect at `height`.
+pub fn validators_key(height: u64) -> Vec<u8> {
+    let mut key = VALIDATORS_PREFIX.to_vec();
     key.extend_from_slice(&height.to_be_bytes());
     key
 }

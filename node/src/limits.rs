@@ -15,6 +15,9 @@ use jcm_runtime::block::BLOCK_BYTES_MAX;
 pub const BATCH_BYTES_MAX: usize = BLOCK_BYTES_MAX + 1024 * 1024;
 /// Largest encoded commit certificate read back from the store.
 pub const COMMIT_BYTES_MAX: usize = 64 * 1024;
+/// Validator sets read back from the index (one per change of the set; R49 schedules a
+/// few at a time, so this is decades of changes).
+pub const VALIDATOR_SETS_INDEXED_MAX: usize = 100_000;
 /// Largest genesis file read, bytes.
 pub const GENESIS_BYTES_MAX: u64 = 16 * 1024 * 1024;
 /// Largest `node.toml` read, bytes.

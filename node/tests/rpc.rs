@@ -47,7 +47,7 @@ struct Node {
     _dir: TempDir,
     fixture: Fixture,
     shared: Arc<Shared>,
-    /// F0's validators (no governance changes them here).
+    /// F0's genesis validators.
     validators: ValidatorSet,
     engine: Arc<Mutex<NodeEngine>>,
     relayed: mpsc::UnboundedReceiver<Vec<u8>>,
@@ -130,17 +130,19 @@ impl Node {
         let last = db.last_committed().expect("genesis").height;
         let parent = chain::header(&db, last).expect("parent");
         let last_commit = chain::stored_commit(&db, last).expect("commit");
+        // The set that decides the block, as the node takes it from the state (R49).
+        let validators = jcm_runtime::tx::gov::sets_after(db.state(), last).next;
         let mut header = Header {
             chain_id: parent.chain_id.clone(),
             protocol_version: block::PROTOCOL_VERSION,
             height: last + 1,
             time: Timestamp::parse(date).expect("date"),
             previous_block_hash: parent.hash(),
-            proposer: self.validators.validators()[0].key,
+            proposer: validators.validators()[0].key,
             txs_root: block::txs_root(&txs),
             results_root: Hash32::default(),
             state_root: Hash32::default(),
-            validators_hash: block::validators_hash(&self.validators),
+            validators_hash: block::validators_hash(&validators),
             last_commit_hash: block::last_commit_hash(last_commit.as_ref()),
         };
         let executed = chain::execute(&db, &parent, &header, &txs);
@@ -150,7 +152,7 @@ impl Node {
         let executed = chain::validate(&db, &parent, &block).expect("a valid block");
         drop(executed);
         drop(db);
-        let certificate = certify(&block, &shared.chain_id, &self.validators);
+        let certificate = certify(&block, &shared.chain_id, &validators);
         let answer = Response::Block { block: block.encode(), commit: codec::encode(&certificate) }.encode();
         let peer = NodeId(SecretKey::dev("peer").public());
         let effects = self
@@ -884,4 +886,46 @@ async fn recorded_evidence_is_served_with_both_votes() {
     assert_eq!(record["reporter"], reporter.public().to_hex(), "{record}");
     assert_eq!(record["height"].as_u64(), Some(3), "recorded in block 3: {record}");
     assert_eq!(record["hash"], json!(evidence.hash()), "{record}");
+}
+
+#[tokio::test]
+async fn the_validator_set_is_served_at_any_committed_height() {
+    use jcm_runtime::tx::gov::ValidatorChange;
+    let node = Node::new("rpc-sets");
+    let router = node.router();
+    // India proposes Japan's validator's power 3 from height 7; Japan approves (both are
+    // needed: one power each).
+    let key = SecretKey::dev("validator-jpn").public();
+    let change = GovChange::ChangeValidators {
+        change: ValidatorChange::SetPower { key, power: 3 },
+        effective_height: 7,
+    };
+    node.commit("2026-03-02", vec![node.sign("NDAIAPA", 0, Payload::Propose { change, deadline: 5 })]);
+    node.commit("2026-03-03", vec![node.sign("MOEJ", 1, Payload::ApproveProposal { proposal: 1 })]);
+    for day in 4..=8 {
+        // Heights 5..=9: the change takes effect at 7, and the blocks from there are
+        // certified by the new set.
+        node.commit(&format!("2026-03-0{day}"), Vec::new());
+    }
+    let powers = |answer: &Value| -> Vec<(String, u64)> {
+        let list = answer["validators"].as_array().cloned().unwrap_or_default();
+        list.iter()
+            .map(|v| (v["name"].as_str().unwrap_or("?").to_owned(), v["power"].as_u64().unwrap_or(0)))
+            .collect()
+    };
+    let expect = |jpn: u64| vec![("validator-ind".to_owned(), 1), ("validator-jpn".to_owned(), jpn)];
+    for (height, jpn) in [(0, 1), (6, 1), (7, 3), (9, 3)] {
+        let answer = get(&router, &format!("/v1/gov/validators?height={height}")).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+        let answer = answer.json();
+        assert_eq!((answer["height"].as_u64(), powers(&answer)), (Some(height), expect(jpn)), "{answer}");
+    }
+    assert_eq!(powers(&get(&router, "/v1/gov/validators").await.json()), expect(3));
+    for (uri, status, kind) in [
+        ("/v1/gov/validators?height=99", StatusCode::NOT_FOUND, "not_found"),
+        ("/v1/gov/validators?height=seven", StatusCode::BAD_REQUEST, "malformed_query"),
+    ] {
+        let answer = get(&router, uri).await;
+        assert_eq!((answer.status, answer.error_kind().as_str()), (status, kind), "{uri}: {}", answer.text());
+    }
 }

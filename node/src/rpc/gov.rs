@@ -2,14 +2,15 @@
 //! validator set with the changes scheduled, the observers, the upgrade plan and the
 //! retired keys, from the committed state.
 
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::Json;
 use jcm_runtime::read::gov;
 use serde_json::{json, Value};
 
-use super::chain::last_height;
+use super::chain::{check_committed, last_height};
 use super::{Api, ApiError};
+use crate::chain;
 
 /// `GET /v1/gov/proposals`: every proposal, oldest first, with its tally.
 pub(super) async fn proposals(State(api): State<Api>) -> Result<Json<Value>, ApiError> {
@@ -32,10 +33,33 @@ pub(super) async fn proposal(
     .await
 }
 
+/// `?height=` of the validators route.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AtHeight {
+    #[serde(default)]
+    height: Option<u64>,
+}
+
 /// `GET /v1/gov/validators`: the validator set in force after the last committed block,
 /// the changes scheduled for later heights, the observers, the upgrade plan and the
-/// retired keys.
-pub(super) async fn validators(State(api): State<Api>) -> Result<Json<Value>, ApiError> {
+/// retired keys. `?height=H`: the set that decided the committed height `H` (keys,
+/// names, power, Parties), from the node's index of the heights where the set changed.
+pub(super) async fn validators(
+    State(api): State<Api>,
+    query: Result<Query<AtHeight>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(AtHeight { height }) = query?;
+    if let Some(height) = height {
+        return api
+            .read(move |shared, db| {
+                check_committed(db, height)?;
+                let set =
+                    chain::validators_at(db, height)?.unwrap_or_else(|| shared.genesis.validators.clone());
+                Ok(Json(json!({ "height": height, "validators": set })))
+            })
+            .await;
+    }
     api.read(|_, db| {
         let state = db.state();
         Ok(Json(json!({
