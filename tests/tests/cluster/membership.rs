@@ -197,3 +197,50 @@ fn a_fifth_party_joins_validates_and_leaves_while_the_network_runs() {
         "{stdout}"
     );
 }
+
+/// A validator key run twice (Viet Nam's, on its own node and on a second one, as a
+/// botched failover would): the two sign conflicting votes, a validator that sees them
+/// reports the evidence with its consensus key (R52), and it ends up in a block, served
+/// by every node and counted in the metrics. Viet Nam keeps its power: no penalty.
+#[test]
+fn a_validator_key_run_twice_is_recorded_as_evidence() {
+    let mut cluster = Cluster::prepare("twin", &PARTIES, 1);
+    let twin = PARTIES.len();
+    let vnm = 3;
+    std::fs::copy(
+        cluster.nodes[vnm].home.join("config/validator_key.json"),
+        cluster.nodes[twin].home.join("config/validator_key.json"),
+    )
+    .expect("copy Viet Nam's validator key to the second node");
+    for i in 0..=twin {
+        cluster.start_node(i);
+    }
+    cluster.wait_height(&[0, 1, 2, 3], 1, SLOW);
+    let key = harness::validator_key(&cluster.nodes[vnm].home);
+    // Transactions keep the proposals of the two differing.
+    let mut n = 0;
+    let answer = loop {
+        let tx = cluster.open_account("JPN", n, n);
+        let _ = cluster.submit(0, &tx, false);
+        n += 1;
+        let answer = cluster.get(1, "/v1/evidence").expect("evidence");
+        if answer["evidence"].as_array().is_some_and(|e| !e.is_empty()) {
+            break answer;
+        }
+        assert!(n < 600, "no evidence recorded in two minutes\n{}", cluster.log_tails());
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let records = answer["evidence"].as_array().expect("a list");
+    for record in records {
+        assert!(record["validator"].as_str().is_some_and(|k| k.eq_ignore_ascii_case(&key)), "{record}");
+        assert_eq!(record["name"], "validator-vnm", "{record}");
+    }
+    let height = records[0]["height"].as_u64().expect("recorded at a height");
+    cluster.wait_height(&[0, 2], height, SLOW);
+    for i in [0, 2] {
+        let other = cluster.get(i, "/v1/evidence").expect("evidence");
+        assert_eq!(other["evidence"][0]["hash"], records[0]["hash"], "node {i}: {other}");
+    }
+    let set = cluster.get(0, "/v1/gov/validators").expect("the set");
+    assert_eq!(validators(&set), 4, "no penalty: Viet Nam stays in the set: {set}");
+}
