@@ -65,6 +65,17 @@ fn last_proposal(cluster: &Cluster) -> u64 {
     proposals.iter().filter_map(|p| p["id"].as_u64()).max().expect("a proposal")
 }
 
+/// Japan's authority proposes `propose`, the authorities of `approvers` approve it; its id.
+fn decide(cluster: &Cluster, propose: Value, approvers: &[&str]) -> u64 {
+    accepted(&commit(cluster, &cluster.officer("JPN-DA"), propose));
+    let id = last_proposal(cluster);
+    for party in approvers {
+        let approve = json!({ "action": "approve_proposal", "proposal": id });
+        accepted(&commit(cluster, &cluster.officer(&format!("{party}-DA")), approve));
+    }
+    id
+}
+
 #[test]
 fn a_fifth_party_joins_validates_and_leaves_while_the_network_runs() {
     let mut cluster = Cluster::prepare_with_newcomer("membership", &PARTIES, "mng");
@@ -100,12 +111,7 @@ fn a_fifth_party_joins_validates_and_leaves_while_the_network_runs() {
                            "power": 1, "node_id": mng_node },
         },
     });
-    accepted(&commit(&cluster, &cluster.officer("JPN-DA"), admit));
-    let admission = last_proposal(&cluster);
-    for party in ["IND", "IDN"] {
-        let approve = json!({ "action": "approve_proposal", "proposal": admission });
-        accepted(&commit(&cluster, &cluster.officer(&format!("{party}-DA")), approve));
-    }
+    let admission = decide(&cluster, admit, &["IND", "IDN"]);
     accepted(&commit(&cluster, &mng_da, json!({ "action": "consent_to_admission", "proposal": admission })));
     wait_for(&cluster, 0, "/v1/gov/validators", "Mongolia's validator joins", |a| validators(a) == 5);
 
@@ -147,7 +153,7 @@ fn a_fifth_party_joins_validates_and_leaves_while_the_network_runs() {
     assert!(refused.starts_with("422") && refused.contains("A6-9015"), "refused with its code: {refused}");
 
     // Mongolia's validator is removed (4 of 5 powers approve); its node, which no
-    // node.toml names, is disconnected and follows as nobody.
+    // node.toml names, is disconnected.
     let height = cluster.height(0).expect("node 0 answers");
     let remove = json!({
         "action": "propose",
@@ -158,12 +164,7 @@ fn a_fifth_party_joins_validates_and_leaves_while_the_network_runs() {
             "change": { "op": "remove", "key": mng_validator },
         },
     });
-    accepted(&commit(&cluster, &cluster.officer("JPN-DA"), remove));
-    let removal = last_proposal(&cluster);
-    for party in ["IND", "IDN", "VNM"] {
-        let approve = json!({ "action": "approve_proposal", "proposal": removal });
-        accepted(&commit(&cluster, &cluster.officer(&format!("{party}-DA")), approve));
-    }
+    decide(&cluster, remove, &["IND", "IDN", "VNM"]);
     wait_for(&cluster, 0, "/v1/gov/validators", "Mongolia's validator leaves", |a| validators(a) == 4);
     wait_for(&cluster, 0, "/v1/status", "Mongolia's node disconnected", |s| {
         s["peers"].as_array().is_some_and(|peers| {
