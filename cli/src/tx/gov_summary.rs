@@ -74,7 +74,7 @@ pub fn describe(payload: &Payload) -> String {
         P::ReportEvidence { evidence } => {
             let (height, round, kind) = evidence.slot();
             format!(
-                "report validator {}'s two conflicting {kind:?} votes at height {height}, round {round}",
+                "report validator {}'s two conflicting {kind}s at height {height}, round {round}",
                 evidence.validator()
             )
         }

@@ -97,7 +97,7 @@ impl HeightMachine {
                 // Both votes verified and share a slot with different values, so this
                 // cannot fail; a failure would only withhold the evidence.
                 if let Ok(evidence) = Evidence::new(counted, vote) {
-                    out.push(Output::Evidence(evidence));
+                    out.push(Output::Evidence(Box::new(evidence)));
                 }
             }
         }

@@ -80,7 +80,7 @@ pub enum Output {
     /// The height is decided.
     Decide(Decision),
     /// A validator equivocated.
-    Evidence(Evidence),
+    Evidence(Box<Evidence>),
     /// This node proposes in `(height, round)`: answer with `Input::ProposeValue`.
     GetValue {
         /// Height to propose for.

@@ -154,7 +154,32 @@ impl<C: Chain, K: Clock> Engine<C, K> {
             tracing::warn!(peer = %from, height, "a proposal not signed by its round's proposer, dropped");
             return;
         }
+        self.check_double_proposal(proposal);
         self.validate_candidate(block.clone());
+    }
+
+    /// R52: a second proposal of a round for another value, both signed by its proposer,
+    /// is evidence like a double vote.
+    fn check_double_proposal(&mut self, proposal: &jcm_consensus::SignedProposal) {
+        let round = proposal.proposal.round;
+        let Some(seen) = self.proposals_seen.get(&round) else {
+            if self.proposals_seen.len() < FUTURE_MSGS_MAX {
+                self.proposals_seen.insert(round, proposal.clone());
+            }
+            return;
+        };
+        if seen.proposal.value == proposal.proposal.value {
+            return;
+        }
+        if let Ok(evidence) = jcm_runtime::consensus::Evidence::proposals(seen.clone(), proposal.clone()) {
+            tracing::warn!(
+                validator = %evidence.validator(),
+                slot = ?evidence.slot(),
+                "a proposer signed two blocks for one round: reporting it on chain (R52)"
+            );
+            self.report_evidence(&evidence);
+            self.effects.push(Effect::Evidence(Box::new(evidence)));
+        }
     }
 
     pub(super) fn on_timeout(&mut self, timeout: jcm_consensus::Timeout) -> Result<(), EngineError> {
@@ -446,6 +471,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
         }));
         self.head = block.header;
         self.candidates.clear();
+        self.proposals_seen.clear();
         self.own.clear();
         self.seen.clear();
         self.accepted.clear();

@@ -198,7 +198,7 @@ pub enum Effect {
     /// The node's live status changed.
     Progress(Progress),
     /// A validator signed two conflicting messages.
-    Evidence(jcm_consensus::Evidence),
+    Evidence(Box<jcm_consensus::Evidence>),
 }
 
 /// A committed block, as the metrics see it.

@@ -195,6 +195,9 @@ pub struct Engine<C, K> {
     verified: Verified,
     /// The last committed header.
     head: Header,
+    /// The first proposal seen for each round of the height being decided (double
+    /// proposals are evidence, R52).
+    proposals_seen: HashMap<u32, jcm_consensus::SignedProposal>,
     /// Blocks seen at the height being decided, by id.
     candidates: HashMap<ValueId, Candidate>,
     /// Own signed messages of the current height, re-sent by gossip.
@@ -261,6 +264,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
             mempool: Mempool::new(&mempool),
             head,
             candidates: HashMap::new(),
+            proposals_seen: HashMap::new(),
             own: Vec::new(),
             seen: HashSet::new(),
             accepted: Vec::new(),

@@ -1,5 +1,6 @@
 //! Evidence of equivocation: two signed votes from one validator for the same height,
-//! round and kind, but different values.
+//! round and kind, but different values; or two proposals of one round by its proposer
+//! for different values.
 //!
 //! Evidence carries everything needed to check it: anyone holding the validator's public
 //! key (which is in the votes) can call [`Evidence::verify`], without trusting the node
@@ -9,7 +10,7 @@
 
 use borsh::{BorshDeserialize, BorshSerialize};
 
-use super::{ProtocolError, SignedVote, ValidatorKey, VoteKind};
+use super::{ChainId, ProtocolError, SignedProposal, SignedVote, ValidatorKey, ValueId, VoteKind};
 use crate::codec::{self, Hash32};
 
 /// Tag of an evidence's hash (its identity on chain).
@@ -17,64 +18,105 @@ const EVIDENCE_TAG: &[u8] = b"JCM/evidence/v1";
 /// Largest encoded evidence read from JSON: two votes and their signatures.
 const EVIDENCE_BYTES_MAX: usize = 1024;
 
-/// Why a pair of votes is not evidence of equivocation.
+/// Why a pair of messages is not evidence of equivocation.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EvidenceError {
-    /// The two votes are by different validators.
-    #[error("the votes are by different validators")]
+    /// The two messages are by different validators.
+    #[error("the messages are by different validators")]
     DifferentValidators,
-    /// The votes differ in chain, height, round or kind: they do not conflict.
-    #[error("the votes are for different chains, heights, rounds or kinds")]
+    /// The messages differ in chain, height, round or kind: they do not conflict.
+    #[error("the messages are for different chains, heights, rounds or kinds")]
     DifferentSlots,
-    /// The votes are for the same value: that is a repeat, not a conflict.
-    #[error("the votes are for the same value")]
+    /// The messages are for the same value: that is a repeat, not a conflict.
+    #[error("the messages are for the same value")]
     SameValue,
-    /// The pair is not in canonical order (the smaller vote first).
-    #[error("the votes are not in canonical order (the smaller first)")]
+    /// The pair is not in canonical order (the smaller first).
+    #[error("the messages are not in canonical order (the smaller first)")]
     NotCanonical,
     /// A signature does not verify.
     #[error("signature: {0}")]
     Signature(#[from] ProtocolError),
 }
 
-/// Two conflicting signed votes by one validator.
+/// Two conflicting signed messages by one validator: two votes of one height, round
+/// and kind for different values, or two proposals of one height and round (by that
+/// round's proposer) for different values.
 ///
-/// The pair is stored in a canonical order (the smaller vote first), so the same
+/// Each pair is stored in a canonical order (the smaller first), so the same
 /// equivocation reported by two nodes yields equal evidence, with one hash.
 #[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize)]
-pub struct Evidence {
-    first: SignedVote,
-    second: SignedVote,
+pub enum Evidence {
+    /// Two conflicting votes.
+    Votes {
+        /// The smaller vote.
+        first: SignedVote,
+        /// The other.
+        second: SignedVote,
+    },
+    /// Two proposals of one round for different values.
+    Proposals {
+        /// The smaller proposal.
+        first: SignedProposal,
+        /// The other.
+        second: SignedProposal,
+    },
 }
 
 impl Evidence {
     /// Evidence from two votes, checked with [`Evidence::verify`].
     pub fn new(a: SignedVote, b: SignedVote) -> Result<Self, EvidenceError> {
         let (first, second) = if a <= b { (a, b) } else { (b, a) };
-        let evidence = Self { first, second };
+        let evidence = Self::Votes { first, second };
         evidence.verify()?;
         Ok(evidence)
     }
 
-    /// The first vote of the canonical pair.
-    pub fn first(&self) -> &SignedVote {
-        &self.first
+    /// Evidence from two proposals, checked with [`Evidence::verify`].
+    pub fn proposals(a: SignedProposal, b: SignedProposal) -> Result<Self, EvidenceError> {
+        let (first, second) = if a <= b { (a, b) } else { (b, a) };
+        let evidence = Self::Proposals { first, second };
+        evidence.verify()?;
+        Ok(evidence)
     }
 
-    /// The second vote of the canonical pair.
-    pub fn second(&self) -> &SignedVote {
-        &self.second
-    }
-
-    /// The validator that signed both votes.
+    /// The validator that signed both.
     pub fn validator(&self) -> ValidatorKey {
-        self.first.vote.validator
+        match self {
+            Evidence::Votes { first, .. } => first.vote.validator,
+            Evidence::Proposals { first, .. } => first.proposal.proposer,
+        }
     }
 
-    /// The height, round and kind both votes are for.
-    pub fn slot(&self) -> (u64, u32, VoteKind) {
-        let v = &self.first.vote;
-        (v.height, v.round, v.kind)
+    /// The chain both are for.
+    pub fn chain_id(&self) -> &ChainId {
+        match self {
+            Evidence::Votes { first, .. } => &first.vote.chain_id,
+            Evidence::Proposals { first, .. } => &first.proposal.chain_id,
+        }
+    }
+
+    /// The height, round and kind (`prevote`, `precommit`, `proposal`) both are for.
+    pub fn slot(&self) -> (u64, u32, &'static str) {
+        match self {
+            Evidence::Votes { first, .. } => {
+                let kind = match first.vote.kind {
+                    VoteKind::Prevote => "prevote",
+                    VoteKind::Precommit => "precommit",
+                };
+                (first.vote.height, first.vote.round, kind)
+            }
+            Evidence::Proposals { first, .. } => (first.proposal.height, first.proposal.round, "proposal"),
+        }
+    }
+
+    /// The two values (a nil vote has none), in the pair's order.
+    pub fn values(&self) -> [Option<ValueId>; 2] {
+        match self {
+            Evidence::Votes { first, second } => [first.vote.value, second.vote.value],
+            Evidence::Proposals { first, second } => {
+                [Some(first.proposal.value), Some(second.proposal.value)]
+            }
+        }
     }
 
     /// Its identity: the hash of its canonical encoding.
@@ -84,29 +126,61 @@ impl Evidence {
         codec::sha256(&bytes)
     }
 
-    /// Checks that the pair is canonical, that the two votes are by the same validator,
-    /// for the same chain, height, round and kind, for different values, and that both
-    /// signatures verify against the validator's public key.
+    /// Checks that the pair is canonical, by one validator, for one chain, height, round
+    /// (and kind, for votes), for different values, and that both signatures verify
+    /// against the validator's public key.
     pub fn verify(&self) -> Result<(), EvidenceError> {
-        let (a, b) = (&self.first.vote, &self.second.vote);
-        if a.validator != b.validator {
-            return Err(EvidenceError::DifferentValidators);
+        match self {
+            Evidence::Votes { first, second } => {
+                let (a, b) = (&first.vote, &second.vote);
+                check_pair(
+                    a.validator == b.validator,
+                    a.chain_id == b.chain_id
+                        && a.height == b.height
+                        && a.round == b.round
+                        && a.kind == b.kind,
+                    a.value == b.value,
+                    first <= second,
+                )?;
+                first.verify()?;
+                second.verify()?;
+            }
+            Evidence::Proposals { first, second } => {
+                let (a, b) = (&first.proposal, &second.proposal);
+                check_pair(
+                    a.proposer == b.proposer,
+                    a.chain_id == b.chain_id && a.height == b.height && a.round == b.round,
+                    a.value == b.value,
+                    first <= second,
+                )?;
+                let key = a.proposer.verifying_key()?;
+                first.verify_with(&key)?;
+                second.verify_with(&key)?;
+            }
         }
-        let same_slot =
-            a.chain_id == b.chain_id && a.height == b.height && a.round == b.round && a.kind == b.kind;
-        if !same_slot {
-            return Err(EvidenceError::DifferentSlots);
-        }
-        if a.value == b.value {
-            return Err(EvidenceError::SameValue);
-        }
-        if self.first > self.second {
-            return Err(EvidenceError::NotCanonical);
-        }
-        self.first.verify()?;
-        self.second.verify()?;
         Ok(())
     }
+}
+
+fn check_pair(
+    same_signer: bool,
+    same_slot: bool,
+    same_value: bool,
+    canonical: bool,
+) -> Result<(), EvidenceError> {
+    if !same_signer {
+        return Err(EvidenceError::DifferentValidators);
+    }
+    if !same_slot {
+        return Err(EvidenceError::DifferentSlots);
+    }
+    if same_value {
+        return Err(EvidenceError::SameValue);
+    }
+    if !canonical {
+        return Err(EvidenceError::NotCanonical);
+    }
+    Ok(())
 }
 
 /// In JSON, evidence is the hex of its canonical encoding (what a node reports and the
@@ -130,7 +204,7 @@ impl<'de> serde::Deserialize<'de> for Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::consensus::{ChainId, Signature, ValueId, Vote};
+    use crate::consensus::{Proposal, Signature, Vote};
     use ed25519_dalek::{Signer as _, SigningKey};
 
     fn signed(seed: u8, round: u32, value: Option<u8>) -> SignedVote {
@@ -179,10 +253,46 @@ mod tests {
         assert!(matches!(result, Err(EvidenceError::Signature(_))));
     }
 
+    fn proposed(seed: u8, round: u32, value: u8) -> SignedProposal {
+        let key = SigningKey::from_bytes(&[seed; 32]);
+        let proposal = Proposal {
+            chain_id: ChainId::new("jcm-test").expect("valid chain id"),
+            height: 5,
+            round,
+            value: ValueId([value; 32]),
+            valid_round: None,
+            proposer: ValidatorKey(key.verifying_key().to_bytes()),
+        };
+        let signature = Signature(key.sign(&proposal.sign_bytes()).to_bytes());
+        SignedProposal { proposal, signature }
+    }
+
+    #[test]
+    fn two_proposals_of_one_round_are_evidence_and_other_pairs_are_not() {
+        let evidence = Evidence::proposals(proposed(1, 0, 1), proposed(1, 0, 2)).expect("a double proposal");
+        assert_eq!(evidence.slot(), (5, 0, "proposal"));
+        assert_eq!(
+            evidence,
+            Evidence::proposals(proposed(1, 0, 2), proposed(1, 0, 1)).expect("either order")
+        );
+        let cases = [
+            ("same value", proposed(1, 0, 1), EvidenceError::SameValue),
+            ("other round", proposed(1, 1, 2), EvidenceError::DifferentSlots),
+            ("other proposer", proposed(2, 0, 2), EvidenceError::DifferentValidators),
+        ];
+        for (description, other, expected) in cases {
+            assert_eq!(Evidence::proposals(proposed(1, 0, 1), other), Err(expected), "{description}");
+        }
+        let mut forged = proposed(1, 0, 2);
+        forged.signature = proposed(1, 0, 3).signature;
+        assert!(matches!(Evidence::proposals(proposed(1, 0, 1), forged), Err(EvidenceError::Signature(_))));
+    }
+
     #[test]
     fn a_pair_out_of_order_is_not_canonical_and_json_round_trips() {
         let evidence = Evidence::new(signed(1, 0, Some(1)), signed(1, 0, Some(2))).expect("evidence");
-        let swapped = Evidence { first: evidence.second.clone(), second: evidence.first.clone() };
+        let Evidence::Votes { first, second } = &evidence else { panic!("votes") };
+        let swapped = Evidence::Votes { first: second.clone(), second: first.clone() };
         assert_eq!(swapped.verify(), Err(EvidenceError::NotCanonical));
         let json = serde_json::to_string(&evidence).expect("json");
         let back: Evidence = serde_json::from_str(&json).expect("parses");

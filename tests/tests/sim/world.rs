@@ -79,8 +79,9 @@ pub struct Outcome {
     pub committed_txs: usize,
     /// The lies the adversary told, by kind.
     pub lies: BTreeMap<&'static str, u64>,
-    /// The validators whose equivocation the longest honest chain recorded (R52).
-    pub evidence_against: Vec<ValidatorKey>,
+    /// The validators whose equivocation the longest honest chain recorded (R52), with
+    /// the kind of the two messages (`prevote`, `precommit`, `proposal`).
+    pub evidence_against: Vec<(ValidatorKey, &'static str)>,
     pub trace: Vec<String>,
 }
 
@@ -663,7 +664,7 @@ impl World {
                 }
                 Effect::Committed(committed) => self.committed(id, &committed.header)?,
                 Effect::Evidence(evidence) => {
-                    let culprit = evidence.first().vote.validator;
+                    let culprit = evidence.validator();
                     if self.honest_keys.contains(&culprit) {
                         return Err(Violation::HonestEquivocation { node: id, culprit: culprit.to_string() });
                     }
@@ -797,12 +798,16 @@ impl World {
     }
 
     /// The validators whose equivocation the longest honest chain recorded.
-    fn evidence_against(&self) -> Vec<ValidatorKey> {
+    fn evidence_against(&self) -> Vec<(ValidatorKey, &'static str)> {
         use jcm_node::engine::Chain as _;
         use jcm_runtime::tx::gov::GovState as _;
         let Some(chain) = self.longest_chain() else { return Vec::new() };
         chain.with_state(|state| {
-            state.evidence_records().iter().map(|r| ValidatorKey(r.validator.0)).collect()
+            state
+                .evidence_records()
+                .iter()
+                .map(|r| (ValidatorKey(r.validator.0), r.evidence.slot().2))
+                .collect()
         })
     }
 

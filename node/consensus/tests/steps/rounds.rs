@@ -91,7 +91,7 @@ fn equivocation_yields_evidence() {
             start: Some(state(0, Step::Prevote)),
             given: vec![Input::Vote(first.clone())],
             input: Input::Vote(second.clone()),
-            expect: vec![Output::Evidence(evidence.clone())],
+            expect: vec![Output::Evidence(Box::new(evidence.clone()))],
             next: state(0, Step::Prevote),
         },
         Case {

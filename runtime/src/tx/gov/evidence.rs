@@ -36,19 +36,19 @@ pub fn report<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, evidence
         return;
     }
     let chain = st.meta().chain_id;
-    let vote = &evidence.first().vote;
-    ck.ensure(ChainId::new(chain.as_str()).is_ok_and(|c| c == vote.chain_id), Code::EvidenceInvalid, || {
-        format!("the votes are for chain `{}`, this chain is `{chain}`", vote.chain_id.as_str())
+    let theirs = evidence.chain_id();
+    ck.ensure(ChainId::new(chain.as_str()).is_ok_and(|c| &c == theirs), Code::EvidenceInvalid, || {
+        format!("the messages are for chain `{}`, this chain is `{chain}`", theirs.as_str())
     });
     let (height, round, _) = evidence.slot();
     ck.ensure(height <= cx.height, Code::EvidenceInvalid, || {
-        format!("the votes are for height {height}, after this block's {}", cx.height)
+        format!("the messages are for height {height}, after this block's {}", cx.height)
     });
     let culprit = PublicKey(evidence.validator().0);
     let validator = st.validators().into_iter().find(|v| v.public_key == culprit);
     ck.ensure(validator.is_some(), Code::EvidenceInvalid, || {
         format!(
-            "{} is not a validator of the set in force: its votes decide nothing here",
+            "{} is not a validator of the set in force: its messages decide nothing here",
             ValidatorKey(culprit.0)
         )
     });

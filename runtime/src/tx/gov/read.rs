@@ -104,13 +104,13 @@ pub struct EvidenceView {
     /// name, the reporting key, the recording height and transaction).
     #[serde(flatten)]
     pub record: EvidenceRecord,
-    /// The height, round and kind (`prevote`, `precommit`) both votes are for.
+    /// The height, round and kind (`prevote`, `precommit`, `proposal`) both are for.
     pub vote_height: u64,
     /// The round.
     pub round: u32,
     /// The kind.
     pub kind: &'static str,
-    /// The two values voted for (hex block ids; `null` is a nil vote).
+    /// The two values voted for or proposed (hex block ids; `null` is a nil vote).
     pub values: [Option<String>; 2],
 }
 
@@ -120,12 +120,7 @@ pub fn evidence<S: Store + ?Sized>(st: &S) -> Vec<EvidenceView> {
         .into_iter()
         .map(|record| {
             let (vote_height, round, kind) = record.evidence.slot();
-            let value = |v: &crate::consensus::SignedVote| v.vote.value.map(|id| hex::encode(id.0));
-            let values = [value(record.evidence.first()), value(record.evidence.second())];
-            let kind = match kind {
-                crate::consensus::VoteKind::Prevote => "prevote",
-                crate::consensus::VoteKind::Precommit => "precommit",
-            };
+            let values = record.evidence.values().map(|v| v.map(|id| hex::encode(id.0)));
             EvidenceView { record, vote_height, round, kind, values }
         })
         .collect()

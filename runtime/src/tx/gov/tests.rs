@@ -341,11 +341,14 @@ fn evidence_that_does_not_hold_is_refused_with_its_code() {
     }
     // A forged signature: the second vote's signature is of a third vote.
     let honest = evidence("v-jpn", CHAIN, 2);
-    let (a, mut b) = (honest.first().clone(), honest.second().clone());
-    b.signature = vote("v-jpn", CHAIN, 2, Some(7)).signature;
-    assert!(crate::consensus::Evidence::new(a.clone(), b.clone()).is_err(), "the constructor refuses it");
+    let crate::consensus::Evidence::Votes { first, mut second } = honest else { panic!("votes") };
+    second.signature = vote("v-jpn", CHAIN, 2, Some(7)).signature;
+    assert!(
+        crate::consensus::Evidence::new(first.clone(), second.clone()).is_err(),
+        "the constructor refuses it"
+    );
     // Sent as a malicious node would: the encoding, through JSON.
-    let bytes = crate::codec::encode(&(a, b));
+    let bytes = crate::codec::encode(&crate::consensus::Evidence::Votes { first, second });
     let forged = serde_json::from_value(serde_json::json!(hex::encode(bytes))).expect("decodes");
     let verdict = submit(&mut st, &block(3), "v-ind", report(forged));
     assert_eq!(verdict.codes(), [Code::EvidenceInvalid], "{verdict}");
