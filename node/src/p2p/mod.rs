@@ -10,6 +10,9 @@
 //! - **Permissioning.** Only the ids in [`NetConfig::allowed`] may stay connected, in
 //!   either direction: libp2p's allow list denies any other connection as soon as the
 //!   noise handshake has named the peer, and the refusal is logged once per peer id.
+//!   [`Net::set_allowed`] replaces the list while the node runs (the node hands it the
+//!   chain's validator and observer node ids after each commit, [`crate::allow`]): a
+//!   newly allowed id may connect, and an id taken out is disconnected and not re-dialed.
 //! - **Hello.** Right after the first connection to a peer, each side sends its chain id
 //!   and genesis hash (see `hello.rs`). A peer of another chain is refused, logged with
 //!   both genesis hashes, and disconnected; it is never reported [`NetEvent::Connected`].
