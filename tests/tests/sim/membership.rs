@@ -105,11 +105,18 @@ impl Script {
     pub fn next(&mut self, state: &dyn Store, height: u64, now: u64) -> Option<Action> {
         while !self.finished() {
             let change = &self.steps[self.step];
-            let latest =
-                state.proposals().into_iter().rev().find(
-                    |p| matches!(&p.change, GovChange::ChangeValidators { change: c, .. } if c == change),
-                );
-            match latest {
+            // Every proposal of this change: a resubmission may have proposed it twice,
+            // and the one that passes is not always the latest.
+            let proposals: Vec<_> = state
+                .proposals()
+                .into_iter()
+                .filter(|p| matches!(&p.change, GovChange::ChangeValidators { change: c, .. } if c == change))
+                .collect();
+            let decided = proposals
+                .iter()
+                .find(|p| p.state == ProposalState::Executed)
+                .or_else(|| proposals.iter().find(|p| p.state == ProposalState::Approved));
+            match decided.or(proposals.last()).cloned() {
                 Some(p) if p.state == ProposalState::Executed => {
                     self.took_effect.push(p.closed_at.unwrap_or(height));
                     self.step += 1;
