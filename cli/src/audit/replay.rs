@@ -222,7 +222,7 @@ impl Replay {
             self.tree_len_pruned = self.tree.len();
         }
         self.parent = block.header;
-        let sets = gov::sets_after(&self.state, height);
+        let sets = gov::Sets::after_commit(self.sets.next.clone(), &self.state, height);
         if sets.decided != self.sets.decided {
             self.validator_set_changes += 1;
         }

@@ -488,7 +488,9 @@ impl<C: Chain, K: Clock> Engine<C, K> {
     /// new state; the proposer schedule follows it, and this node starts or stops its
     /// core as its key joins or leaves it.
     fn follow_validator_set(&mut self, height: u64) {
-        let sets = self.chain.with_state(|state| jcm_runtime::tx::gov::sets_after(state, height));
+        let decided = self.validators.clone();
+        let sets =
+            self.chain.with_state(|state| jcm_runtime::tx::gov::Sets::after_commit(decided, state, height));
         self.parent_validators = sets.decided;
         if sets.next != self.validators {
             tracing::info!(

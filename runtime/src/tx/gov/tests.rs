@@ -253,15 +253,19 @@ fn the_consensus_sets_around_a_state_follow_the_schedule() {
     let genesis_set = consensus_set(&st.validators()).expect("the genesis set runs consensus");
     // After block 3, nothing changes at 4: both sets are the genesis set.
     crate::tx::begin_block(&mut st, &block(3));
-    assert_eq!(sets_after(&st, 3), Sets { decided: genesis_set.clone(), next: genesis_set.clone() });
+    let after_3 = sets_after(&st, 3);
+    assert_eq!(after_3, Sets { decided: genesis_set.clone(), next: genesis_set.clone() });
     // After block 4, the set of 5 is the changed one; block 4 was still decided by the old.
     crate::tx::begin_block(&mut st, &block(4));
     let after_4 = sets_after(&st, 4);
+    assert_eq!(Sets::after_commit(after_3.next, &st, 4), after_4, "stepping from 3 sees the change due at 5");
     assert_eq!(after_4.decided, genesis_set);
     assert_eq!(after_4.next.total_power(), 5);
     // After block 5, the changed set decided it and decides 6.
     crate::tx::begin_block(&mut st, &block(5));
-    assert_eq!(sets_after(&st, 5), Sets { decided: after_4.next.clone(), next: after_4.next });
+    assert_eq!(sets_after(&st, 5), Sets { decided: after_4.next.clone(), next: after_4.next.clone() });
+    // Following block by block from the sets before gives the same.
+    assert_eq!(Sets::after_commit(after_4.next, &st, 5), sets_after(&st, 5));
 }
 
 #[test]

@@ -95,6 +95,23 @@ pub struct Sets {
     pub next: ValidatorSet,
 }
 
+impl Sets {
+    /// The sets after committing block `height`, given the set that decided it (the
+    /// `next` of the sets after `height - 1`) and the state after `height`: the set of
+    /// `height + 1` is read from the state only when a change takes effect there. The
+    /// same as [`sets_after`], without rebuilding (and decoding every key of) a set that
+    /// did not change: what a node and an auditor do after each block.
+    pub fn after_commit<S: Store + ?Sized>(decided: ValidatorSet, st: &S, height: u64) -> Sets {
+        let next = if changes_at(st, height.saturating_add(1)) {
+            consensus_set(&validators_at(st, height.saturating_add(1)))
+                .unwrap_or_else(|e| panic!("state corrupt: a validator set: {e}"))
+        } else {
+            decided.clone()
+        };
+        Sets { decided, next }
+    }
+}
+
 /// R49: the sets around the state after block `height` (see [`Sets`]). The state holds
 /// only sets that R49 checked when it scheduled them, so a set that does not run
 /// consensus means a corrupt state.
