@@ -5,7 +5,8 @@
 //! deletes them as it applies them), and a node gives a past state's entries as value
 //! hashes only, so the prover rebuilds each value from the proposal records, which stay:
 //! a `change_validators` proposal approved for its effective height, an admission with a
-//! validator, executed at its decision, scheduling it `GOV_EFFECT_DELAY_BLOCKS` later.
+//! validator, executed at its decision, scheduling it `GOV_EFFECT_DELAY_BLOCKS` later
+//! (`validators::scheduled_by`, beside the rules that write them).
 //! Every value is checked against the proof of the past state before it is written: a
 //! record that does not give what the state held fails the prover, not the verifier.
 
@@ -15,11 +16,9 @@ use anyhow::{anyhow, bail, Context};
 use jcm_runtime::block::Header;
 use jcm_runtime::codec;
 use jcm_runtime::consensus::CommitCertificate;
-use jcm_runtime::limits::GOV_EFFECT_DELAY_BLOCKS;
 use jcm_runtime::merkle::{self, Proof};
-use jcm_runtime::model::Validator;
 use jcm_runtime::state::keys;
-use jcm_runtime::tx::gov::{GovChange, Proposal, ProposalState, ScheduledChange, ValidatorChange};
+use jcm_runtime::tx::gov::{validators, Proposal, ScheduledChange};
 
 use super::file::{Lookup, Transition};
 use super::sets::FIRST_CHANGE_HEIGHT;
@@ -41,7 +40,7 @@ pub(super) fn transitions(
     height: u64,
 ) -> anyhow::Result<Vec<Transition>> {
     let mut by_height: BTreeMap<u64, Vec<ScheduledChange>> = BTreeMap::new();
-    for change in proposals.iter().filter_map(scheduled).filter(|c| c.height <= height) {
+    for change in proposals.iter().filter_map(validators::scheduled_by).filter(|c| c.height <= height) {
         by_height.entry(change.height).or_default().push(change);
     }
     by_height
@@ -52,33 +51,6 @@ pub(super) fn transitions(
                 .with_context(|| format!("the validator-set change at height {at}"))
         })
         .collect()
-}
-
-/// The change a proposal scheduled, if it scheduled one: the record the runtime wrote
-/// under `vs/<height><proposal>`.
-fn scheduled(p: &Proposal) -> Option<ScheduledChange> {
-    match &p.change {
-        GovChange::ChangeValidators { change, effective_height }
-            if matches!(p.state, ProposalState::Approved | ProposalState::Executed) =>
-        {
-            Some(ScheduledChange { proposal: p.id, height: *effective_height, change: change.clone() })
-        }
-        // R45: an admission schedules its validator when it is decided (`party::admit`).
-        GovChange::AdmitParty { party, validator: Some(v), .. } if p.state == ProposalState::Executed => {
-            let validator = Validator {
-                name: v.name.clone(),
-                public_key: v.public_key,
-                power: v.power,
-                party: party.code.clone(),
-            };
-            Some(ScheduledChange {
-                proposal: p.id,
-                height: p.closed_at?.checked_add(GOV_EFFECT_DELAY_BLOCKS)?,
-                change: ValidatorChange::Add { validator, node_id: v.node_id.clone() },
-            })
-        }
-        _ => None,
-    }
 }
 
 /// The proposal counter in the state after block `height`: one past the last proposal

@@ -2,12 +2,12 @@
 //! optionally a validator that joins the set two heights after the decision.
 
 use super::officer;
-use super::payload::{GovChange, ValidatorChange};
+use super::payload::GovChange;
 use super::validators;
 use crate::error::Code;
 use crate::events::{EventKind, OfficerChange};
 use crate::limits::{GOV_EFFECT_DELAY_BLOCKS, GOV_OFFICERS_MAX};
-use crate::model::{Holder, Officer, Role, Validator};
+use crate::model::{Holder, Officer, Role};
 use crate::state::{keys, StateExt, Store};
 use crate::tx::exec::{Checks, Ctx};
 use crate::tx::movement;
@@ -49,9 +49,7 @@ pub fn check<S: Store + ?Sized>(st: &S, cx: &Ctx, ck: &mut Checks, id: u64, chan
     let all: Vec<&Officer> = std::iter::once(authority).chain(officers).collect();
     officer::check_new_all(st, ck, &all, &own, code.as_str());
     if let Some(v) = validator {
-        let joining =
-            Validator { name: v.name.clone(), public_key: v.public_key, power: v.power, party: code.clone() };
-        let add = ValidatorChange::Add { validator: joining, node_id: v.node_id.clone() };
+        let add = v.joining(code);
         let at = validators::Slot { height: cx.height + GOV_EFFECT_DELAY_BLOCKS, proposal: id };
         validators::check_schedule(st, ck, &add, at, true);
     }
@@ -73,13 +71,6 @@ pub fn admit<S: Store + ?Sized>(st: &mut S, cx: &Ctx, id: u64, change: &GovChang
     }
     movement::emit(st, cx, None, EventKind::PartyAdmitted { party: party.code.clone() }, None);
     if let Some(v) = validator {
-        let joining = Validator {
-            name: v.name.clone(),
-            public_key: v.public_key,
-            power: v.power,
-            party: party.code.clone(),
-        };
-        let add = ValidatorChange::Add { validator: joining, node_id: v.node_id.clone() };
-        validators::schedule(st, cx, id, cx.height + GOV_EFFECT_DELAY_BLOCKS, &add);
+        validators::schedule(st, cx, id, cx.height + GOV_EFFECT_DELAY_BLOCKS, &v.joining(&party.code));
     }
 }

@@ -24,6 +24,19 @@ pub struct NewValidator {
     pub node_id: Option<Text>,
 }
 
+impl NewValidator {
+    /// The change an admission of `party` schedules for this validator (R45).
+    pub fn joining(&self, party: &crate::ids::Party) -> ValidatorChange {
+        let validator = Validator {
+            name: self.name.clone(),
+            public_key: self.public_key,
+            power: self.power,
+            party: party.clone(),
+        };
+        ValidatorChange::Add { validator, node_id: self.node_id.clone() }
+    }
+}
+
 /// One change of the validator set (R49), applied in `begin_block` at its height.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]

@@ -195,6 +195,30 @@ pub fn check<S: Store + ?Sized>(st: &S, ck: &mut Checks, change: &ValidatorChang
     }
 }
 
+/// The change a decided proposal scheduled, as its decision wrote it under
+/// `vs/<height><proposal>`: a `change_validators` at its effective height, an admission's
+/// validator (R45) `GOV_EFFECT_DELAY_BLOCKS` after the admission was executed. For one
+/// who reads the proposals after the schedule entry is gone (a proof of a past change).
+pub fn scheduled_by(p: &super::records::Proposal) -> Option<ScheduledChange> {
+    use super::payload::GovChange;
+    use super::records::ProposalState;
+    match &p.change {
+        GovChange::ChangeValidators { change, effective_height }
+            if matches!(p.state, ProposalState::Approved | ProposalState::Executed) =>
+        {
+            Some(ScheduledChange { proposal: p.id, height: *effective_height, change: change.clone() })
+        }
+        GovChange::AdmitParty { party, validator: Some(v), .. } if p.state == ProposalState::Executed => {
+            Some(ScheduledChange {
+                proposal: p.id,
+                height: p.closed_at?.checked_add(GOV_EFFECT_DELAY_BLOCKS)?,
+                change: v.joining(&party.code),
+            })
+        }
+        _ => None,
+    }
+}
+
 /// R49: records a decided change for `height`.
 pub fn schedule<S: Store + ?Sized>(
     st: &mut S,
