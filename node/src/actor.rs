@@ -190,7 +190,8 @@ impl Actor {
             configured_allowed,
             chain_allowed: None,
         };
-        actor.follow_allow_list();
+        let chain = crate::allow::chain_node_ids(actor.shared.db.read().state());
+        actor.follow_allow_list(chain);
         actor.perform(effects, None)?;
         Ok(actor)
     }
@@ -327,28 +328,29 @@ impl Actor {
     fn on_committed(&mut self, committed: &Committed) {
         let metrics = &self.shared.metrics;
         metrics.observe_block(committed.interval.as_secs_f64(), committed.txs, committed.rejected);
-        if !committed.missed.is_empty() {
-            // Named as the set in force names them (governance adds and renames).
-            let validators = {
-                use jcm_runtime::tx::gov::GovState as _;
-                self.shared.db.read().state().validators()
-            };
-            for key in &committed.missed {
-                let name = validators.iter().find(|v| v.public_key.0 == key.0);
-                let label = name.map_or_else(|| key.to_string(), |v| v.name.as_str().to_owned());
-                metrics.missed_vote(&label);
-            }
+        // What the new state says, read once: the validators' names (governance adds and
+        // renames them), the equivocations recorded, the node ids the chain allows.
+        let (validators, recorded, chain) = {
+            use jcm_runtime::tx::gov::GovState as _;
+            let db = self.shared.db.read();
+            let state = db.state();
+            let validators = if committed.missed.is_empty() { Vec::new() } else { state.validators() };
+            let recorded = state.scan_prefix(jcm_runtime::state::keys::prefix::EVIDENCE).count();
+            (validators, recorded, crate::allow::chain_node_ids(state))
+        };
+        for key in &committed.missed {
+            let name = validators.iter().find(|v| v.public_key.0 == key.0);
+            let label = name.map_or_else(|| key.to_string(), |v| v.name.as_str().to_owned());
+            metrics.missed_vote(&label);
         }
         publish_head(&self.shared, &committed.header);
-        let recorded =
-            self.shared.db.read().state().scan_prefix(jcm_runtime::state::keys::prefix::EVIDENCE).count();
         metrics.set_evidence_recorded(recorded);
-        self.follow_allow_list();
+        self.follow_allow_list(chain);
     }
 
-    /// Hands the network node.toml's ids and the chain's, when the chain's changed.
-    fn follow_allow_list(&mut self) {
-        let chain = crate::allow::chain_node_ids(self.shared.db.read().state());
+    /// Hands the network node.toml's ids and the chain's (`chain`), when the chain's
+    /// changed.
+    fn follow_allow_list(&mut self, chain: BTreeSet<NodeId>) {
         if self.chain_allowed.as_ref() == Some(&chain) {
             return;
         }

@@ -733,9 +733,10 @@ impl World {
     /// Every node up validates exactly while its key is in the set that decides its next
     /// height.
     fn check_membership(&self) -> Option<Violation> {
+        let keys = validator_keys(self.secrets.len());
         for i in self.live() {
             let Some(engine) = &self.nodes[i].engine else { continue };
-            let key = validator_keys(self.secrets.len())[self.nodes[i].validator];
+            let key = keys[self.nodes[i].validator];
             let member = crate::membership::in_next_set(engine.chain(), key);
             let validating = engine.progress().validating;
             if member != validating {
