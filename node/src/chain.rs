@@ -106,7 +106,7 @@ pub fn validators_at(db: &Db, height: u64) -> Result<Option<Vec<jcm_runtime::mod
             .is_some_and(|b| u64::from_be_bytes(b) <= height)
     });
     let Some((_, bytes)) = at else { return Ok(None) };
-    codec::decode(&bytes, COMMIT_BYTES_MAX).map(Some).map_err(|e| {
+    codec::decode(&bytes, crate::limits::VALIDATOR_SET_BYTES_MAX).map(Some).map_err(|e| {
         ChainError::Inconsistent(format!("the validator set indexed at or before {height}: {e}"))
     })
 }
