@@ -91,4 +91,9 @@ pub enum InputError {
     /// The signer is unknown or the signature does not verify.
     #[error("signature: {0}")]
     Signature(#[from] ProtocolError),
+    /// A further conflicting vote of a validator whose slot is full, for a value no
+    /// better supported by the others than the votes kept: not stored (it may be sent
+    /// again once its value has more support).
+    #[error("a further conflicting vote, for a value with no more support than those kept")]
+    Crowded,
 }

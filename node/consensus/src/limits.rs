@@ -14,8 +14,9 @@ pub const ROUNDS_AHEAD_MAX: u32 = 64;
 pub const PROPOSALS_PER_ROUND_MAX: usize = 4;
 
 /// Votes kept per validator, round and kind: its first and one conflicting vote, which
-/// is what evidence needs and what a pair of equivocating twins produces. Further
-/// conflicting votes still yield evidence but are not stored.
+/// is what evidence needs and what a pair of equivocating twins produces. A further
+/// conflicting vote takes the conflicting one's place only when its value has more
+/// support from the other validators (see `votes.rs`); otherwise it is not stored.
 pub const VOTES_PER_SLOT_MAX: usize = 2;
 
 /// Longest timeout the core schedules, in milliseconds: round growth saturates here.

@@ -92,7 +92,12 @@ impl HeightMachine {
         }
         self.validators.verify_vote(&vote)?;
         let slot = (v.validator, v.round, v.kind);
-        if let Added::Conflict(counted) = self.log.add_vote(vote.clone(), &self.validators) {
+        if let Added::Conflict { first: counted, kept } = self.log.add_vote(vote.clone(), &self.validators) {
+            // A slot is full only after its first conflict, which was reported then
+            // (VOTES_PER_SLOT_MAX >= 2), so refusing a crowded vote withholds no evidence.
+            if !kept {
+                return Err(InputError::Crowded);
+            }
             if self.reported.insert(slot) {
                 // Both votes verified and share a slot with different values, so this
                 // cannot fail; a failure would only withhold the evidence.

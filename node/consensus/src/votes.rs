@@ -10,6 +10,16 @@
 //! the others locked on), which stalls the height. A second, different vote is also
 //! returned to the caller as evidence. Each validator has at most
 //! [`VOTES_PER_SLOT_MAX`] votes kept per round and kind, which bounds the log.
+//!
+//! The bound must not let an equivocator choose which of its votes are kept: one that
+//! sends a vote for an unknown value to every validator before its vote for the value
+//! the others locked on would fill the slot with junk, and the relayed polka could then
+//! never be counted (seen: a five-validator height that stalled for good, sim seed 214
+//! of the membership kind). So when the slot is full, a further vote replaces the kept
+//! conflicting vote whose value has the least support from the other validators, if its
+//! own value has strictly more. Counting a validator's vote for one value more than its
+//! first is safe, as above; which one is kept only decides liveness, and the value that
+//! can reach a quorum is the best supported one.
 
 use crate::limits::{PROPOSALS_PER_ROUND_MAX, VOTES_PER_SLOT_MAX};
 use crate::protocol::{CommitSignature, SignedProposal, SignedVote, ValidatorKey, ValueId};
@@ -23,8 +33,14 @@ pub(crate) enum Added {
     New,
     /// The very same vote was already counted.
     Duplicate,
-    /// The validator already cast a different vote here (this is its first one).
-    Conflict(SignedVote),
+    /// The validator already cast a different vote here: its first one, and whether
+    /// this one is kept and counted.
+    Conflict {
+        /// The validator's first vote in the slot.
+        first: SignedVote,
+        /// Whether this vote was stored (it may be crowded out, see the module docs).
+        kept: bool,
+    },
 }
 
 /// The votes of one kind in one round.
@@ -51,11 +67,34 @@ impl Tally {
             return Added::Duplicate;
         }
         let first = cast[0].clone();
-        if cast.len() < VOTES_PER_SLOT_MAX {
-            *self.power.entry(value).or_insert(0) += power;
+        let powers = &mut self.power;
+        // What the other validators' votes give a value: this validator has no vote for
+        // `value` yet, and one for each value it has a kept vote for.
+        let others = |powers: &BTreeMap<Option<ValueId>, u64>, v: Option<ValueId>, own: u64| {
+            powers.get(&v).copied().unwrap_or(0).saturating_sub(own)
+        };
+        let kept = if cast.len() < VOTES_PER_SLOT_MAX {
             cast.push(vote);
+            true
+        } else {
+            // The first vote stays: it is what "any" counted, and one half of the evidence.
+            let weakest =
+                cast.iter().enumerate().skip(1).map(|(i, v)| (others(powers, v.vote.value, power), i)).min();
+            match weakest {
+                Some((support, i)) if others(powers, value, 0) > support => {
+                    let out = std::mem::replace(&mut cast[i], vote);
+                    if let Some(p) = powers.get_mut(&out.vote.value) {
+                        *p = p.saturating_sub(power);
+                    }
+                    true
+                }
+                _ => false,
+            }
+        };
+        if kept {
+            *powers.entry(value).or_insert(0) += power;
         }
-        Added::Conflict(first)
+        Added::Conflict { first, kept }
     }
 
     /// Power of the votes for `value` (`None`: nil).

@@ -103,9 +103,11 @@ fn equivocation_yields_evidence() {
             next: state(0, Step::Prevote),
         },
         Case {
+            // The third vote is kept (another validator backs nil, nobody B), yet
+            // reports nothing new.
             name: "one piece of evidence per validator and slot",
             start: Some(state(0, Step::Prevote)),
-            given: vec![Input::Vote(first.clone()), Input::Vote(second)],
+            given: vec![Input::Vote(first.clone()), Input::Vote(second), fx.prevote(o[1], 0, None)],
             input: Input::Vote(third),
             expect: vec![],
             next: state(0, Step::Prevote),
