@@ -138,6 +138,11 @@ impl Adversary {
         if roles.trap == Trap::EarlyNil {
             return self.early_nil(message);
         }
+        if roles.trap.decides_in_round_0() {
+            // Its part is to be absent: the network cuts it off at height 1 (trap::route).
+            self.tell("trap: cut off at height 1");
+            return vec![message];
+        }
         let lie = match (&message, roles.trap) {
             (Message::Vote(signed), Trap::StalePolka) if signed.vote.height == 1 => {
                 let value = match (signed.vote.round, signed.vote.kind) {

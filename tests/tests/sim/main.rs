@@ -184,13 +184,14 @@ fn the_adversary_tells_every_kind_of_lie() {
 
 /// The traps spring: in each script the liar gets to make the proposal only L28 or L29
 /// refuse, to nodes locked on a value another node decided, or to send the nil prevote
-/// only L44's quorum ignores, and the honest nodes still agree and commit. (An engine
-/// without any of these checks breaks agreement or never decides here: docs/consensus.md,
-/// seeded faults.)
+/// only L44's quorum ignores, and the honest nodes still agree and commit; or the last
+/// vote of round 0's quorum arrives late, and only L34's and L47's quorums keep the round
+/// from being given up. (An engine without any of these checks breaks agreement, never
+/// decides or leaves a deciding round here: docs/consensus.md, seeded faults.)
 #[test]
 fn ci_traps_for_the_lock_rules() {
     let mut sprung = std::collections::BTreeSet::new();
-    for seed in 0..2 * CI_SEEDS {
+    for seed in 0..3 * CI_SEEDS {
         let (plan, outcome) = run(Kind::Trap, 4, seed, false);
         if outcome.violation.is_some() {
             panic!("{}", check(Kind::Trap, 4, seed).expect_err("the violation replays"));
@@ -204,6 +205,8 @@ fn ci_traps_for_the_lock_rules() {
         ("StalePolka", "trap: re-proposal of an old polka"),
         ("FalseValidRound", "trap: fresh value with a valid round nobody prevoted it in"),
         ("EarlyNil", "trap: early nil prevotes"),
+        ("LatePrevote", "trap: cut off at height 1"),
+        ("LatePrecommit", "trap: cut off at height 1"),
     ] {
         let expected = (expected.0.to_string(), expected.1);
         assert!(sprung.contains(&expected), "never sprung: {expected:?}; sprung {sprung:?}");

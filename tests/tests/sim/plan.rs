@@ -46,8 +46,10 @@ pub enum Kind {
     /// one rule refuses: at height 1, two honest nodes locked on a value another already
     /// decided get an old polka's value ([`Trap::StalePolka`], L29) or a fresh value with a
     /// valid round nobody prevoted it in ([`Trap::FalseValidRound`], L28); or in every
-    /// round the liar's nil prevote arrives first ([`Trap::EarlyNil`], L44). Sound rules
-    /// hold; an engine without the rule decides a second value or never decides.
+    /// round the liar's nil prevote arrives first ([`Trap::EarlyNil`], L44); or the
+    /// 2f+1-th prevote or precommit of round 0 arrives late ([`Trap::LatePrevote`], L34;
+    /// [`Trap::LatePrecommit`], L47). Sound rules hold; an engine without the rule decides
+    /// a second value, never decides, or gives up a round that was deciding.
     Trap,
     /// Four validators and two observers go through a script of validator-set changes
     /// (`crate::membership`: one joins, one rotates its key to an observer's, a power
@@ -243,14 +245,22 @@ impl Plan {
                 p.torn_per_mille = 500;
             }
             Kind::Trap => {
-                let trap = [Trap::StalePolka, Trap::FalseValidRound, Trap::EarlyNil][rng.below(3) as usize];
+                let traps = [
+                    Trap::StalePolka,
+                    Trap::FalseValidRound,
+                    Trap::EarlyNil,
+                    Trap::LatePrevote,
+                    Trap::LatePrecommit,
+                ];
+                let trap = traps[rng.below(traps.len() as u64) as usize];
                 let roles = Roles::of(trap, &crate::trap::proposers_of_height_1(n));
                 p.liars = vec![roles.liar];
                 p.delay_ms = (1, 5);
                 // In the height-1 scripts fetched blocks (with their certificates) are lost
                 // until the heal, so the nodes left behind cannot learn the decided value
                 // from the one that decided it.
-                p.decisive_drop_per_mille = if trap == Trap::EarlyNil { 0 } else { 1000 };
+                p.decisive_drop_per_mille =
+                    if matches!(trap, Trap::StalePolka | Trap::FalseValidRound) { 1000 } else { 0 };
                 p.heal_at = 4_000;
                 p.deadline_ms = p.heal_at + PROGRESS_BOUND_MS;
                 p.trap = Some(roles);

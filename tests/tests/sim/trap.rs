@@ -27,6 +27,22 @@ pub enum Trap {
     /// precommit nil on it alone, but only on 2f+1 nil prevotes (L44), or no round
     /// would ever decide.
     EarlyNil,
+    /// Round 0: the liar is cut off, and each honest node gets one of the other two honest
+    /// prevotes 200 ms late, after a prevote timeout started on the first prevote would
+    /// have run out. The timeout must start only at 2f+1 prevotes (L34), when the polka
+    /// is complete: the height then decides in round 0, and no honest node sends a
+    /// message of a later round of height 1.
+    LatePrevote,
+    /// The same with precommits: the precommit timeout must start only at 2f+1
+    /// precommits (L47), when the decision is there.
+    LatePrecommit,
+}
+
+impl Trap {
+    /// Whether the script's height 1 must decide in its first round.
+    pub fn decides_in_round_0(self) -> bool {
+        matches!(self, Trap::LatePrevote | Trap::LatePrecommit)
+    }
 }
 
 /// Who plays which part in a trap (validator indices).
@@ -46,7 +62,9 @@ impl Roles {
     /// The roles for `trap`, given the proposers of rounds 0, 1, 2 of height 1.
     pub fn of(trap: Trap, proposers: &[usize; 3]) -> Roles {
         let liar = match trap {
-            Trap::StalePolka => proposers[2],
+            // The proposers of rounds 0 and 1 are honest: a node that gives up round 0
+            // too early shows in round 1's proposal.
+            Trap::StalePolka | Trap::LatePrevote | Trap::LatePrecommit => proposers[2],
             Trap::FalseValidRound | Trap::EarlyNil => proposers[1],
         };
         let honest: Vec<usize> = (0..4).filter(|&v| v != liar).collect();
@@ -66,6 +84,10 @@ pub fn proposers_of_height_1(n: usize) -> [usize; 3] {
         keys.iter().position(|k| *k == key).expect("the proposer is a validator")
     })
 }
+
+/// How late the late votes of [`Trap::LatePrevote`] and [`Trap::LatePrecommit`] arrive:
+/// after round 0's 150 ms timeouts, had they started on the first vote.
+const LATE_MS: u64 = 200;
 
 /// What the network does with one message until the heal.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -107,6 +129,16 @@ pub fn route(roles: &Roles, from: usize, to: usize, message: &Message) -> Route 
         (Trap::FalseValidRound, 0, None) if to == liar => Route::Drop,
         // Only `a` sees the precommits of `v`.
         (Trap::FalseValidRound, 0, Some(VoteKind::Precommit)) if from == a && to != a => Route::Drop,
+        // The liar takes no part in height 1 (nor decides it, so nobody can fetch it from
+        // the liar early), and each honest node gets one other honest vote of the kind
+        // late: 2f+1 of them are in only when the late one arrives.
+        (Trap::LatePrevote | Trap::LatePrecommit, _, _) if from == liar || to == liar => Route::Drop,
+        (Trap::LatePrevote, 0, Some(VoteKind::Prevote))
+        | (Trap::LatePrecommit, 0, Some(VoteKind::Precommit))
+            if (from == c && (to == a || to == b)) || (from == a && to == c) =>
+        {
+            Route::Late(LATE_MS)
+        }
         _ => Route::Pass,
     }
 }

@@ -64,6 +64,9 @@ pub enum Violation {
     BeyondBound { at_crash: u64, reached: u64 },
     /// Nothing submitted was ever committed.
     NoTransactions,
+    /// In a trap whose height 1 decides in round 0 with sound timeouts, an honest node
+    /// went on to a later round of it (a timeout started before its quorum, L34 or L47).
+    LateRound { node: usize, round: u32 },
     /// A validator change of the membership script did not take effect in time, or a
     /// node validates while its key is out of the set (or observes while it is in).
     Membership { at_ms: u64, what: String },
@@ -588,6 +591,23 @@ impl World {
         }
     }
 
+    /// [`Violation::LateRound`]: a message of a later round of height 1 from an honest
+    /// node, in a trap that decides height 1 in round 0.
+    fn check_round(&self, id: usize, message: &Message) -> Result<(), Violation> {
+        let Some(roles) = self.plan.trap.filter(|r| r.trap.decides_in_round_0()) else { return Ok(()) };
+        let slot = match message {
+            Message::Vote(v) => Some((v.vote.height, v.vote.round)),
+            Message::Proposal { proposal, .. } => Some((proposal.proposal.height, proposal.proposal.round)),
+            Message::Txs(_) | Message::Status { .. } => None,
+        };
+        match slot {
+            Some((1, round)) if round > 0 && self.nodes[id].validator != roles.liar => {
+                Err(Violation::LateRound { node: id, round })
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Sends `message` from `id` to `peers`, through the adversary if `id` is a liar.
     fn send(&mut self, id: usize, peers: &[usize], message: Message) {
         if !self.liars[id] {
@@ -643,11 +663,13 @@ impl World {
                 }
                 Effect::RestartWal(records) => self.nodes[id].disk = vec![records],
                 Effect::Send { to, message } => {
+                    self.check_round(id, &message)?;
                     if let Some(&to) = self.by_id.get(&to) {
                         self.send(id, &[to], message);
                     }
                 }
                 Effect::Broadcast(message) => {
+                    self.check_round(id, &message)?;
                     let peers: Vec<usize> = (0..self.nodes.len()).filter(|&t| t != id).collect();
                     self.send(id, &peers, message);
                 }
