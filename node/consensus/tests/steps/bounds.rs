@@ -30,6 +30,22 @@ fn messages_up_to_the_rounds_ahead_bound_are_kept_and_further_ones_refused() {
     assert_eq!(too_far, Err(InputError::RoundTooFar { round: ROUNDS_AHEAD_MAX + 1, current: 0 }));
 }
 
+/// A core at round 0's prevote step (its propose timeout ran out) with `C` proposed and
+/// valid, and a liar's prevote slot full of votes for `A` and `B`, which nobody backs;
+/// with the liar and the two other validators.
+fn liars_slot_full(fx: &Fixture) -> (Core, [usize; 3]) {
+    let others = fx.others();
+    let (liar, a, b) = (others[0], others[1], others[2]);
+    let mut core = started(fx);
+    let mut given = vec![timeout_elapsed(0, TimeoutKind::Propose)];
+    given.extend(fx.judged_proposal(0, C, None, true));
+    given.extend([fx.prevote(liar, 0, Some(A)), fx.prevote(liar, 0, Some(B))]);
+    for input in given {
+        core.handle(input).unwrap();
+    }
+    (core, [liar, a, b])
+}
+
 /// An equivocator that fills its slot with votes for values nobody else voted for
 /// cannot keep its vote for the value the others back from counting: that vote takes
 /// the junk's place, and here completes the quorum (sim seed 214 of the membership kind
@@ -38,14 +54,8 @@ fn messages_up_to_the_rounds_ahead_bound_are_kept_and_further_ones_refused() {
 fn junk_votes_cannot_crowd_out_an_equivocators_vote_for_a_supported_value() {
     assert_eq!(VOTES_PER_SLOT_MAX, 2, "the table below equivocates once more than kept");
     let fx = Fixture::four();
-    let others = fx.others();
-    let (liar, a, b) = (others[0], others[1], others[2]);
-    let mut core = started(&fx);
-    let mut given = vec![timeout_elapsed(0, TimeoutKind::Propose)];
-    given.extend(fx.judged_proposal(0, C, None, true));
-    given.extend([fx.prevote(liar, 0, Some(A)), fx.prevote(liar, 0, Some(B)), fx.prevote(a, 0, Some(C))]);
-    given.push(fx.prevote(b, 0, Some(C)));
-    for input in given {
+    let (mut core, [liar, a, b]) = liars_slot_full(&fx);
+    for input in [fx.prevote(a, 0, Some(C)), fx.prevote(b, 0, Some(C))] {
         let outputs = core.handle(input).unwrap();
         assert!(!broadcasts_vote(&outputs, VoteKind::Precommit, Some(C)), "no quorum yet: {outputs:?}");
     }
@@ -60,15 +70,7 @@ fn junk_votes_cannot_crowd_out_an_equivocators_vote_for_a_supported_value() {
 #[test]
 fn a_crowded_vote_carries_no_power_until_its_value_is_supported() {
     let fx = Fixture::four();
-    let others = fx.others();
-    let (liar, a, b) = (others[0], others[1], others[2]);
-    let mut core = started(&fx);
-    let mut given = vec![timeout_elapsed(0, TimeoutKind::Propose)];
-    given.extend(fx.judged_proposal(0, C, None, true));
-    given.extend([fx.prevote(liar, 0, Some(A)), fx.prevote(liar, 0, Some(B))]);
-    for input in given {
-        core.handle(input).unwrap();
-    }
+    let (mut core, [liar, a, b]) = liars_slot_full(&fx);
     assert_eq!(core.handle(fx.prevote(liar, 0, Some(C))), Err(InputError::Crowded));
     for input in [fx.prevote(a, 0, Some(C)), fx.prevote(b, 0, Some(C))] {
         let outputs = core.handle(input).unwrap();
