@@ -1,0 +1,171 @@
+//! What a validator's engine picks up again from its write-ahead record after a crash.
+//! One engine of the two validators of fixture F0 runs alone: it proposes height 1 and
+//! prevotes, but cannot decide without its peer, so its record holds the height in
+//! flight when it "crashes". A new engine made from the same chain and that record must
+//! carry on where the first stopped: re-send (not re-make) its proposal and its vote, so
+//! a peer that missed them can still decide the height.
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::time::Duration;
+
+use jcm_consensus::{ChainId, ValidatorKey, VoteKind};
+use jcm_node::engine::{Clock, Effect, Engine, EngineParts, Event, MemChain};
+use jcm_node::home::config::{ConsensusConfig, MempoolConfig};
+use jcm_node::wal::Record;
+use jcm_node::wire::Message;
+use jcm_runtime::crypto::SecretKey;
+use jcm_tests::fixture::Fixture;
+
+/// Virtual time, in ms since the Unix epoch.
+#[derive(Clone, Debug)]
+struct TestClock(Rc<Cell<u64>>);
+
+impl Clock for TestClock {
+    fn now(&self) -> Duration {
+        Duration::from_millis(self.0.get())
+    }
+}
+
+/// The validator of F0 that proposes round 0 of height 1: its dev key name and key.
+fn first_proposer(fixture: &Fixture) -> (&'static str, ValidatorKey) {
+    let validators = jcm_runtime::block::genesis_validators(&fixture.genesis).expect("validators");
+    let proposer = jcm_consensus::ProposerSchedule::new(&validators).proposer(1, 0);
+    ["validator-ind", "validator-jpn"]
+        .into_iter()
+        .map(|name| (name, ValidatorKey(SecretKey::dev(name).public().0)))
+        .find(|(_, key)| *key == proposer)
+        .expect("F0's round-0 proposer is one of its two validators")
+}
+
+/// An engine of `name` over `chain`, resumed from `records`, with the effects of starting.
+fn engine(
+    fixture: &Fixture,
+    name: &str,
+    chain: MemChain,
+    records: Vec<Record>,
+    now: &Rc<Cell<u64>>,
+) -> (Engine<MemChain, TestClock>, Vec<Effect>) {
+    let head = chain.head().clone();
+    let parts = EngineParts {
+        chain,
+        clock: TestClock(Rc::clone(now)),
+        chain_id: ChainId::new(fixture.genesis.chain_id.as_str()).expect("chain id"),
+        validator_secret: SecretKey::dev(name).seed(),
+        consensus: ConsensusConfig::default(),
+        mempool: MempoolConfig::default(),
+        head,
+        records,
+    };
+    Engine::new(parts).expect("the engine starts")
+}
+
+/// The write-ahead disk: what the engine asked to persist, as a restart reads it.
+#[derive(Default)]
+struct Disk(Vec<Record>);
+
+impl Disk {
+    fn apply(&mut self, effects: &[Effect]) {
+        for effect in effects {
+            match effect {
+                Effect::Persist(records) => self.0.extend(records.iter().cloned()),
+                Effect::RestartWal(records) => self.0 = records.clone(),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Own proposals and prevotes of height 1 among `effects` (sent or broadcast).
+fn own_sends(effects: &[Effect], own: ValidatorKey) -> (Vec<Message>, Vec<Message>) {
+    let mut proposals = Vec::new();
+    let mut prevotes = Vec::new();
+    for effect in effects {
+        let message = match effect {
+            Effect::Broadcast(message) | Effect::Send { message, .. } => message,
+            _ => continue,
+        };
+        match message {
+            Message::Proposal { proposal, .. }
+                if proposal.proposal.proposer == own && proposal.proposal.height == 1 =>
+            {
+                proposals.push(message.clone())
+            }
+            Message::Vote(v)
+                if v.vote.validator == own && v.vote.height == 1 && v.vote.kind == VoteKind::Prevote =>
+            {
+                prevotes.push(message.clone())
+            }
+            _ => {}
+        }
+    }
+    (proposals, prevotes)
+}
+
+/// Runs `engine` on its timers for `ms` of virtual time, then three gossip ticks; its
+/// effects.
+fn run_for(
+    engine: &mut Engine<MemChain, TestClock>,
+    start: Vec<Effect>,
+    now: &Rc<Cell<u64>>,
+    ms: u64,
+) -> Vec<Effect> {
+    let end = now.get() + ms;
+    let mut all = Vec::new();
+    let mut timers = BTreeMap::new();
+    let mut seq = 0u64;
+    let mut pending = start;
+    loop {
+        for effect in &pending {
+            if let Effect::SetTimer { after, timer } = effect {
+                seq += 1;
+                timers.insert((now.get() + after.as_millis() as u64, seq), timer.clone());
+            }
+        }
+        all.append(&mut pending);
+        let Some(((at, _), timer)) = timers.pop_first() else { break };
+        if at > end {
+            break;
+        }
+        now.set(now.get().max(at));
+        pending = engine.handle(Event::Timer(timer)).expect("the engine runs");
+    }
+    now.set(end);
+    // A proposal, which carries its block, is re-sent every third tick.
+    for _ in 0..3 {
+        all.extend(engine.handle(Event::Gossip).expect("a gossip tick"));
+    }
+    all
+}
+
+#[test]
+fn after_a_crash_a_proposer_re_sends_the_proposal_and_vote_it_had_made() {
+    let fixture = Fixture::f0();
+    let (name, own) = first_proposer(&fixture);
+    let (chain, _) = MemChain::new(&fixture.genesis).expect("genesis");
+    let now = Rc::new(Cell::new(fixture.genesis.genesis_time.0 * 1000 + 3_600_000));
+
+    let (mut first, started) = engine(&fixture, name, chain.clone(), Vec::new(), &now);
+    let before = run_for(&mut first, started, &now, 2_000);
+    let (proposals, prevotes) = own_sends(&before, own);
+    let (Some(proposal), Some(prevote)) = (proposals.first(), prevotes.first()) else {
+        panic!("the proposer proposed and prevoted height 1: {proposals:?} {prevotes:?}");
+    };
+    assert_eq!(first.head().height, 0, "one of two validators cannot decide alone");
+    let mut disk = Disk::default();
+    disk.apply(&before);
+    drop(first);
+
+    // The crash: a new engine over the same committed chain and what reached the disk.
+    let (mut second, resumed) = engine(&fixture, name, chain, disk.0, &now);
+    let after = run_for(&mut second, resumed, &now, 1_000);
+    let (re_proposals, re_prevotes) = own_sends(&after, own);
+    assert!(!re_proposals.is_empty(), "the proposal is sent again after the restart");
+    assert!(
+        re_proposals.iter().all(|p| p == proposal),
+        "the very proposal made before the crash, not a new one: {re_proposals:?}"
+    );
+    assert!(!re_prevotes.is_empty(), "the prevote is sent again after the restart");
+    assert!(re_prevotes.iter().all(|v| v == prevote), "the same prevote: {re_prevotes:?}");
+}
