@@ -1,9 +1,13 @@
-//! What a validator's engine picks up again from its write-ahead record after a crash.
-//! One engine of the two validators of fixture F0 runs alone: it proposes height 1 and
-//! prevotes, but cannot decide without its peer, so its record holds the height in
-//! flight when it "crashes". A new engine made from the same chain and that record must
-//! carry on where the first stopped: re-send (not re-make) its proposal and its vote, so
-//! a peer that missed them can still decide the height.
+//! One engine of fixture F0's two validators, run alone: it proposes height 1 (or gets
+//! the other's proposal) and prevotes, but cannot decide without its peer, so the height
+//! stays in flight.
+//!
+//! - After a crash, a new engine made from the same chain and write-ahead record carries
+//!   on where the first stopped: it re-sends (not re-makes) its proposal and its vote, so
+//!   a peer that missed them can still decide the height.
+//! - A proposal whose signature does not verify is dropped before its block is executed
+//!   or logged: executing blocks is the expensive part of a proposal, and a forged one
+//!   kept as the round's first proposal would hide the proposer's real equivocation.
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -13,6 +17,7 @@ use std::time::Duration;
 use jcm_consensus::{ChainId, ValidatorKey, VoteKind};
 use jcm_node::engine::{Clock, Effect, Engine, EngineParts, Event, MemChain};
 use jcm_node::home::config::{ConsensusConfig, MempoolConfig};
+use jcm_node::home::NodeId;
 use jcm_node::wal::Record;
 use jcm_node::wire::Message;
 use jcm_runtime::crypto::SecretKey;
@@ -28,15 +33,18 @@ impl Clock for TestClock {
     }
 }
 
-/// The validator of F0 that proposes round 0 of height 1: its dev key name and key.
-fn first_proposer(fixture: &Fixture) -> (&'static str, ValidatorKey) {
+/// F0's two validators, the one that proposes round 0 of height 1 first: their dev key
+/// names and keys.
+fn validators(fixture: &Fixture) -> [(&'static str, ValidatorKey); 2] {
     let validators = jcm_runtime::block::genesis_validators(&fixture.genesis).expect("validators");
     let proposer = jcm_consensus::ProposerSchedule::new(&validators).proposer(1, 0);
-    ["validator-ind", "validator-jpn"]
-        .into_iter()
-        .map(|name| (name, ValidatorKey(SecretKey::dev(name).public().0)))
-        .find(|(_, key)| *key == proposer)
-        .expect("F0's round-0 proposer is one of its two validators")
+    let mut both =
+        ["validator-ind", "validator-jpn"].map(|name| (name, ValidatorKey(SecretKey::dev(name).public().0)));
+    if both[1].1 == proposer {
+        both.swap(0, 1);
+    }
+    assert_eq!(both[0].1, proposer, "F0's round-0 proposer is one of its two validators");
+    both
 }
 
 /// An engine of `name` over `chain`, resumed from `records`, with the effects of starting.
@@ -142,7 +150,7 @@ fn run_for(
 #[test]
 fn after_a_crash_a_proposer_re_sends_the_proposal_and_vote_it_had_made() {
     let fixture = Fixture::f0();
-    let (name, own) = first_proposer(&fixture);
+    let [(name, own), _] = validators(&fixture);
     let (chain, _) = MemChain::new(&fixture.genesis).expect("genesis");
     let now = Rc::new(Cell::new(fixture.genesis.genesis_time.0 * 1000 + 3_600_000));
 
@@ -168,4 +176,37 @@ fn after_a_crash_a_proposer_re_sends_the_proposal_and_vote_it_had_made() {
     );
     assert!(!re_prevotes.is_empty(), "the prevote is sent again after the restart");
     assert!(re_prevotes.iter().all(|v| v == prevote), "the same prevote: {re_prevotes:?}");
+}
+
+/// Whether `effects` log a block in the write-ahead record (a validated candidate).
+fn logs_a_block(effects: &[Effect]) -> bool {
+    effects.iter().any(
+        |e| matches!(e, Effect::Persist(records) if records.iter().any(|r| matches!(r, Record::Block(_)))),
+    )
+}
+
+#[test]
+fn a_proposal_whose_signature_does_not_verify_is_dropped_before_its_block_is_executed() {
+    let fixture = Fixture::f0();
+    let [(proposer, proposer_key), (validator, _)] = validators(&fixture);
+    let (chain, _) = MemChain::new(&fixture.genesis).expect("genesis");
+    let now = Rc::new(Cell::new(fixture.genesis.genesis_time.0 * 1000 + 3_600_000));
+    let (mut maker, started) = engine(&fixture, proposer, chain.clone(), Vec::new(), &now);
+    let made = run_for(&mut maker, started, &now, 2_000);
+    let Some(Message::Proposal { proposal, block }) = own_sends(&made, proposer_key).0.first().cloned()
+    else {
+        panic!("the proposer proposed height 1");
+    };
+    let (mut receiver, _) = engine(&fixture, validator, chain, Vec::new(), &now);
+    let from = NodeId(SecretKey::dev("a-peer").public());
+
+    let mut forged = proposal.clone();
+    forged.signature.0[0] ^= 1;
+    let message = Message::Proposal { proposal: forged, block: block.clone() };
+    let refused = receiver.handle(Event::Message { from, message }).expect("the engine runs");
+    assert!(!logs_a_block(&refused), "a forged proposal's block was validated: {refused:?}");
+
+    let message = Message::Proposal { proposal, block };
+    let accepted = receiver.handle(Event::Message { from, message }).expect("the engine runs");
+    assert!(logs_a_block(&accepted), "the genuine proposal's block is validated and logged: {accepted:?}");
 }
