@@ -8,6 +8,7 @@
 //! - A proposal whose signature does not verify is dropped before its block is executed
 //!   or logged: executing blocks is the expensive part of a proposal, and a forged one
 //!   kept as the round's first proposal would hide the proposer's real equivocation.
+//! - Gossip relays the peers' prevotes of the polka behind the node's valid value.
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -209,4 +210,39 @@ fn a_proposal_whose_signature_does_not_verify_is_dropped_before_its_block_is_exe
     let message = Message::Proposal { proposal, block };
     let accepted = receiver.handle(Event::Message { from, message }).expect("the engine runs");
     assert!(logs_a_block(&accepted), "the genuine proposal's block is validated and logged: {accepted:?}");
+}
+
+/// A peer's prevote in `effects`, sent or broadcast.
+fn sends_vote(effects: &[Effect], vote: &Message) -> bool {
+    effects.iter().any(|e| matches!(e, Effect::Broadcast(m) | Effect::Send { message: m, .. } if m == vote))
+}
+
+/// Gossip relays the peers' prevotes of the polka behind this node's valid value: a
+/// validator that missed one of them (its signer may have crashed since, or sent another
+/// vote to it) can still count the polka and accept the value's re-proposal (L28).
+#[test]
+fn gossip_relays_the_peers_prevotes_of_the_polka_behind_the_valid_value() {
+    let fixture = Fixture::f0();
+    let [(proposer, proposer_key), (validator, validator_key)] = validators(&fixture);
+    let (chain, _) = MemChain::new(&fixture.genesis).expect("genesis");
+    let now = Rc::new(Cell::new(fixture.genesis.genesis_time.0 * 1000 + 3_600_000));
+    let (mut maker, started) = engine(&fixture, proposer, chain.clone(), Vec::new(), &now);
+    let made = run_for(&mut maker, started, &now, 2_000);
+    let Some(proposal) = own_sends(&made, proposer_key).0.first().cloned() else {
+        panic!("the proposer proposed height 1");
+    };
+    let (mut other, _) = engine(&fixture, validator, chain, Vec::new(), &now);
+    let from = NodeId(SecretKey::dev("a-peer").public());
+    let voted = other.handle(Event::Message { from, message: proposal }).expect("the engine runs");
+    let Some(prevote) = own_sends(&voted, validator_key).1.first().cloned() else {
+        panic!("the other validator prevoted the proposal: {voted:?}");
+    };
+
+    let polka = maker.handle(Event::Message { from, message: prevote.clone() }).expect("the engine runs");
+    let precommitted = polka.iter().any(|e| {
+        matches!(e, Effect::Broadcast(Message::Vote(v)) if v.vote.kind == VoteKind::Precommit && v.vote.value.is_some())
+    });
+    assert!(precommitted, "both prevotes make a polka, and the proposer locks on it: {polka:?}");
+    let gossip = maker.handle(Event::Gossip).expect("a gossip tick");
+    assert!(sends_vote(&gossip, &prevote), "the peer's prevote of the polka is relayed: {gossip:?}");
 }
