@@ -186,18 +186,33 @@ fn logs_a_block(effects: &[Effect]) -> bool {
     )
 }
 
+/// The round-0 proposer's engine after it proposed height 1, with the genesis chain,
+/// the clock and its proposal.
+struct Proposed {
+    chain: MemChain,
+    now: Rc<Cell<u64>>,
+    maker: Engine<MemChain, TestClock>,
+    proposal: Message,
+}
+
+fn proposed(fixture: &Fixture) -> Proposed {
+    let [(proposer, proposer_key), _] = validators(fixture);
+    let (chain, _) = MemChain::new(&fixture.genesis).expect("genesis");
+    let now = Rc::new(Cell::new(fixture.genesis.genesis_time.0 * 1000 + 3_600_000));
+    let (mut maker, started) = engine(fixture, proposer, chain.clone(), Vec::new(), &now);
+    let made = run_for(&mut maker, started, &now, 2_000);
+    let Some(proposal) = own_sends(&made, proposer_key).0.first().cloned() else {
+        panic!("the proposer proposed height 1");
+    };
+    Proposed { chain, now, maker, proposal }
+}
+
 #[test]
 fn a_proposal_whose_signature_does_not_verify_is_dropped_before_its_block_is_executed() {
     let fixture = Fixture::f0();
-    let [(proposer, proposer_key), (validator, _)] = validators(&fixture);
-    let (chain, _) = MemChain::new(&fixture.genesis).expect("genesis");
-    let now = Rc::new(Cell::new(fixture.genesis.genesis_time.0 * 1000 + 3_600_000));
-    let (mut maker, started) = engine(&fixture, proposer, chain.clone(), Vec::new(), &now);
-    let made = run_for(&mut maker, started, &now, 2_000);
-    let Some(Message::Proposal { proposal, block }) = own_sends(&made, proposer_key).0.first().cloned()
-    else {
-        panic!("the proposer proposed height 1");
-    };
+    let [_, (validator, _)] = validators(&fixture);
+    let Proposed { chain, now, proposal, .. } = proposed(&fixture);
+    let Message::Proposal { proposal, block } = proposal else { unreachable!("own_sends keeps proposals") };
     let (mut receiver, _) = engine(&fixture, validator, chain, Vec::new(), &now);
     let from = NodeId(SecretKey::dev("a-peer").public());
 
@@ -223,14 +238,8 @@ fn sends_vote(effects: &[Effect], vote: &Message) -> bool {
 #[test]
 fn gossip_relays_the_peers_prevotes_of_the_polka_behind_the_valid_value() {
     let fixture = Fixture::f0();
-    let [(proposer, proposer_key), (validator, validator_key)] = validators(&fixture);
-    let (chain, _) = MemChain::new(&fixture.genesis).expect("genesis");
-    let now = Rc::new(Cell::new(fixture.genesis.genesis_time.0 * 1000 + 3_600_000));
-    let (mut maker, started) = engine(&fixture, proposer, chain.clone(), Vec::new(), &now);
-    let made = run_for(&mut maker, started, &now, 2_000);
-    let Some(proposal) = own_sends(&made, proposer_key).0.first().cloned() else {
-        panic!("the proposer proposed height 1");
-    };
+    let [_, (validator, validator_key)] = validators(&fixture);
+    let Proposed { chain, now, mut maker, proposal } = proposed(&fixture);
     let (mut other, _) = engine(&fixture, validator, chain, Vec::new(), &now);
     let from = NodeId(SecretKey::dev("a-peer").public());
     let voted = other.handle(Event::Message { from, message: proposal }).expect("the engine runs");
