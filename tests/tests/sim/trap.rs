@@ -98,13 +98,18 @@ pub enum Route {
     Late(u64),
 }
 
+/// The height, round and vote kind (none for a proposal) of a consensus message.
+pub fn slot(message: &Message) -> Option<(u64, u32, Option<VoteKind>)> {
+    match message {
+        Message::Vote(v) => Some((v.vote.height, v.vote.round, Some(v.vote.kind))),
+        Message::Proposal { proposal, .. } => Some((proposal.proposal.height, proposal.proposal.round, None)),
+        Message::Txs(_) | Message::Status { .. } => None,
+    }
+}
+
 /// How the network treats `message` from validator `from` to validator `to` in a trap.
 pub fn route(roles: &Roles, from: usize, to: usize, message: &Message) -> Route {
-    let (height, round, kind) = match message {
-        Message::Vote(v) => (v.vote.height, v.vote.round, Some(v.vote.kind)),
-        Message::Proposal { proposal, .. } => (proposal.proposal.height, proposal.proposal.round, None),
-        Message::Txs(_) | Message::Status { .. } => return Route::Pass,
-    };
+    let Some((height, round, kind)) = slot(message) else { return Route::Pass };
     if height != 1 {
         return Route::Pass;
     }

@@ -595,13 +595,8 @@ impl World {
     /// node, in a trap that decides height 1 in round 0.
     fn check_round(&self, id: usize, message: &Message) -> Result<(), Violation> {
         let Some(roles) = self.plan.trap.filter(|r| r.trap.decides_in_round_0()) else { return Ok(()) };
-        let slot = match message {
-            Message::Vote(v) => Some((v.vote.height, v.vote.round)),
-            Message::Proposal { proposal, .. } => Some((proposal.proposal.height, proposal.proposal.round)),
-            Message::Txs(_) | Message::Status { .. } => None,
-        };
-        match slot {
-            Some((1, round)) if round > 0 && self.nodes[id].validator != roles.liar => {
+        match trap::slot(message) {
+            Some((1, round, _)) if round > 0 && self.nodes[id].validator != roles.liar => {
                 Err(Violation::LateRound { node: id, round })
             }
             _ => Ok(()),
