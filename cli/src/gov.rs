@@ -8,8 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use jcm_runtime::tx::gov::GovChange;
-use jcm_runtime::tx::Payload;
+use jcm_runtime::protocol::{GovChange, Payload};
 use serde_json::Value;
 
 use crate::context::Context;

@@ -17,10 +17,9 @@ use jcm_cli::audit::{
     self, audit_bundle, audit_bundle_file, audit_node, export, verdict_line, Audit, AuditArgs, AuditError,
     AuditOptions, Outcome, OutputFormat,
 };
-use jcm_runtime::block::{self, Block};
 use jcm_runtime::codec;
-use jcm_runtime::genesis::Genesis;
-use jcm_runtime::tx::Payload;
+use jcm_runtime::protocol;
+use jcm_runtime::protocol::{Block, Genesis, Payload};
 use jcm_tests::builders;
 use jcm_tests::fixture::{Fixture, Patch, F0_JSON};
 
@@ -172,7 +171,7 @@ fn a_transaction_changed_without_re_signing_fails_at_its_height() {
     // And the header rewritten to match: the validators certified another header.
     let bundle = with_block(&chain, 2, |b| {
         more_units(&mut b.txs[0].body.payload);
-        b.header.txs_root = block::txs_root(&b.txs);
+        b.header.txs_root = protocol::txs_root(&b.txs);
     });
     let e = audit_bytes(&bundle, &options).verdict.expect_err("altered");
     assert_eq!((e.height(), e.check()), (2, "commit"), "{e}");
@@ -194,7 +193,7 @@ fn a_certified_block_with_a_wrong_state_root_fails_re_execution() {
     let mut next = chain.blocks[3].clone();
     next.header.previous_block_hash = block.header.hash();
     next.last_commit = Some(commit.clone());
-    next.header.last_commit_hash = block::last_commit_hash(Some(&commit));
+    next.header.last_commit_hash = protocol::last_commit_hash(Some(&commit));
     heights[3].block = next.encode();
     heights[3].commit = codec::encode(&chain.certify(&next.header));
     let options = trusting(&chain.fixture.genesis);

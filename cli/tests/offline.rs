@@ -12,8 +12,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-use jcm_runtime::genesis::Genesis;
-use jcm_runtime::tx::Transaction;
+use jcm_runtime::protocol::{Genesis, Transaction};
 use serde_json::{json, Value};
 use support::{workspace, Jcm, Run};
 

@@ -14,12 +14,13 @@ use jcm_cli::proof::{
     self, prove_from_node, prove_from_state, verify, verify_proof, CheckError, Part, ProveArgs, ProveWhat,
     UnitProof, VerifyProofArgs, FORMAT, FORMAT_V1,
 };
-use jcm_runtime::block;
 use jcm_runtime::codec;
 use jcm_runtime::crypto::SecretKey;
 use jcm_runtime::events::EventKind;
+use jcm_runtime::protocol;
+use jcm_runtime::protocol::ValidatorChange;
 use jcm_runtime::state::keys;
-use jcm_runtime::tx::gov::{ScheduledChange, ValidatorChange};
+use jcm_runtime::tx::gov::ScheduledChange;
 use jcm_tests::builders;
 use jcm_tests::fixture::{dev_certificate, Fixture, Patch, F0_JSON};
 use serde_json::json;
@@ -259,7 +260,7 @@ fn a_proof_across_two_validator_set_changes_verifies() {
     assert_eq!(powers, expected.map(|(n, p)| (n.to_string(), p)));
     assert_eq!(
         chain.head().validators_hash,
-        block::validators_hash(&chain.deciding[LAST as usize - 1]),
+        protocol::validators_hash(&chain.deciding[LAST as usize - 1]),
         "the header names the new set"
     );
     let text = proof::describe(&verified);
@@ -290,7 +291,7 @@ fn the_changed_chain_passes_the_audit() {
 #[test]
 fn an_audit_of_a_forged_validator_change_fails_at_its_height() {
     use jcm_cli::audit::bundle::HeightBytes;
-    use jcm_runtime::consensus::{ValidatorKey, ValidatorSet};
+    use jcm_runtime::protocol::{ValidatorKey, ValidatorSet};
     let chain = changed_chain();
     let options = AuditOptions {
         trusted: Some((chain.fixture.genesis.clone(), "genesis.json".into())),
@@ -305,7 +306,7 @@ fn an_audit_of_a_forged_validator_change_fails_at_its_height() {
         heights.truncate(at);
         let mut block = chain.blocks[at - 1].clone();
         if rename_set {
-            block.header.validators_hash = block::validators_hash(&forged);
+            block.header.validators_hash = protocol::validators_hash(&forged);
         }
         let commit = dev_certificate(&block.header, &["validator-ind", "mallory"]);
         heights[at - 1] =
@@ -432,7 +433,7 @@ fn the_final_header_certified_by_the_old_set_fails() {
     assert!(matches!(&e, CheckError::Commit(m) if m.contains("power")), "{e}");
     // A header naming the old set, which the old set certifies: not the set in force.
     let mut header = chain.head().clone();
-    header.validators_hash = block::validators_hash(&chain.deciding[SECOND_CHANGE as usize - 2]);
+    header.validators_hash = protocol::validators_hash(&chain.deciding[SECOND_CHANGE as usize - 2]);
     let mut bad = good.clone();
     bad.header = hex::encode(codec::encode(&header));
     bad.commit = hex::encode(codec::encode(&dev_certificate(&header, &old)));
@@ -448,7 +449,7 @@ fn a_former_set_signing_past_its_tenure_is_beyond_the_check() {
     let chain = changed_chain();
     let good = proof_of(&chain, UNIT);
     let mut header = chain.head().clone();
-    header.validators_hash = block::validators_hash(&chain.deciding[SECOND_CHANGE as usize - 2]);
+    header.validators_hash = protocol::validators_hash(&chain.deciding[SECOND_CHANGE as usize - 2]);
     let mut forged = good.clone();
     forged.header = hex::encode(codec::encode(&header));
     forged.commit =

@@ -13,34 +13,25 @@ use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::Arc;
 
 use jcm_consensus::CommitCertificate;
-use jcm_runtime::block::{Block, Executed, Header};
+use jcm_runtime::chain::Executed;
 use jcm_runtime::codec::Hash32;
+use jcm_runtime::protocol::{Block, Header, Transaction};
 use jcm_runtime::state::Store;
-use jcm_runtime::tx::Transaction;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::chain::{self, ChainError};
 use crate::engine::{
     self, Chain, Committed, CommittedBytes, Effect, Engine, EngineError, EngineParts, Event, Progress, Reply,
-    Request, SystemClock, Timer,
+    SystemClock, Timer,
 };
 use crate::home::config::{ConsensusConfig, MempoolConfig};
 use crate::home::NodeId;
 use crate::limits::{RELAYED_BATCHES_MAX, SYNC_REQUEST_TIMEOUT};
 use crate::mempool::Checked;
 use crate::p2p::{Net, NetEvent};
-use crate::shared::Shared;
+use crate::shared::{Shared, ToEngine};
 use crate::wal::{Recovered, Wal, WalError};
 use crate::wire::{Message, Request as PeerRequest};
-
-/// An API request to the engine, with where its answer goes.
-#[derive(Debug)]
-pub struct ToEngine {
-    /// The request.
-    pub request: Request,
-    /// Its answer.
-    pub reply: oneshot::Sender<Reply>,
-}
 
 /// Why the actor stopped. Any of these stops the node: a validator that cannot write
 /// its record or its store must not go on voting.

@@ -2,11 +2,12 @@
 //! before it is committed, the one atomic batch per block, and the reads of committed
 //! blocks, certificates and results.
 
-use jcm_runtime::block::{self, Block, Executed, Header, LinkError, TxResult};
+use jcm_runtime::chain;
+use jcm_runtime::chain::Executed;
 use jcm_runtime::codec::{self, Hash32};
-use jcm_runtime::consensus::CommitCertificate;
 use jcm_runtime::events::Event;
-use jcm_runtime::genesis::Genesis;
+use jcm_runtime::protocol;
+use jcm_runtime::protocol::{Block, CommitCertificate, Genesis, Header, LinkError, TxResult};
 use jcm_runtime::state::{keys, StateExt};
 use jcm_runtime::tx::BlockContext;
 
@@ -40,7 +41,7 @@ pub enum ChainError {
 /// its header decodes, its state root is the one recorded with it, and (a full scan)
 /// the root of the stored state. Returns the head header.
 pub fn open(db: &mut Db, genesis: &Genesis) -> Result<Header, ChainError> {
-    let (genesis_block, executed) = block::genesis_block(genesis).map_err(ChainError::Genesis)?;
+    let (genesis_block, executed) = chain::genesis_block(genesis).map_err(ChainError::Genesis)?;
     if db.next_height() == 0 {
         commit_unchecked(db, &genesis_block, None, executed, &[])?;
     } else {
@@ -116,7 +117,7 @@ pub fn stored_results(db: &Db, height: u64) -> Result<Option<Vec<TxResult>>, Cha
     let Some(bytes) = db.index_get(&index::results_key(height))? else {
         return Ok(None);
     };
-    codec::decode(&bytes, block::BLOCK_BYTES_MAX)
+    codec::decode(&bytes, protocol::BLOCK_BYTES_MAX)
         .map(Some)
         .map_err(|e| ChainError::Inconsistent(format!("results of block {height}: {e}")))
 }
@@ -128,14 +129,19 @@ pub fn validate(db: &Db, parent: &Header, block: &Block) -> Result<Executed, Cha
     let height = block.header.height;
     let link = |error| ChainError::Link { height, error };
     let sets = jcm_runtime::tx::gov::sets_after(db.state(), parent.height);
-    block::check_link(parent, block, &sets.next, &sets.decided).map_err(link)?;
+    protocol::check_link(parent, block, &sets.next, &sets.decided).map_err(link)?;
     let executed = execute(db, parent, &block.header, &block.txs);
-    block::check_execution(&block.header, &executed).map_err(link)?;
+    chain::check_execution(&block.header, &executed).map_err(link)?;
     Ok(executed)
 }
 
 /// Executes transactions as the block after `parent` with `header`'s height and time.
-pub fn execute(db: &Db, parent: &Header, header: &Header, txs: &[jcm_runtime::tx::Transaction]) -> Executed {
+pub fn execute(
+    db: &Db,
+    parent: &Header,
+    header: &Header,
+    txs: &[jcm_runtime::protocol::Transaction],
+) -> Executed {
     execute_with(db, parent, header, txs, &|_| false)
 }
 
@@ -144,11 +150,11 @@ pub fn execute_with(
     db: &Db,
     parent: &Header,
     header: &Header,
-    txs: &[jcm_runtime::tx::Transaction],
+    txs: &[jcm_runtime::protocol::Transaction],
     verified: &dyn Fn(&Hash32) -> bool,
 ) -> Executed {
     let ctx = BlockContext { height: header.height, time: header.time };
-    block::execute_with(db.state(), db.merkle(), parent.state_root, &ctx, txs, verified)
+    chain::execute_with(db.state(), db.merkle(), parent.state_root, &ctx, txs, verified)
 }
 
 /// Commits a validated block with its certificate in one atomic, fsynced batch, with
@@ -194,7 +200,7 @@ fn new_events(db: &Db, executed: &Executed) -> Vec<Event> {
     let mut events = Vec::new();
     for seq in from.. {
         match executed.state_writes.get(&keys::event(seq)) {
-            Some(Some(bytes)) => match codec::decode::<Event>(bytes, block::BLOCK_BYTES_MAX) {
+            Some(Some(bytes)) => match codec::decode::<Event>(bytes, protocol::BLOCK_BYTES_MAX) {
                 Ok(event) => events.push(event),
                 Err(_) => break,
             },

@@ -14,11 +14,11 @@
 //! Event sequence numbers point into the runtime's hash-chained log (`keys::event`).
 
 use borsh::{BorshDeserialize, BorshSerialize};
-use jcm_runtime::block::TxResult;
 use jcm_runtime::codec::{self, Hash32};
 use jcm_runtime::events::{Event, EventKind};
 use jcm_runtime::ids::{AccountId, Party};
 use jcm_runtime::model::Holder;
+use jcm_runtime::protocol::TxResult;
 
 use crate::store::IndexEntries;
 

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use jcm_runtime::block::BLOCK_BYTES_MAX;
+use jcm_runtime::protocol::BLOCK_BYTES_MAX;
 
 // ---- the store and the write-ahead record
 
@@ -17,7 +17,7 @@ pub const BATCH_BYTES_MAX: usize = BLOCK_BYTES_MAX + 1024 * 1024;
 pub const COMMIT_BYTES_MAX: usize = 64 * 1024;
 /// Largest validator set read back from the index: `VALIDATORS_MAX` records, each a
 /// name, a key, a power and a Party.
-pub const VALIDATOR_SET_BYTES_MAX: usize = jcm_runtime::consensus::VALIDATORS_MAX * 1024;
+pub const VALIDATOR_SET_BYTES_MAX: usize = jcm_runtime::protocol::VALIDATORS_MAX * 1024;
 /// Validator sets read back from the index (one per change of the set; R49 schedules a
 /// few at a time, so this is decades of changes).
 pub const VALIDATOR_SETS_INDEXED_MAX: usize = 100_000;

@@ -32,8 +32,9 @@ use jcm_runtime::codec::{self, Hash32};
 use jcm_runtime::crypto::PublicKey;
 use jcm_runtime::error::Code;
 use jcm_runtime::limits::TX_BYTES_MAX;
+use jcm_runtime::protocol::Transaction;
 use jcm_runtime::state::{Entries, Overlay, StateExt, Store, WriteSet};
-use jcm_runtime::tx::{self, BlockContext, Transaction};
+use jcm_runtime::tx::{self, BlockContext};
 use jcm_runtime::verdict::Verdict;
 
 use crate::home::config::MempoolConfig;

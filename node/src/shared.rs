@@ -6,13 +6,12 @@
 //! read lock.
 
 use jcm_runtime::codec::Hash32;
-use jcm_runtime::consensus::{ChainId, ValidatorKey};
-use jcm_runtime::genesis::Genesis;
+use jcm_runtime::protocol::{ChainId, Genesis, ValidatorKey};
 use jcm_runtime::time::Timestamp;
 use parking_lot::RwLock;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::actor::ToEngine;
+use crate::engine::{Reply, Request};
 use crate::home::NodeId;
 use crate::metrics::Metrics;
 use crate::store::Db;
@@ -70,4 +69,13 @@ pub struct Shared {
     pub to_engine: mpsc::Sender<ToEngine>,
     /// False until the node has caught up and is ready to serve (`/ready`).
     pub ready: RwLock<bool>,
+}
+
+/// An API request to the engine, with where its answer goes.
+#[derive(Debug)]
+pub struct ToEngine {
+    /// The request.
+    pub request: Request,
+    /// Its answer.
+    pub reply: oneshot::Sender<Reply>,
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context};
-use jcm_runtime::consensus::ChainId;
+use jcm_runtime::protocol::ChainId;
 use parking_lot::RwLock;
 use tokio::sync::{mpsc, watch};
 
@@ -80,7 +80,7 @@ async fn run(
     home: Home,
     db: Db,
     wal: (Wal, crate::wal::Recovered),
-    head: jcm_runtime::block::Header,
+    head: jcm_runtime::protocol::Header,
     node_secret: [u8; 32],
     validator_secret: [u8; 32],
 ) -> anyhow::Result<()> {

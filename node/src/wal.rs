@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 use crate::limits::BATCH_BYTES_MAX;
 use borsh::{BorshDeserialize, BorshSerialize};
 use jcm_consensus::{CommitCertificate, SignRecord, SignedProposal, SignedVote, State};
-use jcm_runtime::block::Block;
 use jcm_runtime::codec;
+use jcm_runtime::protocol::Block;
 
 /// File name of the record inside the data directory.
 pub const WAL_FILE: &str = "consensus.wal";

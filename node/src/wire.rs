@@ -5,9 +5,9 @@
 use crate::limits::RELAY_TXS_MAX;
 use borsh::{BorshDeserialize, BorshSerialize};
 use jcm_consensus::{SignedProposal, SignedVote};
-use jcm_runtime::block::Block;
 use jcm_runtime::codec::{self, DecodeError};
 use jcm_runtime::limits::TX_BYTES_MAX;
+use jcm_runtime::protocol::Block;
 
 /// A one-way message.
 #[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize)]

@@ -37,7 +37,7 @@ impl Clock for TestClock {
 /// F0's two validators, the one that proposes round 0 of height 1 first: their dev key
 /// names and keys.
 fn validators(fixture: &Fixture) -> [(&'static str, ValidatorKey); 2] {
-    let validators = jcm_runtime::block::genesis_validators(&fixture.genesis).expect("validators");
+    let validators = jcm_runtime::chain::genesis_validators(&fixture.genesis).expect("validators");
     let proposer = jcm_consensus::ProposerSchedule::new(&validators).proposer(1, 0);
     let mut both =
         ["validator-ind", "validator-jpn"].map(|name| (name, ValidatorKey(SecretKey::dev(name).public().0)));

@@ -20,13 +20,12 @@ use jcm_node::engine::{
 };
 use jcm_node::home::config::{ConsensusConfig, MempoolConfig};
 use jcm_node::mempool::Checked;
-use jcm_runtime::block::{Block, Executed, Header};
+use jcm_runtime::chain::Executed;
 use jcm_runtime::codec::{self, Hash32};
 use jcm_runtime::crypto::SecretKey;
 use jcm_runtime::ids::Party;
+use jcm_runtime::protocol::{Block, GovChange, Header, Payload, Transaction};
 use jcm_runtime::state::{keys, LedgerTotals, Store};
-use jcm_runtime::tx::gov::GovChange;
-use jcm_runtime::tx::{Payload, Transaction};
 use jcm_tests::fixture::{Fixture, Patch, F0_JSON};
 
 /// Virtual time, in ms since the Unix epoch.
@@ -175,7 +174,7 @@ fn a_block_that_breaks_an_invariant_stops_the_node_before_it_commits() {
 
 #[test]
 fn a_release_that_does_not_run_the_planned_protocol_stops_before_its_height() {
-    let next = jcm_runtime::block::PROTOCOL_VERSION + 1;
+    let next = jcm_runtime::protocol::PROTOCOL_VERSION + 1;
     // Japan holds all the voting power here, so its authority's proposal passes at once.
     let (engine, outcome) = run_to(10, None, |fixture| {
         let key = fixture.key("MOEJ").expect("Japan's designated authority");

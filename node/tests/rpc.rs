@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
 use common::TempDir;
-use jcm_node::actor::{self, DbChain, ToEngine};
+use jcm_node::actor::{self, DbChain};
 use jcm_node::chain;
 use jcm_node::engine::{Effect, Engine, EngineParts, Event, SystemClock};
 use jcm_node::home::config::ConsensusConfig;
@@ -19,19 +19,19 @@ use jcm_node::home::config::{MempoolConfig, RpcConfig};
 use jcm_node::home::NodeId;
 use jcm_node::metrics::Metrics;
 use jcm_node::rpc::{self, RpcError};
-use jcm_node::shared::{Shared, Status};
+use jcm_node::shared::{Shared, Status, ToEngine};
 use jcm_node::store::{Db, DbOptions};
 use jcm_node::wire::{Message, Response};
-use jcm_runtime::block::{self, Block, Header};
 use jcm_runtime::codec::{self, Hash32};
-use jcm_runtime::consensus::{ChainId, CommitCertificate, ValidatorSet};
 use jcm_runtime::crypto::SecretKey;
 use jcm_runtime::merkle;
 use jcm_runtime::model::{AccountStatus, Text};
+use jcm_runtime::protocol;
+use jcm_runtime::protocol::{
+    Block, ChainId, CommitCertificate, GovChange, Header, Payload, Transaction, ValidatorSet,
+};
 use jcm_runtime::state::keys;
 use jcm_runtime::time::Timestamp;
-use jcm_runtime::tx::gov::GovChange;
-use jcm_runtime::tx::{Payload, Transaction};
 use jcm_tests::builders;
 use jcm_tests::fixture::{dev_certificate, Fixture, F0_VALIDATORS};
 use parking_lot::{Mutex, RwLock};
@@ -63,7 +63,7 @@ impl Node {
         let genesis = fixture.genesis.clone();
         let mut db = Db::open(dir.join("data"), &DbOptions::new(genesis.hash())).expect("open the store");
         chain::open(&mut db, &genesis).expect("commit genesis");
-        let validators = block::genesis_validators(&genesis).expect("validators");
+        let validators = jcm_runtime::chain::genesis_validators(&genesis).expect("validators");
         let (to_engine, requests) = mpsc::channel(16);
         let (committed, _) = watch::channel(0);
         let shared = Arc::new(Shared {
@@ -134,19 +134,19 @@ impl Node {
         let validators = jcm_runtime::tx::gov::sets_after(db.state(), last).next;
         let mut header = Header {
             chain_id: parent.chain_id.clone(),
-            protocol_version: block::PROTOCOL_VERSION,
+            protocol_version: protocol::PROTOCOL_VERSION,
             height: last + 1,
             time: Timestamp::parse(date).expect("date"),
             previous_block_hash: parent.hash(),
             proposer: validators.validators()[0].key,
-            txs_root: block::txs_root(&txs),
+            txs_root: protocol::txs_root(&txs),
             results_root: Hash32::default(),
             state_root: Hash32::default(),
-            validators_hash: block::validators_hash(&validators),
-            last_commit_hash: block::last_commit_hash(last_commit.as_ref()),
+            validators_hash: protocol::validators_hash(&validators),
+            last_commit_hash: protocol::last_commit_hash(last_commit.as_ref()),
         };
         let executed = chain::execute(&db, &parent, &header, &txs);
-        header.results_root = block::results_root(&executed.results);
+        header.results_root = protocol::results_root(&executed.results);
         header.state_root = executed.state_root;
         let block = Block { header, txs, last_commit };
         let executed = chain::validate(&db, &parent, &block).expect("a valid block");
@@ -494,7 +494,7 @@ async fn governance_routes_show_proposals_and_the_validator_set() {
     let router = node.router();
     assert_eq!(get(&router, "/v1/gov/proposals").await.json(), json!([]));
     // India's designated authority proposes an upgrade; it counts as India's approval.
-    let change = GovChange::PlanUpgrade { version: block::PROTOCOL_VERSION + 1, height: 500 };
+    let change = GovChange::PlanUpgrade { version: protocol::PROTOCOL_VERSION + 1, height: 500 };
     let propose = node.sign("NDAIAPA", 0, Payload::Propose { change, deadline: 100 });
     node.commit("2026-03-02", vec![propose]);
     let list = get(&router, "/v1/gov/proposals").await.json();
@@ -655,7 +655,7 @@ async fn status_blocks_and_committed_transactions() {
     assert_eq!(get(&router, &format!("/v1/tx/{}", Hash32([9; 32]))).await.status, StatusCode::NOT_FOUND);
 
     let genesis = get(&router, "/v1/genesis").await;
-    let parsed = jcm_runtime::genesis::Genesis::from_json(&genesis.text()).expect("genesis JSON");
+    let parsed = jcm_runtime::protocol::Genesis::from_json(&genesis.text()).expect("genesis JSON");
     assert_eq!(parsed.hash(), node.fixture.genesis.hash());
 
     let health = get(&router, "/health").await;
@@ -842,7 +842,7 @@ async fn serve_binds_answers_and_shuts_down() {
 }
 
 /// Two conflicting precommits of `signer` at `height`.
-fn equivocation(signer: &str, chain_id: &ChainId, height: u64) -> jcm_runtime::consensus::Evidence {
+fn equivocation(signer: &str, chain_id: &ChainId, height: u64) -> jcm_runtime::protocol::Evidence {
     use jcm_consensus::{KeySigner, Signer as _, ValidatorKey, ValueId, Vote, VoteKind};
     let mut key = KeySigner::from_secret(&SecretKey::dev(signer).seed());
     let validator: ValidatorKey = key.public_key();
@@ -856,7 +856,7 @@ fn equivocation(signer: &str, chain_id: &ChainId, height: u64) -> jcm_runtime::c
     };
     let a = key.sign_vote(&vote(Some(ValueId([1; 32])))).expect("signs");
     let b = key.sign_vote(&vote(None)).expect("signs");
-    jcm_runtime::consensus::Evidence::new(a, b).expect("conflicting votes")
+    jcm_runtime::protocol::Evidence::new(a, b).expect("conflicting votes")
 }
 
 #[tokio::test]
@@ -890,7 +890,7 @@ async fn recorded_evidence_is_served_with_both_votes() {
 
 #[tokio::test]
 async fn the_validator_set_is_served_at_any_committed_height() {
-    use jcm_runtime::tx::gov::ValidatorChange;
+    use jcm_runtime::protocol::ValidatorChange;
     let node = Node::new("rpc-sets");
     let router = node.router();
     // India proposes Japan's validator's power 3 from height 7; Japan approves (both are

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use common::{arg, run, run_with_passphrase, TempDir};
 use jcm_node::home::{read_key_file, Home};
-use jcm_runtime::genesis::Genesis;
+use jcm_runtime::protocol::Genesis;
 
 /// Checks a testnet directory: one valid genesis shared by every home, distinct ports,
 /// every node dialling every other, validator keys matching the genesis, and an officer

@@ -9,9 +9,8 @@ use crate::codec::Hash32;
 use crate::error::Code;
 use crate::ids::*;
 use crate::model::{AccountStatus, AuthStatus, Holder, Participation, Text};
+use crate::protocol::{OimpPurpose, ProposalState};
 use crate::time::Timestamp;
-use crate::tx::gov::ProposalState;
-use crate::tx::OimpPurpose;
 use crate::units::UnitBlock;
 
 /// AEF "First transfer" subtypes (nomenclature table 26(b)).

@@ -3,20 +3,19 @@
 
 pub mod a64;
 pub mod aef;
-pub mod block;
+pub mod chain;
 pub mod codec;
-pub mod consensus;
 pub mod crypto;
 pub mod csv;
 pub mod error;
 pub mod events;
-pub mod genesis;
 pub mod ids;
 pub mod invariants;
 pub mod keyfile;
 pub mod limits;
 pub mod merkle;
 pub mod model;
+pub mod protocol;
 pub mod read;
 pub mod state;
 pub mod time;

@@ -13,9 +13,9 @@ use crate::codec::Hash32;
 use crate::events::{Event, EventKind};
 use crate::ids::*;
 use crate::model::{Account, Authorization, Text};
+use crate::protocol::Period;
 use crate::state::{keys, CreditingRecord, LedgerTotals, NotificationRecord, StateExt, Store};
 use crate::tx::movement::coalesce;
-use crate::tx::Period;
 use crate::units::{UnitBlock, UnitId};
 
 /// What an account holds.

@@ -7,7 +7,7 @@ use jcm_runtime::crypto::{SecretKey, TAG_TX};
 use jcm_runtime::error::Code;
 use jcm_runtime::ids::*;
 use jcm_runtime::model::Text;
-use jcm_runtime::tx::{Payload, Transaction, UnitsSpec};
+use jcm_runtime::protocol::{Payload, Transaction, UnitsSpec};
 
 fn transfer() -> Transaction {
     let payload = Payload::TransferInternal {

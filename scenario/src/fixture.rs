@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use jcm_runtime::crypto::SecretKey;
-use jcm_runtime::genesis::Genesis;
+use jcm_runtime::protocol::Genesis;
 use jcm_runtime::state::MemStore;
 use serde_json::Value;
 

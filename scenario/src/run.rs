@@ -9,9 +9,11 @@ use jcm_runtime::codec::Hash32;
 use jcm_runtime::error::Code;
 use jcm_runtime::events::Event;
 use jcm_runtime::invariants;
+use jcm_runtime::protocol;
+use jcm_runtime::protocol::{Payload, SignedNotification, Transaction};
 use jcm_runtime::state::{keys, Entries, MemStore, StateExt, Store, WriteSet};
 use jcm_runtime::time::Timestamp;
-use jcm_runtime::tx::{self, BlockContext, Payload, SignedNotification, Transaction};
+use jcm_runtime::tx::{self, BlockContext};
 use jcm_runtime::verdict::{Status, Verdict};
 use serde_json::Value;
 
@@ -257,7 +259,7 @@ impl Chain {
         crate::fixture::replace_dev_keys_in(&mut json);
         // An unknown field is a format error of the file (exit 2); any other payload that
         // does not decode is a malformed message, rejected as R2 with the decoder's reason.
-        let payload: Payload = match tx::payload_from_json(json) {
+        let payload: Payload = match protocol::payload_from_json(json) {
             Ok(p) => p,
             Err(e) if e.unknown_field().is_some() => return Err(e.to_string()),
             Err(e) => return Ok(Some(Err(Verdict::rejected(vec![e.rejection()])))),

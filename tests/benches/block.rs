@@ -23,13 +23,11 @@ use jcm_load::genesis::{self, Selection};
 use jcm_load::plan::{self, Mix, PlanInput};
 use jcm_node::chain;
 use jcm_node::store::{Db, DbOptions};
-use jcm_runtime::block::{self, Block, Header};
-use jcm_runtime::consensus::ValidatorSet;
-use jcm_runtime::genesis::Genesis;
 use jcm_runtime::merkle;
+use jcm_runtime::protocol;
+use jcm_runtime::protocol::{Block, Genesis, Header, Transaction, ValidatorSet};
 use jcm_runtime::state::Overlay;
 use jcm_runtime::time::Timestamp;
-use jcm_runtime::tx::Transaction;
 use jcm_tests::fixture::{dev_certificate, Fixture};
 
 /// Transactions per block.
@@ -62,7 +60,7 @@ impl Chain {
         let _ = std::fs::remove_dir_all(&dir);
         let mut db = Db::open(&dir, &DbOptions::new(genesis.hash())).expect("open the store");
         let head = chain::open(&mut db, genesis).expect("genesis");
-        let validators = block::genesis_validators(genesis).expect("validators");
+        let validators = jcm_runtime::chain::genesis_validators(genesis).expect("validators");
         let validator_names = genesis.validators.iter().map(|v| v.name.to_string()).collect();
         Self { db, head, validators, validator_names, _dir: TempDir(dir) }
     }
@@ -72,20 +70,20 @@ impl Chain {
         let last_commit = chain::stored_commit(&self.db, self.head.height).expect("read the last commit");
         let mut header = Header {
             chain_id: self.head.chain_id.clone(),
-            protocol_version: block::PROTOCOL_VERSION,
+            protocol_version: protocol::PROTOCOL_VERSION,
             height: self.head.height + 1,
             time: Timestamp(self.head.time.0.max(Timestamp::parse("2026-03-01").expect("date").0)),
             previous_block_hash: self.head.hash(),
             proposer: self.validators.validators()[0].key,
-            txs_root: block::txs_root(&txs),
-            results_root: block::results_root(&[]),
+            txs_root: protocol::txs_root(&txs),
+            results_root: protocol::results_root(&[]),
             state_root: self.head.state_root,
-            validators_hash: block::validators_hash(&self.validators),
-            last_commit_hash: block::last_commit_hash(last_commit.as_ref()),
+            validators_hash: protocol::validators_hash(&self.validators),
+            last_commit_hash: protocol::last_commit_hash(last_commit.as_ref()),
         };
         let executed = chain::execute(&self.db, &self.head, &header, &txs);
         assert!(executed.results.iter().all(|r| r.verdict.is_accepted()), "the plan is valid");
-        header.results_root = block::results_root(&executed.results);
+        header.results_root = protocol::results_root(&executed.results);
         header.state_root = executed.state_root;
         Block { header, txs, last_commit }
     }

@@ -13,9 +13,10 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use jcm_runtime::codec;
 use jcm_runtime::crypto::{SecretKey, TAG_TX};
 use jcm_runtime::ids::{AccountId, CaId, Party, ProjectId, RegistryId};
+use jcm_runtime::protocol::{Payload, Transaction};
 use jcm_runtime::state::{keys, MemStore, StateExt};
 use jcm_runtime::time::Timestamp;
-use jcm_runtime::tx::{self, BlockContext, Payload, Transaction};
+use jcm_runtime::tx::{self, BlockContext};
 use jcm_runtime::units::{UnitAttrs, UnitBlock};
 use jcm_tests::builders;
 use jcm_tests::fixture::Fixture;

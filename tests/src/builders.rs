@@ -2,10 +2,10 @@
 //! from Rust rather than from scenario files.
 
 use jcm_runtime::model::Text;
-use jcm_runtime::time::Timestamp;
-use jcm_runtime::tx::{
+use jcm_runtime::protocol::{
     AllocationLine, Notification, NotificationStatus, Payload, Period, SignedNotification, UnitsSpec,
 };
+use jcm_runtime::time::Timestamp;
 
 use crate::fixture::Fixture;
 

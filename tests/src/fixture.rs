@@ -2,9 +2,8 @@
 //! re-exported so that test code finds every fixture helper in one place), F0's
 //! validators, and commit certificates signed with their development keys.
 
-use jcm_runtime::block::Header;
-use jcm_runtime::consensus::{CommitCertificate, CommitSignature, Signature, ValidatorKey, VoteKind};
 use jcm_runtime::crypto::SecretKey;
+use jcm_runtime::protocol::{CommitCertificate, CommitSignature, Header, Signature, ValidatorKey, VoteKind};
 
 pub use jcm_scenario::fixture::{Fixture, FixtureError, Patch, F0_JSON};
 

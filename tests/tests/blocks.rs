@@ -1,14 +1,15 @@
-//! Blocks as the node and the auditor check them (`jcm_runtime::block`): a block built
+//! Blocks as the node and the auditor check them (`jcm_runtime::protocol` and `jcm_runtime::chain`): a block built
 //! on F0's genesis executes deterministically, links to its parent, and every field that
 //! does not match its content, its parent or its certificate is refused by name.
 
-use jcm_runtime::block::{self, Block, Header, LinkError};
+use jcm_runtime::chain;
 use jcm_runtime::codec::Hash32;
-use jcm_runtime::consensus::{CommitCertificate, ValidatorSet};
 use jcm_runtime::crypto::SecretKey;
+use jcm_runtime::protocol;
+use jcm_runtime::protocol::{Block, CommitCertificate, Header, LinkError, Transaction, ValidatorSet};
 use jcm_runtime::state::{apply_writes, MemStore};
 use jcm_runtime::time::Timestamp;
-use jcm_runtime::tx::{BlockContext, Transaction};
+use jcm_runtime::tx::BlockContext;
 use jcm_tests::builders;
 use jcm_tests::fixture::{dev_certificate, Fixture, F0_VALIDATORS};
 
@@ -22,8 +23,8 @@ struct Chain {
 
 fn chain() -> Chain {
     let fixture = Fixture::f0();
-    let (genesis, executed) = block::genesis_block(&fixture.genesis).expect("F0 starts a chain");
-    let validators = block::genesis_validators(&fixture.genesis).expect("F0's validators");
+    let (genesis, executed) = chain::genesis_block(&fixture.genesis).expect("F0 starts a chain");
+    let validators = chain::genesis_validators(&fixture.genesis).expect("F0's validators");
     let mut state = MemStore::new();
     apply_writes(&mut state, executed.state_writes);
     let mut tree = MemStore::new();
@@ -32,25 +33,25 @@ fn chain() -> Chain {
 }
 
 /// Block 1 on genesis: the B1 issuance, with every root filled in by execution.
-fn block_1(chain: &Chain) -> (Block, block::Executed) {
+fn block_1(chain: &Chain) -> (Block, chain::Executed) {
     let key = chain.fixture.key("IND01-ADMIN").expect("F0 officer");
     let tx = Transaction::sign("jcm-f0", key, 0, builders::b1(&chain.fixture));
     let txs = vec![tx];
     let time = Timestamp(chain.genesis.time.0 + 86_400);
     let ctx = BlockContext { height: 1, time };
-    let executed = block::execute(&chain.state, &chain.tree, chain.genesis.state_root, &ctx, &txs);
+    let executed = chain::execute(&chain.state, &chain.tree, chain.genesis.state_root, &ctx, &txs);
     let header = Header {
         chain_id: chain.genesis.chain_id.clone(),
-        protocol_version: block::PROTOCOL_VERSION,
+        protocol_version: protocol::PROTOCOL_VERSION,
         height: 1,
         time,
         previous_block_hash: chain.genesis.hash(),
         proposer: chain.validators.validators()[0].key,
-        txs_root: block::txs_root(&txs),
-        results_root: block::results_root(&executed.results),
+        txs_root: protocol::txs_root(&txs),
+        results_root: protocol::results_root(&executed.results),
         state_root: executed.state_root,
-        validators_hash: block::validators_hash(&chain.validators),
-        last_commit_hash: block::last_commit_hash(None),
+        validators_hash: protocol::validators_hash(&chain.validators),
+        last_commit_hash: protocol::last_commit_hash(None),
     };
     (Block { header, txs, last_commit: None }, executed)
 }
@@ -66,8 +67,8 @@ fn a_block_executes_deterministically_and_follows_its_parent() {
     let (again, executed_again) = block_1(&chain);
     assert_eq!(again.hash(), block.hash());
     assert_eq!(executed_again, executed);
-    block::check_link(&chain.genesis, &block, &chain.validators, &chain.validators).expect("links");
-    block::check_execution(&block.header, &executed).expect("roots match");
+    protocol::check_link(&chain.genesis, &block, &chain.validators, &chain.validators).expect("links");
+    chain::check_execution(&block.header, &executed).expect("roots match");
     // The encoding round-trips and is canonical.
     assert_eq!(Block::decode(&block.encode()).expect("decodes"), block);
 }
@@ -79,7 +80,7 @@ fn every_mismatched_field_is_refused_by_name() {
     let link = |edit: &dyn Fn(&mut Block)| {
         let mut b = block.clone();
         edit(&mut b);
-        block::check_link(&chain.genesis, &b, &chain.validators, &chain.validators).expect_err("refused")
+        protocol::check_link(&chain.genesis, &b, &chain.validators, &chain.validators).expect_err("refused")
     };
     assert!(matches!(link(&|b| b.header.height = 2), LinkError::Height { parent: 0, found: 2 }));
     assert!(matches!(link(&|b| b.header.previous_block_hash = Hash32([1; 32])), LinkError::Previous { .. }));
@@ -90,26 +91,26 @@ fn every_mismatched_field_is_refused_by_name() {
         link(&|b| b.header.validators_hash = Hash32([2; 32])),
         LinkError::Field { field: "validator-set hash", .. }
     ));
-    let stranger = jcm_runtime::consensus::ValidatorKey(SecretKey::dev("stranger").public().0);
+    let stranger = jcm_runtime::protocol::ValidatorKey(SecretKey::dev("stranger").public().0);
     assert!(matches!(link(&|b| b.header.proposer = stranger), LinkError::Proposer(_)));
     // Height 1 follows genesis, which has no commit.
     let cert = dev_certificate(&chain.genesis, &F0_VALIDATORS);
     assert!(matches!(
         link(&|b| {
             b.last_commit = Some(cert.clone());
-            b.header.last_commit_hash = block::last_commit_hash(b.last_commit.as_ref());
+            b.header.last_commit_hash = protocol::last_commit_hash(b.last_commit.as_ref());
         }),
         LinkError::LastCommit(_)
     ));
     // A wrong state root or results root: a validator prevotes nil on it.
     let mut wrong = block.header.clone();
     wrong.state_root = Hash32([3; 32]);
-    let error = block::check_execution(&wrong, &executed).expect_err("refused");
+    let error = chain::check_execution(&wrong, &executed).expect_err("refused");
     assert!(matches!(error, LinkError::Field { field: "state root", .. }), "{error}");
     assert!(error.to_string().contains("state root"), "{error}");
     let mut wrong = block.header.clone();
     wrong.results_root = Hash32([4; 32]);
-    let error = block::check_execution(&wrong, &executed).expect_err("refused");
+    let error = chain::check_execution(&wrong, &executed).expect_err("refused");
     assert!(matches!(error, LinkError::Field { field: "results root", .. }), "{error}");
 }
 
@@ -124,19 +125,19 @@ fn the_next_block_must_carry_a_quorum_certificate_of_its_parent() {
     let next = |commit: Option<CommitCertificate>| {
         let time = block1.header.time;
         let ctx = BlockContext { height: 2, time };
-        let executed = block::execute(&state, &tree, block1.header.state_root, &ctx, &[]);
+        let executed = chain::execute(&state, &tree, block1.header.state_root, &ctx, &[]);
         let header = Header {
             height: 2,
             previous_block_hash: block1.hash(),
-            txs_root: block::txs_root(&[]),
-            results_root: block::results_root(&executed.results),
+            txs_root: protocol::txs_root(&[]),
+            results_root: protocol::results_root(&executed.results),
             state_root: executed.state_root,
-            last_commit_hash: block::last_commit_hash(commit.as_ref()),
+            last_commit_hash: protocol::last_commit_hash(commit.as_ref()),
             ..block1.header.clone()
         };
         Block { header, txs: Vec::new(), last_commit: commit }
     };
-    let check = |b: &Block| block::check_link(&block1.header, b, &chain.validators, &chain.validators);
+    let check = |b: &Block| protocol::check_link(&block1.header, b, &chain.validators, &chain.validators);
     check(&next(Some(dev_certificate(&block1.header, &F0_VALIDATORS)))).expect("both validators signed");
     // Two validators: one signature is not more than two thirds of the power.
     let error =
@@ -156,13 +157,13 @@ fn the_next_block_must_carry_a_quorum_certificate_of_its_parent() {
 
 #[test]
 fn list_roots_separate_leaves_from_nodes_and_order_matters() {
-    let a = block::list_root(b"t", [b"a".to_vec(), b"b".to_vec()]);
-    let b = block::list_root(b"t", [b"b".to_vec(), b"a".to_vec()]);
+    let a = protocol::list_root(b"t", [b"a".to_vec(), b"b".to_vec()]);
+    let b = protocol::list_root(b"t", [b"b".to_vec(), b"a".to_vec()]);
     assert_ne!(a, b);
-    assert_ne!(block::list_root(b"t", []), block::list_root(b"t", [Vec::new()]));
-    assert_ne!(block::list_root(b"t", [b"a".to_vec()]), block::list_root(b"u", [b"a".to_vec()]));
+    assert_ne!(protocol::list_root(b"t", []), protocol::list_root(b"t", [Vec::new()]));
+    assert_ne!(protocol::list_root(b"t", [b"a".to_vec()]), protocol::list_root(b"u", [b"a".to_vec()]));
     // Three leaves: the odd one is carried up, not duplicated (no [a,b,c] == [a,b,c,c]).
-    let three = block::list_root(b"t", [b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]);
-    let four = block::list_root(b"t", [b"a".to_vec(), b"b".to_vec(), b"c".to_vec(), b"c".to_vec()]);
+    let three = protocol::list_root(b"t", [b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]);
+    let four = protocol::list_root(b"t", [b"a".to_vec(), b"b".to_vec(), b"c".to_vec(), b"c".to_vec()]);
     assert_ne!(three, four);
 }

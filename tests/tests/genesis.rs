@@ -1,7 +1,7 @@
 //! The genesis document: F0's hash is pinned, and documents whose references do not
 //! resolve are refused with a message naming the problem.
 
-use jcm_runtime::genesis::Genesis;
+use jcm_runtime::protocol::Genesis;
 use jcm_tests::fixture::{Fixture, Patch, F0_JSON};
 use serde_json::Value;
 

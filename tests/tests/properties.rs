@@ -6,9 +6,10 @@
 use jcm_runtime::codec::Hash32;
 use jcm_runtime::invariants;
 use jcm_runtime::model::Text;
+use jcm_runtime::protocol::{OimpPurpose, Payload, Transaction};
 use jcm_runtime::state::{keys, state_digest, ExternalTransfer, MemStore, StateExt, TransferStatus};
 use jcm_runtime::time::Timestamp;
-use jcm_runtime::tx::{self, BlockContext, OimpPurpose, Payload, Transaction};
+use jcm_runtime::tx::{self, BlockContext};
 use jcm_runtime::units::UnitBlock;
 use jcm_scenario::ledger_digest;
 use jcm_tests::builders;

@@ -5,10 +5,11 @@
 use jcm_runtime::aef;
 use jcm_runtime::events::{EventKind, FirstTransferSubtype};
 use jcm_runtime::model::{AuthStatus, Text};
+use jcm_runtime::protocol::{Payload, Transaction};
 use jcm_runtime::read;
 use jcm_runtime::state::MemStore;
 use jcm_runtime::time::Timestamp;
-use jcm_runtime::tx::{self, BlockContext, Payload, Transaction};
+use jcm_runtime::tx::{self, BlockContext};
 use jcm_tests::builders;
 use jcm_tests::fixture::Fixture;
 

@@ -1,6 +1,6 @@
 //! Every path that checks a transaction's signature accepts exactly the same signatures
 //! (issue 6): the runtime's rule (`Transaction::signature_valid`), block execution
-//! (`block::execute`, which every validator, syncing node and `jcm audit` runs), and the
+//! (`chain::execute`, which every validator, syncing node and `jcm audit` runs), and the
 //! node's mempool admission. The vectors include the malformed signatures on which
 //! ed25519 implementations and verification modes are known to disagree: a small-order
 //! key with a small-order `R`, and a non-canonical `s`.
@@ -12,13 +12,14 @@
 
 use jcm_node::home::config::MempoolConfig;
 use jcm_node::mempool::{Mempool, Refusal};
-use jcm_runtime::block;
+use jcm_runtime::chain;
 use jcm_runtime::codec;
 use jcm_runtime::crypto::{signing_bytes, PublicKey, Signature, TAG_TX};
 use jcm_runtime::error::Code;
+use jcm_runtime::protocol::{Payload, Transaction, TxBody};
 use jcm_runtime::state::{apply_writes, MemStore};
 use jcm_runtime::time::Timestamp;
-use jcm_runtime::tx::{BlockContext, Payload, Transaction, TxBody};
+use jcm_runtime::tx::BlockContext;
 use jcm_tests::builders;
 use jcm_tests::fixture::Fixture;
 
@@ -88,11 +89,11 @@ fn vectors(fixture: &Fixture) -> Vec<Vector> {
 
 /// What the signature check of each path says: `true` if the signature passes.
 fn by_block_execution(fixture: &Fixture, tx: &Transaction) -> bool {
-    let (genesis, executed) = block::genesis_block(&fixture.genesis).expect("F0 starts a chain");
+    let (genesis, executed) = chain::genesis_block(&fixture.genesis).expect("F0 starts a chain");
     let (mut state, mut tree) = (MemStore::new(), MemStore::new());
     apply_writes(&mut state, executed.state_writes);
     apply_writes(&mut tree, executed.tree_writes);
-    let run = block::execute(&state, &tree, genesis.header.state_root, &ctx(), std::slice::from_ref(tx));
+    let run = chain::execute(&state, &tree, genesis.header.state_root, &ctx(), std::slice::from_ref(tx));
     !run.results[0].verdict.codes().contains(&Code::BadSignature)
 }
 
@@ -164,13 +165,13 @@ fn mixed_block(fixture: &Fixture) -> Vec<Transaction> {
 #[test]
 fn block_execution_gives_each_transaction_the_verdict_of_the_rule_applied_in_order() {
     let fixture = Fixture::f0();
-    let (genesis, executed) = block::genesis_block(&fixture.genesis).expect("F0 starts a chain");
+    let (genesis, executed) = chain::genesis_block(&fixture.genesis).expect("F0 starts a chain");
     let (mut state, mut tree) = (MemStore::new(), MemStore::new());
     apply_writes(&mut state, executed.state_writes);
     apply_writes(&mut tree, executed.tree_writes);
     let txs = mixed_block(&fixture);
     assert!(txs.len() >= 64, "large enough for the threaded check: {}", txs.len());
-    let run = block::execute(&state, &tree, genesis.header.state_root, &ctx(), &txs);
+    let run = chain::execute(&state, &tree, genesis.header.state_root, &ctx(), &txs);
 
     // The reference: the rule (`tx::apply`, signature then rules) one transaction at a
     // time, in block order.
@@ -194,6 +195,6 @@ fn block_execution_gives_each_transaction_the_verdict_of_the_rule_applied_in_ord
     let valid: std::collections::HashSet<_> =
         txs.iter().filter(|tx| tx.signature_valid()).map(Transaction::hash).collect();
     let known =
-        block::execute_with(&state, &tree, genesis.header.state_root, &ctx(), &txs, &|id| valid.contains(id));
+        chain::execute_with(&state, &tree, genesis.header.state_root, &ctx(), &txs, &|id| valid.contains(id));
     assert_eq!(known, run);
 }

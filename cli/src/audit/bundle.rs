@@ -21,7 +21,7 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 
-use jcm_runtime::block::BLOCK_BYTES_MAX;
+use jcm_runtime::protocol::BLOCK_BYTES_MAX;
 use sha2::{Digest, Sha256};
 
 /// The first 8 bytes of every bundle; the digit is the format version.

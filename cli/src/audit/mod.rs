@@ -21,7 +21,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use jcm_runtime::codec::Hash32;
-use jcm_runtime::genesis::Genesis;
+use jcm_runtime::protocol::Genesis;
 use serde_json::json;
 
 use bundle::{BundleReader, BundleWriter};

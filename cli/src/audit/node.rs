@@ -10,7 +10,7 @@ use std::io::Read;
 use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
-use jcm_runtime::block::BLOCK_BYTES_MAX;
+use jcm_runtime::protocol::BLOCK_BYTES_MAX;
 use serde_json::Value;
 
 use super::bundle::{HeightBytes, COMMIT_BYTES_MAX, GENESIS_BYTES_MAX};

@@ -4,15 +4,15 @@
 //! For each height `h`, in this order:
 //!
 //! 1. the block's bytes decode canonically within the runtime's bounds;
-//! 2. [`block::check_link`] against the header of `h - 1`: chain id, protocol version,
+//! 2. [`protocol::check_link`] against the header of `h - 1`: chain id, protocol version,
 //!    height, previous-block hash, time, transactions root, validator-set hash,
 //!    last-commit hash, proposer, and the last commit certificate (`h - 1`'s, carried
 //!    in block `h`) verified against the set that decided `h - 1`;
 //! 3. the block's own commit certificate decodes, names height `h` and the header's
 //!    hash, and carries signatures of more than two thirds of the voting power of the
 //!    set that decides `h`;
-//! 4. [`block::execute`] re-executes every transaction over the state of `h - 1`, and
-//!    [`block::check_execution`] compares the results root and the state root;
+//! 4. [`chain::execute`] re-executes every transaction over the state of `h - 1`, and
+//!    [`chain::check_execution`] compares the results root and the state root;
 //! 5. the writes are applied; every `invariants_every` heights, and always at the end,
 //!    [`invariants::check`] (ARTICLE6.md R41) runs over the whole state.
 //!
@@ -28,12 +28,12 @@
 //! no longer belong to the latest root are dropped whenever the store has doubled, so
 //! memory follows the size of the state, not the length of the chain.
 
-use jcm_runtime::block::{self, Block, Header, LinkError};
+use jcm_runtime::chain;
 use jcm_runtime::codec::{self, DecodeError, Hash32};
-use jcm_runtime::consensus::{ChainId, CommitCertificate};
-use jcm_runtime::genesis::Genesis;
 use jcm_runtime::invariants;
 use jcm_runtime::merkle::{self, Node};
+use jcm_runtime::protocol;
+use jcm_runtime::protocol::{Block, ChainId, CommitCertificate, Genesis, Header, LinkError};
 use std::collections::HashMap;
 
 use jcm_runtime::state::{apply_writes, Entries, MemStore, Store};
@@ -166,8 +166,8 @@ impl Replay {
         let bad = |e: String| AuditError::Genesis(format!("the genesis document cannot start a chain: {e}"));
         let chain_id = ChainId::new(genesis.chain_id.as_str()).map_err(|e| bad(e.to_string()))?;
         // The genesis set must run consensus before the state is trusted to hold it.
-        block::genesis_validators(genesis).map_err(|e| bad(e.to_string()))?;
-        let (genesis_block, executed) = block::genesis_block(genesis).map_err(bad)?;
+        chain::genesis_validators(genesis).map_err(|e| bad(e.to_string()))?;
+        let (genesis_block, executed) = chain::genesis_block(genesis).map_err(bad)?;
         let (mut state, mut tree) = (MemStore::new(), NodeStore::default());
         apply_writes(&mut state, executed.state_writes);
         apply_writes(&mut tree, executed.tree_writes);
@@ -206,12 +206,12 @@ impl Replay {
     pub fn apply(&mut self, bytes: &HeightBytes) -> Result<(), AuditError> {
         let height = bytes.height;
         let block = Block::decode(&bytes.block).map_err(|error| AuditError::BlockDecode { height, error })?;
-        block::check_link(&self.parent, &block, &self.sets.next, &self.sets.decided)
+        protocol::check_link(&self.parent, &block, &self.sets.next, &self.sets.decided)
             .map_err(|error| AuditError::Link { height, error })?;
         self.check_commit(&block.header, &bytes.commit)?;
         let ctx = BlockContext { height, time: block.header.time };
-        let executed = block::execute(&self.state, &self.tree, self.parent.state_root, &ctx, &block.txs);
-        block::check_execution(&block.header, &executed)
+        let executed = chain::execute(&self.state, &self.tree, self.parent.state_root, &ctx, &block.txs);
+        chain::check_execution(&block.header, &executed)
             .map_err(|error| AuditError::Execution { height, error })?;
         self.transactions += block.txs.len() as u64;
         self.accepted += executed.results.iter().filter(|r| r.verdict.is_accepted()).count() as u64;

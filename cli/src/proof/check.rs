@@ -1,12 +1,12 @@
 //! The verifier's checks of one certified header and of state entries against its root,
 //! shared by the proven height and by each validator-set transition.
 
-use jcm_runtime::block::{self, Header};
+use jcm_runtime::chain;
 use jcm_runtime::codec::{self, Hash32};
-use jcm_runtime::consensus::{ChainId, CommitCertificate, ValidatorSet};
-use jcm_runtime::genesis::Genesis;
 use jcm_runtime::merkle;
 use jcm_runtime::model::Validator;
+use jcm_runtime::protocol;
+use jcm_runtime::protocol::{ChainId, CommitCertificate, Genesis, Header, ValidatorSet};
 use jcm_runtime::state::{keys, ChainMeta};
 
 use super::file::{Entry, Lookup};
@@ -29,7 +29,7 @@ impl Chain {
     pub(super) fn of(genesis: &Genesis) -> Result<Self, CheckError> {
         let bad = |e: String| CheckError::Header(format!("the genesis cannot start a chain: {e}"));
         let chain_id = ChainId::new(genesis.chain_id.as_str()).map_err(|e| bad(e.to_string()))?;
-        let set = block::genesis_validators(genesis).map_err(|e| bad(e.to_string()))?;
+        let set = chain::genesis_validators(genesis).map_err(|e| bad(e.to_string()))?;
         Ok(Self { chain_id, validators: genesis.validators.clone(), set, genesis_hash: genesis.hash() })
     }
 }
@@ -65,7 +65,7 @@ pub(super) fn certified(
     if header.height != height || header.height == 0 {
         return Err(Uncertified::Header(format!("its height is {}, {height} expected", header.height)));
     }
-    let expected = block::validators_hash(trusted);
+    let expected = protocol::validators_hash(trusted);
     if header.validators_hash != expected {
         return Err(Uncertified::Header(format!(
             "its validator-set hash is {}, not {expected}, the hash of the set in force at height \

@@ -81,8 +81,8 @@ mod sets;
 
 use jcm_runtime::codec::Hash32;
 use jcm_runtime::events::Event;
-use jcm_runtime::genesis::Genesis;
 use jcm_runtime::model::Validator;
+use jcm_runtime::protocol::Genesis;
 use jcm_runtime::state::{keys, ChainMeta};
 use jcm_runtime::tx::gov::ScheduledChange;
 use jcm_runtime::units::{UnitBlock, UnitId};

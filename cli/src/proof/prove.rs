@@ -4,11 +4,9 @@
 //! ([`super::schedule`]).
 
 use anyhow::{bail, Context};
-use jcm_runtime::block::{Block, Header};
 use jcm_runtime::codec::{self, Hash32};
-use jcm_runtime::consensus::CommitCertificate;
-use jcm_runtime::genesis::Genesis;
 use jcm_runtime::merkle::{self, Proof};
+use jcm_runtime::protocol::{Block, CommitCertificate, Genesis, Header};
 use jcm_runtime::read;
 use jcm_runtime::state::{keys, Store};
 use jcm_runtime::tx::gov::{GovState, Proposal};

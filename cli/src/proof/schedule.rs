@@ -13,10 +13,9 @@
 use std::collections::BTreeMap;
 
 use anyhow::{anyhow, bail, Context};
-use jcm_runtime::block::Header;
 use jcm_runtime::codec;
-use jcm_runtime::consensus::CommitCertificate;
 use jcm_runtime::merkle::{self, Proof};
+use jcm_runtime::protocol::{CommitCertificate, Header};
 use jcm_runtime::state::keys;
 use jcm_runtime::tx::gov::{validators, Proposal, ScheduledChange};
 

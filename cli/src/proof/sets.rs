@@ -4,9 +4,9 @@
 //! with the runtime's own [`gov::validators::apply_one`], as `begin_block` applies them.
 
 use jcm_runtime::codec::{self, Hash32};
-use jcm_runtime::consensus::ValidatorSet;
 use jcm_runtime::merkle;
 use jcm_runtime::model::Validator;
+use jcm_runtime::protocol::ValidatorSet;
 use jcm_runtime::state::keys;
 use jcm_runtime::tx::gov::{self, ScheduledChange};
 

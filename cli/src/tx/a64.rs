@@ -4,7 +4,7 @@
 use clap::Args;
 use jcm_runtime::ids::{AccountId, AuthId, CaId, ProjectId};
 use jcm_runtime::model::Text;
-use jcm_runtime::tx::{A64Units, Payload};
+use jcm_runtime::protocol::{A64Units, Payload};
 
 use super::parse::text;
 
@@ -91,7 +91,7 @@ mod tests {
         assert_eq!(json["units"]["last"], "A6.4ER-IND-PACM-IN-0001-2025-1000");
         assert_eq!(json["units"]["quantity"], 1000);
         assert_eq!(json["to"], "JPN01-H-GOV");
-        let again = jcm_runtime::tx::payload_from_json(json).expect("the runtime decodes it");
+        let again = jcm_runtime::protocol::payload_from_json(json).expect("the runtime decodes it");
         assert_eq!(again.action(), "receive_a64_units");
         assert!(Harness::try_parse_from(["receive-a64-units", "--ca", "CA0101"]).is_err());
     }

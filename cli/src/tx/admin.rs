@@ -8,8 +8,8 @@ use clap::Args;
 use jcm_runtime::codec::Hash32;
 use jcm_runtime::ids::*;
 use jcm_runtime::model::*;
+use jcm_runtime::protocol::{Payload, ReportedBlock, ReportedTotal};
 use jcm_runtime::time::Timestamp;
-use jcm_runtime::tx::{Payload, ReportedBlock, ReportedTotal};
 
 use super::parse::*;
 use super::read_json;

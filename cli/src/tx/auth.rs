@@ -8,7 +8,7 @@ use anyhow::bail;
 use clap::Args;
 use jcm_runtime::ids::*;
 use jcm_runtime::model::*;
-use jcm_runtime::tx::{Amendment, Payload};
+use jcm_runtime::protocol::{Amendment, Payload};
 
 use super::parse::*;
 use super::read_json;

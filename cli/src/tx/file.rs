@@ -29,7 +29,7 @@ use std::path::Path;
 use jcm_runtime::codec::{self, DecodeError, Hash32};
 use jcm_runtime::crypto::{PublicKey, Signature};
 use jcm_runtime::limits::TX_BYTES_MAX;
-use jcm_runtime::tx::{Transaction, TxBody};
+use jcm_runtime::protocol::{Transaction, TxBody};
 use serde_json::Value;
 
 use super::summary;
@@ -253,11 +253,11 @@ fn first_difference(expected: &Value, actual: &Value, path: &str) -> Option<Stri
 mod tests {
     use super::*;
     use jcm_runtime::crypto::SecretKey;
-    use jcm_runtime::tx::Payload;
+    use jcm_runtime::protocol::Payload;
     use serde_json::json;
 
     fn payload() -> Payload {
-        jcm_runtime::tx::payload_from_json_str(
+        jcm_runtime::protocol::payload_from_json_str(
             r#"{"action": "close_reporting_year", "party": "IND", "year": 2026}"#,
         )
         .expect("a payload")

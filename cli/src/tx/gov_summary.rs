@@ -1,8 +1,7 @@
 //! The one-sentence summaries of governance payloads (docs/governance.md), shown before
 //! an officer confirms.
 
-use jcm_runtime::tx::gov::{GovChange, ValidatorChange};
-use jcm_runtime::tx::Payload;
+use jcm_runtime::protocol::{GovChange, Payload, ValidatorChange};
 
 fn change(change: &GovChange) -> String {
     match change {

@@ -24,10 +24,10 @@ use clap::Args;
 use jcm_runtime::codec;
 use jcm_runtime::crypto::TAG_JC_NOTIFICATION;
 use jcm_runtime::ids::*;
-use jcm_runtime::time::Timestamp;
-use jcm_runtime::tx::{
+use jcm_runtime::protocol::{
     AllocationLine, Notification, NotificationStatus, Payload, Period, SignedNotification,
 };
+use jcm_runtime::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 

@@ -25,7 +25,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use jcm_runtime::tx::Payload;
+use jcm_runtime::protocol::Payload;
 use serde::de::DeserializeOwned;
 
 use crate::context::{read_bounded, Context};
@@ -47,7 +47,7 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
 /// file as a usage error (exit 2); nothing is signed or sent either way.
 fn read_payload(path: &Path) -> anyhow::Result<Result<Payload, serde_json::Value>> {
     let text = read_bounded(path, PAYLOAD_FILE_BYTES_MAX)?;
-    match jcm_runtime::tx::payload_from_json_str(&text) {
+    match jcm_runtime::protocol::payload_from_json_str(&text) {
         Ok(payload) => Ok(Ok(payload)),
         Err(e) if e.unknown_field().is_some() => anyhow::bail!("{}: {e}", path.display()),
         Err(e) => {

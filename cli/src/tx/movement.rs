@@ -5,7 +5,7 @@ use clap::Args;
 use jcm_runtime::codec::Hash32;
 use jcm_runtime::ids::*;
 use jcm_runtime::model::Text;
-use jcm_runtime::tx::{OimpPurpose, Payload};
+use jcm_runtime::protocol::{OimpPurpose, Payload};
 
 use super::parse::*;
 use super::units::UnitsArgs;

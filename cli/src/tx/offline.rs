@@ -13,10 +13,9 @@ use std::process::ExitCode;
 use anyhow::bail;
 use clap::Args;
 use jcm_runtime::codec::Hash32;
-use jcm_runtime::consensus::ChainId;
 use jcm_runtime::crypto::{PublicKey, SecretKey};
 use jcm_runtime::model::Text;
-use jcm_runtime::tx::{Payload, Transaction, TxBody};
+use jcm_runtime::protocol::{ChainId, Payload, Transaction, TxBody};
 use serde_json::json;
 
 use super::file::{refuse_existing, TxData, TxFile};
@@ -472,7 +471,7 @@ mod tests {
     #[test]
     fn an_unsigned_file_is_signed_by_its_signer_only() {
         let key = SecretKey::dev("IND-DA");
-        let payload = jcm_runtime::tx::payload_from_json_str(
+        let payload = jcm_runtime::protocol::payload_from_json_str(
             r#"{"action": "close_reporting_year", "party": "IND", "year": 2026}"#,
         )
         .expect("a payload");

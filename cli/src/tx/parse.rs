@@ -5,7 +5,7 @@
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use jcm_runtime::ids::{AccountId, AuthId};
 use jcm_runtime::model::*;
-use jcm_runtime::tx::{AllocationLine, ReportedBlock, ReportedTotal};
+use jcm_runtime::protocol::{AllocationLine, ReportedBlock, ReportedTotal};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -152,7 +152,7 @@ pub fn text(value: &str) -> Result<Text, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jcm_runtime::tx::{NotificationStatus, OimpPurpose};
+    use jcm_runtime::protocol::{NotificationStatus, OimpPurpose};
 
     fn all_decode<T: DeserializeOwned>(choices: Choices) {
         for (cli, serde) in choices {

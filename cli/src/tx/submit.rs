@@ -16,7 +16,7 @@ use anyhow::{bail, Context as _};
 use clap::Args;
 use jcm_runtime::codec::Hash32;
 use jcm_runtime::crypto::PublicKey;
-use jcm_runtime::tx::{Payload, Transaction};
+use jcm_runtime::protocol::{Payload, Transaction};
 use serde_json::{json, Value};
 
 use super::offline::{self, FileOpts, Plan};

@@ -1,6 +1,6 @@
 //! One sentence per action, shown above the payload before an officer signs it.
 
-use jcm_runtime::tx::{Payload, UnitsSpec};
+use jcm_runtime::protocol::{Payload, UnitsSpec};
 
 fn units(u: &UnitsSpec) -> String {
     match (&u.first, &u.last) {

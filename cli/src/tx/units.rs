@@ -6,7 +6,7 @@ use anyhow::bail;
 use clap::Args;
 use jcm_runtime::ids::{AuthId, CaId};
 use jcm_runtime::model::Text;
-use jcm_runtime::tx::UnitsSpec;
+use jcm_runtime::protocol::UnitsSpec;
 use jcm_runtime::units::UnitId;
 
 /// Which units.

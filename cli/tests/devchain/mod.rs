@@ -12,16 +12,20 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use jcm_cli::audit::bundle::{BundleWriter, HeightBytes};
-use jcm_runtime::block::{self, Block, Header, TxResult, PROTOCOL_VERSION};
+use jcm_runtime::chain;
 use jcm_runtime::codec::{self, Hash32};
-use jcm_runtime::consensus::{ChainId, CommitCertificate, ValidatorKey, ValidatorSet};
 use jcm_runtime::crypto::SecretKey;
 use jcm_runtime::merkle;
+use jcm_runtime::protocol;
+use jcm_runtime::protocol::{
+    payload_from_json, Block, ChainId, CommitCertificate, Header, Payload, Transaction, TxResult,
+    ValidatorKey, ValidatorSet, PROTOCOL_VERSION,
+};
 use jcm_runtime::read;
 use jcm_runtime::state::{apply_writes, MemStore, Store};
 use jcm_runtime::time::Timestamp;
 use jcm_runtime::tx::gov::sets_after;
-use jcm_runtime::tx::{payload_from_json, BlockContext, Payload, Transaction};
+use jcm_runtime::tx::BlockContext;
 use jcm_tests::builders;
 use jcm_tests::fixture::{dev_certificate, Fixture, F0_VALIDATORS};
 use serde_json::json;
@@ -68,7 +72,7 @@ impl DevChain {
 
     /// The genesis of `fixture`, which must name F0's development validators.
     pub fn from_fixture(fixture: Fixture) -> Self {
-        let (genesis_block, executed) = block::genesis_block(&fixture.genesis).expect("a valid genesis");
+        let (genesis_block, executed) = chain::genesis_block(&fixture.genesis).expect("a valid genesis");
         let (mut state, mut tree) = (MemStore::new(), MemStore::new());
         apply_writes(&mut state, executed.state_writes);
         apply_writes(&mut tree, executed.tree_writes);
@@ -125,7 +129,7 @@ impl DevChain {
         let start = Timestamp::parse(FIRST_BLOCK_TIME).expect("a date");
         let time = Timestamp(start.0 + 60 * height);
         let ctx = BlockContext { height, time };
-        let executed = block::execute(&self.state, &self.tree, parent.state_root, &ctx, &txs);
+        let executed = chain::execute(&self.state, &self.tree, parent.state_root, &ctx, &txs);
         let last_commit = self.commits.last().cloned();
         // F0's alternation while its validator is in the set, so chains without
         // governance keep their bytes; a member of the set otherwise.
@@ -141,11 +145,11 @@ impl DevChain {
             time,
             previous_block_hash: parent.hash(),
             proposer,
-            txs_root: block::txs_root(&txs),
-            results_root: block::results_root(&executed.results),
+            txs_root: protocol::txs_root(&txs),
+            results_root: protocol::results_root(&executed.results),
             state_root: executed.state_root,
-            validators_hash: block::validators_hash(&validators),
-            last_commit_hash: block::last_commit_hash(last_commit.as_ref()),
+            validators_hash: protocol::validators_hash(&validators),
+            last_commit_hash: protocol::last_commit_hash(last_commit.as_ref()),
         };
         apply_writes(&mut self.state, executed.state_writes);
         apply_writes(&mut self.tree, executed.tree_writes);

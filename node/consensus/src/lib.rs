@@ -90,7 +90,11 @@ pub mod proposer;
 /// The protocol types of consensus (votes, proposals, validator sets, commit
 /// certificates), defined in `jcm-runtime` because auditors verify them too.
 pub mod protocol {
-    pub use jcm_runtime::consensus::*;
+    pub use jcm_runtime::protocol::{
+        ChainId, CommitCertificate, CommitSignature, Evidence, EvidenceError, Proposal, ProtocolError,
+        Signature, SignedProposal, SignedVote, Validator, ValidatorKey, ValidatorSet, ValueId, Vote,
+        VoteKind, CHAIN_ID_LEN_MAX, PROPOSAL_TAG, VALIDATORS_MAX, VOTE_TAG,
+    };
 }
 mod rules;
 pub mod signer;

@@ -3,8 +3,9 @@
 //! blocks.
 
 use jcm_consensus::ValueId;
-use jcm_runtime::block::{self, Block, Header, BLOCK_BYTES_MAX, BLOCK_TXS_MAX, PROTOCOL_VERSION};
 use jcm_runtime::codec::Hash32;
+use jcm_runtime::protocol;
+use jcm_runtime::protocol::{Block, Header, BLOCK_BYTES_MAX, BLOCK_TXS_MAX, PROTOCOL_VERSION};
 use jcm_runtime::time::Timestamp;
 use jcm_runtime::tx::BlockContext;
 
@@ -92,18 +93,18 @@ impl<C: Chain, K: Clock> Engine<C, K> {
             time,
             previous_block_hash: self.head.hash(),
             proposer,
-            txs_root: block::txs_root(&txs),
-            results_root: block::results_root(&[]),
+            txs_root: protocol::txs_root(&txs),
+            results_root: protocol::results_root(&[]),
             state_root: self.head.state_root,
-            validators_hash: block::validators_hash(&self.validators),
-            last_commit_hash: block::last_commit_hash(last_commit.as_ref()),
+            validators_hash: protocol::validators_hash(&self.validators),
+            last_commit_hash: protocol::last_commit_hash(last_commit.as_ref()),
         };
         let started = self.clock.now();
         // Every reaped transaction came out of the mempool, so it passed the signature
         // check at admission (the only way in): none is checked again.
         let executed = self.chain.execute(&self.head, &header, &txs, &|_| true);
         self.execution_rate.observe(txs.len(), self.clock.now().saturating_sub(started));
-        header.results_root = block::results_root(&executed.results);
+        header.results_root = protocol::results_root(&executed.results);
         header.state_root = executed.state_root;
         let block = Block { header, txs, last_commit };
         let value = block.header.value_id();

@@ -8,8 +8,9 @@ use jcm_consensus::{
     CommitCertificate, Core, Decision, Input, InputError, Message as CoreMessage, Output, Signer as _,
     ValidatorKey,
 };
-use jcm_runtime::block::{Executed, PROTOCOL_VERSION};
+use jcm_runtime::chain::Executed;
 use jcm_runtime::invariants;
+use jcm_runtime::protocol::PROTOCOL_VERSION;
 
 use super::{Candidate, Chain, Clock, Committed, Effect, Engine, EngineError, Timer, FUTURE_MSGS_MAX};
 use crate::home::NodeId;
@@ -139,7 +140,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
         &mut self,
         from: NodeId,
         proposal: &jcm_consensus::SignedProposal,
-        block: &jcm_runtime::block::Block,
+        block: &jcm_runtime::protocol::Block,
     ) {
         let height = proposal.proposal.height;
         if height != self.head.height + 1 {
@@ -171,7 +172,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
         if seen.proposal.value == proposal.proposal.value {
             return;
         }
-        if let Ok(evidence) = jcm_runtime::consensus::Evidence::proposals(seen.clone(), proposal.clone()) {
+        if let Ok(evidence) = jcm_runtime::protocol::Evidence::proposals(seen.clone(), proposal.clone()) {
             tracing::warn!(
                 validator = %evidence.validator(),
                 slot = ?evidence.slot(),
@@ -373,7 +374,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
     /// transaction signed with its consensus key, admitted to its own mempool and relayed
     /// like any other, so it ends up in a block and on every node. Once per evidence; not
     /// when the chain has it already (another validator reported it first).
-    fn report_evidence(&mut self, evidence: &jcm_runtime::consensus::Evidence) {
+    fn report_evidence(&mut self, evidence: &jcm_runtime::protocol::Evidence) {
         use jcm_runtime::tx::gov::GovState as _;
         if self.core.is_none() {
             return;
@@ -389,8 +390,9 @@ impl<C: Chain, K: Clock> Engine<C, K> {
         let signer = self.reporter.public();
         let state_nonce = self.chain.with_state(|s| jcm_runtime::state::StateExt::nonce(s, &signer));
         let nonce = self.mempool.next_nonce(&signer, state_nonce);
-        let payload = jcm_runtime::tx::Payload::ReportEvidence { evidence: evidence.clone() };
-        let tx = jcm_runtime::tx::Transaction::sign(self.chain_id.as_str(), &self.reporter, nonce, payload);
+        let payload = jcm_runtime::protocol::Payload::ReportEvidence { evidence: evidence.clone() };
+        let tx =
+            jcm_runtime::protocol::Transaction::sign(self.chain_id.as_str(), &self.reporter, nonce, payload);
         let checked = crate::mempool::Checked::new(tx);
         let bytes = checked.bytes.clone();
         let ctx = self.next_block();
@@ -435,7 +437,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
     /// commit pause.
     pub(super) fn commit_block(
         &mut self,
-        block: jcm_runtime::block::Block,
+        block: jcm_runtime::protocol::Block,
         certificate: CommitCertificate,
         executed: Executed,
     ) -> Result<(), EngineError> {
@@ -515,7 +517,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
     }
 
     /// Validates a block for the height being decided (once per id) and keeps it.
-    pub(super) fn validate_candidate(&mut self, block: jcm_runtime::block::Block) {
+    pub(super) fn validate_candidate(&mut self, block: jcm_runtime::protocol::Block) {
         let value = block.header.value_id();
         if self.candidates.contains_key(&value) || block.header.height != self.head.height + 1 {
             return;
@@ -552,15 +554,15 @@ impl<C: Chain, K: Clock> Engine<C, K> {
     /// checked at admission are not checked again.
     pub(super) fn validate(
         &self,
-        block: &jcm_runtime::block::Block,
-    ) -> Result<jcm_runtime::block::Executed, crate::chain::ChainError> {
+        block: &jcm_runtime::protocol::Block,
+    ) -> Result<jcm_runtime::chain::Executed, crate::chain::ChainError> {
         let height = block.header.height;
         let link = |error| crate::chain::ChainError::Link { height, error };
-        jcm_runtime::block::check_link(&self.head, block, &self.validators, &self.parent_validators)
+        jcm_runtime::protocol::check_link(&self.head, block, &self.validators, &self.parent_validators)
             .map_err(link)?;
         let verified = &self.verified.ids;
         let executed = self.chain.execute(&self.head, &block.header, &block.txs, &|id| verified.contains(id));
-        jcm_runtime::block::check_execution(&block.header, &executed).map_err(link)?;
+        jcm_runtime::chain::check_execution(&block.header, &executed).map_err(link)?;
         Ok(executed)
     }
 }

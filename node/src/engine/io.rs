@@ -7,12 +7,12 @@
 use std::time::Duration;
 
 use jcm_consensus::{CommitCertificate, Timeout, ValidatorKey};
-use jcm_runtime::block::{Block, Executed, Header};
+use jcm_runtime::chain::Executed;
 use jcm_runtime::codec::Hash32;
 use jcm_runtime::crypto::PublicKey;
+use jcm_runtime::protocol::{Block, Header, Transaction};
 use jcm_runtime::state::Store;
 use jcm_runtime::time::Timestamp;
-use jcm_runtime::tx::Transaction;
 use jcm_runtime::verdict::Verdict;
 
 use crate::chain::ChainError;

@@ -4,11 +4,12 @@
 //! the node too.
 
 use jcm_consensus::CommitCertificate;
-use jcm_runtime::block::{self, Block, Executed, Header, TxResult};
+use jcm_runtime::chain;
+use jcm_runtime::chain::Executed;
 use jcm_runtime::codec::{self, Hash32};
-use jcm_runtime::genesis::Genesis;
+use jcm_runtime::protocol::{Block, Genesis, Header, Transaction, TxResult};
 use jcm_runtime::state::{apply_writes, MemStore, Store};
-use jcm_runtime::tx::{BlockContext, Transaction};
+use jcm_runtime::tx::BlockContext;
 
 use super::{Chain, CommittedBytes};
 use crate::chain::ChainError;
@@ -32,7 +33,7 @@ pub struct MemChain {
 impl MemChain {
     /// A chain holding only the genesis block of `genesis`; with its header.
     pub fn new(genesis: &Genesis) -> Result<(Self, Header), String> {
-        let (genesis_block, executed) = block::genesis_block(genesis)?;
+        let (genesis_block, executed) = chain::genesis_block(genesis)?;
         let mut chain = Self { state: MemStore::new(), tree: MemStore::new(), blocks: Vec::new() };
         let header = genesis_block.header.clone();
         chain.write(genesis_block, None, executed);
@@ -84,7 +85,7 @@ impl Chain for MemChain {
         verified: &dyn Fn(&Hash32) -> bool,
     ) -> Executed {
         let ctx = BlockContext { height: header.height, time: header.time };
-        block::execute_with(&self.state, &self.tree, parent.state_root, &ctx, txs, verified)
+        chain::execute_with(&self.state, &self.tree, parent.state_root, &ctx, txs, verified)
     }
 
     fn certificate(&self, height: u64) -> Result<Option<CommitCertificate>, ChainError> {

@@ -45,8 +45,9 @@ use jcm_consensus::{
     ChainId, Config, Core, GuardStore, KeySigner, SignError, SignGuard, SignRecord, Signature, SignedVote,
     TimeoutRule, Timeouts, ValidatorSet, ValueId, VoteKind,
 };
-use jcm_runtime::block::{Block, Executed, Header};
+use jcm_runtime::chain::Executed;
 use jcm_runtime::codec::Hash32;
+use jcm_runtime::protocol::{Block, Header};
 use jcm_runtime::tx::BlockContext;
 use parking_lot::Mutex;
 
@@ -76,7 +77,7 @@ pub enum EngineError {
          release of jcm-node runs version {}; the validators' governance planned it (`jcm gov list`). \
          Install a release that supports version {needed} and start the node again: it resumes at height \
          {height}",
-        jcm_runtime::block::PROTOCOL_VERSION
+        jcm_runtime::protocol::PROTOCOL_VERSION
     )]
     Upgrade {
         /// The first height the release cannot execute.
@@ -409,7 +410,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
                 // and delivers them checked ([`Event::Relayed`]); checked here otherwise.
                 let checked = txs
                     .into_iter()
-                    .filter_map(|bytes| jcm_runtime::tx::Transaction::decode(&bytes).ok())
+                    .filter_map(|bytes| jcm_runtime::protocol::Transaction::decode(&bytes).ok())
                     .map(crate::mempool::Checked::new)
                     .collect();
                 self.admit_relayed(checked);
@@ -483,5 +484,5 @@ impl<C: Chain, K: Clock> Engine<C, K> {
 
 /// Largest message taken from a peer: a block and its proposal.
 pub fn message_bytes_max() -> usize {
-    jcm_runtime::block::BLOCK_BYTES_MAX + 1024 * 1024
+    jcm_runtime::protocol::BLOCK_BYTES_MAX + 1024 * 1024
 }

@@ -13,9 +13,8 @@
 
 use std::collections::BTreeMap;
 
-use jcm_runtime::block::Block;
 use jcm_runtime::codec;
-use jcm_runtime::consensus::CommitCertificate;
+use jcm_runtime::protocol::{Block, CommitCertificate};
 
 use super::{Chain, Clock, Effect, Engine, EngineError, Timer};
 use crate::home::NodeId;
@@ -139,8 +138,9 @@ impl<C: Chain, K: Clock> Engine<C, K> {
         answer: Result<Vec<u8>, String>,
     ) -> Result<(Block, CommitCertificate), String> {
         let bytes = answer?;
-        let response = Response::decode(&bytes, jcm_runtime::block::BLOCK_BYTES_MAX + COMMIT_BYTES_MAX + 64)
-            .map_err(|e| format!("undecodable answer: {e}"))?;
+        let response =
+            Response::decode(&bytes, jcm_runtime::protocol::BLOCK_BYTES_MAX + COMMIT_BYTES_MAX + 64)
+                .map_err(|e| format!("undecodable answer: {e}"))?;
         let Response::Block { block, commit } = response else {
             return Err("the peer does not have the block".into());
         };

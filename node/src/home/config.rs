@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use jcm_runtime::limits::TX_BYTES_MAX;
 
-use super::{read_bounded, HomeError, NodeId, NODE_TOML_BYTES_MAX};
+use super::layout::{read_bounded, HomeError, NodeId};
+use crate::limits::NODE_TOML_BYTES_MAX;
 use crate::limits::{PEERS_LISTED_MAX, REQUEST_TIMEOUT_MS_DEFAULT, TIMEOUT_MS_MAX};
 
 /// Default p2p listen address of `init`.

@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 
 use jcm_runtime::codec::Hash32;
 use jcm_runtime::crypto::{PublicKey, SecretKey};
-use jcm_runtime::genesis::Genesis;
 use jcm_runtime::ids::Party;
+use jcm_runtime::protocol::Genesis;
 use jcm_runtime::time::Timestamp;
 
 use super::config::{NodeConfig, PeerAddress};

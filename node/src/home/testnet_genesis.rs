@@ -6,9 +6,9 @@
 use std::collections::BTreeSet;
 
 use jcm_runtime::crypto::PublicKey;
-use jcm_runtime::genesis::Genesis;
 use jcm_runtime::ids::{AccountId, CaId, JcId, OfficerName, Party, RegistryId};
 use jcm_runtime::model::*;
+use jcm_runtime::protocol::Genesis;
 use jcm_runtime::time::Timestamp;
 
 use super::parties::{self, JAPAN};

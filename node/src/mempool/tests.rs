@@ -4,9 +4,10 @@
 use jcm_runtime::crypto::{SecretKey, Signature};
 use jcm_runtime::error::Code;
 use jcm_runtime::model::{AccountStatus, Text};
+use jcm_runtime::protocol::{Payload, Transaction};
 use jcm_runtime::state::MemStore;
 use jcm_runtime::time::Timestamp;
-use jcm_runtime::tx::{self, BlockContext, Payload, Transaction};
+use jcm_runtime::tx::{self, BlockContext};
 use jcm_tests::fixture::Fixture;
 
 use super::{Checked, Mempool, Refusal};

@@ -102,14 +102,14 @@ impl Api {
                 "the node's consensus engine has too many requests waiting: retry shortly",
             )
         };
-        self.shared.to_engine.try_send(crate::actor::ToEngine { request, reply }).map_err(
-            |error| match error {
+        self.shared.to_engine.try_send(crate::shared::ToEngine { request, reply }).map_err(|error| {
+            match error {
                 tokio::sync::mpsc::error::TrySendError::Full(_) => busy(),
                 tokio::sync::mpsc::error::TrySendError::Closed(_) => {
                     ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "stopping", "the node is stopping")
                 }
-            },
-        )?;
+            }
+        })?;
         answer
             .await
             .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "stopping", "the node is stopping"))

@@ -8,10 +8,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use jcm_runtime::block::TxResult;
 use jcm_runtime::codec::Hash32;
 use jcm_runtime::crypto::PublicKey;
-use jcm_runtime::tx::Transaction;
+use jcm_runtime::protocol::{Transaction, TxResult};
 use serde::Deserialize;
 use serde_json::{json, Value};
 

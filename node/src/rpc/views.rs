@@ -1,9 +1,8 @@
 //! JSON views of the chain's binary types: hashes and keys as lowercase hex, times as
 //! ISO 8601 UTC, every rejection with its code, mnemonic, rule and explanation.
 
-use jcm_runtime::block::{Block, Header, TxResult};
-use jcm_runtime::consensus::CommitCertificate;
 use jcm_runtime::error::Rejection;
+use jcm_runtime::protocol::{Block, CommitCertificate, Header, TxResult};
 use jcm_runtime::verdict::Verdict;
 use serde_json::{json, Value};
 

@@ -11,8 +11,8 @@ use serde::Serialize;
 use crate::events::{Event, EventKind};
 use crate::ids::*;
 use crate::model::*;
+use crate::protocol::OimpPurpose;
 use crate::state::{keys, StateExt, Store};
-use crate::tx::OimpPurpose;
 use crate::units::UnitBlock;
 
 pub mod holdings;

@@ -4,6 +4,7 @@
 //! Values are canonical encodings. A value that fails to decode means the store is
 //! corrupt; that is a broken invariant and stops the process (STYLE.md convention 5).
 
+mod genesis;
 pub mod keys;
 mod store;
 
@@ -17,8 +18,8 @@ use crate::crypto::PublicKey;
 use crate::events::{chain_hash, Event, EventHead};
 use crate::ids::*;
 use crate::model::*;
+use crate::protocol::Period;
 use crate::time::Timestamp;
-use crate::tx::Period;
 use crate::units::UnitBlock;
 use crate::verdict::Verdict;
 

@@ -7,11 +7,10 @@ use crate::events::EventKind;
 use crate::ids::*;
 use crate::limits::CREDITING_IDENTIFIERS_MAX;
 use crate::model::*;
+use crate::protocol::Period;
 use crate::state::{keys, CreditingRecord, StateExt, Store};
-use crate::tx::exec::{Checks, Ctx};
-use crate::tx::guards;
-use crate::tx::movement;
-use crate::tx::Period;
+use crate::tx::context::{Checks, Ctx};
+use crate::tx::{guards, movement};
 
 /// A Party's designated authority registers an NDC implementation period (R27).
 pub fn register_ndc_period<S: Store + ?Sized>(

@@ -8,13 +8,13 @@ use crate::events::{EventKind, FirstTransferSubtype};
 use crate::ids::*;
 use crate::limits::SET_LEN_MAX;
 use crate::model::*;
+use crate::protocol::{Amendment, UnitsSpec};
 use crate::state::{keys, AuthMeta, StateExt, Store};
-use crate::tx::exec::{Checks, Ctx};
+use crate::tx::context::{Checks, Ctx};
 use crate::tx::guards;
 use crate::tx::movement::{self, Trigger};
 use crate::tx::select::{self, Needs};
 use crate::tx::transfer_external::first_transfer_checks;
-use crate::tx::{Amendment, UnitsSpec};
 use crate::units::{AuthBinding, UnitBlock};
 
 /// R2: the terms are complete and consistent.
@@ -99,44 +99,12 @@ pub fn scope_checks<S: Store + ?Sized>(
     project: &Project,
     vintage: u16,
 ) {
-    in_scope(ck, auth, project, vintage);
+    guards::in_scope(ck, auth, project, vintage);
     ck.ensure(vintage >= 2021, Code::VintageBefore2021, || format!("vintage {vintage} is before 2021"));
     let inside = st.party(&auth.party).is_some_and(|p| p.in_ndc_period(vintage));
     ck.ensure(inside, Code::VintageOutsideNdcPeriod, || {
         format!("vintage {vintage} is outside {}'s NDC periods", auth.party)
     });
-}
-
-/// R20: units of `project` and `vintage` lie inside the authorization's scope (approach,
-/// sector, activity type, mitigation type) and its Occurred timeframe.
-pub fn in_scope(ck: &mut Checks, auth: &Authorization, project: &Project, vintage: u16) {
-    let t = &auth.terms;
-    let id = &t.id;
-    let mut out_of_scope = Vec::new();
-    if t.ca != project.ca {
-        out_of_scope.push(format!("cooperative approach {} is not {}", project.ca, t.ca));
-    }
-    if !t.sectors.is_empty() && !t.sectors.contains(&project.sector) {
-        out_of_scope.push(format!("sector {} is not authorized", guards::named(&project.sector)));
-    }
-    if !t.activity_types.is_empty() && !t.activity_types.contains(&project.activity_type) {
-        out_of_scope.push(format!("activity type {} is not authorized", project.activity_type));
-    }
-    if !t.mitigation_types.is_empty() && !t.mitigation_types.contains(&project.mitigation_type) {
-        out_of_scope
-            .push(format!("mitigation type {} is not authorized", guards::named(&project.mitigation_type)));
-    }
-    if let Some(occurred) = t.occurred {
-        if !occurred.contains(vintage) {
-            out_of_scope.push(format!("vintage {vintage} is outside the Occurred timeframe {occurred}"));
-        }
-    }
-    for why in out_of_scope {
-        ck.fail(
-            Code::OutsideAuthorizationScope,
-            format!("authorization {id} version {}: {why} (project {})", auth.version, project.id),
-        );
-    }
 }
 
 /// R21: `extra` more units fit under the authorization's cap.

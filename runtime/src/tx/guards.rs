@@ -6,7 +6,7 @@ use crate::ids::*;
 use crate::model::*;
 use crate::state::StateExt;
 use crate::state::Store;
-use crate::tx::exec::{Checks, Ctx};
+use crate::tx::context::{Checks, Ctx};
 
 /// A controlled value as the messages and nomenclature spell it (`USE_NDC`, `FROZEN`,
 /// `Energy generation`), so a rejection reads in the officer's vocabulary.
@@ -130,4 +130,35 @@ pub fn year_open<S: Store + ?Sized>(st: &S, cx: &Ctx, ck: &mut Checks, party: &P
 /// R2: a text field is present.
 pub fn required_text(ck: &mut Checks, text: &Text, field: &str) -> bool {
     ck.ensure(!text.as_str().trim().is_empty(), Code::InvalidMessage, || format!("`{field}` is required"))
+}
+
+/// R20: units of `project` and `vintage` lie inside the authorization's scope (approach,
+/// sector, activity type, mitigation type) and its Occurred timeframe.
+pub fn in_scope(ck: &mut Checks, auth: &Authorization, project: &Project, vintage: u16) {
+    let t = &auth.terms;
+    let id = &t.id;
+    let mut out_of_scope = Vec::new();
+    if t.ca != project.ca {
+        out_of_scope.push(format!("cooperative approach {} is not {}", project.ca, t.ca));
+    }
+    if !t.sectors.is_empty() && !t.sectors.contains(&project.sector) {
+        out_of_scope.push(format!("sector {} is not authorized", named(&project.sector)));
+    }
+    if !t.activity_types.is_empty() && !t.activity_types.contains(&project.activity_type) {
+        out_of_scope.push(format!("activity type {} is not authorized", project.activity_type));
+    }
+    if !t.mitigation_types.is_empty() && !t.mitigation_types.contains(&project.mitigation_type) {
+        out_of_scope.push(format!("mitigation type {} is not authorized", named(&project.mitigation_type)));
+    }
+    if let Some(occurred) = t.occurred {
+        if !occurred.contains(vintage) {
+            out_of_scope.push(format!("vintage {vintage} is outside the Occurred timeframe {occurred}"));
+        }
+    }
+    for why in out_of_scope {
+        ck.fail(
+            Code::OutsideAuthorizationScope,
+            format!("authorization {id} version {}: {why} (project {})", auth.version, project.id),
+        );
+    }
 }

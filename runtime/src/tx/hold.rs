@@ -5,12 +5,11 @@ use crate::error::Code;
 use crate::events::EventKind;
 use crate::ids::CaId;
 use crate::model::{Role, Text};
+use crate::protocol::UnitsSpec;
 use crate::state::{StateExt, Store};
-use crate::tx::exec::{Checks, Ctx};
-use crate::tx::guards;
-use crate::tx::movement;
+use crate::tx::context::{Checks, Ctx};
 use crate::tx::select::{self, Needs};
-use crate::tx::UnitsSpec;
+use crate::tx::{guards, movement};
 
 /// Sets (`hold = true`) or clears the hold on a range of units.
 pub fn set<S: Store + ?Sized>(

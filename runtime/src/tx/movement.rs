@@ -7,7 +7,7 @@ use crate::events::{Event, EventKind};
 use crate::ids::RegistryId;
 use crate::model::{includes_oimp, Authorization, FirstTransferDefinition, Purpose};
 use crate::state::{keys, AuthMeta, StateExt, Store};
-use crate::tx::exec::Ctx;
+use crate::tx::context::Ctx;
 use crate::units::{AuthBinding, UnitAttrs, UnitBlock};
 
 /// Replaces `piece` (a slice of a stored block) by the same serials with `attrs`; the

@@ -15,12 +15,12 @@ use crate::error::Code;
 use crate::events::EventKind;
 use crate::ids::*;
 use crate::model::{AccountKind, CooperativeApproach, Project, Role, Text};
+use crate::protocol::A64Units;
 use crate::state::{keys, StateExt, Store};
-use crate::tx::exec::{Checks, Ctx};
-use crate::tx::guards;
+use crate::tx::context::{Checks, Ctx};
 use crate::tx::issue::lines::{self, Line};
 use crate::tx::issue::{emit_first_transfer, mint_line};
-use crate::tx::{movement, A64Units};
+use crate::tx::{guards, movement};
 
 /// A receipt request.
 #[derive(Debug)]

@@ -10,11 +10,11 @@ use crate::events::EventKind;
 use crate::ids::*;
 use crate::limits::RECONCILIATION_LINES_MAX;
 use crate::model::{AccountStatus, Role, Text};
+use crate::protocol::{ReportedBlock, ReportedTotal};
 use crate::state::{keys, StateExt, Store};
-use crate::tx::exec::{Checks, Ctx};
+use crate::tx::context::{Checks, Ctx};
 use crate::tx::guards;
 use crate::tx::movement::{self, coalesce};
-use crate::tx::{ReportedBlock, ReportedTotal};
 use crate::units::UnitId;
 
 /// RECONCILE.

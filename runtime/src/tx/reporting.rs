@@ -10,9 +10,8 @@ use crate::events::EventKind;
 use crate::ids::*;
 use crate::model::{Role, Text};
 use crate::state::{keys, StateExt, Store, Submission};
-use crate::tx::exec::{Checks, Ctx};
-use crate::tx::guards;
-use crate::tx::movement;
+use crate::tx::context::{Checks, Ctx};
+use crate::tx::{guards, movement};
 
 /// §9.4: every failure of the year's tables, computed from the state as it stands.
 fn validated<S: Store + ?Sized>(st: &S, ck: &mut Checks, party: &Party, year: u16) {

@@ -6,9 +6,9 @@ use crate::error::Code;
 use crate::ids::*;
 use crate::limits::{RANGE_BLOCKS_MAX, SELECTION_BLOCKS_MAX};
 use crate::model::Metric;
+use crate::protocol::UnitsSpec;
 use crate::state::{StateExt, Store};
-use crate::tx::exec::Checks;
-use crate::tx::UnitsSpec;
+use crate::tx::context::Checks;
 use crate::units::{UnitBlock, UnitId};
 
 /// Which unit checks an action needs.

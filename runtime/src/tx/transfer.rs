@@ -6,12 +6,12 @@ use crate::error::Code;
 use crate::events::EventKind;
 use crate::ids::*;
 use crate::model::{Account, AccountKind, Authorization, CooperativeApproach};
+use crate::protocol::UnitsSpec;
 use crate::state::{StateExt, Store};
-use crate::tx::exec::{Checks, Ctx};
+use crate::tx::context::{Checks, Ctx};
 use crate::tx::guards;
 use crate::tx::movement::{self, effective_authorization};
 use crate::tx::select::{self, Needs, Selection};
-use crate::tx::UnitsSpec;
 use crate::units::UnitBlock;
 
 /// The fields every movement payload carries.
@@ -142,7 +142,7 @@ pub fn check_in_force<S: Store + ?Sized>(
     if !head.attrs.first_transferred {
         // R20: the units are still inside the version in force.
         let project = st.project(&head.attrs.project).expect("units name registered projects");
-        crate::tx::authorization::in_scope(ck, auth, &project, head.attrs.vintage);
+        guards::in_scope(ck, auth, &project, head.attrs.vintage);
         // R26: not revoked.
         ck.ensure(auth.status == crate::model::AuthStatus::Active, Code::AuthorizationNotActive, || {
             format!("authorization {id} was revoked in version {} on {}", auth.version, auth.date.date())

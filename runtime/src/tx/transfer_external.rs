@@ -10,7 +10,7 @@ use crate::events::{EventKind, FirstTransferSubtype};
 use crate::model::{Account, AccountKind, Authorization, Role};
 use crate::state::{keys, ExternalTransfer, StateExt, Store, TransferStatus};
 use crate::time::Timestamp;
-use crate::tx::exec::{BlockContext, Checks, Ctx};
+use crate::tx::context::{BlockContext, Checks, Ctx};
 use crate::tx::guards;
 use crate::tx::movement::{self, effective_authorization, Trigger};
 use crate::tx::transfer::{self, Destination, Move};

@@ -5,13 +5,13 @@
 use crate::error::Code;
 use crate::events::{CancellationSubtype, EventKind, FirstTransferSubtype};
 use crate::model::{AccountKind, Authorization, Holder, Purpose, Text};
+use crate::protocol::OimpPurpose;
 use crate::state::{StateExt, Store};
-use crate::tx::exec::{Checks, Ctx};
+use crate::tx::context::{Checks, Ctx};
 use crate::tx::guards;
 use crate::tx::movement::{self, Trigger};
 use crate::tx::transfer::{self, Destination, Move, Resolved};
 use crate::tx::transfer_external::first_transfer_checks;
-use crate::tx::OimpPurpose;
 use crate::units::UnitBlock;
 
 /// Moves the selected units to the destination, first transferring them if `first` is

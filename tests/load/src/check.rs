@@ -2,10 +2,10 @@
 //! --check`, and the unit tests): every setup and load transaction must be accepted, in
 //! the offered order, one block per setup phase and one for the load.
 
-use jcm_runtime::genesis::Genesis;
+use jcm_runtime::protocol::{Genesis, Transaction};
 use jcm_runtime::state::MemStore;
 use jcm_runtime::time::Timestamp;
-use jcm_runtime::tx::{self, BlockContext, Transaction};
+use jcm_runtime::tx::{self, BlockContext};
 
 use super::plan::{Plan, Planned};
 use super::LoadError;

@@ -27,9 +27,9 @@
 use std::collections::BTreeSet;
 
 use jcm_runtime::crypto::SecretKey;
-use jcm_runtime::genesis::Genesis;
 use jcm_runtime::ids::{AccountId, CaId, EntityId, OfficerName, Party, RegistryId};
 use jcm_runtime::model::{Account, AccountKind, AccountStatus, Entity, Holder, Officer, Role, Text};
+use jcm_runtime::protocol::Genesis;
 
 use super::network::japan_approaches;
 pub use super::network::{Approach, Network, Selection, JAPAN, SIGNER_PREFIX};

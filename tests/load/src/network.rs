@@ -9,9 +9,9 @@
 //! a list of ids (`CA0001,CA0003`). The chosen approaches are always taken in genesis
 //! order, so the same genesis and the same option give the same network.
 
-use jcm_runtime::genesis::Genesis;
 use jcm_runtime::ids::{AccountId, CaId, JcId, Party, RegistryId};
 use jcm_runtime::model::{AccountKind, CaStatus, Holder, Role};
+use jcm_runtime::protocol::Genesis;
 
 use super::LoadError;
 

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use jcm_runtime::codec::Hash32;
 use jcm_runtime::crypto::SecretKey;
 use jcm_runtime::ids::CaId;
-use jcm_runtime::tx::{Payload, Transaction};
+use jcm_runtime::protocol::{Payload, Transaction};
 
 use super::genesis::{Network, Signer, SignerKind};
 use super::LoadError;

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use jcm_runtime::block::Block;
 use jcm_runtime::crypto::PublicKey;
+use jcm_runtime::protocol::Block;
 use serde_json::Value;
 
 use super::LoadError;

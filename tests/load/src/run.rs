@@ -6,8 +6,8 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use jcm_runtime::crypto::SecretKey;
-use jcm_runtime::genesis::Genesis;
 use jcm_runtime::keyfile::KeyFile;
+use jcm_runtime::protocol::Genesis;
 use jcm_runtime::time::Timestamp;
 use serde::Serialize;
 

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use jcm_runtime::crypto::SecretKey;
-use jcm_runtime::tx::{Payload, Transaction};
+use jcm_runtime::protocol::{Payload, Transaction};
 use serde_json::Value;
 
 /// The Parties of the 4-validator test network (f = 1).

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use jcm_runtime::crypto::SecretKey;
-use jcm_runtime::tx::{payload_from_json, Transaction};
+use jcm_runtime::protocol::{payload_from_json, Transaction};
 use serde_json::{json, Value};
 
 use crate::harness::{self, Cluster, PARTIES};

@@ -33,7 +33,7 @@ pub struct Adversary {
     /// Prevoters of each (height, round, value) overheard, to find old polkas.
     prevoters: BTreeMap<(u64, u32, ValueId), BTreeSet<ValidatorKey>>,
     /// Blocks of overheard proposals, by value.
-    blocks: BTreeMap<ValueId, jcm_runtime::block::Block>,
+    blocks: BTreeMap<ValueId, jcm_runtime::protocol::Block>,
     /// Prevotes that make a polka (equal powers).
     quorum: usize,
     /// The old polka's value a trap's liar re-proposed, and votes for since.
@@ -268,7 +268,7 @@ impl Adversary {
         &mut self,
         rng: &mut Rng,
         signed: &SignedProposal,
-        block: &jcm_runtime::block::Block,
+        block: &jcm_runtime::protocol::Block,
     ) -> Option<Message> {
         let mut proposal = signed.proposal.clone();
         let mut block = block.clone();

@@ -22,9 +22,9 @@ use jcm_consensus::ValidatorKey;
 use jcm_node::engine::Chain as _;
 use jcm_runtime::crypto::PublicKey;
 use jcm_runtime::model::{Text, Validator};
+use jcm_runtime::protocol::{GovChange, Payload, ProposalState, ValidatorChange};
 use jcm_runtime::state::Store;
-use jcm_runtime::tx::gov::{GovChange, GovState as _, ProposalState, ValidatorChange};
-use jcm_runtime::tx::Payload;
+use jcm_runtime::tx::gov::GovState as _;
 
 use crate::parts::validator_keys;
 

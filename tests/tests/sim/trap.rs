@@ -76,7 +76,7 @@ impl Roles {
 /// equal power.
 pub fn proposers_of_height_1(n: usize) -> [usize; 3] {
     let fixture = crate::parts::fixture(&vec![1; n]);
-    let validators = jcm_runtime::block::genesis_validators(&fixture.genesis).expect("validators");
+    let validators = jcm_runtime::chain::genesis_validators(&fixture.genesis).expect("validators");
     let schedule = jcm_consensus::ProposerSchedule::new(&validators);
     let keys = crate::parts::validator_keys(n);
     [0, 1, 2].map(|round| {

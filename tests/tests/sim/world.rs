@@ -25,7 +25,7 @@ use jcm_node::wal::Record;
 use jcm_node::wire::{Message, Request as PeerRequest};
 use jcm_runtime::crypto::SecretKey;
 use jcm_runtime::model::{AccountStatus, Text};
-use jcm_runtime::tx::{Payload, Transaction};
+use jcm_runtime::protocol::{Payload, Transaction};
 use jcm_tests::fixture::Fixture;
 
 use crate::adversary::Adversary;
@@ -692,7 +692,7 @@ impl World {
         Ok(())
     }
 
-    fn committed(&mut self, id: usize, header: &jcm_runtime::block::Header) -> Result<(), Violation> {
+    fn committed(&mut self, id: usize, header: &jcm_runtime::protocol::Header) -> Result<(), Violation> {
         let height = header.height;
         let hash = header.hash().to_hex();
         self.note(&[11, id as u64, height], || format!("{id} COMMITS h={height} {}", &hash[..12]));

@@ -8,7 +8,7 @@ use crate::events::{EventKind, OfficerChange};
 use crate::limits::GOV_OFFICERS_MAX;
 use crate::model::{CooperativeApproach, JointCommittee, Officer, Role};
 use crate::state::{keys, StateExt, Store};
-use crate::tx::exec::{Checks, Ctx};
+use crate::tx::context::{Checks, Ctx};
 use crate::tx::movement;
 
 /// R46: the approach and committee are new, join two Parties of the chain, and each side

@@ -4,13 +4,13 @@
 //! chain applies no penalty of its own.
 
 use super::records::{EvidenceRecord, GovState};
-use crate::consensus::{ChainId, Evidence, ValidatorKey};
 use crate::crypto::PublicKey;
 use crate::error::Code;
 use crate::events::EventKind;
+use crate::protocol::{ChainId, Evidence, Payload, ValidatorKey};
 use crate::state::{keys, StateExt, Store};
-use crate::tx::exec::{Checks, Ctx};
-use crate::tx::{movement, Payload};
+use crate::tx::context::{Checks, Ctx};
+use crate::tx::movement;
 
 /// R52: the signer of a `report_evidence` is a validator of the set in force, signing
 /// with its consensus key (the exception to R10's "the signer is an officer").

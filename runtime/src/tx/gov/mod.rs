@@ -13,7 +13,6 @@ pub mod evidence;
 pub mod observer;
 pub mod officer;
 mod party;
-mod payload;
 pub mod proposal;
 pub mod read;
 mod records;
@@ -21,7 +20,6 @@ pub mod rotation;
 pub mod upgrade;
 pub mod validators;
 
-pub use payload::*;
 pub use records::*;
 pub use upgrade::{required_protocol_version, upgrade_at};
 pub use validators::{changes_at, consensus_set, sets_after, validators_at, Sets};
@@ -29,7 +27,7 @@ pub use validators::{changes_at, consensus_set, sets_after, validators_at, Sets}
 use crate::ids::Party;
 use crate::model::{Holder, Role};
 use crate::state::{StateExt, Store};
-use crate::tx::exec::{BlockContext, Checks, Ctx};
+use crate::tx::context::{BlockContext, Checks, Ctx};
 use crate::tx::guards;
 
 /// The Party a role acts for: a registry's Party, an entity's country of incorporation;

@@ -10,7 +10,7 @@ use crate::ids::Party;
 use crate::limits::{ID_LEN_MAX, OBSERVERS_MAX};
 use crate::model::Text;
 use crate::state::{keys, StateExt, Store};
-use crate::tx::exec::{Checks, Ctx};
+use crate::tx::context::{Checks, Ctx};
 use crate::tx::movement;
 
 /// R50: the Party's designated authority allows observer `node_id`.

@@ -13,7 +13,7 @@ use crate::ids::{OfficerName, Party};
 use crate::limits::OFFICER_ROLES_MAX;
 use crate::model::{Officer, Role};
 use crate::state::{keys, StateExt, Store};
-use crate::tx::exec::{Checks, Ctx};
+use crate::tx::context::{Checks, Ctx};
 use crate::tx::guards::role_text;
 use crate::tx::movement;
 

@@ -2,14 +2,14 @@
 //! optionally a validator that joins the set two heights after the decision.
 
 use super::officer;
-use super::payload::GovChange;
 use super::validators;
 use crate::error::Code;
 use crate::events::{EventKind, OfficerChange};
 use crate::limits::{GOV_EFFECT_DELAY_BLOCKS, GOV_OFFICERS_MAX};
 use crate::model::{Holder, Officer, Role};
+use crate::protocol::GovChange;
 use crate::state::{keys, StateExt, Store};
-use crate::tx::exec::{Checks, Ctx};
+use crate::tx::context::{Checks, Ctx};
 use crate::tx::movement;
 
 /// R45: the admission is well formed and names nothing that exists; its validator, if

@@ -4,18 +4,18 @@
 
 use std::collections::BTreeSet;
 
-use super::records::{GovState, Proposal, ProposalState, Vote};
-use super::{approach, party, payload::GovChange, upgrade, validators};
+use super::records::{GovState, Proposal, Vote};
+use super::{approach, party, upgrade, validators};
 use crate::crypto::PublicKey;
 use crate::error::Code;
 use crate::events::EventKind;
 use crate::ids::Party;
 use crate::limits::PROPOSAL_WINDOW_BLOCKS_MAX;
 use crate::model::Text;
+use crate::protocol::{GovChange, Payload, ProposalState};
 use crate::state::{keys, StateExt, Store};
-use crate::tx::exec::{BlockContext, Checks, Ctx};
+use crate::tx::context::{BlockContext, Checks, Ctx};
 use crate::tx::movement;
-use crate::tx::Payload;
 
 /// Whose approval a change needs (R44).
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -291,19 +291,6 @@ fn close<S: Store + ?Sized>(st: &mut S, cx: &Ctx, p: &mut Proposal, state: Propo
     p.state = state;
     p.closed_at = Some(cx.height);
     movement::emit(st, cx, None, EventKind::ProposalClosed { proposal: p.id, state }, None);
-}
-
-/// Marks an approved proposal executed when its change takes effect at `block` (R49, R51).
-pub(crate) fn executed_at<S: Store + ?Sized>(st: &mut S, block: &BlockContext, id: u64) {
-    let Some(mut p) = st.proposal(id) else { return };
-    if p.state != ProposalState::Approved {
-        return;
-    }
-    p.state = ProposalState::Executed;
-    p.closed_at = Some(block.height);
-    st.write(keys::proposal(id), &p);
-    let kind = EventKind::ProposalClosed { proposal: id, state: ProposalState::Executed };
-    movement::emit_at(st, block.height, block.time, Default::default(), None, kind, None);
 }
 
 /// R43: at the first block past its deadline, an open proposal expires.

@@ -5,29 +5,15 @@
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
-use super::payload::{GovChange, ValidatorChange};
 use crate::codec::Hash32;
 use crate::crypto::PublicKey;
+use crate::events::EventKind;
 use crate::ids::*;
 use crate::model::{Text, Validator};
+use crate::protocol::{GovChange, ProposalState, ValidatorChange};
 use crate::state::{keys, StateExt, Store};
-
-/// The life of a proposal (R43).
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProposalState {
-    /// Collecting approvals until its deadline.
-    Open,
-    /// Enough Parties approved; the change waits for the height at which it takes
-    /// effect (validator changes, upgrades).
-    Approved,
-    /// Enough Parties rejected it that it can no longer pass.
-    Rejected,
-    /// Its deadline passed while open.
-    Expired,
-    /// Approved and applied: at once (admissions, approaches), or at its height.
-    Executed,
-}
+use crate::tx::context::BlockContext;
+use crate::tx::movement;
 
 /// One Party's vote on a proposal, and who cast it (R44).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
@@ -120,7 +106,7 @@ pub struct EvidenceRecord {
     /// The evidence's hash (its identity).
     pub hash: Hash32,
     /// The two conflicting votes.
-    pub evidence: crate::consensus::Evidence,
+    pub evidence: crate::protocol::Evidence,
     /// The validator that signed both, and its name in the set in force then.
     pub validator: PublicKey,
     /// Its name then.
@@ -216,3 +202,16 @@ pub trait GovState: Store {
 }
 
 impl<S: Store + ?Sized> GovState for S {}
+
+/// Marks an approved proposal executed when its change takes effect at `block` (R49, R51).
+pub(crate) fn executed_at<S: Store + ?Sized>(st: &mut S, block: &BlockContext, id: u64) {
+    let Some(mut p) = st.proposal(id) else { return };
+    if p.state != ProposalState::Approved {
+        return;
+    }
+    p.state = ProposalState::Executed;
+    p.closed_at = Some(block.height);
+    st.write(keys::proposal(id), &p);
+    let kind = EventKind::ProposalClosed { proposal: id, state: ProposalState::Executed };
+    movement::emit_at(st, block.height, block.time, Default::default(), None, kind, None);
+}

@@ -10,7 +10,7 @@ use crate::events::{EventKind, OfficerChange};
 use crate::ids::Party;
 use crate::model::Text;
 use crate::state::{keys, StateExt, Store};
-use crate::tx::exec::{Checks, Ctx};
+use crate::tx::context::{Checks, Ctx};
 use crate::tx::movement;
 
 /// R48: refuses a signer whose key was retired; returns whether it was.

@@ -4,10 +4,10 @@
 use super::*;
 use crate::crypto::SecretKey;
 use crate::error::Code;
-use crate::genesis::Genesis;
+use crate::protocol::{payload_from_json, Genesis, GovChange, Payload, ProposalState, Transaction};
 use crate::state::MemStore;
 use crate::time::Timestamp;
-use crate::tx::{apply, BlockContext, Payload, Transaction};
+use crate::tx::{apply, BlockContext};
 use crate::verdict::Verdict;
 
 const CHAIN: &str = "jcm-gov-test";
@@ -55,7 +55,7 @@ fn submit(st: &mut MemStore, at: &BlockContext, signer: &str, payload: Payload) 
 }
 
 fn payload(json: serde_json::Value) -> Payload {
-    crate::tx::payload_from_json(json).expect("a valid payload")
+    payload_from_json(json).expect("a valid payload")
 }
 
 fn set_power(deadline: u64, effective_height: u64, power: u64) -> Payload {
@@ -186,14 +186,14 @@ fn only_a_consent_to_an_open_admission_naming_the_signer_escapes_r10() {
 #[test]
 fn the_required_protocol_version_follows_the_plan() {
     let mut st = chain();
-    assert_eq!(required_protocol_version(&st, 1_000), crate::block::PROTOCOL_VERSION);
+    assert_eq!(required_protocol_version(&st, 1_000), crate::protocol::PROTOCOL_VERSION);
     assert_eq!(upgrade_at(&st), None);
     let plan = payload(serde_json::json!({
         "action": "propose", "deadline": 3, "change": { "kind": "plan_upgrade", "version": 2, "height": 9 },
     }));
     assert!(submit(&mut st, &block(1), "IND-DA", plan).is_accepted());
     assert_eq!(upgrade_at(&st), Some((2, 9)));
-    assert_eq!(required_protocol_version(&st, 8), crate::block::PROTOCOL_VERSION);
+    assert_eq!(required_protocol_version(&st, 8), crate::protocol::PROTOCOL_VERSION);
     assert_eq!(required_protocol_version(&st, 9), 2);
 }
 
@@ -288,8 +288,8 @@ fn a_change_to_a_set_the_consensus_cannot_run_is_refused() {
     assert!(st.scheduled_changes().is_empty());
 }
 
-fn vote(signer: &str, chain: &str, height: u64, value: Option<u8>) -> crate::consensus::SignedVote {
-    use crate::consensus::{ChainId, Signature, SignedVote, ValidatorKey, ValueId, Vote, VoteKind};
+fn vote(signer: &str, chain: &str, height: u64, value: Option<u8>) -> crate::protocol::SignedVote {
+    use crate::protocol::{ChainId, Signature, SignedVote, ValidatorKey, ValueId, Vote, VoteKind};
     use ed25519_dalek::Signer as _;
     let key = ed25519_dalek::SigningKey::from_bytes(&SecretKey::dev(signer).seed());
     let vote = Vote {
@@ -304,12 +304,12 @@ fn vote(signer: &str, chain: &str, height: u64, value: Option<u8>) -> crate::con
     SignedVote { vote, signature }
 }
 
-fn evidence(signer: &str, chain: &str, height: u64) -> crate::consensus::Evidence {
-    crate::consensus::Evidence::new(vote(signer, chain, height, Some(1)), vote(signer, chain, height, None))
+fn evidence(signer: &str, chain: &str, height: u64) -> crate::protocol::Evidence {
+    crate::protocol::Evidence::new(vote(signer, chain, height, Some(1)), vote(signer, chain, height, None))
         .expect("conflicting votes")
 }
 
-fn report(evidence: crate::consensus::Evidence) -> Payload {
+fn report(evidence: crate::protocol::Evidence) -> Payload {
     Payload::ReportEvidence { evidence }
 }
 
@@ -345,14 +345,14 @@ fn evidence_that_does_not_hold_is_refused_with_its_code() {
     }
     // A forged signature: the second vote's signature is of a third vote.
     let honest = evidence("v-jpn", CHAIN, 2);
-    let crate::consensus::Evidence::Votes { first, mut second } = honest else { panic!("votes") };
+    let crate::protocol::Evidence::Votes { first, mut second } = honest else { panic!("votes") };
     second.signature = vote("v-jpn", CHAIN, 2, Some(7)).signature;
     assert!(
-        crate::consensus::Evidence::new(first.clone(), second.clone()).is_err(),
+        crate::protocol::Evidence::new(first.clone(), second.clone()).is_err(),
         "the constructor refuses it"
     );
     // Sent as a malicious node would: the encoding, through JSON.
-    let bytes = crate::codec::encode(&crate::consensus::Evidence::Votes { first, second });
+    let bytes = crate::codec::encode(&crate::protocol::Evidence::Votes { first, second });
     let forged = serde_json::from_value(serde_json::json!(hex::encode(bytes))).expect("decodes");
     let verdict = submit(&mut st, &block(3), "v-ind", report(forged));
     assert_eq!(verdict.codes(), [Code::EvidenceInvalid], "{verdict}");

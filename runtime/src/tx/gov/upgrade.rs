@@ -2,14 +2,13 @@
 //! proposal. [`upgrade_at`] and [`required_protocol_version`] let the node stop cleanly
 //! before a height its software cannot execute.
 
-use super::proposal;
-use super::records::{GovState, UpgradePlan};
-use crate::block::PROTOCOL_VERSION;
+use super::records::{self, GovState, UpgradePlan};
 use crate::error::Code;
 use crate::events::EventKind;
 use crate::limits::GOV_EFFECT_DELAY_BLOCKS;
+use crate::protocol::PROTOCOL_VERSION;
 use crate::state::{keys, StateExt, Store};
-use crate::tx::exec::{BlockContext, Checks, Ctx};
+use crate::tx::context::{BlockContext, Checks, Ctx};
 use crate::tx::movement;
 
 /// The planned upgrade: `(version, height)` from which `version` is required.
@@ -58,6 +57,6 @@ pub fn plan<S: Store + ?Sized>(st: &mut S, cx: &Ctx, id: u64, version: u32, heig
 /// R51: the block at the plan's height executes its proposal.
 pub fn reach<S: Store + ?Sized>(st: &mut S, block: &BlockContext) {
     if let Some(plan) = st.upgrade_plan().filter(|p| p.height == block.height) {
-        proposal::executed_at(st, block, plan.proposal);
+        records::executed_at(st, block, plan.proposal);
     }
 }

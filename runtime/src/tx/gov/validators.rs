@@ -4,16 +4,14 @@
 //! [`sets_after`] gives a node, an auditor or a light client the consensus sets around a
 //! committed state.
 
-use super::payload::ValidatorChange;
-use super::proposal;
-use super::records::{GovState, ScheduledChange};
-use crate::consensus::{ProtocolError, ValidatorKey, ValidatorSet, VALIDATORS_MAX};
+use super::records::{self, GovState, ScheduledChange};
 use crate::error::Code;
 use crate::events::EventKind;
 use crate::limits::{GOV_EFFECT_DELAY_BLOCKS, SCHEDULED_CHANGES_MAX};
 use crate::model::Validator;
+use crate::protocol::{ProtocolError, ValidatorChange, ValidatorKey, ValidatorSet, VALIDATORS_MAX};
 use crate::state::{keys, StateExt, Store};
-use crate::tx::exec::{BlockContext, Checks, Ctx};
+use crate::tx::context::{BlockContext, Checks, Ctx};
 use crate::tx::movement;
 
 /// Applies one change to a set; the code and sentence of why it cannot apply.
@@ -200,8 +198,7 @@ pub fn check<S: Store + ?Sized>(st: &S, ck: &mut Checks, change: &ValidatorChang
 /// validator (R45) `GOV_EFFECT_DELAY_BLOCKS` after the admission was executed. For one
 /// who reads the proposals after the schedule entry is gone (a proof of a past change).
 pub fn scheduled_by(p: &super::records::Proposal) -> Option<ScheduledChange> {
-    use super::payload::GovChange;
-    use super::records::ProposalState;
+    use crate::protocol::{GovChange, ProposalState};
     match &p.change {
         GovChange::ChangeValidators { change, effective_height }
             if matches!(p.state, ProposalState::Approved | ProposalState::Executed) =>
@@ -247,7 +244,7 @@ pub fn apply_due<S: Store + ?Sized>(st: &mut S, block: &BlockContext) {
         st.delete(&key);
         let kind = EventKind::ValidatorSetChanged { proposal: scheduled.proposal };
         movement::emit_at(st, block.height, block.time, Default::default(), None, kind, None);
-        proposal::executed_at(st, block, scheduled.proposal);
+        records::executed_at(st, block, scheduled.proposal);
     }
 }
 

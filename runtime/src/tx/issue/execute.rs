@@ -6,10 +6,10 @@
 use crate::events::{CancellationSubtype, EventKind, FirstTransferSubtype};
 use crate::ids::CaId;
 use crate::model::{AccountKind, Project};
+use crate::protocol::Period;
 use crate::state::{keys, NotificationRecord, StateExt, Store};
-use crate::tx::exec::Ctx;
+use crate::tx::context::Ctx;
 use crate::tx::movement;
-use crate::tx::Period;
 use crate::units::UnitBlock;
 
 use super::lines::{attrs_for, first_transfer_subtype, Line};

@@ -9,13 +9,13 @@ use crate::error::Code;
 use crate::events::FirstTransferSubtype;
 use crate::ids::*;
 use crate::model::*;
+use crate::protocol::AllocationLine;
 use crate::state::{StateExt, Store};
 use crate::tx::authorization::{cap_check, scope_checks};
-use crate::tx::exec::Checks;
+use crate::tx::context::Checks;
 use crate::tx::guards;
 use crate::tx::movement::{self, Trigger};
 use crate::tx::transfer_external::first_transfer_checks;
-use crate::tx::AllocationLine;
 use crate::units::{AuthBinding, UnitAttrs, UnitBlock};
 
 /// A checked allocation line.

@@ -15,10 +15,10 @@ use crate::error::Code;
 use crate::ids::*;
 use crate::limits::ALLOCATION_LINES_MAX;
 use crate::model::Role;
+use crate::protocol::{AllocationLine, SignedNotification};
 use crate::state::{StateExt, Store};
-use crate::tx::exec::{Checks, Ctx};
+use crate::tx::context::{Checks, Ctx};
 use crate::tx::guards;
-use crate::tx::{AllocationLine, SignedNotification};
 
 /// An issuance request.
 #[derive(Debug)]

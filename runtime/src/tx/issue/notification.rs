@@ -6,10 +6,10 @@ use crate::codec;
 use crate::crypto::TAG_JC_NOTIFICATION;
 use crate::error::Code;
 use crate::model::{Project, Role};
+use crate::protocol::{NotificationStatus, Period};
 use crate::state::{keys, StateExt, Store};
-use crate::tx::exec::Checks;
+use crate::tx::context::Checks;
 use crate::tx::guards;
-use crate::tx::{NotificationStatus, Period};
 
 use super::Request;
 

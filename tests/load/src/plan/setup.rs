@@ -18,10 +18,10 @@ use std::collections::BTreeMap;
 use jcm_runtime::crypto::SecretKey;
 use jcm_runtime::ids::{AuthId, NotificationId, ProjectId};
 use jcm_runtime::model::{AuthorizationTerms, Project};
-use jcm_runtime::time::Timestamp;
-use jcm_runtime::tx::{
+use jcm_runtime::protocol::{
     AllocationLine, Notification, NotificationStatus, Payload, Period, SignedNotification, Transaction,
 };
+use jcm_runtime::time::Timestamp;
 use serde_json::json;
 
 use super::{id, Assignment, PlanInput, CHUNK_UNITS, QUANTITY_UNITS_MAX, SETUP_VINTAGE};

@@ -3,7 +3,7 @@
 //! never conflict and every serial range is known before anything is sent.
 
 use jcm_runtime::model::{Account, Text};
-use jcm_runtime::tx::{AllocationLine, Payload, UnitsSpec};
+use jcm_runtime::protocol::{AllocationLine, Payload, UnitsSpec};
 use serde_json::json;
 
 use super::setup::{self, Serials};

@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use jcm_runtime::genesis::Genesis;
+use jcm_runtime::protocol::Genesis;
 use jcm_runtime::read;
 use jcm_runtime::state::{MemStore, StateExt};
 use jcm_runtime::time::Timestamp;

@@ -13,9 +13,6 @@
 //! (blocks carry a commit certificate; peers exchange signed votes and proposals). A
 //! decoded chain id is checked like a constructed one.
 
-mod evidence;
-pub use evidence::{Evidence, EvidenceError};
-
 use borsh::{BorshDeserialize, BorshSerialize};
 use ed25519_dalek::{Signature as DalekSignature, Verifier as _, VerifyingKey};
 use std::collections::BTreeSet;
@@ -136,7 +133,7 @@ impl fmt::Display for ValidatorKey {
 }
 
 impl ValidatorKey {
-    fn verifying_key(&self) -> Result<VerifyingKey, ProtocolError> {
+    pub(super) fn verifying_key(&self) -> Result<VerifyingKey, ProtocolError> {
         VerifyingKey::from_bytes(&self.0).map_err(|_| ProtocolError::BadKey(*self))
     }
 }

@@ -1,9 +1,6 @@
 //! Blocks: the header every validator signs for (through its hash, the consensus value),
-//! the transactions, the previous height's commit certificate, and the pure functions
-//! that execute a block and check that it links to its parent.
-//!
-//! The node and the auditor's tool share everything here, so a block the node accepted
-//! is re-checked by exactly the same code in `jcm audit`.
+//! the transactions, the previous height's commit certificate, and the check that a
+//! block links to its parent. Executing a block is `crate::chain`'s.
 //!
 //! Execution is part of validation: the header of height H carries the state root and
 //! the results root *after* executing H's transactions. A transaction that is well formed
@@ -12,12 +9,9 @@
 
 use borsh::{BorshDeserialize, BorshSerialize};
 
+use super::{ChainId, CommitCertificate, Transaction, ValidatorKey, ValidatorSet, ValueId};
 use crate::codec::{self, DecodeError, Hash32};
-use crate::consensus::{ChainId, CommitCertificate, ValidatorKey, ValidatorSet, ValueId};
-use crate::merkle;
-use crate::state::{Overlay, Store, WriteSet};
 use crate::time::Timestamp;
-use crate::tx::{self, BlockContext, Transaction};
 use crate::verdict::Verdict;
 
 /// Version of the block format and execution rules; a header of another version is refused.
@@ -206,104 +200,6 @@ pub fn genesis_header(
     }
 }
 
-/// What executing a block's transactions produced.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct Executed {
-    /// One result per transaction, in block order.
-    pub results: Vec<TxResult>,
-    /// The state writes of the whole block.
-    pub state_writes: WriteSet,
-    /// The state tree's new nodes.
-    pub tree_writes: WriteSet,
-    /// The state root after the block.
-    pub state_root: Hash32,
-}
-
-/// Executes transactions at `ctx` over `state` (left untouched: the writes are returned)
-/// and updates the state tree rooted at `root` whose nodes are in `tree`, both halves of
-/// the tree at once ([`merkle::apply_split`]). The block's time-driven rules run first
-/// ([`tx::begin_block`]); every transaction's signature is checked
-/// ([`signatures_valid`]), and a transaction whose signature fails gets the verdict
-/// [`tx::apply`] gives it.
-pub fn execute<S, T>(state: &S, tree: &T, root: Hash32, ctx: &BlockContext, txs: &[Transaction]) -> Executed
-where
-    S: Store + ?Sized,
-    T: Store + Sync + ?Sized,
-{
-    execute_with(state, tree, root, ctx, txs, &|_| false)
-}
-
-/// [`execute`], told which transactions' signatures the caller already found valid with
-/// [`Transaction::signature_valid`] (a node's mempool checked them at admission), so they
-/// are not checked twice. A transaction id is the hash of the whole envelope, signature
-/// included, so a known id means the very bytes that were checked, and the verdict is
-/// the one a fresh check would give: which path checked a signature never changes
-/// whether it is valid.
-pub fn execute_with<S, T>(
-    state: &S,
-    tree: &T,
-    root: Hash32,
-    ctx: &BlockContext,
-    txs: &[Transaction],
-    verified: &dyn Fn(&Hash32) -> bool,
-) -> Executed
-where
-    S: Store + ?Sized,
-    T: Store + Sync + ?Sized,
-{
-    let ids: Vec<Hash32> = txs.iter().map(Transaction::hash).collect();
-    let known: Vec<bool> = ids.iter().map(verified).collect();
-    let unchecked: Vec<&Transaction> =
-        txs.iter().zip(&known).filter(|(_, known)| !**known).map(|(tx, _)| tx).collect();
-    let mut valid_unchecked = signatures_valid(&unchecked).into_iter();
-    let mut overlay = Overlay::new(state);
-    tx::begin_block(&mut overlay, ctx);
-    let results = txs
-        .iter()
-        .zip(ids)
-        .zip(known)
-        .map(|((t, id), known)| {
-            // `valid_unchecked` holds one answer per transaction not known, in order.
-            let valid = known || valid_unchecked.next().unwrap_or(false);
-            let verdict = if valid { tx::apply_verified(&mut overlay, ctx, t) } else { tx::bad_signature() };
-            TxResult { tx: id, verdict }
-        })
-        .collect();
-    let state_writes = overlay.into_writes();
-    let (state_root, tree_writes) = merkle::apply_split(tree, root, &state_writes);
-    Executed { results, state_writes, tree_writes, state_root }
-}
-
-/// Fewest signatures worth spreading over several threads.
-const PARALLEL_SIGNATURES_MIN: usize = 64;
-
-/// Whether each transaction's signature verifies, in order: [`Transaction::signature_valid`]
-/// (one strict ed25519 verification, the rule every path uses) for each, spread over the
-/// machine's cores when there are many. Every signature is checked on its own, never in
-/// a batch, so the answer is the same on any machine and with any number of threads.
-pub fn signatures_valid(txs: &[&Transaction]) -> Vec<bool> {
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    if threads < 2 || txs.len() < PARALLEL_SIGNATURES_MIN {
-        return txs.iter().map(|tx| tx.signature_valid()).collect();
-    }
-    let chunk = txs.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = txs
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || part.iter().map(|tx| tx.signature_valid()).collect::<Vec<bool>>())
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|worker| match worker.join() {
-                Ok(valid) => valid,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    })
-}
-
 /// Why a block does not follow its parent.
 #[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
 pub enum LinkError {
@@ -431,47 +327,4 @@ pub fn check_link(
                 .map_err(|e| LinkError::LastCommit(e.to_string()))
         }
     }
-}
-
-/// Checks the execution results a header claims.
-pub fn check_execution(header: &Header, executed: &Executed) -> Result<(), LinkError> {
-    let results = results_root(&executed.results);
-    if results != header.results_root {
-        return Err(LinkError::Field {
-            field: "results root",
-            expected: results,
-            found: header.results_root,
-        });
-    }
-    if executed.state_root != header.state_root {
-        return Err(LinkError::Field {
-            field: "state root",
-            expected: executed.state_root,
-            found: header.state_root,
-        });
-    }
-    Ok(())
-}
-
-/// The validator set a genesis document names.
-pub fn genesis_validators(
-    genesis: &crate::genesis::Genesis,
-) -> Result<ValidatorSet, crate::consensus::ProtocolError> {
-    crate::tx::gov::consensus_set(&genesis.validators)
-}
-
-/// The genesis block and the writes of the genesis state (with its tree), derived from
-/// the genesis document alone.
-pub fn genesis_block(genesis: &crate::genesis::Genesis) -> Result<(Block, Executed), String> {
-    let chain_id = ChainId::new(genesis.chain_id.as_str()).map_err(|e| e.to_string())?;
-    let validators = genesis_validators(genesis).map_err(|e| e.to_string())?;
-    let mut state = crate::state::MemStore::new();
-    genesis.init_state(&mut state);
-    let state_writes: WriteSet = state.range(&[], None).map(|(k, v)| (k, Some(v))).collect();
-    let mut nodes = crate::state::MemStore::new();
-    let state_root = merkle::apply(&mut nodes, merkle::EMPTY_ROOT, &state_writes);
-    let tree_writes = nodes.range(&[], None).map(|(k, v)| (k, Some(v))).collect();
-    let header = genesis_header(chain_id, genesis.genesis_time, state_root, &validators);
-    let block = Block { header, txs: Vec::new(), last_commit: None };
-    Ok((block, Executed { results: Vec::new(), state_writes, tree_writes, state_root }))
 }

@@ -204,7 +204,7 @@ impl<'de> serde::Deserialize<'de> for Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::consensus::{Proposal, Signature, Vote};
+    use crate::protocol::{Proposal, Signature, Vote};
     use ed25519_dalek::{Signer as _, SigningKey};
 
     fn signed(seed: u8, round: u32, value: Option<u8>) -> SignedVote {

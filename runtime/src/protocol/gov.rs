@@ -1,6 +1,7 @@
 //! The governance changes a proposal carries (R43–R51), as officers write them in JSON
-//! and TOML. `Payload::Propose` holds one [`GovChange`]; a validator change is scheduled
-//! as a [`ValidatorChange`] at the height it takes effect.
+//! and TOML, and the states a proposal goes through. `Payload::Propose` holds one
+//! [`GovChange`]; a validator change is scheduled as a [`ValidatorChange`] at the height
+//! it takes effect.
 
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
@@ -106,4 +107,21 @@ impl GovChange {
             GovChange::PlanUpgrade { .. } => "plan_upgrade",
         }
     }
+}
+
+/// The life of a proposal (R43).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProposalState {
+    /// Collecting approvals until its deadline.
+    Open,
+    /// Enough Parties approved; the change waits for the height at which it takes
+    /// effect (validator changes, upgrades).
+    Approved,
+    /// Enough Parties rejected it that it can no longer pass.
+    Rejected,
+    /// Its deadline passed while open.
+    Expired,
+    /// Approved and applied: at once (admissions, approaches), or at its height.
+    Executed,
 }

@@ -9,13 +9,13 @@ use std::collections::BTreeSet;
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
+use super::GovChange;
 use crate::codec::{self, DecodeError, Hash32};
 use crate::crypto::{PublicKey, SecretKey, Signature, TAG_JC_NOTIFICATION, TAG_TX};
 use crate::ids::*;
 use crate::limits::TX_BYTES_MAX;
 use crate::model::*;
 use crate::time::Timestamp;
-use crate::tx::gov::GovChange;
 
 /// Units named in a request: either a serial range (`first`, `last` and its `quantity`,
 /// R3, R4) or a quantity the runtime selects from the account (R13), optionally
@@ -405,7 +405,7 @@ pub enum Payload {
     /// A validator, signing with its consensus key, reports another's equivocation: two
     /// conflicting votes (R52). Last of the enum, so that every earlier variant keeps its
     /// encoding.
-    ReportEvidence { evidence: crate::consensus::Evidence },
+    ReportEvidence { evidence: super::Evidence },
 }
 
 impl Payload {

@@ -11,8 +11,8 @@
 //! Every struct a payload reaches is `#[serde(deny_unknown_fields)]`, so the RPC's JSON
 //! decoder, which decodes a whole `Transaction`, refuses the same unknown fields.
 
+use super::Payload;
 use crate::error::{Code, Rejection};
-use crate::tx::Payload;
 
 /// Why a JSON payload does not decode.
 #[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
@@ -79,7 +79,7 @@ mod tests {
 
     use super::*;
     use crate::crypto::SecretKey;
-    use crate::tx::SignedNotification;
+    use crate::protocol::SignedNotification;
 
     /// One valid payload of every action, reaching every struct a payload contains.
     fn examples() -> Vec<Value> {
@@ -213,11 +213,12 @@ mod tests {
         let payload =
             payload_from_json(json!({ "action": "close_reporting_year", "party": "IND", "year": 2026 }))
                 .expect("a payload");
-        let tx = crate::tx::Transaction::sign("jcm-test", &SecretKey::dev("IND-DA"), 0, payload);
+        let tx = crate::protocol::Transaction::sign("jcm-test", &SecretKey::dev("IND-DA"), 0, payload);
         let mut value = serde_json::to_value(&tx).expect("serializes");
-        assert!(serde_json::from_value::<crate::tx::Transaction>(value.clone()).is_ok());
+        assert!(serde_json::from_value::<crate::protocol::Transaction>(value.clone()).is_ok());
         value["body"]["payload"]["use_year"] = json!(2030);
-        let err = serde_json::from_value::<crate::tx::Transaction>(value).expect_err("an unknown field");
+        let err =
+            serde_json::from_value::<crate::protocol::Transaction>(value).expect_err("an unknown field");
         assert_eq!(classify(&err.to_string()).unknown_field(), Some("use_year"));
     }
 
