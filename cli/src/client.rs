@@ -1,12 +1,16 @@
 //! The officer's client of a node's RPC (HTTP + JSON): GET a document, POST a
-//! transaction. Every failure says which node it was: an unreachable node names its URL
-//! and how to point `jcm` elsewhere; an error answer keeps the node's `{"error": {kind,
-//! message, codes, verdict}}` so a rule rejection can be shown code by code.
+//! transaction, each answer read into its type of the RPC contract ([`jcm_api`]), so a
+//! field the node renamed or retyped is a malformed answer, never a silent gap. Every
+//! failure says which node it was: an unreachable node names its URL and how to point
+//! `jcm` elsewhere; an error answer keeps the node's [`ErrorDetail`] (kind, message,
+//! codes, verdict) so a rule rejection can be shown code by code.
 
 use std::io::Read;
 use std::time::Duration;
 
-use serde_json::Value;
+use jcm_api::tx::TxRequest;
+use jcm_api::{ErrorBody, ErrorDetail};
+use serde::de::DeserializeOwned;
 
 /// Largest answer read: a page of blocks or a Party's holdings.
 pub const RESPONSE_BYTES_MAX: u64 = 64 * 1024 * 1024;
@@ -28,18 +32,16 @@ pub enum RpcError {
         message: String,
     },
     /// The node answered with an error.
-    #[error("the node at {base} answered {status} ({kind}): {message}")]
+    #[error("the node at {base} answered {status} ({}): {}", error.kind, error.message)]
     Api {
         /// The node's address.
         base: String,
         /// HTTP status.
         status: u16,
-        /// The node's machine-readable kind (`not_found`, `rejected`, ...).
-        kind: String,
-        /// The node's sentence.
-        message: String,
-        /// The whole `error` object.
-        error: Value,
+        /// The node's `error`: its machine-readable kind (`not_found`, `rejected`, ...),
+        /// its sentence, the rule codes and the verdict of a rule rejection (boxed: a
+        /// verdict is large).
+        error: Box<ErrorDetail>,
     },
     /// An answer that is not the JSON the route returns.
     #[error("the node's answer to {url} is malformed: {message}")]
@@ -56,19 +58,6 @@ pub enum RpcError {
 pub struct Rpc {
     base: String,
     agent: ureq::Agent,
-}
-
-/// Percent-encodes one path segment (authorization ids may hold spaces).
-pub fn segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 impl Rpc {
@@ -92,14 +81,11 @@ impl Rpc {
             Ok(response) => response,
             Err(ureq::Error::Status(status, response)) => {
                 let body = read_body(url, response)?;
-                let parsed: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-                let error = parsed.get("error").cloned().unwrap_or(Value::Null);
-                let kind = error["kind"].as_str().unwrap_or("http_error").to_string();
-                let message = error["message"]
-                    .as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| body.chars().take(300).collect());
-                return Err(RpcError::Api { base: self.base.clone(), status, kind, message, error });
+                return Err(RpcError::Api {
+                    base: self.base.clone(),
+                    status,
+                    error: Box::new(error_detail(&body)),
+                });
             }
             Err(ureq::Error::Transport(t)) => {
                 return Err(RpcError::Unreachable { base: self.base.clone(), message: t.to_string() })
@@ -116,21 +102,40 @@ impl Rpc {
         Ok(self.answer(&url, result)?.1)
     }
 
-    /// `GET path` as JSON.
-    pub fn get(&self, path: &str) -> Result<Value, RpcError> {
+    /// `GET path`, read into the route's answer type `T`.
+    pub fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, RpcError> {
         let url = format!("{}{path}", self.base);
         let text = self.get_text(path)?;
-        serde_json::from_str(&text).map_err(|e| RpcError::Malformed { url, message: e.to_string() })
+        parse(&url, &text)
     }
 
-    /// `POST path` with a JSON body; the status (2xx) and the JSON answer.
-    pub fn post(&self, path: &str, body: &Value) -> Result<(u16, Value), RpcError> {
+    /// `POST path` with a transaction; the status (2xx) and the answer, read into `T`.
+    pub fn post<T: DeserializeOwned>(&self, path: &str, body: &TxRequest) -> Result<(u16, T), RpcError> {
         let url = format!("{}{path}", self.base);
         let result = self.agent.post(&url).send_json(body);
         let (status, text) = self.answer(&url, result)?;
-        let value =
-            serde_json::from_str(&text).map_err(|e| RpcError::Malformed { url, message: e.to_string() })?;
-        Ok((status, value))
+        Ok((status, parse(&url, &text)?))
+    }
+}
+
+/// An answer of `url` read into `T`: a body that is not `T` is malformed, with serde's
+/// reason.
+fn parse<T: DeserializeOwned>(url: &str, text: &str) -> Result<T, RpcError> {
+    serde_json::from_str(text)
+        .map_err(|e| RpcError::Malformed { url: url.to_string(), message: e.to_string() })
+}
+
+/// The `error` of an error answer; a body that is not the node's [`ErrorBody`] (a proxy's
+/// page, a node of another build) is an `http_error` quoting its start.
+fn error_detail(body: &str) -> ErrorDetail {
+    match serde_json::from_str::<ErrorBody>(body) {
+        Ok(parsed) => parsed.error,
+        Err(_) => ErrorDetail {
+            kind: "http_error".to_string(),
+            message: body.chars().take(300).collect(),
+            codes: Vec::new(),
+            verdict: None,
+        },
     }
 }
 
@@ -155,17 +160,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn path_segments_are_percent_encoded() {
-        assert_eq!(segment("AUTH-IND-001"), "AUTH-IND-001");
-        assert_eq!(segment("AUTH IND 1"), "AUTH%20IND%201");
-        assert_eq!(segment("a/b?c"), "a%2Fb%3Fc");
+    fn an_error_body_is_the_nodes_error_or_the_start_of_whatever_came() {
+        let body = r#"{"error": {"kind": "nonce_gap", "message": "nonce 4 after 2", "codes": ["A6-1008"]}}"#;
+        let error = error_detail(body);
+        assert_eq!((error.kind.as_str(), error.message.as_str()), ("nonce_gap", "nonce 4 after 2"));
+        assert_eq!((error.codes, error.verdict), (vec!["A6-1008".to_string()], None));
+        let page = format!("<html>{}</html>", "x".repeat(400));
+        let error = error_detail(&page);
+        assert_eq!(error.kind, "http_error");
+        assert_eq!(error.message, page.chars().take(300).collect::<String>());
+        // An `error` without its kind is not the node's error shape either.
+        assert_eq!(error_detail(r#"{"error": {"message": "gone"}}"#).kind, "http_error");
+    }
+
+    #[test]
+    fn an_answer_that_is_not_the_routes_type_is_malformed_naming_the_url() {
+        let err = parse::<jcm_api::tx::Nonce>("http://n/v1/nonce/ab", r#"{"next_nonce": 3}"#)
+            .expect_err("fields missing");
+        let text = err.to_string();
+        assert!(text.starts_with("the node's answer to http://n/v1/nonce/ab is malformed: "), "{text}");
+        assert!(text.contains("missing field"), "serde's reason: {text}");
     }
 
     #[test]
     fn an_unreachable_node_is_named_with_a_hint() {
         // Port 9 (discard) on loopback: nothing listens in a test environment.
         let rpc = Rpc::new("http://127.0.0.1:9");
-        let err = rpc.get("/v1/status").expect_err("nothing listens there");
+        let err = rpc.get::<jcm_api::chain::Status>("/v1/status").expect_err("nothing listens there");
         let text = err.to_string();
         assert!(text.contains("cannot reach the node at http://127.0.0.1:9"), "{text}");
         assert!(text.contains("--node URL"), "{text}");

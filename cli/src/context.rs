@@ -10,10 +10,11 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
+use jcm_api::chain::Status;
+use jcm_api::paths;
 use jcm_cli::audit::OutputFormat;
 use jcm_keystore::{KeystoreError, Purpose, PASSPHRASE_ENV};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::client::Rpc;
@@ -114,10 +115,10 @@ impl Context {
     /// Where every conversation with a node starts: its `/v1/status`, whose chain id and
     /// genesis hash are checked against the pins in the home ([`pin::verify_node`]: a
     /// first contact pins them, a node presenting another genesis is refused).
-    pub fn connect(&self) -> anyhow::Result<(Rpc, Value)> {
+    pub fn connect(&self) -> anyhow::Result<(Rpc, Status)> {
         let (url, _) = self.node()?;
         let rpc = Rpc::new(&url);
-        let status = rpc.get("/v1/status")?;
+        let status: Status = rpc.get(paths::STATUS)?;
         pin::verify_node(&self.home, rpc.base(), &status)?;
         Ok((rpc, status))
     }

@@ -1,18 +1,21 @@
 //! `jcm gov`: governance from the CLI (R43–R51, docs/governance.md). `propose`,
 //! `approve`, `reject` and `consent` sign and submit like every `jcm tx` command (dry run,
 //! confirmation, `--output json`); `show` and `list` read the node's
-//! `/v1/gov/proposals[/{id}]` routes, which answer `read::gov::ProposalView` as JSON.
+//! `/v1/gov/proposals[/{id}]` routes into `read::gov::ProposalView`s.
 //! `jcm keys rotate` (wired from `keys.rs`) rotates an officer's key.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
+use jcm_api::paths;
 use jcm_runtime::protocol::{GovChange, Payload};
-use serde_json::Value;
+use jcm_runtime::read::gov::{Needs, ProposalView};
+use jcm_runtime::tx::gov::Vote;
+use serde_json::json;
 
 use crate::context::Context;
-use crate::output::{print_fields, print_json, Table};
+use crate::output::{self, print_fields, print_json, Table};
 use crate::tx::TxOpts;
 
 /// Governance commands.
@@ -133,17 +136,17 @@ pub fn run(cmd: &GovCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     let rpc = ctx.rpc()?;
     match cmd {
         GovCommand::Show { id } => {
-            let view = rpc.get(&format!("/v1/gov/proposals/{id}"))?;
+            let view: ProposalView = rpc.get(&paths::proposal(*id))?;
             if ctx.json() {
-                print_json(&view);
+                print_json(&json!(view));
             } else {
                 show(&view);
             }
         }
         _ => {
-            let list = rpc.get("/v1/gov/proposals")?;
+            let list: Vec<ProposalView> = rpc.get(paths::PROPOSALS)?;
             if ctx.json() {
-                print_json(&list);
+                print_json(&json!(list));
             } else {
                 table(&list);
             }
@@ -161,13 +164,9 @@ pub fn run_rotate(
     crate::tx::execute(ctx, &args.tx, Payload::RotateKey { new_key })
 }
 
-fn votes(value: &Value) -> String {
-    let shown: Vec<String> = value
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|v| format!("{} ({} at {})", cell(&v["party"]), cell(&v["officer"]), cell(&v["height"])))
-        .collect();
+fn votes(votes: &[Vote]) -> String {
+    let shown: Vec<String> =
+        votes.iter().map(|v| format!("{} ({} at {})", v.party, v.officer, v.height)).collect();
     if shown.is_empty() {
         "-".into()
     } else {
@@ -175,45 +174,35 @@ fn votes(value: &Value) -> String {
     }
 }
 
-fn cell(value: &Value) -> String {
-    crate::output::cell(value)
-}
-
-fn show(view: &Value) {
-    let needs = match view["needs"].as_str() {
-        Some("parties") => format!("every one of {}", cell(&view["parties"])),
-        _ => "more than 2/3 of the voting power".into(),
+fn show(view: &ProposalView) {
+    let needs = match view.needs {
+        Needs::Parties => format!("every one of {}", json!(view.parties)),
+        Needs::Power => "more than 2/3 of the voting power".into(),
     };
+    let p = &view.proposal;
     print_fields(&[
-        ("proposal", cell(&view["id"])),
-        ("change", cell(&view["change"]["kind"])),
-        ("state", cell(&view["state"])),
-        ("deadline", cell(&view["deadline"])),
+        ("proposal", p.id.to_string()),
+        ("change", p.change.kind().to_string()),
+        ("state", output::text(&p.state)),
+        ("deadline", p.deadline.to_string()),
         ("needs", needs),
-        ("power", format!("{} of {}", cell(&view["approving_power"]), cell(&view["total_power"]))),
-        ("approvals", votes(&view["approvals"])),
-        ("rejections", votes(&view["rejections"])),
-        (
-            "consent",
-            if view["consent"].is_null() {
-                "-".into()
-            } else {
-                votes(&Value::Array(vec![view["consent"].clone()]))
-            },
-        ),
+        ("power", format!("{} of {}", view.approving_power, view.total_power)),
+        ("approvals", votes(&p.approvals)),
+        ("rejections", votes(&p.rejections)),
+        ("consent", p.consent.as_ref().map_or_else(|| "-".into(), |v| votes(std::slice::from_ref(v)))),
     ]);
 }
 
-fn table(list: &Value) {
+fn table(list: &[ProposalView]) {
     let mut t = Table::new(&["ID", "CHANGE", "STATE", "DEADLINE", "APPROVALS"]);
-    for p in list.as_array().into_iter().flatten() {
-        let parties: Vec<String> =
-            p["approvals"].as_array().into_iter().flatten().map(|v| cell(&v["party"])).collect();
+    for view in list {
+        let p = &view.proposal;
+        let parties: Vec<String> = p.approvals.iter().map(|v| v.party.to_string()).collect();
         t.row(vec![
-            cell(&p["id"]),
-            cell(&p["change"]["kind"]),
-            cell(&p["state"]),
-            cell(&p["deadline"]),
+            p.id.to_string(),
+            p.change.kind().to_string(),
+            output::text(&p.state),
+            p.deadline.to_string(),
             parties.join(" "),
         ]);
     }

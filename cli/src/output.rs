@@ -1,6 +1,7 @@
 //! Output for people: aligned tables and key-value blocks; and for scripts, one JSON
 //! document per command on stdout.
 
+use serde::Serialize;
 use serde_json::Value;
 
 /// A table with a header row, printed with columns aligned.
@@ -87,6 +88,12 @@ pub fn cell(value: &Value) -> String {
     }
 }
 
+/// A typed value as a cell: what [`cell`] shows of its JSON form (an enum as its JSON
+/// name, `ACTIVE`; `None` as `-`; `true` as `yes`).
+pub fn text<T: Serialize + ?Sized>(value: &T) -> String {
+    cell(&serde_json::to_value(value).expect("a value of the RPC contract serializes"))
+}
+
 /// The first 16 hex digits of a hash, for tables.
 pub fn short(hash: &str) -> String {
     hash.chars().take(16).collect()
@@ -127,5 +134,10 @@ mod tests {
         assert_eq!(cell(&json!("x")), "x");
         assert_eq!(cell(&json!(true)), "yes");
         assert_eq!(pairs(&json!({"kind": "issued", "account": "A", "n": null}), &["kind"]), "account=A");
+        assert_eq!(text(&jcm_runtime::model::AccountStatus::Active), "ACTIVE");
+        assert_eq!(
+            (text(&None::<u64>), text(&Some(7u64)), text(&false)),
+            ("-".into(), "7".into(), "no".into())
+        );
     }
 }

@@ -16,9 +16,9 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
+use jcm_api::chain::Status;
 use jcm_runtime::codec::Hash32;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// The file's name in the CLI's home.
 pub const FILE_NAME: &str = "known-chains.json";
@@ -183,16 +183,13 @@ fn check_and_pin(
 }
 
 /// The check every conversation with a node starts with: the chain id and genesis hash
-/// of the node's `/v1/status` against the pins, pinning the chain on first contact.
-pub fn verify_node(home: &Path, node: &str, status: &Value) -> anyhow::Result<Seen> {
-    let chain_id = status["chain_id"].as_str().with_context(|| {
-        format!("the node at {node} does not say its chain id (/v1/status has no chain_id)")
-    })?;
-    let genesis: Hash32 =
-        status["genesis_hash"].as_str().and_then(|h| Hash32::from_hex(h).ok()).with_context(|| {
-            format!("the node at {node} does not say its genesis hash (/v1/status has no genesis_hash)")
-        })?;
-    check_and_pin(home, chain_id, &genesis, &format!("the node at {node}"), Some(node))
+/// of the node's `/v1/status` against the pins, pinning the chain on first contact. (A
+/// status without either is no [`Status`]: the client refuses it as malformed first.)
+pub fn verify_node(home: &Path, node: &str, status: &Status) -> anyhow::Result<Seen> {
+    if status.chain_id.is_empty() {
+        bail!("the node at {node} does not say its chain id (/v1/status has an empty chain_id)");
+    }
+    check_and_pin(home, &status.chain_id, &status.genesis_hash, &format!("the node at {node}"), Some(node))
 }
 
 /// For a transaction file made or signed without a node: the genesis hash it pins,
@@ -226,8 +223,14 @@ mod tests {
         dir
     }
 
-    fn status(chain: &str, genesis: &Hash32) -> Value {
-        json!({ "chain_id": chain, "genesis_hash": genesis.to_hex(), "height": 3 })
+    fn status(chain: &str, genesis: &Hash32) -> Status {
+        serde_json::from_value(json!({
+            "chain_id": chain, "genesis_hash": genesis.to_hex(), "moniker": "jpn", "node_id": "12D3KooW",
+            "validator": null, "height": 3, "block_hash": Hash32([3; 32]), "block_time": "2026-02-10T00:00:00Z",
+            "state_root": Hash32([4; 32]), "round": 0, "peers": [], "best_known_height": 3,
+            "catching_up": false, "ready": true, "mempool": { "txs": 0, "bytes": 0 },
+        }))
+        .expect("a status")
     }
 
     const NODE: &str = "http://127.0.0.1:26601";
@@ -289,10 +292,13 @@ mod tests {
     }
 
     #[test]
-    fn a_node_that_does_not_say_its_genesis_is_refused() {
+    fn a_node_that_does_not_say_its_chain_or_genesis_is_refused() {
         let home = home("silent");
-        assert!(verify_node(&home, NODE, &json!({ "chain_id": "jcm-x" })).is_err());
-        assert!(verify_node(&home, NODE, &json!({ "genesis_hash": Hash32([1; 32]) })).is_err());
+        // Without either field the answer is no status at all (the client's malformed answer).
+        let mut silent = serde_json::to_value(status("jcm-x", &Hash32([1; 32]))).expect("serializes");
+        silent.as_object_mut().expect("an object").remove("genesis_hash");
+        assert!(serde_json::from_value::<Status>(silent).is_err());
+        assert!(verify_node(&home, NODE, &status("", &Hash32([1; 32]))).is_err());
         assert!(!KnownChains::path(&home).exists(), "nothing pinned");
         let _ = std::fs::remove_dir_all(home);
     }

@@ -1,7 +1,8 @@
 //! Signing offline and genesis pinning through the real `jcm` binary, against a stand-in
 //! node: a loopback HTTP server answering the routes `jcm tx broadcast` and the pin
-//! check read (`/v1/status`, `/v1/genesis`, `/v1/nonce`, `/v1/tx`), which records what
-//! it is sent and commits every transaction it is given as accepted. No `jcm-node` is
+//! check read (`/v1/status`, `/v1/genesis`, `/v1/nonce`, `/v1/tx`) with the types of the
+//! RPC contract, which records what it is sent and commits every transaction it is given
+//! as accepted. No `jcm-node` is
 //! needed: the rules are not this file's subject (cli/tests/cluster.rs runs the same
 //! flow against a real cluster), the bytes, checks and refusals are.
 
@@ -12,7 +13,13 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
+use jcm_api::chain::{MempoolLoad, Status};
+use jcm_api::tx::{DryRun, Nonce, TxRequest, TxStatus};
+use jcm_api::{ErrorBody, ErrorDetail, VerdictView};
+use jcm_runtime::codec::Hash32;
 use jcm_runtime::protocol::{Genesis, Transaction};
+use jcm_runtime::time::Timestamp;
+use jcm_runtime::verdict;
 use serde_json::{json, Value};
 use support::{workspace, Jcm, Run};
 
@@ -25,7 +32,7 @@ struct Ledger {
     /// Every `POST /v1/tx` body's `tx` hex, in order.
     submitted: Vec<String>,
     /// Committed transactions by hash: their answer.
-    committed: BTreeMap<String, Value>,
+    committed: BTreeMap<String, TxStatus>,
     /// Next nonce by signer (hex); 0 when absent.
     nonces: BTreeMap<String, u64>,
 }
@@ -99,8 +106,41 @@ fn read_request(stream: &mut std::net::TcpStream) -> (String, String, String) {
     (method, path, String::from_utf8_lossy(&body).into_owned())
 }
 
-fn accepted() -> Value {
-    json!({ "status": "accepted", "rejections": [], "warnings": [] })
+fn accepted() -> VerdictView {
+    VerdictView { status: verdict::Status::Accepted, rejections: vec![], warnings: vec![], original: None }
+}
+
+/// The stand-in's `/v1/status` at `height`.
+fn status(hash: &str, height: u64) -> Status {
+    Status {
+        chain_id: CHAIN.to_string(),
+        genesis_hash: Hash32::from_hex(hash).expect("a genesis hash"),
+        moniker: "stand-in".to_string(),
+        node_id: "stand-in".to_string(),
+        validator: None,
+        height,
+        block_hash: Hash32([0; 32]),
+        block_time: Timestamp::parse("2026-02-10").expect("a time"),
+        state_root: Hash32([0; 32]),
+        round: 0,
+        peers: Vec::new(),
+        best_known_height: height,
+        catching_up: false,
+        ready: true,
+        mempool: MempoolLoad { txs: 0, bytes: 0 },
+    }
+}
+
+/// The transaction of a submit or dry-run body.
+fn transaction(body: &str) -> (String, Transaction) {
+    let request: TxRequest = serde_json::from_str(body).expect("a submit body");
+    let hex = request.tx.expect("a `tx`");
+    let tx = Transaction::decode(&hex::decode(&hex).expect("hex")).expect("a transaction");
+    (hex, tx)
+}
+
+fn answer<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("an answer serializes")
 }
 
 fn route(
@@ -113,40 +153,38 @@ fn route(
 ) -> (&'static str, String) {
     let mut ledger = ledger.lock().expect("the ledger");
     let not_found = |message: &str| {
-        ("404 Not Found", json!({ "error": { "kind": "not_found", "message": message } }).to_string())
+        let error =
+            ErrorDetail { kind: "not_found".into(), message: message.into(), codes: vec![], verdict: None };
+        ("404 Not Found", answer(&ErrorBody { error }))
     };
     let height = ledger.committed.len() as u64;
     match (method, path) {
-        ("GET", "/v1/status") => {
-            ("200 OK", json!({ "chain_id": CHAIN, "genesis_hash": hash, "height": height }).to_string())
-        }
+        ("GET", "/v1/status") => ("200 OK", answer(&status(hash, height))),
         ("GET", "/v1/genesis") => ("200 OK", genesis.to_string()),
         ("GET", p) if p.starts_with("/v1/nonce/") => {
             let signer = &p["/v1/nonce/".len()..];
             let next = ledger.nonces.get(signer).copied().unwrap_or(0);
-            let answer = json!({ "signer": signer, "state_nonce": next, "next_nonce": next, "pending": 0 });
-            ("200 OK", answer.to_string())
+            let signer = signer.parse().expect("a signer's key");
+            ("200 OK", answer(&Nonce { signer, state_nonce: next, next_nonce: next, pending: 0 }))
         }
         ("GET", p) if p.starts_with("/v1/tx/") => match ledger.committed.get(&p["/v1/tx/".len()..]) {
-            Some(answer) => ("200 OK", answer.to_string()),
+            Some(committed) => ("200 OK", answer(committed)),
             None => not_found("neither committed nor pending"),
         },
         ("POST", "/v1/tx/dry-run") => {
-            let answer = json!({ "accepted": true, "height": height + 1, "verdict": accepted() });
-            ("200 OK", answer.to_string())
+            let (_, tx) = transaction(body);
+            (
+                "200 OK",
+                answer(&DryRun { hash: tx.hash(), accepted: true, height: height + 1, verdict: accepted() }),
+            )
         }
         ("POST", p) if p.starts_with("/v1/tx") => {
-            let request: Value = serde_json::from_str(body).expect("a JSON body");
-            let hex = request["tx"].as_str().expect("a `tx`").to_string();
-            let tx = Transaction::decode(&hex::decode(&hex).expect("hex")).expect("a transaction");
-            let hash = tx.hash().to_hex();
-            let answer = json!({
-                "hash": hash, "status": "committed", "height": height + 1, "position": 0, "verdict": accepted(),
-            });
+            let (hex, tx) = transaction(body);
+            let committed = TxStatus::committed(tx.hash(), height + 1, 0, accepted());
             ledger.submitted.push(hex);
-            ledger.committed.insert(hash, answer.clone());
+            ledger.committed.insert(tx.hash().to_hex(), committed.clone());
             ledger.nonces.insert(tx.body.signer.to_hex(), tx.body.nonce + 1);
-            ("200 OK", answer.to_string())
+            ("200 OK", answer(&committed))
         }
         _ => not_found("no such route"),
     }

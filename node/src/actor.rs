@@ -16,7 +16,7 @@ use jcm_consensus::CommitCertificate;
 use jcm_runtime::chain::Executed;
 use jcm_runtime::codec::Hash32;
 use jcm_runtime::protocol::{Block, Header, Transaction};
-use jcm_runtime::state::Store;
+use jcm_runtime::state::ReadStore;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::chain::{self, ChainError};
@@ -91,7 +91,7 @@ impl Chain for DbChain {
         chain::commit(&mut self.0.db.write(), block, certificate, executed)
     }
 
-    fn with_state<R>(&self, f: impl FnOnce(&dyn Store) -> R) -> R {
+    fn with_state<R>(&self, f: impl FnOnce(&dyn ReadStore) -> R) -> R {
         f(self.0.db.read().state())
     }
 }

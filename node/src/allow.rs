@@ -7,14 +7,14 @@
 
 use std::collections::BTreeSet;
 
-use jcm_runtime::state::Store;
+use jcm_runtime::state::ReadStore;
 use jcm_runtime::tx::gov::GovState as _;
 
 use crate::home::NodeId;
 
 /// The node ids the chain's state names. An id that is not a node id (64 hex digits) is
 /// skipped with a warning: the chain records text, the network needs a key.
-pub fn chain_node_ids(state: &dyn Store) -> BTreeSet<NodeId> {
+pub fn chain_node_ids(state: &dyn ReadStore) -> BTreeSet<NodeId> {
     let validators = state.validators().into_iter().filter_map(|v| state.validator_node(&v.public_key));
     let observers = state.observers().into_iter().map(|o| o.node_id);
     validators

@@ -24,16 +24,14 @@
 //! fail: the block records it as rejected, as it records any conflict between two
 //! signers' pending transactions, which admission never sees either.
 
-use std::cmp::Ordering;
 use std::collections::{HashMap, VecDeque};
-use std::ops::Bound;
 
 use jcm_runtime::codec::{self, Hash32};
 use jcm_runtime::crypto::PublicKey;
 use jcm_runtime::error::Code;
 use jcm_runtime::limits::TX_BYTES_MAX;
 use jcm_runtime::protocol::Transaction;
-use jcm_runtime::state::{Entries, Overlay, StateExt, Store, WriteSet};
+use jcm_runtime::state::{Layered, Overlay, ReadStore, StateExt, WriteSet};
 use jcm_runtime::tx::{self, BlockContext};
 use jcm_runtime::verdict::Verdict;
 
@@ -240,7 +238,7 @@ impl Mempool {
     /// Admits `tx` if it would be accepted in the block `ctx` after `state`; returns its
     /// hash. Nothing changes on a refusal. Checks the signature here; [`Mempool::admit_checked`]
     /// takes a transaction already checked where it arrived.
-    pub fn admit<S: Store + ?Sized>(
+    pub fn admit<S: ReadStore + ?Sized>(
         &mut self,
         state: &S,
         ctx: &BlockContext,
@@ -252,7 +250,7 @@ impl Mempool {
     /// Admits a transaction whose encoding, hash and signature verdict were worked out
     /// where it arrived (an RPC handler, the relay thread), so the mempool's owner does
     /// none of that work again.
-    pub fn admit_checked<S: Store + ?Sized>(
+    pub fn admit_checked<S: ReadStore + ?Sized>(
         &mut self,
         state: &S,
         ctx: &BlockContext,
@@ -332,7 +330,7 @@ impl Mempool {
 
     /// Runs the rules on `tx` over the state with the signer's tip applied; returns the
     /// writes `tx` adds to the tip.
-    fn dry_run<S: Store + ?Sized>(
+    fn dry_run<S: ReadStore + ?Sized>(
         &self,
         state: &S,
         ctx: &BlockContext,
@@ -341,7 +339,7 @@ impl Mempool {
         let empty = WriteSet::new();
         let fresh = !self.queues.contains_key(&tx.body.signer);
         let tip = self.queues.get(&tx.body.signer).map_or(&empty, |q| &q.tip);
-        let layer = Layer { base: state, writes: tip };
+        let layer = Layered::new(state, tip);
         let mut overlay = Overlay::new(&layer);
         if fresh {
             tx::begin_block(&mut overlay, ctx);
@@ -355,7 +353,7 @@ impl Mempool {
 
     /// The verdict `tx` would get in the block `ctx` after `state` and the signer's
     /// pending transactions, without admitting it (signature checked, no bounds).
-    pub fn dry_run_verdict<S: Store + ?Sized>(
+    pub fn dry_run_verdict<S: ReadStore + ?Sized>(
         &self,
         state: &S,
         ctx: &BlockContext,
@@ -442,7 +440,7 @@ impl Mempool {
     /// nonce the state has passed, then re-runs the rules over `state` for the block `ctx`
     /// on up to `recheck_txs_max` pending transactions (whole queues, signers in turn),
     /// dropping a transaction that now fails and its signer's later ones.
-    pub fn update<S: Store + ?Sized>(&mut self, state: &S, ctx: &BlockContext, committed: &[Hash32]) {
+    pub fn update<S: ReadStore + ?Sized>(&mut self, state: &S, ctx: &BlockContext, committed: &[Hash32]) {
         for hash in committed {
             if let Some(entry) = self.entries.remove(hash) {
                 self.bytes -= entry.bytes;
@@ -464,7 +462,7 @@ impl Mempool {
 
     /// Drops a queue's committed and stale transactions from its front without re-running
     /// the rest, so it still starts at the signer's next nonce; re-runs it if it does not.
-    fn trim<S: Store + ?Sized>(&mut self, state: &S, ctx: &BlockContext, signer: &PublicKey) {
+    fn trim<S: ReadStore + ?Sized>(&mut self, state: &S, ctx: &BlockContext, signer: &PublicKey) {
         let Some(queue) = self.queues.get_mut(signer) else {
             return;
         };
@@ -494,14 +492,14 @@ impl Mempool {
 
     /// Rebuilds a signer's queue if it was checked against an older state (an admission
     /// that arrives between a commit and the driver's [`Mempool::update`]).
-    fn refresh_if_stale<S: Store + ?Sized>(&mut self, state: &S, ctx: &BlockContext, signer: &PublicKey) {
+    fn refresh_if_stale<S: ReadStore + ?Sized>(&mut self, state: &S, ctx: &BlockContext, signer: &PublicKey) {
         if self.queues.get(signer).is_some_and(|q| q.checked_at != ctx.height) {
             self.revalidate(state, ctx, signer);
         }
     }
 
     /// Re-runs admission on a signer's queue over `state`, keeping the longest valid prefix.
-    fn revalidate<S: Store + ?Sized>(&mut self, state: &S, ctx: &BlockContext, signer: &PublicKey) {
+    fn revalidate<S: ReadStore + ?Sized>(&mut self, state: &S, ctx: &BlockContext, signer: &PublicKey) {
         let Some(mut queue) = self.queues.remove(signer) else {
             return;
         };
@@ -572,75 +570,6 @@ impl Mempool {
     /// Bytes of the pending transactions, encoded.
     pub fn bytes(&self) -> usize {
         self.bytes
-    }
-}
-
-/// A signer's tip over the state, read-only: the base for the next transaction's
-/// overlay, so admitting it does not copy the tip.
-struct Layer<'a, S: Store + ?Sized> {
-    base: &'a S,
-    writes: &'a WriteSet,
-}
-
-impl<S: Store + ?Sized> Store for Layer<'_, S> {
-    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
-        match self.writes.get(key) {
-            Some(value) => value.clone(),
-            None => self.base.get(key),
-        }
-    }
-
-    fn put(&mut self, _key: Vec<u8>, _value: Vec<u8>) {
-        unreachable!("a Layer is only read, through an Overlay")
-    }
-
-    fn delete(&mut self, _key: &[u8]) {
-        unreachable!("a Layer is only read, through an Overlay")
-    }
-
-    fn range(&self, start: &[u8], end: Option<&[u8]>) -> Entries<'_> {
-        if end.is_some_and(|end| end <= start) {
-            return Box::new(std::iter::empty());
-        }
-        let upper = end.map_or(Bound::Unbounded, |end| Bound::Excluded(end.to_vec()));
-        let local =
-            self.writes.range((Bound::Included(start.to_vec()), upper)).map(|(k, v)| (k.clone(), v.clone()));
-        Box::new(Merge { base: self.base.range(start, end).peekable(), local: local.peekable() })
-    }
-}
-
-/// Base entries merged with buffered writes, a write shadowing the base entry.
-struct Merge<B: Iterator, L: Iterator> {
-    base: std::iter::Peekable<B>,
-    local: std::iter::Peekable<L>,
-}
-
-impl<B, L> Iterator for Merge<B, L>
-where
-    B: Iterator<Item = (Vec<u8>, Vec<u8>)>,
-    L: Iterator<Item = (Vec<u8>, Option<Vec<u8>>)>,
-{
-    type Item = (Vec<u8>, Vec<u8>);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let order = match (self.base.peek(), self.local.peek()) {
-                (None, None) => return None,
-                (Some(_), None) => Ordering::Greater,
-                (None, Some(_)) => Ordering::Less,
-                (Some((base, _)), Some((local, _))) => local.cmp(base),
-            };
-            match order {
-                Ordering::Greater => return self.base.next(),
-                Ordering::Equal => {
-                    self.base.next();
-                }
-                Ordering::Less => {}
-            }
-            if let (key, Some(value)) = self.local.next().expect("peeked") {
-                return Some((key, value));
-            }
-        }
     }
 }
 

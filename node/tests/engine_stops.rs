@@ -25,7 +25,7 @@ use jcm_runtime::codec::{self, Hash32};
 use jcm_runtime::crypto::SecretKey;
 use jcm_runtime::ids::Party;
 use jcm_runtime::protocol::{Block, GovChange, Header, Payload, Transaction};
-use jcm_runtime::state::{keys, LedgerTotals, Store};
+use jcm_runtime::state::{keys, LedgerTotals, ReadStore};
 use jcm_tests::fixture::{Fixture, Patch, F0_JSON};
 
 /// Virtual time, in ms since the Unix epoch.
@@ -81,7 +81,7 @@ impl Chain for Tampered {
         self.inner.commit(block, certificate, executed)
     }
 
-    fn with_state<R>(&self, f: impl FnOnce(&dyn Store) -> R) -> R {
+    fn with_state<R>(&self, f: impl FnOnce(&dyn ReadStore) -> R) -> R {
         self.inner.with_state(f)
     }
 }

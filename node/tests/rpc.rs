@@ -929,3 +929,36 @@ async fn the_validator_set_is_served_at_any_committed_height() {
         assert_eq!((answer.status, answer.error_kind().as_str()), (status, kind), "{uri}: {}", answer.text());
     }
 }
+
+#[tokio::test]
+async fn the_openapi_document_is_served_and_names_only_routes_that_exist() {
+    let node = Node::new("rpc-openapi");
+    let router = node.router();
+    let served = get(&router, "/v1/openapi.json").await;
+    assert_eq!((served.status, served.content_type.as_str()), (StatusCode::OK, "application/json"));
+    assert_eq!(served.text(), jcm_api::openapi::document_json(), "the node serves the contract's document");
+    for route in jcm_api::openapi::ROUTES {
+        // Every path parameter is `1`: the handler may refuse it (400, 404), but the
+        // router must know the route.
+        let path: String = route
+            .path
+            .split('/')
+            .map(|s| if s.starts_with('{') { "1" } else { s })
+            .collect::<Vec<_>>()
+            .join("/");
+        let answer =
+            if route.post { post(&router, &path, json!({})).await } else { get(&router, &path).await };
+        assert_ne!(answer.status, StatusCode::METHOD_NOT_ALLOWED, "{path}");
+        if answer.status == StatusCode::NOT_FOUND {
+            let body = answer.json();
+            let message = body["error"]["message"].as_str().unwrap_or_default().to_owned();
+            assert!(
+                !message.starts_with("no route"),
+                "the document names {path}, which the node does not serve"
+            );
+        }
+    }
+    let unknown = get(&router, "/v1/no-such-route").await;
+    assert_eq!(unknown.error_kind(), "not_found", "the check above can tell a missing route");
+    assert!(unknown.json()["error"]["message"].as_str().is_some_and(|m| m.starts_with("no route")));
+}

@@ -6,7 +6,7 @@ mod common;
 use common::TempDir;
 use jcm_node::store::{CommittedBlock, Db, DbOptions, StoreError, CF_META, COLUMN_FAMILIES, FORMAT_VERSION};
 use jcm_runtime::codec::Hash32;
-use jcm_runtime::state::{apply_writes, MemStore, Overlay, Store, WriteSet};
+use jcm_runtime::state::{apply_writes, MemStore, Overlay, ReadStore, Store, WriteSet};
 use proptest::prelude::*;
 
 const GENESIS: Hash32 = Hash32([7; 32]);
@@ -15,7 +15,7 @@ fn open(dir: &TempDir) -> Db {
     Db::open(dir.path(), &DbOptions::new(GENESIS)).expect("open the store")
 }
 
-fn entries(store: &dyn Store) -> Vec<(Vec<u8>, Vec<u8>)> {
+fn entries(store: &dyn ReadStore) -> Vec<(Vec<u8>, Vec<u8>)> {
     store.range(&[], None).collect()
 }
 
@@ -165,7 +165,7 @@ fn run(op: &Op, store: &mut dyn Store, model: &mut dyn Store) -> Result<(), Test
 }
 
 /// Checks that a read gives the same answer on both stores; writes are skipped.
-fn read(op: &Op, store: &dyn Store, model: &dyn Store) -> Result<(), TestCaseError> {
+fn read(op: &Op, store: &dyn ReadStore, model: &dyn ReadStore) -> Result<(), TestCaseError> {
     match op {
         Op::Put(..) | Op::Delete(_) => {}
         Op::Get(k) => prop_assert_eq!(store.get(k), model.get(k)),

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use common::TempDir;
 use jcm_node::store::{CommittedBlock, Db, DbOptions, StoreError};
 use jcm_runtime::codec::Hash32;
-use jcm_runtime::state::{apply_writes, MemStore, Store, WriteSet};
+use jcm_runtime::state::{apply_writes, MemStore, ReadStore, WriteSet};
 
 /// The variable that puts this binary in child mode: the data directory to commit into.
 const CHILD_DIR_ENV: &str = "JCM_STORE_CRASH_CHILD_DIR";
@@ -68,7 +68,7 @@ fn replay(last: u64) -> (MemStore, MemStore) {
     (state, merkle)
 }
 
-fn all(store: &dyn Store) -> Vec<(Vec<u8>, Vec<u8>)> {
+fn all(store: &dyn ReadStore) -> Vec<(Vec<u8>, Vec<u8>)> {
     store.range(&[], None).collect()
 }
 

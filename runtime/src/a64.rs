@@ -16,7 +16,7 @@ use crate::codec::Hash32;
 use crate::ids::{CaId, Party, ProjectId};
 use crate::limits::SERIAL_MAX;
 use crate::model::CooperativeApproach;
-use crate::state::{keys, StateExt, Store};
+use crate::state::{keys, ReadStore, StateExt, Store};
 use crate::units::UnitBlock;
 
 /// The underlying unit registry of an approach that tracks A6.4ERs: the Article 6.4
@@ -117,7 +117,7 @@ impl A64Receipt {
 
 /// The receipt that contains ITMO serial `serial` of (`ca`, `ftp`), if it came from the
 /// mechanism registry.
-pub fn receipt_of<S: Store + ?Sized>(st: &S, ca: &CaId, ftp: &Party, serial: u64) -> Option<A64Receipt> {
+pub fn receipt_of<S: ReadStore + ?Sized>(st: &S, ca: &CaId, ftp: &Party, serial: u64) -> Option<A64Receipt> {
     let start = keys::a64_receipt(ca, ftp, serial);
     let end = crate::state::prefix_end(&keys::a64_receipts_in(ca, ftp));
     let (_, value) = st.range(&start, end.as_deref()).next()?;
@@ -127,7 +127,7 @@ pub fn receipt_of<S: Store + ?Sized>(st: &S, ca: &CaId, ftp: &Party, serial: u64
 }
 
 /// An earlier receipt of any of the A6.4ERs `first..=last` of `activity` and `vintage`.
-pub fn received_before<S: Store + ?Sized>(
+pub fn received_before<S: ReadStore + ?Sized>(
     st: &S,
     activity: &ProjectId,
     vintage: u16,
@@ -147,7 +147,7 @@ pub fn received_before<S: Store + ?Sized>(
 /// Where A6.4ER `id` is on the chain: the receipt that brought it from the mechanism
 /// registry and the ITMO serial of (receipt's approach, host) it is tracked under; `None`
 /// if it was never received.
-pub fn locate<S: Store + ?Sized>(st: &S, id: &A64Id) -> Option<(A64Receipt, u64)> {
+pub fn locate<S: ReadStore + ?Sized>(st: &S, id: &A64Id) -> Option<(A64Receipt, u64)> {
     let receipt = received_before(st, &id.activity, id.vintage, id.serial, id.serial)?;
     let serial = receipt.first + (id.serial - receipt.mechanism_first);
     (receipt.ftp == id.host).then_some((receipt, serial))
@@ -163,7 +163,7 @@ pub fn record<S: Store + ?Sized>(st: &mut S, receipt: &A64Receipt) {
 /// `block` cut where one receipt of A6.4ERs ends and another begins, so that every piece
 /// maps to one run of A6.4ER serials. Units that did not come from the mechanism
 /// registry are one piece.
-pub fn pieces<S: Store + ?Sized>(st: &S, block: &UnitBlock) -> Vec<UnitBlock> {
+pub fn pieces<S: ReadStore + ?Sized>(st: &S, block: &UnitBlock) -> Vec<UnitBlock> {
     let mut out = Vec::new();
     let mut first = block.first;
     while first <= block.last {
@@ -179,7 +179,7 @@ pub fn pieces<S: Store + ?Sized>(st: &S, block: &UnitBlock) -> Vec<UnitBlock> {
 
 /// The underlying unit identifiers of a piece ([`pieces`]): its A6.4ER identifiers if it
 /// came from the mechanism registry, else its serials (JCM credits map one to one).
-pub fn underlying_ids<S: Store + ?Sized>(st: &S, piece: &UnitBlock) -> (String, String) {
+pub fn underlying_ids<S: ReadStore + ?Sized>(st: &S, piece: &UnitBlock) -> (String, String) {
     match receipt_of(st, &piece.ca, &piece.ftp, piece.first) {
         Some(r) if piece.last <= r.last => {
             (r.a64_id(piece.first).to_string(), r.a64_id(piece.last).to_string())

@@ -10,7 +10,7 @@ use crate::protocol::{
     genesis_header, results_root, Block, ChainId, Genesis, Header, LinkError, ProtocolError, Transaction,
     TxResult, ValidatorSet,
 };
-use crate::state::{Overlay, Store, WriteSet};
+use crate::state::{Overlay, ReadStore, WriteSet};
 use crate::tx::{self, BlockContext};
 
 /// What executing a block's transactions produced.
@@ -34,8 +34,8 @@ pub struct Executed {
 /// [`tx::apply`] gives it.
 pub fn execute<S, T>(state: &S, tree: &T, root: Hash32, ctx: &BlockContext, txs: &[Transaction]) -> Executed
 where
-    S: Store + ?Sized,
-    T: Store + Sync + ?Sized,
+    S: ReadStore + ?Sized,
+    T: ReadStore + Sync + ?Sized,
 {
     execute_with(state, tree, root, ctx, txs, &|_| false)
 }
@@ -55,8 +55,8 @@ pub fn execute_with<S, T>(
     verified: &dyn Fn(&Hash32) -> bool,
 ) -> Executed
 where
-    S: Store + ?Sized,
-    T: Store + Sync + ?Sized,
+    S: ReadStore + ?Sized,
+    T: ReadStore + Sync + ?Sized,
 {
     let ids: Vec<Hash32> = txs.iter().map(Transaction::hash).collect();
     let known: Vec<bool> = ids.iter().map(verified).collect();

@@ -7,19 +7,19 @@ pub use crate::tx::gov::read as gov;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::codec::Hash32;
 use crate::events::{Event, EventKind};
 use crate::ids::*;
 use crate::model::{Account, Authorization, Text};
 use crate::protocol::Period;
-use crate::state::{keys, CreditingRecord, LedgerTotals, NotificationRecord, StateExt, Store};
+use crate::state::{keys, CreditingRecord, LedgerTotals, NotificationRecord, ReadStore, StateExt};
 use crate::tx::movement::coalesce;
 use crate::units::{UnitBlock, UnitId};
 
 /// What an account holds.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Holding {
     /// The account.
     pub account: Account,
@@ -30,7 +30,7 @@ pub struct Holding {
 }
 
 /// The holdings of one account, or `None` if it does not exist.
-pub fn holdings<S: Store + ?Sized>(st: &S, account: &AccountId) -> Option<Holding> {
+pub fn holdings<S: ReadStore + ?Sized>(st: &S, account: &AccountId) -> Option<Holding> {
     let account = st.account(account)?;
     let blocks = coalesce(st.blocks_of_account(&account.id));
     let quantity = blocks.iter().map(UnitBlock::quantity).sum();
@@ -38,7 +38,7 @@ pub fn holdings<S: Store + ?Sized>(st: &S, account: &AccountId) -> Option<Holdin
 }
 
 /// The holdings of every account in the registries of `party`, by account id.
-pub fn party_holdings<S: Store + ?Sized>(st: &S, party: &Party) -> Vec<Holding> {
+pub fn party_holdings<S: ReadStore + ?Sized>(st: &S, party: &Party) -> Vec<Holding> {
     st.read_all::<Account>(keys::prefix::ACCOUNT)
         .into_iter()
         .filter(|a| &a.registry.party() == party)
@@ -47,7 +47,7 @@ pub fn party_holdings<S: Store + ?Sized>(st: &S, party: &Party) -> Vec<Holding> 
 }
 
 /// A unit's current block and every event that touched it, oldest first.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct UnitHistory {
     /// The unit identifier.
     pub unit: String,
@@ -58,7 +58,7 @@ pub struct UnitHistory {
 }
 
 /// The history of the unit named by `unit` (`CA0001-JPN01-IND-1-2025`).
-pub fn unit_history<S: Store + ?Sized>(st: &S, unit: &str) -> Result<UnitHistory, String> {
+pub fn unit_history<S: ReadStore + ?Sized>(st: &S, unit: &str) -> Result<UnitHistory, String> {
     let id = UnitId::parse(unit)?;
     let current = st
         .blocks_in_range(&id.ca, &id.ftp, id.serial, id.serial)
@@ -75,12 +75,12 @@ pub fn unit_history<S: Store + ?Sized>(st: &S, unit: &str) -> Result<UnitHistory
 }
 
 /// Every version of an authorization, oldest first.
-pub fn authorization_versions<S: Store + ?Sized>(st: &S, id: &AuthId) -> Vec<Authorization> {
+pub fn authorization_versions<S: ReadStore + ?Sized>(st: &S, id: &AuthId) -> Vec<Authorization> {
     st.read_all(&keys::auth_versions(id))
 }
 
 /// A Party's corresponding-adjustment totals per year.
-pub fn ledger<S: Store + ?Sized>(st: &S, party: &Party) -> BTreeMap<u16, LedgerTotals> {
+pub fn ledger<S: ReadStore + ?Sized>(st: &S, party: &Party) -> BTreeMap<u16, LedgerTotals> {
     st.scan_prefix(&keys::ledger_of(party))
         .map(|(k, v)| {
             let year = u16::from_be_bytes([k[k.len() - 2], k[k.len() - 1]]);
@@ -90,7 +90,7 @@ pub fn ledger<S: Store + ?Sized>(st: &S, party: &Party) -> BTreeMap<u16, LedgerT
 }
 
 /// One corresponding-adjustment entry (R29).
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct LedgerEntry {
     /// The event that made it.
     pub event: u64,
@@ -103,7 +103,7 @@ pub struct LedgerEntry {
 }
 
 /// The entries of a Party's ledger for one year, from the action log.
-pub fn ledger_entries<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> Vec<LedgerEntry> {
+pub fn ledger_entries<S: ReadStore + ?Sized>(st: &S, party: &Party, year: u16) -> Vec<LedgerEntry> {
     st.read_all::<Event>(keys::prefix::EVENT)
         .into_iter()
         .filter_map(|e| {
@@ -128,7 +128,7 @@ pub fn ledger_entries<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> Ve
 /// monitoring period overlaps it, and the periods declared credited by other programmes
 /// (CCTS, Verra, ...) that overlap it. The chain refuses either once the other exists
 /// (`A6-6006`, `A6-6007`), so a period shows in at most one of the two lists.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Credited {
     /// The project.
     pub project: ProjectId,
@@ -141,7 +141,7 @@ pub struct Credited {
 }
 
 /// One JCM issuance of the project.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct JcmIssuance {
     /// The JC notification executed.
     pub notification: NotificationId,
@@ -162,7 +162,7 @@ pub struct JcmIssuance {
 }
 
 /// One period declared credited by another programme.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct CreditedElsewhere {
     /// The programme, e.g. `CCTS offset mechanism`.
     pub programme: Text,
@@ -187,7 +187,7 @@ fn overlap(a: &Period, b: &Period) -> Period {
 
 /// What of `project`'s `period` has been credited where, or `None` if the project does
 /// not exist.
-pub fn credited<S: Store + ?Sized>(st: &S, project: &ProjectId, period: &Period) -> Option<Credited> {
+pub fn credited<S: ReadStore + ?Sized>(st: &S, project: &ProjectId, period: &Period) -> Option<Credited> {
     let record = st.project(project)?;
     let jcm = jcm_issuances(st, &record, period);
     // Declarations with identifiers are recorded beside the project's periods; the others
@@ -228,7 +228,7 @@ pub fn credited<S: Store + ?Sized>(st: &S, project: &ProjectId, period: &Period)
 
 /// The executed notifications of the project overlapping `period`, with what each issued
 /// (from its `issued` events in the project's serial space).
-fn jcm_issuances<S: Store + ?Sized>(
+fn jcm_issuances<S: ReadStore + ?Sized>(
     st: &S,
     project: &crate::model::Project,
     period: &Period,

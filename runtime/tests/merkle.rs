@@ -9,7 +9,7 @@ use jcm_runtime::merkle::{
     self, apply, get, prove, root_of, verify, Proof, ProofError, ProofLeaf, EMPTY_ROOT, PROOF_BYTES_MAX,
     PROOF_SIBLINGS_MAX,
 };
-use jcm_runtime::state::{apply_writes, MemStore, Store, WriteSet};
+use jcm_runtime::state::{apply_writes, MemStore, ReadStore, Store, WriteSet};
 use proptest::prelude::*;
 
 /// Keys come from a small space so that blocks overwrite, delete and re-insert them.

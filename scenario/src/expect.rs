@@ -9,7 +9,7 @@ use jcm_runtime::events::Event;
 use jcm_runtime::ids::{AccountId, AuthId, Party, ProjectId};
 use jcm_runtime::protocol::Period;
 use jcm_runtime::read;
-use jcm_runtime::state::{StateExt, Store};
+use jcm_runtime::state::{ReadStore, StateExt};
 use jcm_runtime::time::Timestamp;
 use jcm_runtime::units::{UnitBlock, UnitId};
 use serde::Deserialize;
@@ -151,7 +151,7 @@ pub struct CreditedExpect {
 }
 
 /// Checks [`CreditedExpect`].
-pub fn credited<S: Store + ?Sized>(st: &S, e: &CreditedExpect) -> Vec<String> {
+pub fn credited<S: ReadStore + ?Sized>(st: &S, e: &CreditedExpect) -> Vec<String> {
     let (Ok(project), Ok(from), Ok(to)) =
         (ProjectId::new(&e.project), Timestamp::parse(&e.from), Timestamp::parse(&e.to))
     else {
@@ -219,7 +219,7 @@ fn normalize(mut ranges: Vec<(String, u64, u64)>) -> Vec<(String, u64, u64)> {
 }
 
 /// Checks [`HoldingExpect`].
-pub fn holdings<S: Store + ?Sized>(st: &S, e: &HoldingExpect) -> Vec<String> {
+pub fn holdings<S: ReadStore + ?Sized>(st: &S, e: &HoldingExpect) -> Vec<String> {
     let mut out = Vec::new();
     let Ok(id) = AccountId::new(&e.account) else {
         return vec![format!("`{}` is not an account id", e.account)];
@@ -261,7 +261,7 @@ pub fn holdings<S: Store + ?Sized>(st: &S, e: &HoldingExpect) -> Vec<String> {
 }
 
 /// Checks [`UnitsExpect`].
-pub fn units<S: Store + ?Sized>(st: &S, e: &UnitsExpect) -> Vec<String> {
+pub fn units<S: ReadStore + ?Sized>(st: &S, e: &UnitsExpect) -> Vec<String> {
     let (a, b) = match parse_range(&e.range) {
         Ok(r) => r,
         Err(err) => return vec![err],
@@ -311,7 +311,7 @@ pub fn units<S: Store + ?Sized>(st: &S, e: &UnitsExpect) -> Vec<String> {
 }
 
 /// Checks [`LedgerExpect`] for `party`.
-pub fn ledger<S: Store + ?Sized>(st: &S, party: &str, e: &LedgerExpect) -> Vec<String> {
+pub fn ledger<S: ReadStore + ?Sized>(st: &S, party: &str, e: &LedgerExpect) -> Vec<String> {
     let Ok(p) = Party::new(party) else {
         return vec![format!("`{party}` is not a Party code")];
     };
@@ -373,7 +373,7 @@ pub fn events(recorded: &[Event], e: &EventExpect) -> Vec<String> {
 }
 
 /// Checks [`TransferExpect`] for the transfer proposed by a step's transaction `id`.
-pub fn transfer<S: Store + ?Sized>(st: &S, id: &Hash32, e: &TransferExpect) -> Vec<String> {
+pub fn transfer<S: ReadStore + ?Sized>(st: &S, id: &Hash32, e: &TransferExpect) -> Vec<String> {
     let Some(t) = st.transfer(id) else {
         return vec![format!("step {} proposed no external transfer", e.step)];
     };
@@ -391,7 +391,7 @@ pub fn transfer<S: Store + ?Sized>(st: &S, id: &Hash32, e: &TransferExpect) -> V
 }
 
 /// Checks [`AuthorizationExpect`].
-pub fn authorization<S: Store + ?Sized>(st: &S, e: &AuthorizationExpect) -> Vec<String> {
+pub fn authorization<S: ReadStore + ?Sized>(st: &S, e: &AuthorizationExpect) -> Vec<String> {
     let Ok(id) = AuthId::new(&e.id) else {
         return vec![format!("`{}` is not an authorization id", e.id)];
     };
@@ -421,7 +421,7 @@ pub fn authorization<S: Store + ?Sized>(st: &S, e: &AuthorizationExpect) -> Vec<
 }
 
 /// Checks [`AefExpect`].
-pub fn aef_rows<S: Store + ?Sized>(st: &S, e: &AefExpect) -> Vec<String> {
+pub fn aef_rows<S: ReadStore + ?Sized>(st: &S, e: &AefExpect) -> Vec<String> {
     let Ok(party) = Party::new(&e.party) else {
         return vec![format!("`{}` is not a Party code", e.party)];
     };

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use jcm_runtime::crypto::{PublicKey, SecretKey};
-use jcm_runtime::state::{StateExt, Store};
+use jcm_runtime::state::{ReadStore, StateExt};
 use jcm_runtime::tx::gov::{self, GovState};
 use serde::Deserialize;
 
@@ -98,7 +98,7 @@ pub fn parse_key(text: &str) -> Result<PublicKey, String> {
 }
 
 /// Checks [`ProposalExpect`].
-pub fn proposal<S: Store + ?Sized>(st: &S, e: &ProposalExpect) -> Vec<String> {
+pub fn proposal<S: ReadStore + ?Sized>(st: &S, e: &ProposalExpect) -> Vec<String> {
     let Some(p) = st.proposal(e.id) else { return vec![format!("there is no proposal {}", e.id)] };
     let mut out = Vec::new();
     let state = serde_json::to_value(p.state).map(|v| v.as_str().unwrap_or_default().to_string());
@@ -127,7 +127,7 @@ pub fn proposal<S: Store + ?Sized>(st: &S, e: &ProposalExpect) -> Vec<String> {
 }
 
 /// Checks [`ValidatorsExpect`].
-pub fn validators<S: Store + ?Sized>(st: &S, e: &ValidatorsExpect) -> Vec<String> {
+pub fn validators<S: ReadStore + ?Sized>(st: &S, e: &ValidatorsExpect) -> Vec<String> {
     let set = match e.height {
         Some(h) => gov::validators_at(st, h),
         None => st.validators(),
@@ -158,7 +158,7 @@ pub fn validators<S: Store + ?Sized>(st: &S, e: &ValidatorsExpect) -> Vec<String
 }
 
 /// Checks [`OfficerExpect`].
-pub fn officer<S: Store + ?Sized>(st: &S, e: &OfficerExpect) -> Vec<String> {
+pub fn officer<S: ReadStore + ?Sized>(st: &S, e: &OfficerExpect) -> Vec<String> {
     let key = match parse_key(&e.key) {
         Ok(k) => k,
         Err(m) => return vec![m],
@@ -184,7 +184,7 @@ pub fn officer<S: Store + ?Sized>(st: &S, e: &OfficerExpect) -> Vec<String> {
 }
 
 /// Checks [`ObserverExpect`].
-pub fn observer<S: Store + ?Sized>(st: &S, e: &ObserverExpect) -> Vec<String> {
+pub fn observer<S: ReadStore + ?Sized>(st: &S, e: &ObserverExpect) -> Vec<String> {
     if st.observer(&e.node_id).is_some() == e.allowed {
         return Vec::new();
     }
@@ -192,7 +192,7 @@ pub fn observer<S: Store + ?Sized>(st: &S, e: &ObserverExpect) -> Vec<String> {
 }
 
 /// Checks [`UpgradeExpect`].
-pub fn upgrade<S: Store + ?Sized>(st: &S, e: &UpgradeExpect) -> Vec<String> {
+pub fn upgrade<S: ReadStore + ?Sized>(st: &S, e: &UpgradeExpect) -> Vec<String> {
     let mut out = Vec::new();
     let want = e.version.zip(e.height);
     if gov::upgrade_at(st) != want {

@@ -11,7 +11,7 @@ use jcm_runtime::events::Event;
 use jcm_runtime::invariants;
 use jcm_runtime::protocol;
 use jcm_runtime::protocol::{Payload, SignedNotification, Transaction};
-use jcm_runtime::state::{keys, Entries, MemStore, StateExt, Store, WriteSet};
+use jcm_runtime::state::{keys, Entries, MemStore, ReadStore, StateExt, Store, WriteSet};
 use jcm_runtime::time::Timestamp;
 use jcm_runtime::tx::{self, BlockContext};
 use jcm_runtime::verdict::{Status, Verdict};
@@ -63,11 +63,17 @@ struct Recording<'a> {
     writes: &'a mut WriteSet,
 }
 
-impl Store for Recording<'_> {
+impl ReadStore for Recording<'_> {
     fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
         self.store.get(key)
     }
 
+    fn range(&self, start: &[u8], end: Option<&[u8]>) -> Entries<'_> {
+        self.store.range(start, end)
+    }
+}
+
+impl Store for Recording<'_> {
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.writes.insert(key.clone(), Some(value.clone()));
         self.store.put(key, value);
@@ -76,10 +82,6 @@ impl Store for Recording<'_> {
     fn delete(&mut self, key: &[u8]) {
         self.writes.insert(key.to_vec(), None);
         self.store.delete(key);
-    }
-
-    fn range(&self, start: &[u8], end: Option<&[u8]>) -> Entries<'_> {
-        self.store.range(start, end)
     }
 }
 

@@ -1,17 +1,20 @@
 //! The few routes of the node's RPC that audits, exports and proofs read: the genesis,
-//! the status, blocks as raw bytes, unit histories and state proofs.
+//! the status, blocks as raw bytes, unit histories and state proofs, each JSON answer
+//! read into its type of the RPC contract ([`jcm_api`]).
 //!
 //! Nothing read here is trusted: raw bytes are handed to the same checks a bundle's
 //! bytes go through. Transport failures (no answer, an HTTP error, a body that is not
-//! JSON) are [`NodeError`]s, which the commands report as I/O errors (exit 2), because
-//! they say nothing about the chain.
+//! the route's JSON) are [`NodeError`]s, which the commands report as I/O errors
+//! (exit 2), because they say nothing about the chain.
 
 use std::io::Read;
 use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
+use jcm_api::chain::{RawBlock, Status};
+use jcm_api::paths;
 use jcm_runtime::protocol::BLOCK_BYTES_MAX;
-use serde_json::Value;
+use serde::de::DeserializeOwned;
 
 use super::bundle::{HeightBytes, COMMIT_BYTES_MAX, GENESIS_BYTES_MAX};
 
@@ -99,32 +102,32 @@ impl NodeClient {
         Ok(body)
     }
 
-    /// `GET path` as JSON.
-    pub fn get_json(&self, path: &str) -> Result<Value, NodeError> {
+    /// `GET path`, read into the route's answer type `T`.
+    pub fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, NodeError> {
         let text = self.get_text(path)?;
         serde_json::from_str(&text)
             .map_err(|e| NodeError::Malformed { url: self.url_of(path), message: e.to_string() })
     }
 
-    /// The genesis document as the node serves it.
+    /// The genesis document as the node serves it: its bytes are what a bundle carries
+    /// and what the genesis hash is checked on.
     pub fn genesis_text(&self) -> Result<String, NodeError> {
-        self.get_text("/v1/genesis")
+        self.get_text(paths::GENESIS)
     }
 
     /// The last committed height.
     pub fn last_height(&self) -> Result<u64, NodeError> {
-        let status = self.get_json("/v1/status")?;
-        status["height"].as_u64().ok_or_else(|| self.malformed("/v1/status", "no `height`"))
+        Ok(self.get::<Status>(paths::STATUS)?.height)
     }
 
     /// The raw block and commit certificate of `height`.
     pub fn raw_height(&self, height: u64) -> Result<HeightBytes, NodeError> {
-        let path = format!("/v1/blocks/{height}/raw");
-        let json = self.get_json(&path)?;
-        let block = self.hex_field(&path, &json, "block")?;
-        let commit = match &json["commit"] {
-            Value::Null => Vec::new(),
-            _ => self.hex_field(&path, &json, "commit")?,
+        let path = paths::raw_block(height);
+        let raw: RawBlock = self.get(&path)?;
+        let block = self.hex(&path, "block", &raw.block)?;
+        let commit = match &raw.commit {
+            None => Vec::new(),
+            Some(commit) => self.hex(&path, "commit", commit)?,
         };
         Ok(HeightBytes { height, block, commit })
     }
@@ -146,9 +149,8 @@ impl NodeClient {
         receive
     }
 
-    /// A field of hex bytes.
-    pub fn hex_field(&self, path: &str, json: &Value, field: &str) -> Result<Vec<u8>, NodeError> {
-        let text = json[field].as_str().ok_or_else(|| self.malformed(path, &format!("no `{field}`")))?;
+    /// The bytes of `field`, hex in the answer to `path`.
+    pub fn hex(&self, path: &str, field: &str, text: &str) -> Result<Vec<u8>, NodeError> {
         hex::decode(text).map_err(|e| self.malformed(path, &format!("`{field}` is not hex: {e}")))
     }
 

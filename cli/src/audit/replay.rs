@@ -36,7 +36,7 @@ use jcm_runtime::protocol;
 use jcm_runtime::protocol::{Block, ChainId, CommitCertificate, Genesis, Header, LinkError};
 use std::collections::HashMap;
 
-use jcm_runtime::state::{apply_writes, Entries, MemStore, Store};
+use jcm_runtime::state::{apply_writes, Entries, MemStore, ReadStore, Store};
 use jcm_runtime::tx::{gov, BlockContext};
 
 use super::bundle::{BundleError, HeightBytes, COMMIT_BYTES_MAX};
@@ -321,12 +321,25 @@ impl NodeStore {
     }
 }
 
-impl Store for NodeStore {
+impl ReadStore for NodeStore {
     fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
         let key: &[u8; 32] = key.try_into().ok()?;
         self.nodes.get(key).map(|node| node.to_vec())
     }
 
+    fn range(&self, start: &[u8], end: Option<&[u8]>) -> Entries<'_> {
+        let mut entries: Vec<(Vec<u8>, Vec<u8>)> = self
+            .nodes
+            .iter()
+            .filter(|(k, _)| k.as_slice() >= start && end.is_none_or(|end| k.as_slice() < end))
+            .map(|(k, v)| (k.to_vec(), v.to_vec()))
+            .collect();
+        entries.sort();
+        Box::new(entries.into_iter())
+    }
+}
+
+impl Store for NodeStore {
     /// # Panics
     ///
     /// If `key` is not 32 bytes: the tree names every node by its SHA-256.
@@ -339,17 +352,6 @@ impl Store for NodeStore {
         if let Ok(key) = <&[u8; 32]>::try_from(key) {
             self.nodes.remove(key);
         }
-    }
-
-    fn range(&self, start: &[u8], end: Option<&[u8]>) -> Entries<'_> {
-        let mut entries: Vec<(Vec<u8>, Vec<u8>)> = self
-            .nodes
-            .iter()
-            .filter(|(k, _)| k.as_slice() >= start && end.is_none_or(|end| k.as_slice() < end))
-            .map(|(k, v)| (k.to_vec(), v.to_vec()))
-            .collect();
-        entries.sort();
-        Box::new(entries.into_iter())
     }
 }
 

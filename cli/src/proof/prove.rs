@@ -4,13 +4,15 @@
 //! ([`super::schedule`]).
 
 use anyhow::{bail, Context};
-use jcm_runtime::codec::{self, Hash32};
+use jcm_api::paths;
+use jcm_api::query::ProofAnswer;
+use jcm_runtime::codec;
 use jcm_runtime::merkle::{self, Proof};
 use jcm_runtime::protocol::{Block, CommitCertificate, Genesis, Header};
 use jcm_runtime::read;
-use jcm_runtime::state::{keys, Store};
+use jcm_runtime::state::{keys, ReadStore};
 use jcm_runtime::tx::gov::{GovState, Proposal};
-use jcm_runtime::units::{UnitBlock, UnitId};
+use jcm_runtime::units::UnitId;
 
 use super::file::{Entry, UnitProof};
 use super::schedule::{self, Source};
@@ -34,8 +36,8 @@ pub fn prove_from_state<S, T>(
     unit: &str,
 ) -> Result<UnitProof, String>
 where
-    S: Store + ?Sized,
-    T: Store + ?Sized,
+    S: ReadStore + ?Sized,
+    T: ReadStore + ?Sized,
 {
     let history = read::unit_history(state, unit)?;
     let entry = |key: Vec<u8>| -> Result<Entry, String> {
@@ -68,7 +70,7 @@ struct StateSource<'a, T: ?Sized> {
     earlier: &'a dyn Fn(u64) -> Option<(Header, CommitCertificate)>,
 }
 
-impl<T: Store + ?Sized> Source for StateSource<'_, T> {
+impl<T: ReadStore + ?Sized> Source for StateSource<'_, T> {
     fn certified(&mut self, height: u64) -> anyhow::Result<(Header, CommitCertificate)> {
         (self.earlier)(height).with_context(|| format!("no certified header of height {height}"))
     }
@@ -132,47 +134,29 @@ fn prove_once(client: &NodeClient, unit: &UnitId) -> anyhow::Result<Option<UnitP
 /// The metadata entry, the unit's block and its events, proven at the node's last
 /// height; `None` if the chain moved between the requests.
 fn node_entries(client: &NodeClient, unit: &UnitId) -> anyhow::Result<Option<(u64, Vec<Entry>)>> {
-    let path = format!("/v1/units/{unit}/history");
-    let history = client.get_json(&path)?;
-    let current: UnitBlock = serde_json::from_value(history["current"].clone())
-        .map_err(|e| client.malformed(&path, &format!("`current`: {e}")))?;
-    let seqs: Vec<u64> = history["events"]
-        .as_array()
-        .ok_or_else(|| client.malformed(&path, "no `events`"))?
-        .iter()
-        .map(|e| e["seq"].as_u64().ok_or_else(|| client.malformed(&path, "an event without `seq`")))
-        .collect::<Result<_, _>>()?;
+    let history: read::UnitHistory = client.get(&paths::unit_history(&unit.to_string()))?;
+    let current = &history.current;
     let mut keys_wanted = vec![keys::META.to_vec(), keys::units(&current.ca, &current.ftp, current.last)];
-    keys_wanted.extend(seqs.iter().map(|seq| keys::event(*seq)));
+    keys_wanted.extend(history.events.iter().map(|e| keys::event(e.seq)));
     let mut height = None;
     let mut entries = Vec::with_capacity(keys_wanted.len());
     for key in &keys_wanted {
-        let path = format!("/v1/proof?key={}", hex::encode(key));
-        let answer = client.get_json(&path)?;
-        let at = answer["height"].as_u64().ok_or_else(|| client.malformed(&path, "no `height`"))?;
-        if *height.get_or_insert(at) != at || answer["value"].is_null() {
+        let path = paths::proof(key, None);
+        let answer: ProofAnswer = client.get(&path)?;
+        if *height.get_or_insert(answer.height) != answer.height {
             return Ok(None);
         }
-        let value = client.hex_field(&path, &answer, "value")?;
-        let proof: Proof = serde_json::from_value(answer["proof"].clone())
-            .map_err(|e| client.malformed(&path, &format!("`proof`: {e}")))?;
-        entries.push(Entry::new(key, &value, proof));
+        let Some(value) = &answer.value else { return Ok(None) };
+        let value = client.hex(&path, "value", value)?;
+        entries.push(Entry::new(key, &value, answer.proof));
     }
     Ok(Some((height.expect("at least the metadata key was asked for"), entries)))
 }
 
 /// Every proposal record the node holds (`/v1/gov/proposals`).
 fn node_proposals(client: &NodeClient) -> anyhow::Result<Vec<Proposal>> {
-    let path = "/v1/gov/proposals";
-    let answer = client.get_json(path)?;
-    let list = answer.as_array().ok_or_else(|| client.malformed(path, "not a list"))?;
-    let proposals = list
-        .iter()
-        .map(|p| {
-            serde_json::from_value(p.clone()).map_err(|e| client.malformed(path, &format!("a proposal: {e}")))
-        })
-        .collect::<Result<_, _>>()?;
-    Ok(proposals)
+    let views: Vec<read::gov::ProposalView> = client.get(paths::PROPOSALS)?;
+    Ok(views.into_iter().map(|view| view.proposal).collect())
 }
 
 /// A node's RPC as a [`Source`]: `/v1/blocks/{h}/raw` and `/v1/proof?key=&height=`.
@@ -191,10 +175,8 @@ impl Source for NodeSource<'_> {
     }
 
     fn prove(&mut self, header: &Header, key: &[u8]) -> anyhow::Result<Proof> {
-        let path = format!("/v1/proof?key={}&height={}", hex::encode(key), header.height);
-        let answer = self.client.get_json(&path)?;
-        let root: Hash32 = serde_json::from_value(answer["state_root"].clone())
-            .map_err(|e| self.client.malformed(&path, &format!("`state_root`: {e}")))?;
+        let answer: ProofAnswer = self.client.get(&paths::proof(key, Some(header.height)))?;
+        let root = answer.state_root;
         if root != header.state_root {
             bail!(
                 "the node proves height {} against state root {root}, its header says {}",
@@ -202,8 +184,6 @@ impl Source for NodeSource<'_> {
                 header.state_root
             );
         }
-        let proof = serde_json::from_value(answer["proof"].clone())
-            .map_err(|e| self.client.malformed(&path, &format!("`proof`: {e}")))?;
-        Ok(proof)
+        Ok(answer.proof)
     }
 }

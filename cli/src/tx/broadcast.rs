@@ -13,14 +13,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context as _};
+use anyhow::bail;
 use clap::Args;
+use jcm_api::paths;
+use jcm_api::tx::TxStatus;
+use jcm_api::ErrorDetail;
 use jcm_runtime::codec::Hash32;
 use jcm_runtime::error::Code;
 use serde_json::json;
 
 use super::file::{TxData, TxFile};
-use super::submit::{deliver, follow, nonces, refused, Chain, SubmitOpts};
+use super::submit::{deliver, follow, nonces, refused, rejected_here, Chain, SubmitOpts};
 use crate::client::RpcError;
 use crate::context::Context;
 
@@ -150,24 +153,24 @@ pub fn run(args: &Broadcast, ctx: &Context) -> anyhow::Result<ExitCode> {
         );
     };
     let (rpc, status) = ctx.connect()?;
-    let node_chain = status["chain_id"].as_str().context("the node's /v1/status has no chain_id")?;
-    let node_genesis = status["genesis_hash"]
-        .as_str()
-        .and_then(|h| Hash32::from_hex(h).ok())
-        .context("the node's /v1/status has no genesis_hash")?;
-    check_chain(tx.body.chain_id.as_str(), file.genesis_hash.as_ref(), node_chain, &node_genesis)
-        .map_err(|e| anyhow::anyhow!("{source}: {e} (node {})", rpc.base()))?;
+    check_chain(
+        tx.body.chain_id.as_str(),
+        file.genesis_hash.as_ref(),
+        &status.chain_id,
+        &status.genesis_hash,
+    )
+    .map_err(|e| anyhow::anyhow!("{source}: {e} (node {})", rpc.base()))?;
     let chain = Chain::read(&rpc, &status, None)?;
     let mut doc = chain.describe(&rpc, tx, None);
     doc["file"] = json!(args.file);
     #[allow(clippy::disallowed_methods)] // the CLI's edge: how long the officer waits
     let deadline = Instant::now() + Duration::from_secs(args.submit.wait_secs);
-    match rpc.get(&format!("/v1/tx/{}", tx.hash())) {
+    match rpc.get::<TxStatus>(&paths::tx(&tx.hash())) {
         Ok(known) => {
             if !ctx.json() {
                 println!(
                     "The node already has this transaction ({}); it is not submitted again.",
-                    known["status"]
+                    json!(known.status)
                 );
             }
             return follow(ctx, &rpc, doc, known, &args.submit, deadline);
@@ -179,15 +182,13 @@ pub fn run(args: &Broadcast, ctx: &Context) -> anyhow::Result<ExitCode> {
     if let Err(problem) = check_nonce(tx.body.nonce, committed, next) {
         let code = Code::BadNonce;
         let message = problem.to_string();
-        let rejection =
-            json!({ "code": code, "mnemonic": code.mnemonic(), "rule": code.rule(), "message": message });
-        let error = json!({
-            "kind": "bad_nonce",
-            "message": message,
-            "codes": [code],
-            "verdict": { "status": "rejected", "rejections": [rejection], "warnings": [] },
-        });
-        return refused(ctx, doc, None, "bad_nonce", &message, &error);
+        let error = ErrorDetail {
+            kind: "bad_nonce".to_string(),
+            codes: vec![code.to_string()],
+            verdict: Some(rejected_here(code, &message)),
+            message,
+        };
+        return refused(ctx, doc, None, &error);
     }
     deliver(ctx, &rpc, &args.submit, tx, doc, "Submit this signed transaction?")
 }

@@ -21,11 +21,12 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
 use clap::Args;
+use jcm_api::paths;
 use jcm_runtime::codec;
 use jcm_runtime::crypto::TAG_JC_NOTIFICATION;
 use jcm_runtime::ids::*;
 use jcm_runtime::protocol::{
-    AllocationLine, Notification, NotificationStatus, Payload, Period, SignedNotification,
+    AllocationLine, Genesis, Notification, NotificationStatus, Payload, Period, SignedNotification,
 };
 use jcm_runtime::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -221,21 +222,16 @@ fn from_node(
     let (rpc, status) = ctx.connect()?;
     let chain_id = match chain {
         Some(chain) => chain.to_string(),
-        None => status["chain_id"].as_str().context("the node's /v1/status has no chain_id")?.to_string(),
+        None => status.chain_id,
     };
     if let Some(ca) = ca {
         return Ok((chain_id, ca.clone()));
     }
-    let genesis = rpc.get("/v1/genesis")?;
-    let committee = genesis["joint_committees"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|c| c["id"].as_str() == Some(jc.as_str()));
-    let Some(ca) = committee.and_then(|c| c["ca"].as_str()) else {
+    let genesis: Genesis = rpc.get(paths::GENESIS)?;
+    let Some(committee) = genesis.joint_committees.into_iter().find(|c| c.id == *jc) else {
         bail!("the chain's genesis has no Joint Committee {jc}: check --jc, or give --ca");
     };
-    Ok((chain_id, ca.parse().map_err(|e| anyhow::anyhow!("{e}"))?))
+    Ok((chain_id, committee.ca))
 }
 
 /// Prints a notification and its endorsements.

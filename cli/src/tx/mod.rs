@@ -25,6 +25,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
+use jcm_api::VerdictView;
 use jcm_runtime::protocol::Payload;
 use serde::de::DeserializeOwned;
 
@@ -45,23 +46,14 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
 /// payload that does not decode otherwise is a malformed message (R2): a dry run reports
 /// the verdict `A6-1002` with the decoder's reason (exit 1), a submission refuses the
 /// file as a usage error (exit 2); nothing is signed or sent either way.
-fn read_payload(path: &Path) -> anyhow::Result<Result<Payload, serde_json::Value>> {
+fn read_payload(path: &Path) -> anyhow::Result<Result<Payload, VerdictView>> {
     let text = read_bounded(path, PAYLOAD_FILE_BYTES_MAX)?;
     match jcm_runtime::protocol::payload_from_json_str(&text) {
         Ok(payload) => Ok(Ok(payload)),
         Err(e) if e.unknown_field().is_some() => anyhow::bail!("{}: {e}", path.display()),
         Err(e) => {
             let r = e.rejection();
-            Ok(Err(serde_json::json!({
-                "status": "rejected",
-                "rejections": [{
-                    "code": r.code,
-                    "mnemonic": r.code.mnemonic(),
-                    "rule": r.code.rule(),
-                    "message": r.message,
-                }],
-                "warnings": [],
-            })))
+            Ok(Err(submit::rejected_here(r.code, &r.message)))
         }
     }
 }
@@ -458,7 +450,7 @@ pub fn run(cmd: &TxCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             Ok(payload) => (payload, tx),
             // Outside a dry run an undecodable file is a usage error, before anything else.
             Err(verdict) if !tx.submit.dry_run => {
-                let reason = verdict["rejections"][0]["message"].as_str().unwrap_or("it does not decode");
+                let reason = verdict.rejections.first().map_or("it does not decode", |r| r.message.as_str());
                 anyhow::bail!("{} is not valid here: {reason}", args.payload_file.display())
             }
             Err(verdict) => {
@@ -658,7 +650,7 @@ mod tests {
         let missing = dir.join("missing.json");
         std::fs::write(&missing, r#"{"action": "close_reporting_year", "party": "IND"}"#).expect("written");
         let verdict = read_payload(&missing).expect("read").expect_err("does not decode");
-        assert_eq!(verdict["rejections"][0]["code"], "A6-1002");
+        assert_eq!(verdict.codes(), ["A6-1002"]);
         assert!(!is_accepted(&verdict));
         let ok = dir.join("ok.json");
         std::fs::write(&ok, r#"{"action": "close_reporting_year", "party": "IND", "year": 2026}"#)

@@ -12,11 +12,18 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context as _};
+use anyhow::bail;
 use clap::Args;
+use jcm_api::chain::Status;
+use jcm_api::paths;
+use jcm_api::tx::{DryRun, Nonce, TxRequest, TxState, TxStatus};
+use jcm_api::{ErrorDetail, RejectionView, VerdictView};
 use jcm_runtime::codec::Hash32;
 use jcm_runtime::crypto::PublicKey;
-use jcm_runtime::protocol::{Payload, Transaction};
+use jcm_runtime::error::Code;
+use jcm_runtime::model::{Holder, Officer, Role};
+use jcm_runtime::protocol::{Genesis, Payload, Transaction};
+use jcm_runtime::verdict;
 use serde_json::{json, Value};
 
 use super::offline::{self, FileOpts, Plan};
@@ -76,33 +83,29 @@ pub struct Chain {
     /// The genesis hash the node presents (checked against the pin by
     /// [`Context::connect`]).
     pub genesis_hash: Option<Hash32>,
-    officers: Vec<Value>,
+    officers: Vec<Officer>,
 }
 
 impl Chain {
     /// The chain of the node whose `/v1/status` is `status`; with `expected`
     /// (`--chain-id`), refused unless it is that chain.
-    pub fn read(rpc: &Rpc, status: &Value, expected: Option<&str>) -> anyhow::Result<Self> {
-        let id = status["chain_id"].as_str().context("the node's /v1/status has no chain_id")?.to_string();
+    pub fn read(rpc: &Rpc, status: &Status, expected: Option<&str>) -> anyhow::Result<Self> {
+        let id = status.chain_id.clone();
         if let Some(expected) = expected.filter(|e| *e != id) {
             bail!(
                 "the node at {} serves chain `{id}`, not `{expected}` (--chain-id): nothing signed",
                 rpc.base()
             );
         }
-        let genesis_hash = status["genesis_hash"].as_str().and_then(|h| Hash32::from_hex(h).ok());
-        let genesis = rpc.get("/v1/genesis")?;
-        let officers = genesis["officers"].as_array().cloned().unwrap_or_default();
-        Ok(Self { id, genesis_hash, officers })
+        let genesis: Genesis = rpc.get(paths::GENESIS)?;
+        Ok(Self { id, genesis_hash: Some(status.genesis_hash), officers: genesis.officers })
     }
 
     /// `NAME (role, role)` of the officer whose key this is, if the genesis names one.
     fn officer(&self, key: &PublicKey) -> Option<String> {
-        let hex = key.to_hex();
-        let officer = self.officers.iter().find(|o| o["public_key"].as_str() == Some(hex.as_str()))?;
-        let roles: Vec<String> =
-            officer["roles"].as_array().map(|r| r.iter().map(role).collect()).unwrap_or_default();
-        Some(format!("{} ({})", officer["name"].as_str().unwrap_or("?"), roles.join(", ")))
+        let officer = self.officers.iter().find(|o| o.public_key == *key)?;
+        let roles: Vec<String> = officer.roles.iter().map(role).collect();
+        Some(format!("{} ({})", officer.name, roles.join(", ")))
     }
 
     /// The command's document (`--output json`) for `tx`, signed with the keyring's
@@ -122,33 +125,23 @@ impl Chain {
     }
 }
 
-/// A role of the genesis as text: `registry_admin JPN01`.
-fn role(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| match v {
-                Value::String(s) => format!("{k} {s}"),
-                Value::Object(inner) => {
-                    let parts: Vec<String> = inner.values().map(crate::output::cell).collect();
-                    format!("{k} {}", parts.join("/"))
-                }
-                other => format!("{k} {}", role(other)),
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
-        other => other.to_string(),
+/// A role of the genesis as text: `registry_admin JPN01`, `jc_representative JC-JPN-IND/IND`.
+fn role(role: &Role) -> String {
+    match role {
+        Role::RegistryAdmin(registry) => format!("registry_admin {registry}"),
+        Role::DesignatedAuthority(party) => format!("designated_authority {party}"),
+        Role::JcRepresentative { jc, party } => format!("jc_representative {jc}/{party}"),
+        Role::AccountHolder(Holder::Party(party)) => format!("account_holder {party}"),
+        Role::AccountHolder(Holder::Entity(entity)) => format!("account_holder {entity}"),
+        Role::Secretariat => "secretariat".to_string(),
     }
 }
 
 /// The signer's nonces: the next one after its committed transactions (`state_nonce`)
 /// and the next one after its pending ones too (`next_nonce`).
 pub fn nonces(rpc: &Rpc, signer: &PublicKey) -> anyhow::Result<(u64, u64)> {
-    let answer = rpc.get(&format!("/v1/nonce/{}", signer.to_hex()))?;
-    let next = answer["next_nonce"].as_u64().context("the node's nonce answer has no next_nonce")?;
-    let state = answer["state_nonce"].as_u64().context("the node's nonce answer has no state_nonce")?;
-    Ok((state, next))
+    let answer: Nonce = rpc.get(&paths::nonce(signer))?;
+    Ok((answer.state_nonce, answer.next_nonce))
 }
 
 /// Signs `payload` and dry-runs or submits it, or writes it to a file (`--out`).
@@ -183,7 +176,7 @@ pub fn deliver(
     if !ctx.json() {
         show(&doc, tx);
     }
-    let body = json!({ "tx": hex::encode(tx.encode()) });
+    let body = TxRequest::hex(&tx.encode());
     if opts.dry_run {
         return dry_run(ctx, rpc, &body, doc);
     }
@@ -194,14 +187,15 @@ pub fn deliver(
     let started = Instant::now();
     let deadline = started + Duration::from_secs(opts.wait_secs);
     let path = if opts.no_wait {
-        "/v1/tx".to_string()
+        paths::SUBMIT.to_string()
     } else {
-        format!("/v1/tx?wait=commit&timeout_ms={}", (opts.wait_secs * 1000).min(WAIT_PER_REQUEST_MS))
+        let timeout_ms = (opts.wait_secs * 1000).min(WAIT_PER_REQUEST_MS);
+        format!("{}?wait=commit&timeout_ms={timeout_ms}", paths::SUBMIT)
     };
-    let answer = match rpc.post(&path, &body) {
+    let answer: TxStatus = match rpc.post(&path, &body) {
         Ok((_, answer)) => answer,
-        Err(RpcError::Api { status, kind, message, error, .. }) if refusal(status, &kind) => {
-            return refused(ctx, doc, Some(status), &kind, &message, &error);
+        Err(RpcError::Api { status, error, .. }) if refusal(status, &error.kind) => {
+            return refused(ctx, doc, Some(status), &error);
         }
         Err(e) => return Err(e.into()),
     };
@@ -214,13 +208,12 @@ pub fn follow(
     ctx: &Context,
     rpc: &Rpc,
     mut doc: Value,
-    answer: Value,
+    answer: TxStatus,
     opts: &SubmitOpts,
     deadline: Instant,
 ) -> anyhow::Result<ExitCode> {
-    let answer = if answer["status"] == "pending" && !opts.no_wait {
-        let hash = doc["hash"].as_str().unwrap_or_default().to_string();
-        wait_commit(rpc, &hash, deadline)?
+    let answer = if answer.status == TxState::Pending && !opts.no_wait {
+        wait_commit(rpc, &answer.hash, deadline)?
     } else {
         answer
     };
@@ -258,37 +251,32 @@ fn show(doc: &Value, tx: &Transaction) {
     }
 }
 
-fn dry_run(ctx: &Context, rpc: &Rpc, body: &Value, mut doc: Value) -> anyhow::Result<ExitCode> {
-    let (_, answer) = match rpc.post("/v1/tx/dry-run", body) {
-        Ok(answer) => answer,
-        Err(RpcError::Api { status, kind, message, error, .. }) if refusal(status, &kind) => {
-            return refused(ctx, doc, Some(status), &kind, &message, &error);
+fn dry_run(ctx: &Context, rpc: &Rpc, body: &TxRequest, mut doc: Value) -> anyhow::Result<ExitCode> {
+    let answer: DryRun = match rpc.post(paths::DRY_RUN, body) {
+        Ok((_, answer)) => answer,
+        Err(RpcError::Api { status, error, .. }) if refusal(status, &error.kind) => {
+            return refused(ctx, doc, Some(status), &error);
         }
         Err(e) => return Err(e.into()),
     };
-    let accepted = answer["accepted"].as_bool().unwrap_or(false);
     doc["result"] = json!("dry_run");
-    doc["accepted"] = json!(accepted);
-    doc["verdict"] = answer["verdict"].clone();
+    doc["accepted"] = json!(answer.accepted);
+    doc["verdict"] = json!(answer.verdict);
     if ctx.json() {
         print_json(&doc);
     } else {
-        println!("Dry run (nothing submitted), as block {} would see it:", cell_u64(&answer["height"]));
-        print_verdict(&answer["verdict"]);
+        println!("Dry run (nothing submitted), as block {} would see it:", answer.height);
+        print_verdict(&answer.verdict);
     }
-    Ok(if accepted { ExitCode::SUCCESS } else { ExitCode::from(1) })
-}
-
-fn cell_u64(value: &Value) -> String {
-    value.as_u64().map(|v| v.to_string()).unwrap_or_else(|| "?".into())
+    Ok(if answer.accepted { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 /// Follows a pending transaction until it is committed or `deadline` passes.
 #[allow(clippy::disallowed_methods)] // the CLI's edge: polling until a deadline
-fn wait_commit(rpc: &Rpc, hash: &str, deadline: Instant) -> anyhow::Result<Value> {
+fn wait_commit(rpc: &Rpc, hash: &Hash32, deadline: Instant) -> anyhow::Result<TxStatus> {
     loop {
-        match rpc.get(&format!("/v1/tx/{hash}")) {
-            Ok(answer) if answer["status"] == "committed" => return Ok(answer),
+        match rpc.get::<TxStatus>(&paths::tx(hash)) {
+            Ok(answer) if answer.status == TxState::Committed => return Ok(answer),
             Ok(answer) if Instant::now() >= deadline => return Ok(answer),
             Ok(_) => {}
             Err(RpcError::Api { status: 404, .. }) => bail!(
@@ -301,11 +289,10 @@ fn wait_commit(rpc: &Rpc, hash: &str, deadline: Instant) -> anyhow::Result<Value
     }
 }
 
-fn finish(ctx: &Context, doc: &mut Value, answer: &Value, opts: &SubmitOpts) -> anyhow::Result<ExitCode> {
-    let status = answer["status"].as_str().unwrap_or("?").to_string();
-    doc["result"] = json!(status);
-    if status != "committed" {
-        let hash = doc["hash"].as_str().unwrap_or("?").to_string();
+fn finish(ctx: &Context, doc: &mut Value, answer: &TxStatus, opts: &SubmitOpts) -> anyhow::Result<ExitCode> {
+    doc["result"] = json!(answer.status);
+    if answer.status != TxState::Committed {
+        let hash = answer.hash;
         if !opts.no_wait {
             // A wait that ran out: the transaction may still commit, but this command
             // cannot say that it did.
@@ -318,52 +305,74 @@ fn finish(ctx: &Context, doc: &mut Value, answer: &Value, opts: &SubmitOpts) -> 
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let accepted = is_accepted(&answer["verdict"]);
+    let (Some(height), Some(position), Some(verdict)) = (answer.height, answer.position, &answer.verdict)
+    else {
+        bail!(
+            "the node says transaction {} is committed but not where or with which verdict: its answer is malformed",
+            answer.hash
+        );
+    };
+    let accepted = is_accepted(verdict);
     doc["accepted"] = json!(accepted);
-    doc["height"] = answer["height"].clone();
-    doc["position"] = answer["position"].clone();
-    doc["verdict"] = answer["verdict"].clone();
+    doc["height"] = json!(height);
+    doc["position"] = json!(position);
+    doc["verdict"] = json!(verdict);
     if ctx.json() {
         print_json(doc);
     } else {
-        println!(
-            "Committed at height {}, position {}.",
-            cell_u64(&answer["height"]),
-            cell_u64(&answer["position"])
-        );
-        print_verdict(&answer["verdict"]);
+        println!("Committed at height {height}, position {position}.");
+        print_verdict(verdict);
     }
     Ok(if accepted { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-/// Whether a verdict (as the node's JSON) accepts.
-pub fn is_accepted(verdict: &Value) -> bool {
-    verdict["status"].as_str().is_some_and(|s| s.eq_ignore_ascii_case("accepted"))
+/// Whether a verdict accepts.
+pub fn is_accepted(verdict: &VerdictView) -> bool {
+    verdict.is_accepted()
+}
+
+/// A verdict's status as the node spells it: `ACCEPTED`, `REJECTED`.
+fn status_text(status: verdict::Status) -> &'static str {
+    match status {
+        verdict::Status::Accepted => "ACCEPTED",
+        verdict::Status::Rejected => "REJECTED",
+    }
 }
 
 /// Prints a verdict: its status, then each rejection and warning with its code,
 /// mnemonic, rule, what the rule means, and what failed.
-pub fn print_verdict(verdict: &Value) {
-    let status = verdict["status"].as_str().unwrap_or("?").to_uppercase();
-    println!("Verdict: {status}");
-    let lines = |key: &str, label: &str| {
-        for r in verdict[key].as_array().into_iter().flatten() {
-            println!(
-                "  {label}{} {} ({}): {}",
-                r["code"].as_str().unwrap_or("?"),
-                r["mnemonic"].as_str().unwrap_or(""),
-                r["rule"].as_str().unwrap_or("?"),
-                r["message"].as_str().unwrap_or(""),
-            );
-            if let Some(meaning) = r["rule_text"].as_str() {
-                println!("      rule: {meaning}");
+pub fn print_verdict(verdict: &VerdictView) {
+    println!("Verdict: {}", status_text(verdict.status));
+    let lines = |rejections: &[RejectionView], label: &str| {
+        for r in rejections {
+            println!("  {label}{} {} ({}): {}", r.code, r.mnemonic, r.rule, r.message);
+            if !r.rule_text.is_empty() {
+                println!("      rule: {}", r.rule_text);
             }
         }
     };
-    lines("rejections", "");
-    lines("warnings", "warning ");
-    if let Some(original) = verdict.get("original").filter(|o| !o.is_null()) {
-        println!("  first recorded at height {}: {}", cell_u64(&original["height"]), original["status"]);
+    lines(&verdict.rejections, "");
+    lines(&verdict.warnings, "warning ");
+    if let Some(original) = &verdict.original {
+        println!("  first recorded at height {}: \"{}\"", original.height, status_text(original.status));
+    }
+}
+
+/// The verdict of a check made before asking the node: rejected for `code` because of
+/// `message` (without the rule's text, which the node's verdicts carry).
+pub fn rejected_here(code: Code, message: &str) -> VerdictView {
+    let rejection = RejectionView {
+        code: code.to_string(),
+        mnemonic: code.mnemonic().to_string(),
+        rule: code.rule().to_string(),
+        rule_text: String::new(),
+        message: message.to_string(),
+    };
+    VerdictView {
+        status: verdict::Status::Rejected,
+        rejections: vec![rejection],
+        warnings: Vec::new(),
+        original: None,
     }
 }
 
@@ -373,26 +382,25 @@ pub fn refused(
     ctx: &Context,
     mut doc: Value,
     status: Option<u16>,
-    kind: &str,
-    message: &str,
-    error: &Value,
+    error: &ErrorDetail,
 ) -> anyhow::Result<ExitCode> {
     doc["result"] = json!("refused");
     doc["accepted"] = json!(false);
-    doc["error"] = error.clone();
+    doc["error"] = json!(error);
     doc["http_status"] = json!(status);
     if ctx.json() {
         print_json(&doc);
     } else {
+        let (kind, message) = (&error.kind, &error.message);
         match status {
             Some(_) => println!("Refused by the node ({kind}): {message}"),
             None => println!("Refused before submission ({kind}): {message}"),
         }
-        match error.get("verdict").filter(|v| !v.is_null()) {
+        match &error.verdict {
             Some(verdict) => print_verdict(verdict),
             None => {
-                for code in error["codes"].as_array().into_iter().flatten() {
-                    println!("  {}", code.as_str().unwrap_or("?"));
+                for code in &error.codes {
+                    println!("  {code}");
                 }
             }
         }

@@ -2,7 +2,7 @@
 //! with the runtime, each certified by the validator set that decides it (R49: F0's
 //! development validators `dev:validator-ind`, `dev:validator-jpn` until governance
 //! changes the set), and a minimal HTTP server that answers the node's RPC routes the
-//! audit, export and prove commands read.
+//! audit, export and prove commands read, with the types of the RPC contract.
 // Each test binary uses a part of this module.
 #![allow(dead_code)]
 
@@ -11,6 +11,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::Arc;
 
+use jcm_api::chain::{MempoolLoad, RawBlock, Status};
+use jcm_api::query::ProofAnswer;
 use jcm_cli::audit::bundle::{BundleWriter, HeightBytes};
 use jcm_runtime::chain;
 use jcm_runtime::codec::{self, Hash32};
@@ -22,7 +24,7 @@ use jcm_runtime::protocol::{
     ValidatorKey, ValidatorSet, PROTOCOL_VERSION,
 };
 use jcm_runtime::read;
-use jcm_runtime::state::{apply_writes, MemStore, Store};
+use jcm_runtime::state::{apply_writes, MemStore, ReadStore};
 use jcm_runtime::time::Timestamp;
 use jcm_runtime::tx::gov::sets_after;
 use jcm_runtime::tx::BlockContext;
@@ -300,8 +302,12 @@ pub struct Served {
     pub state: MemStore,
     /// The state tree.
     pub tree: MemStore,
-    /// The state root of each height (0 is genesis): the tree holds every one.
-    pub roots: Vec<Hash32>,
+    /// The header of each height (0 is genesis): the tree holds every state root.
+    pub headers: Vec<Header>,
+    /// The chain id.
+    pub chain_id: String,
+    /// The genesis hash.
+    pub genesis_hash: Hash32,
 }
 
 impl Served {
@@ -312,7 +318,31 @@ impl Served {
             heights: chain.heights(),
             state: chain.state.clone(),
             tree: chain.tree.clone(),
-            roots: chain.headers.iter().map(|h| h.state_root).collect(),
+            headers: chain.headers.clone(),
+            chain_id: chain.chain_id.as_str().to_owned(),
+            genesis_hash: chain.fixture.genesis.hash(),
+        }
+    }
+
+    /// The node's `/v1/status`.
+    fn status(&self) -> Status {
+        let last = self.headers.last().expect("the genesis header at least");
+        Status {
+            chain_id: self.chain_id.clone(),
+            genesis_hash: self.genesis_hash,
+            moniker: "devchain".to_owned(),
+            node_id: "devchain".to_owned(),
+            validator: None,
+            height: self.heights.len() as u64,
+            block_hash: last.hash(),
+            block_time: last.time,
+            state_root: last.state_root,
+            round: 0,
+            peers: Vec::new(),
+            best_known_height: self.heights.len() as u64,
+            catching_up: false,
+            ready: true,
+            mempool: MempoolLoad { txs: 0, bytes: 0 },
         }
     }
 }
@@ -355,21 +385,20 @@ pub fn serve(served: Served) -> String {
 fn route(served: &Served, path: &str) -> (&'static str, String) {
     let not_found =
         |message: String| ("404 Not Found", json!({ "error": { "message": message } }).to_string());
-    let last = served.heights.len() as u64;
     if path == "/v1/genesis" {
         return ("200 OK", served.genesis_json.clone());
     }
     if path == "/v1/status" {
-        return ("200 OK", json!({ "height": last }).to_string());
+        return ("200 OK", json!(served.status()).to_string());
     }
     if let Some(rest) = path.strip_prefix("/v1/blocks/").and_then(|p| p.strip_suffix("/raw")) {
         let height: u64 = rest.parse().unwrap_or(0);
         return match served.heights.get((height as usize).wrapping_sub(1)) {
-            Some(h) => (
-                "200 OK",
-                json!({ "height": height, "block": hex::encode(&h.block), "commit": hex::encode(&h.commit) })
-                    .to_string(),
-            ),
+            Some(h) => {
+                let raw =
+                    RawBlock { height, block: hex::encode(&h.block), commit: Some(hex::encode(&h.commit)) };
+                ("200 OK", json!(raw).to_string())
+            }
             None => not_found(format!("height {height}")),
         };
     }
@@ -397,22 +426,25 @@ fn proof_route(served: &Served, query: &str) -> (&'static str, String) {
     };
     let key = hex::decode(param("key").expect("a key")).expect("hex keys in tests");
     let height = param("height").map_or(last, |h| h.parse().expect("a height"));
-    let Some(root) = served.roots.get(height as usize).copied() else {
+    let Some(header) = served.headers.get(height as usize) else {
         return ("404 Not Found", json!({ "error": { "message": format!("height {height}") } }).to_string());
     };
+    let root = header.state_root;
     let proof = merkle::prove(&served.tree, &root, &key).expect("the tree of every height");
     let present = proof.leaf.is_some_and(|leaf| leaf.key_hash == merkle::key_hash(&key));
     let value = if height == last { served.state.get(&key) } else { None };
-    let answer = json!({
-        "key": hex::encode(&key),
-        "height": height,
-        "state_root": root,
-        "present": present,
-        "value": value.map(hex::encode),
-        "value_hash": proof.leaf.filter(|_| present).map(|leaf| leaf.value_hash),
-        "proof": proof,
-    });
-    ("200 OK", answer.to_string())
+    let answer = ProofAnswer {
+        key: hex::encode(&key),
+        height,
+        header_hash: header.hash(),
+        state_root: root,
+        present,
+        value: value.map(hex::encode),
+        value_hash: proof.leaf.filter(|_| present).map(|leaf| leaf.value_hash),
+        proof_bytes: hex::encode(proof.to_bytes()),
+        proof,
+    };
+    ("200 OK", json!(answer).to_string())
 }
 
 /// A fresh temporary directory for one test.

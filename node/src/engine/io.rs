@@ -11,7 +11,7 @@ use jcm_runtime::chain::Executed;
 use jcm_runtime::codec::Hash32;
 use jcm_runtime::crypto::PublicKey;
 use jcm_runtime::protocol::{Block, Header, Transaction};
-use jcm_runtime::state::Store;
+use jcm_runtime::state::ReadStore;
 use jcm_runtime::time::Timestamp;
 use jcm_runtime::verdict::Verdict;
 
@@ -50,7 +50,7 @@ pub trait Chain {
         executed: Executed,
     ) -> Result<(), ChainError>;
     /// Runs `f` over the committed runtime state (the mempool's admission and re-checks).
-    fn with_state<R>(&self, f: impl FnOnce(&dyn Store) -> R) -> R;
+    fn with_state<R>(&self, f: impl FnOnce(&dyn ReadStore) -> R) -> R;
 }
 
 /// The local clock. Wall time since the Unix epoch; the simulation gives each node its

@@ -8,7 +8,7 @@ use jcm_runtime::chain;
 use jcm_runtime::chain::Executed;
 use jcm_runtime::codec::{self, Hash32};
 use jcm_runtime::protocol::{Block, Genesis, Header, Transaction, TxResult};
-use jcm_runtime::state::{apply_writes, MemStore, Store};
+use jcm_runtime::state::{apply_writes, MemStore, ReadStore};
 use jcm_runtime::tx::BlockContext;
 
 use super::{Chain, CommittedBytes};
@@ -117,7 +117,7 @@ impl Chain for MemChain {
         Ok(())
     }
 
-    fn with_state<R>(&self, f: impl FnOnce(&dyn Store) -> R) -> R {
+    fn with_state<R>(&self, f: impl FnOnce(&dyn ReadStore) -> R) -> R {
         f(&self.state)
     }
 }

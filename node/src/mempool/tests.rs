@@ -326,28 +326,6 @@ fn recheck_cost() {
 }
 
 #[test]
-fn a_layer_reads_its_writes_over_the_base() {
-    use jcm_runtime::state::{Store, WriteSet};
-    let mut base = MemStore::new();
-    for k in [1u8, 3, 5, 7] {
-        base.put(vec![k], vec![k]);
-    }
-    let mut writes = WriteSet::new();
-    writes.insert(vec![2], Some(vec![20]));
-    writes.insert(vec![3], None);
-    writes.insert(vec![5], Some(vec![50]));
-    writes.insert(vec![9], Some(vec![90]));
-    let layer = super::Layer { base: &base, writes: &writes };
-    let pairs = |start: &[u8], end: Option<&[u8]>| -> Vec<(u8, u8)> {
-        layer.range(start, end).map(|(k, v)| (k[0], v[0])).collect()
-    };
-    assert_eq!(pairs(&[0], None), [(1, 1), (2, 20), (5, 50), (7, 7), (9, 90)]);
-    assert_eq!(pairs(&[2], Some(&[7])), [(2, 20), (5, 50)]);
-    assert_eq!(pairs(&[7], Some(&[2])), []);
-    assert_eq!((layer.get(&[3]), layer.get(&[5]), layer.get(&[7])), (None, Some(vec![50]), Some(vec![7])));
-}
-
-#[test]
 fn a_dry_run_counts_the_signers_pending_transactions() {
     let w = World::new();
     let mut pool = pool();

@@ -1,14 +1,14 @@
-//! Blocks, genesis, and the operator's routes: status, health, readiness, metrics.
+//! Blocks, genesis, the operator's routes (status, health, readiness, metrics) and the
+//! OpenAPI document.
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use jcm_api::chain::{BlockView, BlocksPage, Health, MempoolLoad, RawBlock, Ready, Status};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
-use super::views::block_json;
 use super::{Api, ApiError, BLOCKS_PAGE_MAX};
 use crate::chain;
 use crate::store::Db;
@@ -43,18 +43,18 @@ pub(super) fn check_committed(db: &Db, height: u64) -> Result<u64, ApiError> {
     Ok(last)
 }
 
-fn block_at(db: &Db, height: u64) -> Result<Value, ApiError> {
+fn block_at(db: &Db, height: u64) -> Result<BlockView, ApiError> {
     let block = chain::stored_block(db, height)?;
     let results = chain::stored_results(db, height)?;
     let commit = chain::stored_commit(db, height)?;
-    Ok(block_json(&block, results.as_deref(), commit.as_ref()))
+    Ok(BlockView::new(&block, results.as_deref(), commit.as_ref()))
 }
 
 /// `GET /v1/blocks/{height}`.
 pub(super) async fn block(
     State(api): State<Api>,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BlockView>, ApiError> {
     let Path(text) = path?;
     let height = parse_height(&text)?;
     api.read(move |_, db| {
@@ -70,7 +70,7 @@ pub(super) async fn block(
 pub(super) async fn blocks(
     State(api): State<Api>,
     query: Result<Query<Range>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BlocksPage>, ApiError> {
     let Query(range) = query?;
     let page = api.page(None, BLOCKS_PAGE_MAX)? as u64;
     api.read(move |_, db| {
@@ -83,7 +83,7 @@ pub(super) async fn blocks(
         let end = to.min(from.saturating_add(page - 1));
         let blocks = (from..=end).map(|h| block_at(db, h)).collect::<Result<Vec<_>, _>>()?;
         let next = (end < to).then(|| end + 1);
-        Ok(Json(json!({ "from": from, "to": end, "last_height": last, "next": next, "blocks": blocks })))
+        Ok(Json(BlocksPage { from, to: end, last_height: last, next, blocks }))
     })
     .await
 }
@@ -93,7 +93,7 @@ pub(super) async fn blocks(
 pub(super) async fn raw_block(
     State(api): State<Api>,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RawBlock>, ApiError> {
     let Path(text) = path?;
     let height = parse_height(&text)?;
     api.read(move |_, db| {
@@ -101,7 +101,7 @@ pub(super) async fn raw_block(
         let block =
             db.block(height)?.ok_or_else(|| ApiError::internal(format!("no block at height {height}")))?;
         let commit = db.commit(height)?.filter(|c| !c.is_empty()).map(hex::encode);
-        Ok(Json(json!({ "height": height, "block": hex::encode(block), "commit": commit })))
+        Ok(Json(RawBlock { height, block: hex::encode(block), commit }))
     })
     .await
 }
@@ -113,40 +113,40 @@ pub(super) async fn genesis(State(api): State<Api>) -> Response {
 }
 
 /// `GET /v1/status`.
-pub(super) async fn status(State(api): State<Api>) -> Result<Json<Value>, ApiError> {
+pub(super) async fn status(State(api): State<Api>) -> Result<Json<Status>, ApiError> {
     api.read(|shared, db| {
         let height = last_height(db)?;
         let head = chain::header(db, height)?;
         let status = shared.status.read().clone();
         let (txs, bytes) = status.mempool;
         let peers: Vec<String> = status.peers.iter().map(ToString::to_string).collect();
-        Ok(Json(json!({
-            "chain_id": shared.chain_id.as_str(),
-            "genesis_hash": shared.genesis_hash,
-            "moniker": shared.moniker,
-            "node_id": shared.node_id.to_string(),
-            "validator": status.validating.then(|| shared.validator_key.to_string()),
-            "height": height,
-            "block_hash": head.hash(),
-            "block_time": head.time,
-            "state_root": head.state_root,
-            "round": status.round,
-            "peers": peers,
-            "best_known_height": status.best_known_height,
-            "catching_up": status.catching_up,
-            "ready": *shared.ready.read(),
-            "mempool": { "txs": txs, "bytes": bytes },
-        })))
+        Ok(Json(Status {
+            chain_id: shared.chain_id.as_str().to_owned(),
+            genesis_hash: shared.genesis_hash,
+            moniker: shared.moniker.clone(),
+            node_id: shared.node_id.to_string(),
+            validator: status.validating.then(|| shared.validator_key.to_string()),
+            height,
+            block_hash: head.hash(),
+            block_time: head.time,
+            state_root: head.state_root,
+            round: status.round,
+            peers,
+            best_known_height: status.best_known_height,
+            catching_up: status.catching_up,
+            ready: *shared.ready.read(),
+            mempool: MempoolLoad { txs, bytes },
+        }))
     })
     .await
 }
 
 /// `GET /health`: 200 if the store answers a read of the last block.
-pub(super) async fn health(State(api): State<Api>) -> Result<Json<Value>, ApiError> {
+pub(super) async fn health(State(api): State<Api>) -> Result<Json<Health>, ApiError> {
     api.read(|_, db| {
         let height = last_height(db)?;
         match db.block(height) {
-            Ok(Some(_)) => Ok(Json(json!({ "status": "ok", "height": height }))),
+            Ok(Some(_)) => Ok(Json(Health { status: "ok".to_owned(), height })),
             Ok(None) => Err(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unhealthy",
@@ -159,9 +159,9 @@ pub(super) async fn health(State(api): State<Api>) -> Result<Json<Value>, ApiErr
 }
 
 /// `GET /ready`: 200 once the node has caught up and serves, 503 before.
-pub(super) async fn ready(State(api): State<Api>) -> Result<Json<Value>, ApiError> {
+pub(super) async fn ready(State(api): State<Api>) -> Result<Json<Ready>, ApiError> {
     if *api.shared.ready.read() {
-        Ok(Json(json!({ "ready": true })))
+        Ok(Json(Ready { ready: true }))
     } else {
         Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -176,4 +176,9 @@ pub(super) async fn metrics(State(api): State<Api>) -> Response {
     let shared = &api.shared;
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], shared.metrics.render())
         .into_response()
+}
+
+/// `GET /v1/openapi.json`: the OpenAPI document of the RPC ([`jcm_api::openapi`]).
+pub(super) async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], jcm_api::openapi::document_json()).into_response()
 }

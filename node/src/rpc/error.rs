@@ -6,11 +6,10 @@ use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use jcm_api::{ErrorBody, ErrorDetail, VerdictView};
 use jcm_runtime::error::Code;
 use jcm_runtime::verdict::Verdict;
-use serde_json::json;
 
-use super::views::verdict_json;
 use crate::chain::ChainError;
 use crate::mempool::Refusal;
 
@@ -59,15 +58,13 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut error = json!({ "kind": self.kind, "message": self.message });
-        if !self.codes.is_empty() {
-            let codes: Vec<String> = self.codes.iter().map(Code::to_string).collect();
-            error["codes"] = json!(codes);
-        }
-        if let Some(verdict) = &self.verdict {
-            error["verdict"] = verdict_json(verdict);
-        }
-        (self.status, Json(json!({ "error": error }))).into_response()
+        let error = ErrorDetail {
+            kind: self.kind.to_owned(),
+            message: self.message,
+            codes: self.codes.iter().map(Code::to_string).collect(),
+            verdict: self.verdict.as_deref().map(VerdictView::from),
+        };
+        (self.status, Json(ErrorBody { error })).into_response()
     }
 }
 

@@ -4,30 +4,31 @@
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
-use jcm_runtime::read::gov;
-use serde_json::{json, Value};
+use jcm_api::gov::{Evidence, Validators, ValidatorsAt};
+use jcm_runtime::read::gov::{self, ProposalView};
 
 use super::chain::{check_committed, last_height};
 use super::{Api, ApiError};
 use crate::chain;
 
 /// `GET /v1/gov/proposals`: every proposal, oldest first, with its tally.
-pub(super) async fn proposals(State(api): State<Api>) -> Result<Json<Value>, ApiError> {
-    api.read(|_, db| Ok(Json(json!(gov::proposals(db.state()))))).await
+pub(super) async fn proposals(State(api): State<Api>) -> Result<Json<Vec<ProposalView>>, ApiError> {
+    api.read(|_, db| Ok(Json(gov::proposals(db.state())))).await
 }
 
 /// `GET /v1/gov/proposals/{id}`.
 pub(super) async fn proposal(
     State(api): State<Api>,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ProposalView>, ApiError> {
     let Path(text) = path?;
     let id: u64 = text.parse().map_err(|_| {
         ApiError::bad_request("malformed_proposal", format!("`{text}` is not a proposal id (1, 2, ...)"))
     })?;
     api.read(move |_, db| match gov::proposal(db.state(), id) {
-        Some(view) => Ok(Json(json!(view))),
+        Some(view) => Ok(Json(view)),
         None => Err(ApiError::not_found(format!("no proposal {id} on this chain"))),
     })
     .await
@@ -48,7 +49,7 @@ pub(super) struct AtHeight {
 pub(super) async fn validators(
     State(api): State<Api>,
     query: Result<Query<AtHeight>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(AtHeight { height }) = query?;
     if let Some(height) = height {
         return api
@@ -56,27 +57,28 @@ pub(super) async fn validators(
                 check_committed(db, height)?;
                 let set =
                     chain::validators_at(db, height)?.unwrap_or_else(|| shared.genesis.validators.clone());
-                Ok(Json(json!({ "height": height, "validators": set })))
+                Ok(Json(ValidatorsAt { height, validators: set }).into_response())
             })
             .await;
     }
     api.read(|_, db| {
         let state = db.state();
-        Ok(Json(json!({
-            "height": last_height(db)?,
-            "validators": gov::validator_set(state),
-            "scheduled": gov::scheduled(state),
-            "observers": gov::observers(state),
-            "upgrade": gov::upgrade(state),
-            "retired_keys": gov::retired_keys(state),
-        })))
+        let answer = Validators {
+            height: last_height(db)?,
+            validators: gov::validator_set(state),
+            scheduled: gov::scheduled(state),
+            observers: gov::observers(state),
+            upgrade: gov::upgrade(state),
+            retired_keys: gov::retired_keys(state),
+        };
+        Ok(Json(answer).into_response())
     })
     .await
 }
 
 /// `GET /v1/evidence`: every equivocation recorded on chain (R52), by hash: the
 /// validator, its two conflicting votes, who reported it and when.
-pub(super) async fn evidence(State(api): State<Api>) -> Result<Json<Value>, ApiError> {
-    api.read(|_, db| Ok(Json(json!({ "height": last_height(db)?, "evidence": gov::evidence(db.state()) }))))
+pub(super) async fn evidence(State(api): State<Api>) -> Result<Json<Evidence>, ApiError> {
+    api.read(|_, db| Ok(Json(Evidence { height: last_height(db)?, evidence: gov::evidence(db.state()) })))
         .await
 }

@@ -4,9 +4,10 @@
 //! `/status`, `/health`, `/ready` and Prometheus `/metrics`.
 //!
 //! Every answer is JSON except `/metrics` (Prometheus text) and an AEF report asked for
-//! as CSV. Hashes and keys are lowercase hex. Every error, whatever the route, is
-//! `{"error": {"kind", "message", "codes"?}}` with a 4xx status when the request is at
-//! fault ([`ApiError`]). Bounds: `body_bytes_max` per request body (413), `page_items_max`
+//! as CSV, built from the types of the RPC contract ([`jcm_api`]), whose OpenAPI
+//! document this server serves at `/v1/openapi.json`. Hashes and keys are lowercase hex.
+//! Every error, whatever the route, is `{"error": {"kind", "message", "codes"?,
+//! "verdict"?}}` with a 4xx status when the request is at fault ([`ApiError`]). Bounds: `body_bytes_max` per request body (413), `page_items_max`
 //! per page, `request_timeout_ms` per request (503).
 //!
 //! Handlers read the store in a blocking task under the store's read lock, held for the
@@ -27,13 +28,13 @@
 //! | `GET /v1/projects/{id}/credited?from=&to=`, `/v1/a64/{a64_id}` | crediting (R37), A6.4ERs |
 //! | `GET /v1/gov/proposals`, `/v1/gov/proposals/{id}`, `/v1/gov/validators` | governance |
 //! | `GET /v1/evidence` | equivocations recorded on chain (R52) |
+//! | `GET /v1/openapi.json` | the OpenAPI document of these routes |
 
 mod chain;
 mod error;
 mod gov;
 mod query;
 mod tx;
-mod views;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -162,6 +163,7 @@ pub fn router(shared: Arc<Shared>, config: &RpcConfig) -> Router {
         .route("/v1/gov/validators", get(gov::validators))
         .route("/v1/evidence", get(gov::evidence))
         .route("/v1/proof", get(query::proof))
+        .route("/v1/openapi.json", get(chain::openapi))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(api.clone(), deadline))

@@ -9,17 +9,22 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use jcm_api::query::{
+    A64Location, AuthorizationView, EventsPage, Ledger, LedgerYear, LedgerYearTotals, PartyHoldings,
+    ProofAnswer,
+};
+use jcm_runtime::aef::AefReport;
 use jcm_runtime::codec::Hash32;
 use jcm_runtime::events::Event;
 use jcm_runtime::ids::{AccountId, AuthId, Party, ProjectId};
 use jcm_runtime::merkle::{self, Proof};
 use jcm_runtime::protocol::Period;
-use jcm_runtime::state::{keys, StateExt, Store};
+use jcm_runtime::read::{Credited, Holding, UnitHistory};
+use jcm_runtime::state::{keys, ReadStore, StateExt};
 use jcm_runtime::time::Timestamp;
 use jcm_runtime::units::UnitId;
 use jcm_runtime::{a64, aef, read};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use super::chain::{check_committed, last_height};
 use super::{Api, ApiError};
@@ -51,12 +56,12 @@ fn parse_year(text: &str) -> Result<u16, ApiError> {
 pub(super) async fn unit_history(
     State(api): State<Api>,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<UnitHistory>, ApiError> {
     let Path(unit) = path?;
     UnitId::parse(&unit).map_err(|e| ApiError::bad_request("malformed_unit", e))?;
     api.read(move |_, db| {
         let history = read::unit_history(db.state(), &unit).map_err(ApiError::not_found)?;
-        Ok(Json(json!(history)))
+        Ok(Json(history))
     })
     .await
 }
@@ -65,11 +70,11 @@ pub(super) async fn unit_history(
 pub(super) async fn account_holdings(
     State(api): State<Api>,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Holding>, ApiError> {
     let Path(text) = path?;
     let account: AccountId = parse_id("malformed_account", &text)?;
     api.read(move |_, db| match read::holdings(db.state(), &account) {
-        Some(holding) => Ok(Json(json!(holding))),
+        Some(holding) => Ok(Json(holding)),
         None => Err(ApiError::not_found(format!("account {account} does not exist"))),
     })
     .await
@@ -79,7 +84,7 @@ pub(super) async fn account_holdings(
 pub(super) async fn party_holdings(
     State(api): State<Api>,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PartyHoldings>, ApiError> {
     let Path(text) = path?;
     let page = api.page(None, usize::MAX)?;
     api.read(move |_, db| {
@@ -88,9 +93,7 @@ pub(super) async fn party_holdings(
         let truncated = holdings.len() > page;
         holdings.truncate(page);
         let quantity: u64 = holdings.iter().map(|h| h.quantity).sum();
-        Ok(Json(
-            json!({ "party": party, "quantity": quantity, "truncated": truncated, "accounts": holdings }),
-        ))
+        Ok(Json(PartyHoldings { party, quantity, truncated, accounts: holdings }))
     })
     .await
 }
@@ -110,7 +113,7 @@ pub(super) async fn account_events(
     State(api): State<Api>,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<EventPage>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<EventsPage>, ApiError> {
     let (Path(text), Query(page)) = (path?, query?);
     let account: AccountId = parse_id("malformed_account", &text)?;
     let limit = api.page(page.limit, usize::MAX)?;
@@ -119,7 +122,7 @@ pub(super) async fn account_events(
             return Err(ApiError::not_found(format!("account {account} does not exist")));
         }
         let events = events_page(db, &index::account_prefix(&account), page.after, limit)?;
-        Ok(Json(events_json(json!({ "account": account }), events, limit)))
+        Ok(Json(EventsPage { account: Some(account), ..events_json(events, limit) }))
     })
     .await
 }
@@ -129,22 +132,21 @@ pub(super) async fn party_events(
     State(api): State<Api>,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<EventPage>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<EventsPage>, ApiError> {
     let (Path(text), Query(page)) = (path?, query?);
     let limit = api.page(page.limit, usize::MAX)?;
     api.read(move |_, db| {
         let party = parse_party(db, &text)?;
         let events = events_page(db, &index::party_prefix(&party), page.after, limit)?;
-        Ok(Json(events_json(json!({ "party": party }), events, limit)))
+        Ok(Json(EventsPage { party: Some(party), ..events_json(events, limit) }))
     })
     .await
 }
 
-fn events_json(mut out: Value, events: Vec<Event>, limit: usize) -> Value {
-    let next = if events.len() == limit { events.last().map(|e| e.seq) } else { None };
-    out["events"] = json!(events);
-    out["next_after"] = json!(next);
-    out
+/// A page of `events`, with the `after` of the next page when it is full.
+fn events_json(events: Vec<Event>, limit: usize) -> EventsPage {
+    let next_after = if events.len() == limit { events.last().map(|e| e.seq) } else { None };
+    EventsPage { account: None, party: None, events, next_after }
 }
 
 /// Up to `limit` events of an index list (`prefix` ‖ seq, big-endian), from the first
@@ -203,7 +205,7 @@ fn seqs_after(db: &Db, prefix: &[u8], after: u64, count: u64, limit: usize) -> R
 pub(super) async fn authorization(
     State(api): State<Api>,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AuthorizationView>, ApiError> {
     let Path(text) = path?;
     let id: AuthId = parse_id("malformed_authorization", &text)?;
     api.read(move |_, db| {
@@ -211,8 +213,8 @@ pub(super) async fn authorization(
         if versions.is_empty() {
             return Err(ApiError::not_found(format!("authorization {id} does not exist")));
         }
-        let meta = db.state().auth_meta(&id);
-        Ok(Json(json!({ "id": id, "meta": meta, "versions": versions })))
+        let meta = db.state().auth_meta(&id).unwrap_or_default();
+        Ok(Json(AuthorizationView { id, meta, versions }))
     })
     .await
 }
@@ -221,17 +223,15 @@ pub(super) async fn authorization(
 pub(super) async fn ledger(
     State(api): State<Api>,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Ledger>, ApiError> {
     let Path(text) = path?;
     api.read(move |_, db| {
         let party = parse_party(db, &text)?;
-        let years: Vec<Value> = read::ledger(db.state(), &party)
+        let years = read::ledger(db.state(), &party)
             .into_iter()
-            .map(
-                |(year, t)| json!({ "year": year, "additions": t.additions, "subtractions": t.subtractions }),
-            )
+            .map(|(year, t)| LedgerYearTotals { year, additions: t.additions, subtractions: t.subtractions })
             .collect();
-        Ok(Json(json!({ "party": party, "years": years })))
+        Ok(Json(Ledger { party, years }))
     })
     .await
 }
@@ -240,20 +240,15 @@ pub(super) async fn ledger(
 pub(super) async fn ledger_year(
     State(api): State<Api>,
     path: Result<Path<(String, String)>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LedgerYear>, ApiError> {
     let Path((text, year)) = path?;
     let year = parse_year(&year)?;
     api.read(move |_, db| {
         let party = parse_party(db, &text)?;
         let totals = db.state().ledger_totals(&party, year);
         let entries = read::ledger_entries(db.state(), &party, year);
-        Ok(Json(json!({
-            "party": party,
-            "year": year,
-            "closed": db.state().year_closed(&party, year),
-            "totals": totals,
-            "entries": entries,
-        })))
+        let closed = db.state().year_closed(&party, year);
+        Ok(Json(LedgerYear { party, year, closed, totals, entries }))
     })
     .await
 }
@@ -273,7 +268,7 @@ pub(super) async fn credited(
     State(api): State<Api>,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<PeriodQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Credited>, ApiError> {
     let (Path(text), Query(period)) = (path?, query?);
     let project: ProjectId = parse_id("malformed_project", &text)?;
     let day = |name: &str, text: &str| {
@@ -284,7 +279,7 @@ pub(super) async fn credited(
         return Err(ApiError::bad_request("malformed_query", "`from` is after `to`"));
     }
     api.read(move |_, db| match read::credited(db.state(), &project, &period) {
-        Some(credited) => Ok(Json(json!(credited))),
+        Some(credited) => Ok(Json(credited)),
         None => Err(ApiError::not_found(format!("project {project} is not registered on this chain"))),
     })
     .await
@@ -295,17 +290,17 @@ pub(super) async fn credited(
 pub(super) async fn a64_unit(
     State(api): State<Api>,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<A64Location>, ApiError> {
     let Path(text) = path?;
     let id = a64::A64Id::parse(&text).map_err(|e| ApiError::bad_request("malformed_unit", e))?;
     api.read(move |_, db| match a64::locate(db.state(), &id) {
-        Some((receipt, serial)) => Ok(Json(json!({
-            "a64_id": id.to_string(),
-            "ca": receipt.ca,
-            "first_transferring_party": receipt.ftp,
-            "serial": serial,
-            "receipt": receipt,
-        }))),
+        Some((receipt, serial)) => Ok(Json(A64Location {
+            a64_id: id.to_string(),
+            ca: receipt.ca.clone(),
+            first_transferring_party: receipt.ftp.clone(),
+            serial,
+            receipt,
+        })),
         None => Err(ApiError::not_found(format!("{id} was not received on this chain"))),
     })
     .await
@@ -344,7 +339,7 @@ pub(super) async fn aef(
     if csv {
         Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], report.to_csv()).into_response())
     } else {
-        Ok(Json(json!(report)).into_response())
+        Ok(Json::<AefReport>(report).into_response())
     }
 }
 
@@ -364,7 +359,7 @@ pub(super) struct ProofQuery {
 pub(super) async fn proof(
     State(api): State<Api>,
     query: Result<Query<ProofQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ProofAnswer>, ApiError> {
     let Query(query) = query?;
     let key = hex::decode(query.key.trim())
         .map_err(|e| ApiError::bad_request("malformed_key", format!("`key` is not hex: {e}")))?;
@@ -390,17 +385,17 @@ pub(super) async fn proof(
         let present = proof.leaf.is_some_and(|leaf| leaf.key_hash == merkle::key_hash(&key));
         let value = if height == last { db.state().get(&key) } else { None };
         self_check(&root, &key, height == last, value.as_deref(), &proof)?;
-        Ok(Json(json!({
-            "key": hex::encode(&key),
-            "height": height,
-            "header_hash": header.hash(),
-            "state_root": root,
-            "present": present,
-            "value": value.map(hex::encode),
-            "value_hash": proof.leaf.filter(|_| present).map(|leaf| leaf.value_hash),
-            "proof": proof,
-            "proof_bytes": hex::encode(proof.to_bytes()),
-        })))
+        Ok(Json(ProofAnswer {
+            key: hex::encode(&key),
+            height,
+            header_hash: header.hash(),
+            state_root: root,
+            present,
+            value: value.map(hex::encode),
+            value_hash: proof.leaf.filter(|_| present).map(|leaf| leaf.value_hash),
+            proof_bytes: hex::encode(proof.to_bytes()),
+            proof,
+        }))
     })
     .await
 }

@@ -8,13 +8,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use jcm_api::tx::{DryRun, Nonce, TxRequest, TxStatus};
+use jcm_api::VerdictView;
 use jcm_runtime::codec::Hash32;
 use jcm_runtime::crypto::PublicKey;
 use jcm_runtime::protocol::{Transaction, TxResult};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
-use super::views::verdict_json;
 use super::{Api, ApiError};
 use crate::chain;
 use crate::engine::{Reply, Request};
@@ -22,19 +22,6 @@ use crate::index::TxLocation;
 use crate::limits::COMMIT_WAIT_MS_DEFAULT;
 use crate::mempool::Checked;
 use crate::store::Db;
-
-/// The body of a submit or dry run: the canonical bytes as hex, or the JSON form. The
-/// transaction itself is decoded in a second step ([`parse_tx`]), so that a body of the
-/// right shape holding no valid transaction is told apart (`A6-1002`, the decoder's
-/// reason) from a body of the wrong shape.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TxBody {
-    #[serde(default)]
-    tx: Option<String>,
-    #[serde(default)]
-    tx_json: Option<Value>,
-}
 
 /// `?wait=commit&timeout_ms=`.
 #[derive(Debug, Deserialize)]
@@ -46,11 +33,13 @@ pub(super) struct SubmitQuery {
     timeout_ms: Option<u64>,
 }
 
-/// Decodes a request body into a transaction (400 on anything malformed; `A6-1002` with
-/// the decoder's reason when the body holds something that is not a transaction).
+/// Decodes a request body ([`TxRequest`]: the canonical bytes as hex, or the JSON form)
+/// into a transaction. The transaction is decoded in a second step, so that a body of
+/// the right shape holding no valid transaction is told apart (`A6-1002`, the decoder's
+/// reason) from a body of the wrong shape (400 `malformed_json`).
 fn parse_tx(body: Result<Bytes, BytesRejection>) -> Result<Transaction, ApiError> {
     let body = body?;
-    let request: TxBody = serde_json::from_slice(&body).map_err(|e| {
+    let request: TxRequest = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request(
             "malformed_json",
             format!("the body is not {{\"tx\": hex}} or {{\"tx_json\": ...}}: {e}"),
@@ -111,8 +100,7 @@ pub(super) async fn submit(
         Reply::Submitted(admitted) => admitted?,
         other => return Err(unexpected(&other)),
     };
-    let pending =
-        || (StatusCode::ACCEPTED, Json(json!({ "hash": hash, "status": "pending" }))).into_response();
+    let pending = || (StatusCode::ACCEPTED, Json(TxStatus::pending(hash))).into_response();
     let Some(wait) = wait else {
         return Ok(pending());
     };
@@ -172,30 +160,24 @@ fn find_committed(db: &Db, hash: &Hash32) -> Result<Option<(TxLocation, TxResult
     Ok(Some((location, result)))
 }
 
-fn committed_json(location: &TxLocation, result: &TxResult) -> Value {
-    json!({
-        "hash": result.tx,
-        "status": "committed",
-        "height": location.height,
-        "position": location.position,
-        "verdict": verdict_json(&result.verdict),
-    })
+fn committed_json(location: &TxLocation, result: &TxResult) -> TxStatus {
+    TxStatus::committed(result.tx, location.height, location.position, VerdictView::from(&result.verdict))
 }
 
 /// `POST /v1/tx/dry-run`: the verdict the next block would give, nothing submitted.
 pub(super) async fn dry_run(
     State(api): State<Api>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<DryRun>, ApiError> {
     let checked = check(parse_tx(body)?).await?;
     let hash = checked.hash;
     match api.ask(Request::DryRun(Box::new(checked))).await? {
-        Reply::DryRun { verdict, height } => Ok(Json(json!({
-            "hash": hash,
-            "accepted": verdict.is_accepted(),
-            "height": height,
-            "verdict": verdict_json(&verdict),
-        }))),
+        Reply::DryRun { verdict, height } => Ok(Json(DryRun {
+            hash,
+            accepted: verdict.is_accepted(),
+            height,
+            verdict: VerdictView::from(&verdict),
+        })),
         other => Err(unexpected(&other)),
     }
 }
@@ -204,7 +186,7 @@ pub(super) async fn dry_run(
 pub(super) async fn status(
     State(api): State<Api>,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<TxStatus>, ApiError> {
     let Path(text) = path?;
     let hash = parse_hash(&text)?;
     let committed = api
@@ -213,16 +195,15 @@ pub(super) async fn status(
                 return Ok(None);
             };
             let block = chain::stored_block(db, location.height)?;
-            let mut answer = committed_json(&location, &result);
-            answer["tx"] = json!(block.txs.get(location.position as usize));
-            Ok(Some(answer))
+            let tx = block.txs.get(location.position as usize).cloned();
+            Ok(Some(TxStatus { tx, ..committed_json(&location, &result) }))
         })
         .await?;
     if let Some(answer) = committed {
         return Ok(Json(answer));
     }
     match pending(&api, hash).await? {
-        Some(tx) => Ok(Json(json!({ "hash": hash, "status": "pending", "tx": tx }))),
+        Some(tx) => Ok(Json(TxStatus { tx: Some(*tx), ..TxStatus::pending(hash) })),
         // Committed between the two reads: answer from the chain.
         None => match api.read(move |_, db| find_committed(db, &hash)).await? {
             Some((location, result)) => Ok(Json(committed_json(&location, &result))),
@@ -235,18 +216,15 @@ pub(super) async fn status(
 pub(super) async fn nonce(
     State(api): State<Api>,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Nonce>, ApiError> {
     let Path(text) = path?;
     let signer: PublicKey = text.parse().map_err(|e| {
         ApiError::bad_request("malformed_key", format!("signer `{text}`: {e} (64 hex digits)"))
     })?;
     match api.ask(Request::NextNonce(signer)).await? {
-        Reply::NextNonce { state, next } => Ok(Json(json!({
-            "signer": signer,
-            "state_nonce": state,
-            "next_nonce": next,
-            "pending": next - state,
-        }))),
+        Reply::NextNonce { state, next } => {
+            Ok(Json(Nonce { signer, state_nonce: state, next_nonce: next, pending: next - state }))
+        }
         other => Err(unexpected(&other)),
     }
 }

@@ -1,11 +1,9 @@
-//! [`StateView`]: the runtime's [`Store`] over one column family, for reading only.
+//! [`StateView`]: the runtime's [`ReadStore`] over one column family.
 //!
-//! The runtime's trait has `put` and `delete`, because the rules write through it. A
-//! view is only ever lent as `&StateView` (by [`Db::state`](super::Db::state) and
-//! [`Db::merkle`](super::Db::merkle)); it has no public constructor and is not `Clone`,
-//! so no caller can hold the `&mut StateView` those two methods need. Writes go into an
-//! [`Overlay`](jcm_runtime::state::Overlay) over the view and reach the disk only in
-//! [`Db::commit_block`](super::Db::commit_block)'s batch.
+//! A view only reads: it implements [`ReadStore`], not the runtime's writing
+//! [`Store`](jcm_runtime::state::Store), so the type system keeps every write out of it.
+//! The rules write into an [`Overlay`](jcm_runtime::state::Overlay) over the view, and the
+//! writes reach the disk only in [`Db::commit_block`](super::Db::commit_block)'s batch.
 //!
 //! A failed read is a broken store (STYLE.md §5): the trait has no error channel, and
 //! running the rules on a state that could not be read would diverge from the other
@@ -14,12 +12,12 @@
 use std::fmt;
 use std::sync::Arc;
 
-use jcm_runtime::state::{Entries, Store};
+use jcm_runtime::state::{Entries, ReadStore};
 use rocksdb::{ColumnFamily, Direction, IteratorMode, ReadOptions, DB};
 
 use super::cache::NodeCache;
 
-/// A read-only [`Store`] over one column family of the node's store; the view of the
+/// A [`ReadStore`] over one column family of the node's store; the view of the
 /// `merkle` family has a [`NodeCache`].
 pub struct StateView {
     db: Arc<DB>,
@@ -62,7 +60,7 @@ impl StateView {
     }
 }
 
-impl Store for StateView {
+impl ReadStore for StateView {
     fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
         let Some(cache) = &self.nodes else {
             return match self.db.get_cf(self.handle(), key) {
@@ -82,14 +80,6 @@ impl Store for StateView {
             }
             Err(e) => panic!("store read failed in column family {}: {e}", self.cf),
         }
-    }
-
-    fn put(&mut self, _key: Vec<u8>, _value: Vec<u8>) {
-        unreachable!("a StateView is only lent as &StateView; writes go through an Overlay")
-    }
-
-    fn delete(&mut self, _key: &[u8]) {
-        unreachable!("a StateView is only lent as &StateView; writes go through an Overlay")
     }
 
     fn range(&self, start: &[u8], end: Option<&[u8]>) -> Entries<'_> {

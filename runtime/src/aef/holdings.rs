@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::events::Event;
-use crate::state::{keys, StateExt, Store};
+use crate::state::{keys, ReadStore, StateExt};
 use crate::time::Timestamp;
 use crate::units::UnitBlock;
 
@@ -44,7 +44,7 @@ fn overlay(blocks: &mut BTreeMap<Key, UnitBlock>, block: &UnitBlock) {
 
 /// Every unit block at the end of 31 December of `year`, in the state's order, adjacent
 /// blocks with equal attributes joined as the state joins them.
-pub fn at_end_of<S: Store + ?Sized>(st: &S, year: u16) -> Vec<UnitBlock> {
+pub fn at_end_of<S: ReadStore + ?Sized>(st: &S, year: u16) -> Vec<UnitBlock> {
     let end = year.checked_add(1).map(Timestamp::start_of_year);
     let mut blocks = BTreeMap::new();
     for e in st.read_all::<Event>(keys::prefix::EVENT) {

@@ -6,13 +6,13 @@
 //! action log ([`holdings`]), so a report computed later still shows 31 December.
 //! Columns CARP fills are left blank.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::events::{Event, EventKind};
 use crate::ids::*;
 use crate::model::*;
 use crate::protocol::OimpPurpose;
-use crate::state::{keys, StateExt, Store};
+use crate::state::{keys, ReadStore, StateExt};
 use crate::units::UnitBlock;
 
 pub mod holdings;
@@ -22,7 +22,7 @@ pub mod validate;
 use template::{T1, T2, T3, T4, T5};
 
 /// One table: its title, column names and rows of cells.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Table {
     /// The template's sheet name, e.g. `Table 3 Actions`.
     pub title: String,
@@ -33,7 +33,7 @@ pub struct Table {
 }
 
 /// The five tables of one submission.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct AefReport {
     /// Reporting Party.
     pub party: Party,
@@ -55,7 +55,7 @@ fn table(title: &str, columns: &[&str], rows: Vec<Vec<String>>) -> Table {
 }
 
 /// The AEF tables of `party` for `year`.
-pub fn report<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> AefReport {
+pub fn report<S: ReadStore + ?Sized>(st: &S, party: &Party, year: u16) -> AefReport {
     let auths: Vec<Authorization> = st
         .read_all::<Authorization>(keys::prefix::AUTH)
         .into_iter()
@@ -71,7 +71,7 @@ pub fn report<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> AefReport 
     AefReport { party: party.clone(), year, tables }
 }
 
-fn submission<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> Vec<String> {
+fn submission<S: ReadStore + ?Sized>(st: &S, party: &Party, year: u16) -> Vec<String> {
     let record = st.party(party);
     let period = record.as_ref().and_then(|p| {
         p.ndc_periods.iter().find(|n| n.years.contains(year)).or(p.ndc_periods.first()).map(|n| n.years)
@@ -98,7 +98,7 @@ fn json_name<T: Serialize>(value: &T) -> String {
     serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
-fn metric_cells<S: Store + ?Sized>(st: &S, ca: &CaId) -> (String, String) {
+fn metric_cells<S: ReadStore + ?Sized>(st: &S, ca: &CaId) -> (String, String) {
     match st.ca(ca).map(|c| c.metric) {
         Some(Metric::NonGhg(name)) => ("non-GHG".into(), name.to_string()),
         Some(Metric::Ghg) => ("GHG".into(), String::new()),
@@ -106,7 +106,7 @@ fn metric_cells<S: Store + ?Sized>(st: &S, ca: &CaId) -> (String, String) {
     }
 }
 
-fn authorization_row<S: Store + ?Sized>(st: &S, a: &Authorization) -> Vec<String> {
+fn authorization_row<S: ReadStore + ?Sized>(st: &S, a: &Authorization) -> Vec<String> {
     let t = &a.terms;
     let (metric, non_ghg) = metric_cells(st, &t.ca);
     let oimp = includes_oimp(&t.purposes);
@@ -200,7 +200,7 @@ fn classify(e: &Event, units: &UnitBlock) -> Option<(Party, &'static str, String
     Some(row)
 }
 
-fn actions<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> Vec<Vec<String>> {
+fn actions<S: ReadStore + ?Sized>(st: &S, party: &Party, year: u16) -> Vec<Vec<String>> {
     let mut rows: Vec<(Vec<String>, u64, crate::codec::Hash32)> = Vec::new();
     for e in st.read_all::<Event>(keys::prefix::EVENT) {
         if e.time.year() != year {
@@ -242,14 +242,14 @@ fn same_except_block(a: &[String], b: &[String]) -> bool {
     a.iter().zip(b).enumerate().all(|(i, (x, y))| block.contains(&i) || x == y)
 }
 
-fn project_cells<S: Store + ?Sized>(st: &S, units: &UnitBlock) -> (String, String, String) {
+fn project_cells<S: ReadStore + ?Sized>(st: &S, units: &UnitBlock) -> (String, String, String) {
     match st.project(&units.attrs.project) {
         Some(p) => (json_name(&p.mitigation_type), json_name(&p.sector), p.activity_type.to_string()),
         None => Default::default(),
     }
 }
 
-fn action_row<S: Store + ?Sized>(
+fn action_row<S: ReadStore + ?Sized>(
     st: &S,
     e: &Event,
     units: &UnitBlock,
@@ -308,7 +308,7 @@ fn action_row<S: Store + ?Sized>(
 }
 
 /// Table 4: the ITMOs held in `party`'s registries at the end of `year` (§9.2).
-fn holdings<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> Vec<Vec<String>> {
+fn holdings<S: ReadStore + ?Sized>(st: &S, party: &Party, year: u16) -> Vec<Vec<String>> {
     let mut rows: Vec<(Vec<String>, UnitBlock)> = Vec::new();
     for b in holdings::at_end_of(st, year).iter().flat_map(|b| crate::a64::pieces(st, b)) {
         let Some(account) = st.account(&b.attrs.account) else {
@@ -369,7 +369,7 @@ fn holdings<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> Vec<Vec<Stri
     rows.into_iter().map(|(row, _)| row).collect()
 }
 
-fn entities<S: Store + ?Sized>(st: &S, auths: &[Authorization]) -> Vec<Vec<String>> {
+fn entities<S: ReadStore + ?Sized>(st: &S, auths: &[Authorization]) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
     for a in auths {
         for id in a.terms.entities.iter().flatten() {

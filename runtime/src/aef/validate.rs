@@ -6,7 +6,7 @@
 use crate::error::Code;
 use crate::events::{Event, EventKind};
 use crate::ids::Party;
-use crate::state::{keys, StateExt, Store};
+use crate::state::{keys, ReadStore, StateExt};
 
 use super::template::{self, ColumnKind};
 use super::{AefReport, Table};
@@ -136,7 +136,7 @@ fn sum(table: &Table, keep: impl Fn(&[String]) -> bool) -> u64 {
 
 /// The ledger entries (R29) of `party` made by actions dated in `year`: additions by its
 /// first transfers, subtractions by its NDC uses.
-fn ledger_of_year<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> (u64, u64) {
+fn ledger_of_year<S: ReadStore + ?Sized>(st: &S, party: &Party, year: u16) -> (u64, u64) {
     let (mut additions, mut subtractions) = (0u64, 0u64);
     for e in st.read_all::<Event>(keys::prefix::EVENT) {
         let Some(units) = e.units.as_ref().filter(|_| e.time.year() == year) else {
@@ -152,7 +152,7 @@ fn ledger_of_year<S: Store + ?Sized>(st: &S, party: &Party, year: u16) -> (u64, 
 }
 
 /// Every failure of the report's pre-export validation, with its code.
-pub fn check<S: Store + ?Sized>(st: &S, report: &AefReport) -> Vec<(Code, String)> {
+pub fn check<S: ReadStore + ?Sized>(st: &S, report: &AefReport) -> Vec<(Code, String)> {
     let mut out: Vec<(Code, String)> =
         report.tables.iter().flat_map(fields).map(|m| (Code::AefFieldMissing, m)).collect();
     let Some(actions) = report.tables.iter().find(|t| t.title == template::TITLE_3) else {

@@ -22,7 +22,7 @@ use crate::error::{Code, Rejection};
 use crate::events::{chain_hash, Event, EventKind};
 use crate::ids::*;
 use crate::model::{Account, AccountKind, Holder};
-use crate::state::{keys, ExternalTransfer, Overlay, StateExt, Store, TransferStatus, WriteSet};
+use crate::state::{keys, ExternalTransfer, Overlay, ReadStore, StateExt, Store, TransferStatus, WriteSet};
 use crate::units::UnitBlock;
 
 /// Ledger differences per (Party, year): (additions, subtractions), signed.
@@ -31,7 +31,7 @@ type Deltas = BTreeMap<(Party, u16), (i128, i128)>;
 /// Checks the invariants on what `writes` touch over `before`; an empty result means the
 /// state after the block is sound wherever the block wrote (`before` being sound). Each
 /// violation carries `A6-8001` and names the invariant, in the words of [`super::check`].
-pub fn check_block<S: Store + ?Sized>(before: &S, writes: &WriteSet) -> Vec<Rejection> {
+pub fn check_block<S: ReadStore + ?Sized>(before: &S, writes: &WriteSet) -> Vec<Rejection> {
     let mut after = Overlay::new(before);
     for (key, value) in writes {
         match value {
@@ -108,7 +108,7 @@ impl Touched {
     }
 }
 
-fn conservation<S: Store + ?Sized>(after: &S, t: &Touched, fail: &mut impl FnMut(String)) {
+fn conservation<S: ReadStore + ?Sized>(after: &S, t: &Touched, fail: &mut impl FnMut(String)) {
     for (ca, ftp) in &t.spaces {
         let blocks: Vec<UnitBlock> = after.read_all(&keys::units_in(ca, ftp));
         super::check_space(after, &blocks, &|a| after.account(a).is_some(), fail);
@@ -132,7 +132,7 @@ fn conservation<S: Store + ?Sized>(after: &S, t: &Touched, fail: &mut impl FnMut
 
 /// What a block contributes to the ledger: `+q` additions for (FTP, vintage) once first
 /// transferred, `+q` subtractions for (Party, use year) while in the Party's USE_NDC account.
-fn contribute<S: Store + ?Sized>(
+fn contribute<S: ReadStore + ?Sized>(
     st: &S,
     b: &UnitBlock,
     sign: i128,
@@ -156,7 +156,7 @@ fn contribute<S: Store + ?Sized>(
     }
 }
 
-fn unit_deltas<S: Store + ?Sized>(
+fn unit_deltas<S: ReadStore + ?Sized>(
     before: &S,
     after: &impl Store,
     t: &Touched,
@@ -174,7 +174,7 @@ fn unit_deltas<S: Store + ?Sized>(
     d
 }
 
-fn ledger_deltas<S: Store + ?Sized>(before: &S, after: &impl Store, t: &Touched) -> Deltas {
+fn ledger_deltas<S: ReadStore + ?Sized>(before: &S, after: &impl Store, t: &Touched) -> Deltas {
     let mut d = Deltas::new();
     for (party, year) in &t.ledger {
         let (b, a) = (before.ledger_totals(party, *year), after.ledger_totals(party, *year));
@@ -215,7 +215,7 @@ fn compare(derived: &Deltas, ledger: &Deltas, from: &str, fail: &mut impl FnMut(
 
 /// Walks the log from the earliest event written (or the old head) to the new head;
 /// returns whether it links, with what the appended events imply in `implied`.
-fn event_chain<S: Store + ?Sized>(
+fn event_chain<S: ReadStore + ?Sized>(
     before: &S,
     after: &impl Store,
     t: &Touched,
@@ -257,7 +257,7 @@ fn event_chain<S: Store + ?Sized>(
     true
 }
 
-fn reservations<S: Store + ?Sized>(
+fn reservations<S: ReadStore + ?Sized>(
     before: &S,
     after: &impl Store,
     t: &Touched,

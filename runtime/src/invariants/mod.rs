@@ -21,12 +21,12 @@ use crate::error::{Code, Rejection};
 use crate::events::{chain_hash, Event, EventHead, EventKind};
 use crate::ids::*;
 use crate::model::{Account, AccountKind, Holder};
-use crate::state::{keys, ExternalTransfer, LedgerTotals, StateExt, Store, TransferStatus};
+use crate::state::{keys, ExternalTransfer, LedgerTotals, ReadStore, StateExt, TransferStatus};
 use crate::units::UnitBlock;
 
 /// Checks every invariant; an empty result means the state is sound. Each violation
 /// carries `A6-8001` and names the invariant.
-pub fn check<S: Store + ?Sized>(st: &S) -> Vec<Rejection> {
+pub fn check<S: ReadStore + ?Sized>(st: &S) -> Vec<Rejection> {
     let mut out = Vec::new();
     let mut fail = |message: String| out.push(Rejection { code: Code::LedgerInvariantViolation, message });
     let blocks: Vec<UnitBlock> = st.read_all(keys::prefix::UNITS);
@@ -39,7 +39,7 @@ pub fn check<S: Store + ?Sized>(st: &S) -> Vec<Rejection> {
     out
 }
 
-fn conservation<S: Store + ?Sized>(
+fn conservation<S: ReadStore + ?Sized>(
     st: &S,
     blocks: &[UnitBlock],
     accounts: &BTreeMap<AccountId, Account>,
@@ -56,7 +56,7 @@ fn conservation<S: Store + ?Sized>(
 
 /// Conservation within one serial space: `blocks` are all its blocks in key order; they
 /// must tile `1..next_serial` exactly, each in an existing account and in its index.
-pub(crate) fn check_space<S: Store + ?Sized>(
+pub(crate) fn check_space<S: ReadStore + ?Sized>(
     st: &S,
     blocks: &[UnitBlock],
     has_account: &dyn Fn(&AccountId) -> bool,
@@ -96,7 +96,7 @@ pub(crate) fn check_space<S: Store + ?Sized>(
     }
 }
 
-fn ledger_matches_units<S: Store + ?Sized>(
+fn ledger_matches_units<S: ReadStore + ?Sized>(
     st: &S,
     blocks: &[UnitBlock],
     accounts: &BTreeMap<AccountId, Account>,
@@ -145,7 +145,7 @@ fn ledger_matches_units<S: Store + ?Sized>(
     }
 }
 
-fn event_chain<S: Store + ?Sized>(st: &S, fail: &mut impl FnMut(String)) {
+fn event_chain<S: ReadStore + ?Sized>(st: &S, fail: &mut impl FnMut(String)) {
     let head: EventHead = st.event_head();
     let mut prev = crate::codec::Hash32::default();
     let mut count = 0u64;
@@ -180,7 +180,7 @@ fn event_chain<S: Store + ?Sized>(st: &S, fail: &mut impl FnMut(String)) {
     }
 }
 
-fn reservations<S: Store + ?Sized>(st: &S, blocks: &[UnitBlock], fail: &mut impl FnMut(String)) {
+fn reservations<S: ReadStore + ?Sized>(st: &S, blocks: &[UnitBlock], fail: &mut impl FnMut(String)) {
     for b in blocks {
         if let Some(id) = b.attrs.reserved_by {
             let pending = st.transfer(&id).is_some_and(|t| t.status == TransferStatus::CheckedNoDiscrepancy);

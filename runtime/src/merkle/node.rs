@@ -9,7 +9,7 @@ use borsh::{BorshDeserialize, BorshSerialize};
 
 use super::{EMPTY_HASH, NODE_BYTES_MAX};
 use crate::codec::{sha256, Hash32};
-use crate::state::Store;
+use crate::state::{ReadStore, Store};
 
 /// Domain byte of a leaf hash.
 const LEAF_TAG: u8 = 0x00;
@@ -120,7 +120,7 @@ pub(super) fn store_node<S: Store + ?Sized>(nodes: &mut S, node: &Node) -> Hash3
 
 /// Reads the node stored under `hash` (which must not be [`EMPTY_HASH`]) and checks that
 /// it is the node with that hash.
-pub(super) fn load<S: Store + ?Sized>(nodes: &S, hash: &Hash32) -> Result<Node, NodeError> {
+pub(super) fn load<S: ReadStore + ?Sized>(nodes: &S, hash: &Hash32) -> Result<Node, NodeError> {
     debug_assert_ne!(*hash, EMPTY_HASH, "empty subtrees are not stored");
     let bytes = nodes.get(&hash.0).ok_or(NodeError::Missing { hash: *hash })?;
     let node = Node::from_bytes(&bytes).ok_or_else(|| NodeError::Corrupt {
@@ -139,7 +139,7 @@ pub(super) fn load<S: Store + ?Sized>(nodes: &S, hash: &Hash32) -> Result<Node, 
 /// Like [`load`], for the update path, where the store is the node's own and a missing
 /// or corrupt node is a broken invariant (STYLE.md convention 5): the process stops and
 /// restarts from disk rather than commit a wrong root.
-pub(super) fn load_or_crash<S: Store + ?Sized>(nodes: &S, hash: &Hash32) -> Node {
+pub(super) fn load_or_crash<S: ReadStore + ?Sized>(nodes: &S, hash: &Hash32) -> Node {
     match load(nodes, hash) {
         Ok(node) => node,
         Err(e) => {

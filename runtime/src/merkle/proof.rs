@@ -34,7 +34,7 @@ use super::node::{key_hash, leaf_hash, value_hash, NodeError};
 use super::tree::walk;
 use super::{bit, common_prefix_bits, EMPTY_HASH, PROOF_BYTES_MAX, PROOF_SIBLINGS_MAX};
 use crate::codec::{self, DecodeError, Hash32};
-use crate::state::Store;
+use crate::state::ReadStore;
 
 /// A proof that a key holds a value, or is absent, under one state root.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, Serialize, Deserialize)]
@@ -156,7 +156,7 @@ fn bounded_siblings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Hash32>, D::E
 
 /// The proof for `key` under `root`: of its value if present, of its absence otherwise.
 /// Fails if a node of `root` is not in `nodes` (unknown or pruned root) or is corrupt.
-pub fn prove<S: Store + ?Sized>(nodes: &S, root: &Hash32, key: &[u8]) -> Result<Proof, NodeError> {
+pub fn prove<S: ReadStore + ?Sized>(nodes: &S, root: &Hash32, key: &[u8]) -> Result<Proof, NodeError> {
     let (siblings, leaf) = walk(nodes, root, &key_hash(key))?;
     Ok(Proof { leaf: leaf.map(|(key_hash, value_hash)| ProofLeaf { key_hash, value_hash }), siblings })
 }

@@ -9,7 +9,7 @@
 use super::node::{key_hash, load, load_or_crash, store_node, value_hash, Node, NodeError};
 use super::{bit, DEPTH_MAX, EMPTY_HASH};
 use crate::codec::Hash32;
-use crate::state::{apply_writes, Entries, Overlay, Store, WriteSet};
+use crate::state::{apply_writes, Entries, Overlay, ReadStore, Store, WriteSet};
 
 /// A change at one path: `Some(value_hash)` sets the entry, `None` removes it.
 type Update = (Hash32, Option<Hash32>);
@@ -43,7 +43,7 @@ const SPLIT_UPDATES_MIN: usize = 256;
 /// # Panics
 ///
 /// As [`apply`].
-pub fn apply_split<S: Store + Sync + ?Sized>(
+pub fn apply_split<S: ReadStore + Sync + ?Sized>(
     base: &S,
     root: Hash32,
     writes: &WriteSet,
@@ -91,7 +91,7 @@ fn sorted_updates(writes: &WriteSet) -> Vec<Update> {
 
 /// The value hash stored at `key` in the tree with root `root`, or `None` if the key is
 /// absent.
-pub fn get<S: Store + ?Sized>(nodes: &S, root: &Hash32, key: &[u8]) -> Result<Option<Hash32>, NodeError> {
+pub fn get<S: ReadStore + ?Sized>(nodes: &S, root: &Hash32, key: &[u8]) -> Result<Option<Hash32>, NodeError> {
     let path = key_hash(key);
     let (_, leaf) = walk(nodes, root, &path)?;
     Ok(leaf.and_then(|(found, value)| (found == path).then_some(value)))
@@ -100,7 +100,7 @@ pub fn get<S: Store + ?Sized>(nodes: &S, root: &Hash32, key: &[u8]) -> Result<Op
 /// The root of the tree holding exactly the entries of `state`, built in memory without
 /// storing any node: the check that an incrementally maintained root is the root of the
 /// state it claims (after execution, and when a node loads its state from disk).
-pub fn root_of<S: Store + ?Sized>(state: &S) -> Hash32 {
+pub fn root_of<S: ReadStore + ?Sized>(state: &S) -> Hash32 {
     root_of_scan(state.range(&[], None))
 }
 
@@ -114,7 +114,7 @@ fn root_of_scan(entries: Entries<'_>) -> Hash32 {
 /// Follows `path` from `root` down to the subtree that holds it. Returns the sibling
 /// hashes passed on the way (root first) and the leaf where the walk ended, if it ended
 /// at a leaf rather than an empty subtree. The leaf may belong to another path.
-pub(super) fn walk<S: Store + ?Sized>(
+pub(super) fn walk<S: ReadStore + ?Sized>(
     nodes: &S,
     root: &Hash32,
     path: &Hash32,
@@ -240,18 +240,20 @@ fn build<S: Store + ?Sized>(nodes: &mut S, depth: usize, entries: &[Entry]) -> H
 #[derive(Debug)]
 struct Discard;
 
-impl Store for Discard {
+impl ReadStore for Discard {
     fn get(&self, _key: &[u8]) -> Option<Vec<u8>> {
         None
     }
 
-    fn put(&mut self, _key: Vec<u8>, _value: Vec<u8>) {}
-
-    fn delete(&mut self, _key: &[u8]) {}
-
     fn range(&self, _start: &[u8], _end: Option<&[u8]>) -> Entries<'_> {
         Box::new(std::iter::empty())
     }
+}
+
+impl Store for Discard {
+    fn put(&mut self, _key: Vec<u8>, _value: Vec<u8>) {}
+
+    fn delete(&mut self, _key: &[u8]) {}
 }
 
 #[cfg(test)]

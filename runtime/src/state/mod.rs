@@ -153,14 +153,17 @@ fn decode_value<T: BorshDeserialize>(key: &[u8], bytes: &[u8]) -> T {
 }
 
 /// Typed access to the state, for every [`Store`].
-pub trait StateExt: Store {
+pub trait StateExt: ReadStore {
     /// The record at `key`.
     fn read<T: BorshDeserialize + BorshSerialize>(&self, key: &[u8]) -> Option<T> {
         self.get(key).map(|bytes| decode_value(key, &bytes))
     }
 
     /// Writes `value` at `key`.
-    fn write<T: BorshSerialize>(&mut self, key: Vec<u8>, value: &T) {
+    fn write<T: BorshSerialize>(&mut self, key: Vec<u8>, value: &T)
+    where
+        Self: Store,
+    {
         self.put(key, codec::encode(value));
     }
 
@@ -252,14 +255,20 @@ pub trait StateExt: Store {
     }
 
     /// Stores a unit block and its account index entry.
-    fn put_block(&mut self, block: &UnitBlock) {
+    fn put_block(&mut self, block: &UnitBlock)
+    where
+        Self: Store,
+    {
         self.write(keys::units(&block.ca, &block.ftp, block.last), block);
         let index = keys::account_units(&block.attrs.account, &block.ca, &block.ftp, block.last);
         self.put(index, Vec::new());
     }
 
     /// Removes a unit block and its account index entry.
-    fn delete_block(&mut self, block: &UnitBlock) {
+    fn delete_block(&mut self, block: &UnitBlock)
+    where
+        Self: Store,
+    {
         self.delete(&keys::units(&block.ca, &block.ftp, block.last));
         self.delete(&keys::account_units(&block.attrs.account, &block.ca, &block.ftp, block.last));
     }
@@ -296,7 +305,10 @@ pub trait StateExt: Store {
     }
 
     /// Appends an event to the hash-chained log and indexes it by serial space.
-    fn append_event(&mut self, mut event: Event) -> Event {
+    fn append_event(&mut self, mut event: Event) -> Event
+    where
+        Self: Store,
+    {
         let head = self.event_head();
         event.seq = head.count;
         event.prev_hash = head.hash;
@@ -310,7 +322,10 @@ pub trait StateExt: Store {
     }
 
     /// Adds to a Party's ledger totals for a year (R29).
-    fn add_to_ledger(&mut self, p: &Party, year: u16, additions: u64, subtractions: u64) {
+    fn add_to_ledger(&mut self, p: &Party, year: u16, additions: u64, subtractions: u64)
+    where
+        Self: Store,
+    {
         let mut totals = self.ledger_totals(p, year);
         totals.additions = totals.additions.checked_add(additions).expect("ledger fits u64");
         totals.subtractions = totals.subtractions.checked_add(subtractions).expect("ledger fits u64");
@@ -318,11 +333,11 @@ pub trait StateExt: Store {
     }
 }
 
-impl<S: Store + ?Sized> StateExt for S {}
+impl<S: ReadStore + ?Sized> StateExt for S {}
 
 /// A digest of the whole state: SHA-256 over every (key, value) in key order, each
 /// length-prefixed. Equal states give equal digests on every machine.
-pub fn state_digest<S: Store + ?Sized>(store: &S) -> Hash32 {
+pub fn state_digest<S: ReadStore + ?Sized>(store: &S) -> Hash32 {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();
     for (key, value) in store.range(&[], None) {

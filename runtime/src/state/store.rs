@@ -1,8 +1,11 @@
-//! The storage interface of the runtime: an ordered key-value map. The same rules run
-//! over [`MemStore`] in tests and audits and over RocksDB in the node.
+//! The storage interface of the runtime: an ordered key-value map, read through
+//! [`ReadStore`] and written through [`Store`]. The same rules run over [`MemStore`] in
+//! tests and audits and over RocksDB in the node, whose committed state is read-only.
 //!
-//! [`Overlay`] buffers the writes of one transaction over a base store, so a rejected
-//! transaction is dropped without touching the base (R1: a rejection changes nothing).
+//! [`Overlay`] buffers the writes of one transaction over a read-only base, so a
+//! rejected transaction is dropped without touching the base (R1: a rejection changes
+//! nothing). [`Layered`] reads a base with a set of writes over it, without copying
+//! either (the node's mempool reads each signer's pending writes so).
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -10,14 +13,10 @@ use std::ops::Bound;
 /// Entries yielded by a range scan, in ascending key order.
 pub type Entries<'a> = Box<dyn Iterator<Item = (Vec<u8>, Vec<u8>)> + 'a>;
 
-/// An ordered key-value store.
-pub trait Store {
+/// An ordered key-value map, read.
+pub trait ReadStore {
     /// The value at `key`.
     fn get(&self, key: &[u8]) -> Option<Vec<u8>>;
-    /// Sets `key` to `value`.
-    fn put(&mut self, key: Vec<u8>, value: Vec<u8>);
-    /// Removes `key`.
-    fn delete(&mut self, key: &[u8]);
     /// Entries with `start <= key < end` (`end = None`: no upper bound), ascending; none
     /// when `end <= start`.
     fn range(&self, start: &[u8], end: Option<&[u8]>) -> Entries<'_>;
@@ -29,6 +28,14 @@ pub trait Store {
             None => self.range(prefix, None),
         }
     }
+}
+
+/// An ordered key-value map, read and written.
+pub trait Store: ReadStore {
+    /// Sets `key` to `value`.
+    fn put(&mut self, key: Vec<u8>, value: Vec<u8>);
+    /// Removes `key`.
+    fn delete(&mut self, key: &[u8]);
 }
 
 /// The exclusive upper bound of `start..end`, or `None` when the range is empty (a
@@ -76,17 +83,9 @@ impl MemStore {
     }
 }
 
-impl Store for MemStore {
+impl ReadStore for MemStore {
     fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
         self.map.get(key).cloned()
-    }
-
-    fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
-        self.map.insert(key, value);
-    }
-
-    fn delete(&mut self, key: &[u8]) {
-        self.map.remove(key);
     }
 
     fn range(&self, start: &[u8], end: Option<&[u8]>) -> Entries<'_> {
@@ -99,17 +98,27 @@ impl Store for MemStore {
     }
 }
 
+impl Store for MemStore {
+    fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.map.insert(key, value);
+    }
+
+    fn delete(&mut self, key: &[u8]) {
+        self.map.remove(key);
+    }
+}
+
 /// Writes buffered over a base store: `Some(value)` is a put, `None` a delete.
 pub type WriteSet = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 
-/// A store view that buffers writes over `base` until [`Overlay::into_writes`].
+/// A store that buffers writes over a read-only `base` until [`Overlay::into_writes`].
 #[derive(Debug)]
-pub struct Overlay<'a, S: Store + ?Sized> {
+pub struct Overlay<'a, S: ReadStore + ?Sized> {
     base: &'a S,
     writes: WriteSet,
 }
 
-impl<'a, S: Store + ?Sized> Overlay<'a, S> {
+impl<'a, S: ReadStore + ?Sized> Overlay<'a, S> {
     /// An empty overlay over `base`.
     pub fn new(base: &'a S) -> Self {
         Self { base, writes: WriteSet::new() }
@@ -131,14 +140,17 @@ pub fn apply_writes<S: Store + ?Sized>(store: &mut S, writes: WriteSet) {
     }
 }
 
-impl<S: Store + ?Sized> Store for Overlay<'_, S> {
+impl<S: ReadStore + ?Sized> ReadStore for Overlay<'_, S> {
     fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
-        match self.writes.get(key) {
-            Some(value) => value.clone(),
-            None => self.base.get(key),
-        }
+        read_through(self.base, &self.writes, key)
     }
 
+    fn range(&self, start: &[u8], end: Option<&[u8]>) -> Entries<'_> {
+        merged_range(self.base, &self.writes, start, end)
+    }
+}
+
+impl<S: ReadStore + ?Sized> Store for Overlay<'_, S> {
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.writes.insert(key, Some(value));
     }
@@ -146,15 +158,53 @@ impl<S: Store + ?Sized> Store for Overlay<'_, S> {
     fn delete(&mut self, key: &[u8]) {
         self.writes.insert(key.to_vec(), None);
     }
+}
+
+/// A read-only view of `base` with `writes` over it: what an [`Overlay`] holding those
+/// writes reads, without owning or copying them.
+#[derive(Debug)]
+pub struct Layered<'a, S: ReadStore + ?Sized> {
+    base: &'a S,
+    writes: &'a WriteSet,
+}
+
+impl<'a, S: ReadStore + ?Sized> Layered<'a, S> {
+    /// `base` as it reads once `writes` are applied to it.
+    pub fn new(base: &'a S, writes: &'a WriteSet) -> Self {
+        Self { base, writes }
+    }
+}
+
+impl<S: ReadStore + ?Sized> ReadStore for Layered<'_, S> {
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        read_through(self.base, self.writes, key)
+    }
 
     fn range(&self, start: &[u8], end: Option<&[u8]>) -> Entries<'_> {
-        let Some(upper) = upper_bound(start, end) else {
-            return Box::new(std::iter::empty());
-        };
-        let local =
-            self.writes.range((Bound::Included(start.to_vec()), upper)).map(|(k, v)| (k.clone(), v.clone()));
-        Box::new(Merge { base: self.base.range(start, end).peekable(), local: local.peekable() })
+        merged_range(self.base, self.writes, start, end)
     }
+}
+
+/// The value at `key` once `writes` are applied to `base`.
+fn read_through<S: ReadStore + ?Sized>(base: &S, writes: &WriteSet, key: &[u8]) -> Option<Vec<u8>> {
+    match writes.get(key) {
+        Some(value) => value.clone(),
+        None => base.get(key),
+    }
+}
+
+/// The entries of `start..end` once `writes` are applied to `base`.
+fn merged_range<'a, S: ReadStore + ?Sized>(
+    base: &'a S,
+    writes: &'a WriteSet,
+    start: &[u8],
+    end: Option<&[u8]>,
+) -> Entries<'a> {
+    let Some(upper) = upper_bound(start, end) else {
+        return Box::new(std::iter::empty());
+    };
+    let local = writes.range((Bound::Included(start.to_vec()), upper)).map(|(k, v)| (k.clone(), v.clone()));
+    Box::new(Merge { base: base.range(start, end).peekable(), local: local.peekable() })
 }
 
 /// Merges base entries with buffered writes; a buffered write shadows the base entry.
@@ -220,6 +270,28 @@ mod tests {
         assert_eq!(base.get(&[2]), None, "the base is untouched until the writes are applied");
         apply_writes(&mut base, writes);
         assert_eq!(keys(base.range(&[0], None)), [(1, 1), (2, 20), (5, 50), (7, 7), (9, 90)]);
+    }
+
+    #[test]
+    fn a_layered_view_reads_as_the_base_with_the_writes_applied() {
+        let mut base = MemStore::new();
+        for k in [1u8, 3, 5, 7] {
+            base.put(vec![k], vec![k]);
+        }
+        let writes: WriteSet = [(vec![3], None), (vec![4], Some(vec![40])), (vec![7], Some(vec![70]))].into();
+        let layered = Layered::new(&base, &writes);
+        let mut applied = base.clone();
+        apply_writes(&mut applied, writes.clone());
+        for k in 0u8..9 {
+            assert_eq!(layered.get(&[k]), applied.get(&[k]), "key {k}");
+        }
+        assert_eq!(keys(layered.range(&[0], None)), keys(applied.range(&[0], None)));
+        assert_eq!(keys(layered.range(&[3], Some(&[7]))), [(4, 40), (5, 5)]);
+        assert_eq!(keys(layered.range(&[7], Some(&[3]))), [], "an empty range");
+        // An overlay over the view stacks a transaction's writes on the pending ones.
+        let mut overlay = Overlay::new(&layered);
+        overlay.put(vec![5], vec![50]);
+        assert_eq!(keys(overlay.range(&[0], None)), [(1, 1), (4, 40), (5, 50), (7, 70)]);
     }
 
     #[test]

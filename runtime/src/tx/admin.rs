@@ -8,7 +8,7 @@ use crate::ids::*;
 use crate::limits::CREDITING_IDENTIFIERS_MAX;
 use crate::model::*;
 use crate::protocol::Period;
-use crate::state::{keys, CreditingRecord, StateExt, Store};
+use crate::state::{keys, CreditingRecord, ReadStore, StateExt, Store};
 use crate::tx::context::{Checks, Ctx};
 use crate::tx::{guards, movement};
 
@@ -158,7 +158,12 @@ fn declare<S: Store + ?Sized>(
 /// credited by another programme as well. Issuance refuses a period declared credited
 /// elsewhere (`A6-6006`); this refuses the declaration of a period already issued
 /// (`A6-6007`), so that the chain never records one project-day credited twice.
-fn issued_under_jcm<S: Store + ?Sized>(st: &S, ck: &mut Checks, id: &ProjectId, crediting: &OtherCrediting) {
+fn issued_under_jcm<S: ReadStore + ?Sized>(
+    st: &S,
+    ck: &mut Checks,
+    id: &ProjectId,
+    crediting: &OtherCrediting,
+) {
     let declared = Period { from: crediting.from, to: crediting.to };
     let issued: Vec<Period> = st.read_all(&keys::monitoring_of(id));
     for period in issued.iter().filter(|p| p.overlaps(&declared)) {

@@ -9,7 +9,7 @@ use crate::ids::*;
 use crate::limits::SET_LEN_MAX;
 use crate::model::*;
 use crate::protocol::{Amendment, UnitsSpec};
-use crate::state::{keys, AuthMeta, StateExt, Store};
+use crate::state::{keys, AuthMeta, ReadStore, StateExt, Store};
 use crate::tx::context::{Checks, Ctx};
 use crate::tx::guards;
 use crate::tx::movement::{self, Trigger};
@@ -92,7 +92,7 @@ fn store_version<S: Store + ?Sized>(st: &mut S, cx: &Ctx, auth: &Authorization, 
 
 /// R20 (scope), R23 (vintage floor), R27 (NDC period) for units of `project` and
 /// `vintage` under `auth`.
-pub fn scope_checks<S: Store + ?Sized>(
+pub fn scope_checks<S: ReadStore + ?Sized>(
     st: &S,
     ck: &mut Checks,
     auth: &Authorization,
@@ -218,7 +218,7 @@ pub fn attach<S: Store + ?Sized>(
 
 /// The authorization and its metadata, if the signer is its Party's designated
 /// authority (R10, R24).
-fn own_authorization<S: Store + ?Sized>(
+fn own_authorization<S: ReadStore + ?Sized>(
     st: &S,
     cx: &Ctx,
     ck: &mut Checks,
@@ -395,7 +395,7 @@ pub fn revoke<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, id: &Aut
 
 /// R28: a client never classifies a first transfer. A declaration on units already first
 /// transferred is refused with `A6-5002`; on other units it is an invalid message.
-pub fn declare_first_transfer<S: Store + ?Sized>(
+pub fn declare_first_transfer<S: ReadStore + ?Sized>(
     st: &S,
     ck: &mut Checks,
     ca: &CaId,

@@ -4,8 +4,7 @@
 use crate::error::Code;
 use crate::ids::*;
 use crate::model::*;
-use crate::state::StateExt;
-use crate::state::Store;
+use crate::state::{ReadStore, StateExt};
 use crate::tx::context::{Checks, Ctx};
 
 /// A controlled value as the messages and nomenclature spell it (`USE_NDC`, `FROZEN`,
@@ -30,7 +29,7 @@ pub fn role_text(role: &Role) -> String {
 }
 
 /// R6: the cooperative approach exists and is active.
-pub fn active_ca<S: Store + ?Sized>(st: &S, ck: &mut Checks, ca: &CaId) -> Option<CooperativeApproach> {
+pub fn active_ca<S: ReadStore + ?Sized>(st: &S, ck: &mut Checks, ca: &CaId) -> Option<CooperativeApproach> {
     match st.ca(ca) {
         Some(record) if record.status == CaStatus::Active => Some(record),
         Some(_) => {
@@ -52,7 +51,12 @@ pub fn party_in_ca(ck: &mut Checks, ca: &CooperativeApproach, party: &Party, rol
 }
 
 /// R7: `party` is eligible; rejects or warns as the cooperative approach is configured.
-pub fn party_eligible<S: Store + ?Sized>(st: &S, ck: &mut Checks, ca: &CooperativeApproach, party: &Party) {
+pub fn party_eligible<S: ReadStore + ?Sized>(
+    st: &S,
+    ck: &mut Checks,
+    ca: &CooperativeApproach,
+    party: &Party,
+) {
     let status = st.party(party).map(|p| p.status);
     if status == Some(Participation::Eligible) {
         return;
@@ -68,7 +72,7 @@ pub fn party_eligible<S: Store + ?Sized>(st: &S, ck: &mut Checks, ca: &Cooperati
 }
 
 /// R8: the account exists.
-pub fn account<S: Store + ?Sized>(st: &S, ck: &mut Checks, id: &AccountId) -> Option<Account> {
+pub fn account<S: ReadStore + ?Sized>(st: &S, ck: &mut Checks, id: &AccountId) -> Option<Account> {
     let found = st.account(id);
     ck.ensure(found.is_some(), Code::AccountNotFound, || format!("account {id} does not exist"));
     found
@@ -120,7 +124,7 @@ pub fn can_send(ck: &mut Checks, account: &Account) -> bool {
 }
 
 /// R38: the acting Party's reporting year of the action date is open.
-pub fn year_open<S: Store + ?Sized>(st: &S, cx: &Ctx, ck: &mut Checks, party: &Party) -> bool {
+pub fn year_open<S: ReadStore + ?Sized>(st: &S, cx: &Ctx, ck: &mut Checks, party: &Party) -> bool {
     let year = cx.time.year();
     ck.ensure(!st.year_closed(party, year), Code::ReportingPeriodClosed, || {
         format!("{party}'s AEF submission for {year} is final; no action may be dated in {year}")

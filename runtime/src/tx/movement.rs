@@ -6,7 +6,7 @@ use crate::codec::Hash32;
 use crate::events::{Event, EventKind};
 use crate::ids::RegistryId;
 use crate::model::{includes_oimp, Authorization, FirstTransferDefinition, Purpose};
-use crate::state::{keys, AuthMeta, StateExt, Store};
+use crate::state::{keys, AuthMeta, ReadStore, StateExt, Store};
 use crate::tx::context::Ctx;
 use crate::units::{AuthBinding, UnitAttrs, UnitBlock};
 
@@ -111,7 +111,10 @@ pub fn triggers(auth: &Authorization, trigger: Trigger) -> bool {
 
 /// The authorization version that governs a block: the version bound at its first
 /// transfer, or the latest one before it (R25).
-pub fn effective_authorization<S: Store + ?Sized>(st: &S, binding: &AuthBinding) -> Option<Authorization> {
+pub fn effective_authorization<S: ReadStore + ?Sized>(
+    st: &S,
+    binding: &AuthBinding,
+) -> Option<Authorization> {
     match binding.bound_version {
         Some(version) => st.authorization(&binding.id, version),
         None => st.authorization_latest(&binding.id),
@@ -120,7 +123,7 @@ pub fn effective_authorization<S: Store + ?Sized>(st: &S, binding: &AuthBinding)
 
 /// Sets the first-transfer flag (R30: never cleared) and binds the authorization
 /// version in force (R25).
-pub fn mark_first_transferred<S: Store + ?Sized>(st: &S, attrs: &mut UnitAttrs) {
+pub fn mark_first_transferred<S: ReadStore + ?Sized>(st: &S, attrs: &mut UnitAttrs) {
     assert!(!attrs.first_transferred, "R30: a block is first transferred once");
     attrs.first_transferred = true;
     if let Some(binding) = &mut attrs.authorization {

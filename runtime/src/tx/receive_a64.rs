@@ -16,7 +16,7 @@ use crate::events::EventKind;
 use crate::ids::*;
 use crate::model::{AccountKind, CooperativeApproach, Project, Role, Text};
 use crate::protocol::A64Units;
-use crate::state::{keys, StateExt, Store};
+use crate::state::{keys, ReadStore, StateExt, Store};
 use crate::tx::context::{Checks, Ctx};
 use crate::tx::issue::lines::{self, Line};
 use crate::tx::issue::{emit_first_transfer, mint_line};
@@ -129,7 +129,7 @@ fn identifiers(ck: &mut Checks, req: &Request<'_>, project: Option<&Project>) ->
 
 /// The receiving account (R8, R9, R11: a HOLDING account of a participant, R6) and the
 /// authorization (R18–R23, R27 as for an issuance line), and the reporting years (R38).
-fn receiving_line<S: Store + ?Sized>(
+fn receiving_line<S: ReadStore + ?Sized>(
     st: &S,
     cx: &Ctx,
     ck: &mut Checks,

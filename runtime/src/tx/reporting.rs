@@ -9,12 +9,12 @@ use crate::error::Code;
 use crate::events::EventKind;
 use crate::ids::*;
 use crate::model::{Role, Text};
-use crate::state::{keys, StateExt, Store, Submission};
+use crate::state::{keys, ReadStore, StateExt, Store, Submission};
 use crate::tx::context::{Checks, Ctx};
 use crate::tx::{guards, movement};
 
 /// §9.4: every failure of the year's tables, computed from the state as it stands.
-fn validated<S: Store + ?Sized>(st: &S, ck: &mut Checks, party: &Party, year: u16) {
+fn validated<S: ReadStore + ?Sized>(st: &S, ck: &mut Checks, party: &Party, year: u16) {
     let report = aef::report(st, party, year);
     for (code, reason) in aef::validate::check(st, &report) {
         ck.fail(code, format!("{party}'s {year} AEF cannot be submitted: {reason}"));

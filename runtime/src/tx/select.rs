@@ -7,7 +7,7 @@ use crate::ids::*;
 use crate::limits::{RANGE_BLOCKS_MAX, SELECTION_BLOCKS_MAX};
 use crate::model::Metric;
 use crate::protocol::UnitsSpec;
-use crate::state::{StateExt, Store};
+use crate::state::{ReadStore, StateExt};
 use crate::tx::context::Checks;
 use crate::units::{UnitBlock, UnitId};
 
@@ -51,7 +51,7 @@ impl Selection {
 }
 
 /// Resolves `spec` in cooperative approach `ca`, recording every failed check.
-pub fn select<S: Store + ?Sized>(
+pub fn select<S: ReadStore + ?Sized>(
     st: &S,
     ck: &mut Checks,
     ca: &CaId,
@@ -113,7 +113,7 @@ fn parse_range(ck: &mut Checks, ca: &CaId, first: &str, last: &str) -> Option<(U
     ok.then_some((a, b))
 }
 
-fn range<S: Store + ?Sized>(
+fn range<S: ReadStore + ?Sized>(
     st: &S,
     ck: &mut Checks,
     ca: &CaId,
@@ -168,7 +168,7 @@ fn range<S: Store + ?Sized>(
 }
 
 /// R12 (held), R15, R16, R17, R34 on resolved pieces.
-fn check_pieces<S: Store + ?Sized>(st: &S, ck: &mut Checks, pieces: &[UnitBlock], needs: Needs<'_>) {
+fn check_pieces<S: ReadStore + ?Sized>(st: &S, ck: &mut Checks, pieces: &[UnitBlock], needs: Needs<'_>) {
     for piece in pieces {
         if let Some(holder) = needs.holder {
             ck.ensure(&piece.attrs.account == holder, Code::UnitsNotHeld, || {
@@ -200,7 +200,7 @@ fn check_pieces<S: Store + ?Sized>(st: &S, ck: &mut Checks, pieces: &[UnitBlock]
     });
 }
 
-fn by_quantity<S: Store + ?Sized>(
+fn by_quantity<S: ReadStore + ?Sized>(
     st: &S,
     ck: &mut Checks,
     ca: &CaId,

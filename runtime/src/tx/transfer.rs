@@ -7,7 +7,7 @@ use crate::events::EventKind;
 use crate::ids::*;
 use crate::model::{Account, AccountKind, Authorization, CooperativeApproach};
 use crate::protocol::UnitsSpec;
-use crate::state::{StateExt, Store};
+use crate::state::{ReadStore, StateExt, Store};
 use crate::tx::context::{Checks, Ctx};
 use crate::tx::guards;
 use crate::tx::movement::{self, effective_authorization};
@@ -51,7 +51,7 @@ pub enum Destination {
 
 /// The checks shared by every movement. Returns `None` if any prerequisite is missing;
 /// failures are in `ck` either way.
-pub fn resolve<S: Store + ?Sized>(
+pub fn resolve<S: ReadStore + ?Sized>(
     st: &S,
     cx: &Ctx,
     ck: &mut Checks,
@@ -108,7 +108,7 @@ pub fn resolve<S: Store + ?Sized>(
 /// R18, R20 (use timeframe) and R26: the authorization governing the selected units, if
 /// the action needs one. Units already first transferred are never blocked by a later
 /// revocation (R25).
-pub fn required_authorization<S: Store + ?Sized>(
+pub fn required_authorization<S: ReadStore + ?Sized>(
     st: &S,
     cx: &Ctx,
     ck: &mut Checks,
@@ -130,7 +130,7 @@ pub fn required_authorization<S: Store + ?Sized>(
 /// R20 and R26 on an authorization the units rely on. Units not yet first transferred
 /// rely on the latest version, which a change may have narrowed since they were
 /// attached, so its scope is checked again; first-transferred units keep their version.
-pub fn check_in_force<S: Store + ?Sized>(
+pub fn check_in_force<S: ReadStore + ?Sized>(
     st: &S,
     cx: &Ctx,
     ck: &mut Checks,

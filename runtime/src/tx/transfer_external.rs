@@ -8,7 +8,7 @@ use crate::codec::Hash32;
 use crate::error::Code;
 use crate::events::{EventKind, FirstTransferSubtype};
 use crate::model::{Account, AccountKind, Authorization, Role};
-use crate::state::{keys, ExternalTransfer, StateExt, Store, TransferStatus};
+use crate::state::{keys, ExternalTransfer, ReadStore, StateExt, Store, TransferStatus};
 use crate::time::Timestamp;
 use crate::tx::context::{BlockContext, Checks, Ctx};
 use crate::tx::guards;
@@ -75,7 +75,7 @@ pub fn propose<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, m: &Mov
 
 /// R7 and R27a at a first transfer: the Parties are eligible and the vintage is inside
 /// the first transferring Party's NDC periods.
-pub fn first_transfer_checks<S: Store + ?Sized>(
+pub fn first_transfer_checks<S: ReadStore + ?Sized>(
     st: &S,
     ck: &mut Checks,
     ca: &crate::model::CooperativeApproach,
@@ -93,7 +93,7 @@ pub fn first_transfer_checks<S: Store + ?Sized>(
     });
 }
 
-fn pending<S: Store + ?Sized>(st: &S, ck: &mut Checks, id: &Hash32) -> Option<ExternalTransfer> {
+fn pending<S: ReadStore + ?Sized>(st: &S, ck: &mut Checks, id: &Hash32) -> Option<ExternalTransfer> {
     let Some(record) = st.transfer(id) else {
         ck.fail(Code::InvalidMessage, format!("there is no external transfer {id}"));
         return None;
@@ -114,7 +114,7 @@ fn pending<S: Store + ?Sized>(st: &S, ck: &mut Checks, id: &Hash32) -> Option<Ex
 
 /// R10: only the acquiring side answers: the registry administrator or the holder of
 /// the destination account.
-fn acquiring_side<S: Store + ?Sized>(
+fn acquiring_side<S: ReadStore + ?Sized>(
     st: &S,
     cx: &Ctx,
     ck: &mut Checks,
@@ -134,7 +134,7 @@ fn acquiring_side<S: Store + ?Sized>(
 /// accounts (R9), both Parties' reporting years (R38), and for units this completion
 /// first transfers, the authorization in force (R20, R26), eligibility (R7) and the
 /// vintage (R27a).
-fn completion_checks<S: Store + ?Sized>(
+fn completion_checks<S: ReadStore + ?Sized>(
     st: &S,
     cx: &Ctx,
     ck: &mut Checks,
@@ -278,7 +278,7 @@ fn terminate<S: Store + ?Sized>(
 }
 
 /// The stored slices of a proposed block, which must all still be reserved by `id`.
-fn reserved_pieces<S: Store + ?Sized>(st: &S, proposed: &UnitBlock, id: &Hash32) -> Vec<UnitBlock> {
+fn reserved_pieces<S: ReadStore + ?Sized>(st: &S, proposed: &UnitBlock, id: &Hash32) -> Vec<UnitBlock> {
     let pieces: Vec<UnitBlock> = st
         .blocks_in_range(&proposed.ca, &proposed.ftp, proposed.first, proposed.last)
         .into_iter()

@@ -6,7 +6,7 @@ use crate::error::Code;
 use crate::events::{CancellationSubtype, EventKind, FirstTransferSubtype};
 use crate::model::{AccountKind, Authorization, Holder, Purpose, Text};
 use crate::protocol::OimpPurpose;
-use crate::state::{StateExt, Store};
+use crate::state::{ReadStore, StateExt, Store};
 use crate::tx::context::{Checks, Ctx};
 use crate::tx::guards;
 use crate::tx::movement::{self, Trigger};
@@ -90,7 +90,7 @@ fn ndc_user(ck: &mut Checks, r: &Resolved) -> Option<crate::ids::Party> {
 }
 
 /// R33, R6, R7, R32, R18, R20, R26 and R22 for an NDC use; returns the using Party.
-fn ndc_use_checks<S: Store + ?Sized>(
+fn ndc_use_checks<S: ReadStore + ?Sized>(
     st: &S,
     cx: &Ctx,
     ck: &mut Checks,

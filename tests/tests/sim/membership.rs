@@ -23,7 +23,7 @@ use jcm_node::engine::Chain as _;
 use jcm_runtime::crypto::PublicKey;
 use jcm_runtime::model::{Text, Validator};
 use jcm_runtime::protocol::{GovChange, Payload, ProposalState, ValidatorChange};
-use jcm_runtime::state::Store;
+use jcm_runtime::state::ReadStore;
 use jcm_runtime::tx::gov::GovState as _;
 
 use crate::parts::validator_keys;
@@ -102,7 +102,7 @@ impl Script {
 
     /// The next transaction to submit, judged from a committed state at height
     /// `height`, at virtual time `now`; none while the last one may still be on its way.
-    pub fn next(&mut self, state: &dyn Store, height: u64, now: u64) -> Option<Action> {
+    pub fn next(&mut self, state: &dyn ReadStore, height: u64, now: u64) -> Option<Action> {
         while !self.finished() {
             let change = &self.steps[self.step];
             // Every proposal of this change: a resubmission may have proposed it twice,

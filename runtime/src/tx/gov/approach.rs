@@ -7,13 +7,13 @@ use crate::error::Code;
 use crate::events::{EventKind, OfficerChange};
 use crate::limits::GOV_OFFICERS_MAX;
 use crate::model::{CooperativeApproach, JointCommittee, Officer, Role};
-use crate::state::{keys, StateExt, Store};
+use crate::state::{keys, ReadStore, StateExt, Store};
 use crate::tx::context::{Checks, Ctx};
 use crate::tx::movement;
 
 /// R46: the approach and committee are new, join two Parties of the chain, and each side
 /// has a representative.
-pub fn check<S: Store + ?Sized>(
+pub fn check<S: ReadStore + ?Sized>(
     st: &S,
     ck: &mut Checks,
     ca: &CooperativeApproach,

@@ -8,17 +8,17 @@ use crate::crypto::PublicKey;
 use crate::error::Code;
 use crate::events::EventKind;
 use crate::protocol::{ChainId, Evidence, Payload, ValidatorKey};
-use crate::state::{keys, StateExt, Store};
+use crate::state::{keys, ReadStore, StateExt, Store};
 use crate::tx::context::{Checks, Ctx};
 use crate::tx::movement;
 
 /// R52: the signer of a `report_evidence` is a validator of the set in force, signing
 /// with its consensus key (the exception to R10's "the signer is an officer").
-pub fn reports_as_validator<S: Store + ?Sized>(st: &S, payload: &Payload, signer: &PublicKey) -> bool {
+pub fn reports_as_validator<S: ReadStore + ?Sized>(st: &S, payload: &Payload, signer: &PublicKey) -> bool {
     matches!(payload, Payload::ReportEvidence { .. }) && is_validator(st, signer)
 }
 
-fn is_validator<S: Store + ?Sized>(st: &S, key: &PublicKey) -> bool {
+fn is_validator<S: ReadStore + ?Sized>(st: &S, key: &PublicKey) -> bool {
     st.validators().iter().any(|v| v.public_key == *key)
 }
 

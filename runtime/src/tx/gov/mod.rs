@@ -26,13 +26,13 @@ pub use validators::{changes_at, consensus_set, sets_after, validators_at, Sets}
 
 use crate::ids::Party;
 use crate::model::{Holder, Role};
-use crate::state::{StateExt, Store};
+use crate::state::{ReadStore, StateExt, Store};
 use crate::tx::context::{BlockContext, Checks, Ctx};
 use crate::tx::guards;
 
 /// The Party a role acts for: a registry's Party, an entity's country of incorporation;
 /// none for the secretariat.
-pub fn role_party<S: Store + ?Sized>(st: &S, role: &Role) -> Option<Party> {
+pub fn role_party<S: ReadStore + ?Sized>(st: &S, role: &Role) -> Option<Party> {
     match role {
         Role::DesignatedAuthority(p) | Role::JcRepresentative { party: p, .. } => Some(p.clone()),
         Role::RegistryAdmin(r) => Some(r.party()),

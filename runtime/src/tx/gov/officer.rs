@@ -12,18 +12,18 @@ use crate::events::{EventKind, OfficerChange};
 use crate::ids::{OfficerName, Party};
 use crate::limits::OFFICER_ROLES_MAX;
 use crate::model::{Officer, Role};
-use crate::state::{keys, StateExt, Store};
+use crate::state::{keys, ReadStore, StateExt, Store};
 use crate::tx::context::{Checks, Ctx};
 use crate::tx::guards::role_text;
 use crate::tx::movement;
 
 /// The officer named `name`, if any.
-pub fn by_name<S: Store + ?Sized>(st: &S, name: &OfficerName) -> Option<Officer> {
+pub fn by_name<S: ReadStore + ?Sized>(st: &S, name: &OfficerName) -> Option<Officer> {
     st.read_all::<Officer>(keys::prefix::OFFICER).into_iter().find(|o| &o.name == name)
 }
 
 /// The Party every role of the officer acts for, if they all act for one.
-pub fn officer_party<S: Store + ?Sized>(st: &S, officer: &Officer) -> Option<Party> {
+pub fn officer_party<S: ReadStore + ?Sized>(st: &S, officer: &Officer) -> Option<Party> {
     let parties: BTreeSet<Option<Party>> = officer.roles.iter().map(|r| role_party(st, r)).collect();
     match parties.into_iter().collect::<Vec<_>>().as_slice() {
         [Some(p)] => Some(p.clone()),
@@ -33,7 +33,7 @@ pub fn officer_party<S: Store + ?Sized>(st: &S, officer: &Officer) -> Option<Par
 
 /// R47, R48: new officers: roles that `own` allows, at most [`OFFICER_ROLES_MAX`] each;
 /// keys and names that no officer has (and distinct among them); no retired key.
-pub fn check_new_all<S: Store + ?Sized>(
+pub fn check_new_all<S: ReadStore + ?Sized>(
     st: &S,
     ck: &mut Checks,
     officers: &[&Officer],
@@ -68,7 +68,7 @@ pub fn check_new_all<S: Store + ?Sized>(
 }
 
 /// R47: the officer with `key` exists and acts for `party` alone.
-pub fn of_party<S: Store + ?Sized>(
+pub fn of_party<S: ReadStore + ?Sized>(
     st: &S,
     ck: &mut Checks,
     party: &Party,
@@ -81,7 +81,7 @@ pub fn of_party<S: Store + ?Sized>(
 
 /// R47: after replacing `key`'s roles by `roles` (none: removed), `party` keeps a
 /// designated authority.
-pub fn keeps_authority<S: Store + ?Sized>(
+pub fn keeps_authority<S: ReadStore + ?Sized>(
     st: &S,
     ck: &mut Checks,
     party: &Party,
@@ -98,7 +98,7 @@ pub fn keeps_authority<S: Store + ?Sized>(
     })
 }
 
-fn own_roles<'a, S: Store + ?Sized>(st: &'a S, party: &'a Party) -> impl Fn(&Role) -> bool + 'a {
+fn own_roles<'a, S: ReadStore + ?Sized>(st: &'a S, party: &'a Party) -> impl Fn(&Role) -> bool + 'a {
     move |role: &Role| role_party(st, role).as_ref() == Some(party)
 }
 

@@ -8,13 +8,13 @@ use crate::events::{EventKind, OfficerChange};
 use crate::limits::{GOV_EFFECT_DELAY_BLOCKS, GOV_OFFICERS_MAX};
 use crate::model::{Holder, Officer, Role};
 use crate::protocol::GovChange;
-use crate::state::{keys, StateExt, Store};
+use crate::state::{keys, ReadStore, StateExt, Store};
 use crate::tx::context::{Checks, Ctx};
 use crate::tx::movement;
 
 /// R45: the admission is well formed and names nothing that exists; its validator, if
 /// any, can join two heights after this block (proposal `id`).
-pub fn check<S: Store + ?Sized>(st: &S, cx: &Ctx, ck: &mut Checks, id: u64, change: &GovChange) {
+pub fn check<S: ReadStore + ?Sized>(st: &S, cx: &Ctx, ck: &mut Checks, id: u64, change: &GovChange) {
     let GovChange::AdmitParty { party, registry, authority, officers, validator } = change else { return };
     let code = &party.code;
     ck.ensure(st.party(code).is_none(), Code::PartyAlreadyAdmitted, || format!("{code} is already a Party"));

@@ -13,7 +13,7 @@ use crate::ids::Party;
 use crate::limits::PROPOSAL_WINDOW_BLOCKS_MAX;
 use crate::model::Text;
 use crate::protocol::{GovChange, Payload, ProposalState};
-use crate::state::{keys, StateExt, Store};
+use crate::state::{keys, ReadStore, StateExt, Store};
 use crate::tx::context::{BlockContext, Checks, Ctx};
 use crate::tx::movement;
 
@@ -47,12 +47,12 @@ pub fn approvers(change: &GovChange) -> Approvers {
 }
 
 /// The voting power of `party`: the sum of its validators' power in force (R44).
-pub fn party_power<S: Store + ?Sized>(st: &S, party: &Party) -> u128 {
+pub fn party_power<S: ReadStore + ?Sized>(st: &S, party: &Party) -> u128 {
     st.validators().iter().filter(|v| &v.party == party).map(|v| u128::from(v.power)).sum()
 }
 
 /// The votes on `p` against its approvers and the power in force (R44).
-pub fn tally<S: Store + ?Sized>(st: &S, p: &Proposal) -> Tally {
+pub fn tally<S: ReadStore + ?Sized>(st: &S, p: &Proposal) -> Tally {
     match approvers(&p.change) {
         Approvers::Power => {
             let total: u128 = st.validators().iter().map(|v| u128::from(v.power)).sum();
@@ -79,7 +79,7 @@ pub fn tally<S: Store + ?Sized>(st: &S, p: &Proposal) -> Tally {
     }
 }
 
-fn entitled<S: Store + ?Sized>(st: &S, change: &GovChange, party: &Party) -> bool {
+fn entitled<S: ReadStore + ?Sized>(st: &S, change: &GovChange, party: &Party) -> bool {
     match approvers(change) {
         Approvers::Power => st.party(party).is_some(),
         Approvers::Parties(parties) => parties.contains(party),
@@ -99,7 +99,7 @@ fn vote(cx: &Ctx, party: Party) -> Vote {
 
 /// The change's own rules (R45–R51) against the state, for proposal `id` open until
 /// `deadline`, as if decided in this block.
-fn check_change<S: Store + ?Sized>(
+fn check_change<S: ReadStore + ?Sized>(
     st: &S,
     cx: &Ctx,
     ck: &mut Checks,
@@ -162,7 +162,7 @@ pub fn propose<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, change:
 }
 
 /// R43: the proposal exists and is open.
-fn open_proposal<S: Store + ?Sized>(st: &S, cx: &Ctx, ck: &mut Checks, id: u64) -> Option<Proposal> {
+fn open_proposal<S: ReadStore + ?Sized>(st: &S, cx: &Ctx, ck: &mut Checks, id: u64) -> Option<Proposal> {
     let Some(p) = st.proposal(id) else {
         ck.fail(Code::UnknownProposal, format!("there is no proposal {id}"));
         return None;
@@ -234,7 +234,7 @@ pub fn consent<S: Store + ?Sized>(st: &mut S, cx: &Ctx, ck: &mut Checks, id: u64
 
 /// R10, R45: whether `payload` is a consent to an open admission whose authority key is
 /// `signer`: the one transaction a key that is not yet an officer's may sign.
-pub fn consents_as_admitted<S: Store + ?Sized>(st: &S, payload: &Payload, signer: &PublicKey) -> bool {
+pub fn consents_as_admitted<S: ReadStore + ?Sized>(st: &S, payload: &Payload, signer: &PublicKey) -> bool {
     let Payload::ConsentToAdmission { proposal } = payload else { return false };
     st.proposal(*proposal).is_some_and(|p| {
         p.state == ProposalState::Open

@@ -3,7 +3,7 @@
 //! upgrade plan and retired keys. The JSON of [`ProposalView`] is what the node's
 //! `/v1/gov/proposals` routes answer.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::proposal::{approvers, party_power, tally, Approvers, Tally};
 use super::records::{
@@ -11,16 +11,16 @@ use super::records::{
 };
 use crate::ids::Party;
 use crate::model::{Text, Validator};
-use crate::state::Store;
+use crate::state::ReadStore;
 
 /// A proposal, with what its votes amount to.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct ProposalView {
     /// The stored proposal (id, change, deadline, state, approvals, rejections, consent).
     #[serde(flatten)]
     pub proposal: Proposal,
-    /// `"power"` (more than 2/3 of the voting power) or `"parties"` (every listed Party).
-    pub needs: &'static str,
+    /// What passes it.
+    pub needs: Needs,
     /// The Parties whose approval is needed, when `needs` is `"parties"`.
     pub parties: Vec<Party>,
     /// The voting power of the approving Parties now.
@@ -31,10 +31,20 @@ pub struct ProposalView {
     pub passes: bool,
 }
 
-fn view<S: Store + ?Sized>(st: &S, proposal: Proposal) -> ProposalView {
+/// What a proposal needs to pass.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Needs {
+    /// Approvals carrying more than 2/3 of the voting power.
+    Power,
+    /// The approval of every Party listed in `parties`.
+    Parties,
+}
+
+fn view<S: ReadStore + ?Sized>(st: &S, proposal: Proposal) -> ProposalView {
     let (needs, parties) = match approvers(&proposal.change) {
-        Approvers::Power => ("power", Vec::new()),
-        Approvers::Parties(p) => ("parties", p.into_iter().collect()),
+        Approvers::Power => (Needs::Power, Vec::new()),
+        Approvers::Parties(p) => (Needs::Parties, p.into_iter().collect()),
     };
     let approving: u128 = proposal.approvals.iter().map(|v| party_power(st, &v.party)).sum();
     let total: u128 = st.validators().iter().map(|v| u128::from(v.power)).sum();
@@ -50,17 +60,17 @@ fn view<S: Store + ?Sized>(st: &S, proposal: Proposal) -> ProposalView {
 }
 
 /// Every proposal, by id.
-pub fn proposals<S: Store + ?Sized>(st: &S) -> Vec<ProposalView> {
+pub fn proposals<S: ReadStore + ?Sized>(st: &S) -> Vec<ProposalView> {
     st.proposals().into_iter().map(|p| view(st, p)).collect()
 }
 
 /// One proposal.
-pub fn proposal<S: Store + ?Sized>(st: &S, id: u64) -> Option<ProposalView> {
+pub fn proposal<S: ReadStore + ?Sized>(st: &S, id: u64) -> Option<ProposalView> {
     st.proposal(id).map(|p| view(st, p))
 }
 
 /// A validator in force, with its node id.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct ValidatorView {
     /// The validator.
     #[serde(flatten)]
@@ -70,7 +80,7 @@ pub struct ValidatorView {
 }
 
 /// The validator set in force.
-pub fn validator_set<S: Store + ?Sized>(st: &S) -> Vec<ValidatorView> {
+pub fn validator_set<S: ReadStore + ?Sized>(st: &S) -> Vec<ValidatorView> {
     st.validators()
         .into_iter()
         .map(|v| ValidatorView { node_id: st.validator_node(&v.public_key), validator: v })
@@ -78,27 +88,27 @@ pub fn validator_set<S: Store + ?Sized>(st: &S) -> Vec<ValidatorView> {
 }
 
 /// Validator changes waiting for their height, in the order they apply.
-pub fn scheduled<S: Store + ?Sized>(st: &S) -> Vec<ScheduledChange> {
+pub fn scheduled<S: ReadStore + ?Sized>(st: &S) -> Vec<ScheduledChange> {
     st.scheduled_changes()
 }
 
 /// Allowed observer nodes.
-pub fn observers<S: Store + ?Sized>(st: &S) -> Vec<Observer> {
+pub fn observers<S: ReadStore + ?Sized>(st: &S) -> Vec<Observer> {
     st.observers()
 }
 
 /// The upgrade plan.
-pub fn upgrade<S: Store + ?Sized>(st: &S) -> Option<UpgradePlan> {
+pub fn upgrade<S: ReadStore + ?Sized>(st: &S) -> Option<UpgradePlan> {
     st.upgrade_plan()
 }
 
 /// Keys rotated away or revoked.
-pub fn retired_keys<S: Store + ?Sized>(st: &S) -> Vec<RetiredKey> {
+pub fn retired_keys<S: ReadStore + ?Sized>(st: &S) -> Vec<RetiredKey> {
     st.retired_keys()
 }
 
 /// A recorded equivocation, with both votes spelled out.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct EvidenceView {
     /// The record (hash, the evidence's canonical encoding as hex, the validator and its
     /// name, the reporting key, the recording height and transaction).
@@ -109,19 +119,19 @@ pub struct EvidenceView {
     /// The round.
     pub round: u32,
     /// The kind.
-    pub kind: &'static str,
+    pub kind: String,
     /// The two values voted for or proposed (hex block ids; `null` is a nil vote).
     pub values: [Option<String>; 2],
 }
 
 /// Every recorded equivocation (R52), by hash.
-pub fn evidence<S: Store + ?Sized>(st: &S) -> Vec<EvidenceView> {
+pub fn evidence<S: ReadStore + ?Sized>(st: &S) -> Vec<EvidenceView> {
     st.evidence_records()
         .into_iter()
         .map(|record| {
             let (vote_height, round, kind) = record.evidence.slot();
             let values = record.evidence.values().map(|v| v.map(|id| hex::encode(id.0)));
-            EvidenceView { record, vote_height, round, kind, values }
+            EvidenceView { record, vote_height, round, kind: kind.to_owned(), values }
         })
         .collect()
 }

@@ -11,7 +11,7 @@ use crate::events::EventKind;
 use crate::ids::*;
 use crate::model::{Text, Validator};
 use crate::protocol::{GovChange, ProposalState, ValidatorChange};
-use crate::state::{keys, StateExt, Store};
+use crate::state::{keys, ReadStore, StateExt, Store};
 use crate::tx::context::BlockContext;
 use crate::tx::movement;
 
@@ -146,7 +146,7 @@ pub struct UpgradePlan {
 }
 
 /// Typed access to the governance records, for every [`Store`].
-pub trait GovState: Store {
+pub trait GovState: ReadStore {
     /// A proposal.
     fn proposal(&self, id: u64) -> Option<Proposal> {
         self.read(&keys::proposal(id))
@@ -201,7 +201,7 @@ pub trait GovState: Store {
     }
 }
 
-impl<S: Store + ?Sized> GovState for S {}
+impl<S: ReadStore + ?Sized> GovState for S {}
 
 /// Marks an approved proposal executed when its change takes effect at `block` (R49, R51).
 pub(crate) fn executed_at<S: Store + ?Sized>(st: &mut S, block: &BlockContext, id: u64) {

@@ -9,12 +9,12 @@ use crate::error::Code;
 use crate::events::{EventKind, OfficerChange};
 use crate::ids::Party;
 use crate::model::Text;
-use crate::state::{keys, StateExt, Store};
+use crate::state::{keys, ReadStore, StateExt, Store};
 use crate::tx::context::{Checks, Ctx};
 use crate::tx::movement;
 
 /// R48: refuses a signer whose key was retired; returns whether it was.
-pub fn refuse_retired<S: Store + ?Sized>(st: &S, cx: &Ctx, ck: &mut Checks) -> bool {
+pub fn refuse_retired<S: ReadStore + ?Sized>(st: &S, cx: &Ctx, ck: &mut Checks) -> bool {
     let Some(retired) = st.retired(&cx.signer) else { return false };
     let why = match &retired.retirement {
         Retirement::Rotated { new_key } => format!("rotated to key {new_key}"),

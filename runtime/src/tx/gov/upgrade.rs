@@ -7,18 +7,18 @@ use crate::error::Code;
 use crate::events::EventKind;
 use crate::limits::GOV_EFFECT_DELAY_BLOCKS;
 use crate::protocol::PROTOCOL_VERSION;
-use crate::state::{keys, StateExt, Store};
+use crate::state::{keys, ReadStore, StateExt, Store};
 use crate::tx::context::{BlockContext, Checks, Ctx};
 use crate::tx::movement;
 
 /// The planned upgrade: `(version, height)` from which `version` is required.
-pub fn upgrade_at<S: Store + ?Sized>(st: &S) -> Option<(u32, u64)> {
+pub fn upgrade_at<S: ReadStore + ?Sized>(st: &S) -> Option<(u32, u64)> {
     st.upgrade_plan().map(|p| (p.version, p.height))
 }
 
 /// The protocol version required at `height`: the plan's version from its height on,
 /// before it the version in force when it was decided; [`PROTOCOL_VERSION`] without a plan.
-pub fn required_protocol_version<S: Store + ?Sized>(st: &S, height: u64) -> u32 {
+pub fn required_protocol_version<S: ReadStore + ?Sized>(st: &S, height: u64) -> u32 {
     match st.upgrade_plan() {
         Some(plan) if height >= plan.height => plan.version,
         Some(plan) => plan.previous,
@@ -28,7 +28,14 @@ pub fn required_protocol_version<S: Store + ?Sized>(st: &S, height: u64) -> u32 
 
 /// R51: a later version, from a height at least two after the deadline, and no other
 /// upgrade pending.
-pub fn check<S: Store + ?Sized>(st: &S, cx: &Ctx, ck: &mut Checks, version: u32, height: u64, deadline: u64) {
+pub fn check<S: ReadStore + ?Sized>(
+    st: &S,
+    cx: &Ctx,
+    ck: &mut Checks,
+    version: u32,
+    height: u64,
+    deadline: u64,
+) {
     let earliest = deadline.saturating_add(GOV_EFFECT_DELAY_BLOCKS);
     ck.ensure(height >= earliest, Code::EffectiveHeightTooEarly, || {
         format!(

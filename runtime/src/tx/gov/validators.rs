@@ -10,7 +10,7 @@ use crate::events::EventKind;
 use crate::limits::{GOV_EFFECT_DELAY_BLOCKS, SCHEDULED_CHANGES_MAX};
 use crate::model::Validator;
 use crate::protocol::{ProtocolError, ValidatorChange, ValidatorKey, ValidatorSet, VALIDATORS_MAX};
-use crate::state::{keys, StateExt, Store};
+use crate::state::{keys, ReadStore, StateExt, Store};
 use crate::tx::context::{BlockContext, Checks, Ctx};
 use crate::tx::movement;
 
@@ -99,7 +99,7 @@ impl Sets {
     /// `height + 1` is read from the state only when a change takes effect there. The
     /// same as [`sets_after`], without rebuilding (and decoding every key of) a set that
     /// did not change: what a node and an auditor do after each block.
-    pub fn after_commit<S: Store + ?Sized>(decided: ValidatorSet, st: &S, height: u64) -> Sets {
+    pub fn after_commit<S: ReadStore + ?Sized>(decided: ValidatorSet, st: &S, height: u64) -> Sets {
         let next = if changes_at(st, height.saturating_add(1)) {
             consensus_set(&validators_at(st, height.saturating_add(1)))
                 .unwrap_or_else(|e| panic!("state corrupt: a validator set: {e}"))
@@ -113,7 +113,7 @@ impl Sets {
 /// R49: the sets around the state after block `height` (see [`Sets`]). The state holds
 /// only sets that R49 checked when it scheduled them, so a set that does not run
 /// consensus means a corrupt state.
-pub fn sets_after<S: Store + ?Sized>(st: &S, height: u64) -> Sets {
+pub fn sets_after<S: ReadStore + ?Sized>(st: &S, height: u64) -> Sets {
     let corrupt = |e: ProtocolError| -> ValidatorSet { panic!("state corrupt: a validator set: {e}") };
     let decided = consensus_set(&st.validators()).unwrap_or_else(corrupt);
     let next = if changes_at(st, height.saturating_add(1)) {
@@ -127,7 +127,7 @@ pub fn sets_after<S: Store + ?Sized>(st: &S, height: u64) -> Sets {
 /// The set in force at `height` as far as the state knows: the set now, with every
 /// change scheduled at or before `height` applied. For the height after the state's last
 /// block, this is the set that decides it (its `begin_block` applies those changes).
-pub fn validators_at<S: Store + ?Sized>(st: &S, height: u64) -> Vec<Validator> {
+pub fn validators_at<S: ReadStore + ?Sized>(st: &S, height: u64) -> Vec<Validator> {
     let mut set = st.validators();
     for scheduled in st.scheduled_changes().iter().filter(|s| s.height <= height) {
         apply_one(&mut set, &scheduled.change).expect("scheduled changes were checked in order when decided");
@@ -136,7 +136,7 @@ pub fn validators_at<S: Store + ?Sized>(st: &S, height: u64) -> Vec<Validator> {
 }
 
 /// Whether a validator change takes effect at exactly `height`.
-pub fn changes_at<S: Store + ?Sized>(st: &S, height: u64) -> bool {
+pub fn changes_at<S: ReadStore + ?Sized>(st: &S, height: u64) -> bool {
     st.scheduled_changes().iter().any(|s| s.height == height)
 }
 
@@ -152,7 +152,7 @@ pub struct Slot {
 /// R49: `change` can join the schedule at `at`: every scheduled change, this one in its
 /// place, still applies in order and keeps a set with power. `new_party`: the
 /// validator's Party is the one being admitted.
-pub fn check_schedule<S: Store + ?Sized>(
+pub fn check_schedule<S: ReadStore + ?Sized>(
     st: &S,
     ck: &mut Checks,
     change: &ValidatorChange,
@@ -182,7 +182,13 @@ pub fn check_schedule<S: Store + ?Sized>(
 }
 
 /// R49: a proposed change takes effect at least two heights after its deadline.
-pub fn check<S: Store + ?Sized>(st: &S, ck: &mut Checks, change: &ValidatorChange, at: Slot, deadline: u64) {
+pub fn check<S: ReadStore + ?Sized>(
+    st: &S,
+    ck: &mut Checks,
+    change: &ValidatorChange,
+    at: Slot,
+    deadline: u64,
+) {
     let effective_height = at.height;
     let earliest = deadline.saturating_add(GOV_EFFECT_DELAY_BLOCKS);
     let timely = ck.ensure(effective_height >= earliest, Code::EffectiveHeightTooEarly, || {

@@ -10,7 +10,7 @@ use crate::events::FirstTransferSubtype;
 use crate::ids::*;
 use crate::model::*;
 use crate::protocol::AllocationLine;
-use crate::state::{StateExt, Store};
+use crate::state::{ReadStore, StateExt};
 use crate::tx::authorization::{cap_check, scope_checks};
 use crate::tx::context::Checks;
 use crate::tx::guards;
@@ -34,7 +34,7 @@ fn deduction(rate_bp: u16, total: u64) -> u64 {
 }
 
 /// R8, R9, R11 and R37b/R18–R23/R27 for one line.
-pub fn check_line<S: Store + ?Sized>(
+pub fn check_line<S: ReadStore + ?Sized>(
     st: &S,
     ck: &mut Checks,
     ca: &CooperativeApproach,
@@ -73,7 +73,7 @@ pub fn check_line<S: Store + ?Sized>(
 /// R37b for a line under authorization `id`: it exists and is the host's (R18, R19), in
 /// force (R26), in scope (R20, R23, R27), and authorizes the receiving `party` (R22).
 #[allow(clippy::too_many_arguments)]
-pub fn line_authorization<S: Store + ?Sized>(
+pub fn line_authorization<S: ReadStore + ?Sized>(
     st: &S,
     ck: &mut Checks,
     ca: &CooperativeApproach,
@@ -157,7 +157,7 @@ pub fn attrs_for(project: &Project, vintage: u16, line: &Line) -> UnitAttrs {
 
 /// The checks across lines: R7 and R27a for lines first transferred at issuance, R21 per
 /// authorization over all its lines ([`check_deductions`] adds R36 for an issuance).
-pub fn check_together<S: Store + ?Sized>(
+pub fn check_together<S: ReadStore + ?Sized>(
     st: &S,
     ck: &mut Checks,
     ca: &CooperativeApproach,

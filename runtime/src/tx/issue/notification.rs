@@ -7,7 +7,7 @@ use crate::crypto::TAG_JC_NOTIFICATION;
 use crate::error::Code;
 use crate::model::{Project, Role};
 use crate::protocol::{NotificationStatus, Period};
-use crate::state::{keys, StateExt, Store};
+use crate::state::{keys, ReadStore, StateExt};
 use crate::tx::context::Checks;
 use crate::tx::guards;
 
@@ -15,7 +15,7 @@ use super::Request;
 
 /// R10, R35: the notification is approved, signed by both sides' representatives,
 /// not executed before, and matches the request.
-pub fn check_notification<S: Store + ?Sized>(
+pub fn check_notification<S: ReadStore + ?Sized>(
     st: &S,
     ck: &mut Checks,
     req: &Request<'_>,
@@ -93,7 +93,7 @@ pub fn check_notification<S: Store + ?Sized>(
 }
 
 /// R37: no overlap with an issued period of the project or a period credited elsewhere.
-pub fn check_double_crediting<S: Store + ?Sized>(
+pub fn check_double_crediting<S: ReadStore + ?Sized>(
     st: &S,
     ck: &mut Checks,
     project: &Project,
