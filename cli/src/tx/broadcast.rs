@@ -22,8 +22,10 @@ use jcm_runtime::codec::Hash32;
 use jcm_runtime::error::Code;
 use serde_json::json;
 
+use super::chain::{nonces, Chain};
 use super::file::{TxData, TxFile};
-use super::submit::{deliver, follow, nonces, refused, rejected_here, Chain, SubmitOpts};
+use super::opts::SubmitOpts;
+use super::submit::{deliver, follow, refused, rejected_here};
 use crate::client::RpcError;
 use crate::context::Context;
 

@@ -32,8 +32,9 @@ use jcm_runtime::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::opts::TxOpts;
 use super::parse::*;
-use super::submit::{execute, TxOpts};
+use super::submit::execute;
 use crate::context::{confirm, read_bounded, Context};
 use crate::keys;
 use crate::output::{print_fields, print_json, Table};

@@ -10,11 +10,13 @@ mod a64;
 mod admin;
 mod auth;
 mod broadcast;
+mod chain;
 mod file;
 mod gov_summary;
 mod issue;
 mod movement;
 mod offline;
+mod opts;
 mod parse;
 mod submit;
 mod summary;
@@ -31,7 +33,8 @@ use serde::de::DeserializeOwned;
 
 use crate::context::{read_bounded, Context};
 use movement::MoveKind;
-pub use submit::{execute, is_accepted, print_verdict, TxOpts};
+pub use opts::TxOpts;
+pub use submit::{execute, is_accepted, print_verdict};
 
 /// Largest JSON payload file read.
 const PAYLOAD_FILE_BYTES_MAX: u64 = 1024 * 1024;

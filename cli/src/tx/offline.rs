@@ -15,52 +15,17 @@ use clap::Args;
 use jcm_runtime::codec::Hash32;
 use jcm_runtime::crypto::{PublicKey, SecretKey};
 use jcm_runtime::model::Text;
-use jcm_runtime::protocol::{ChainId, Payload, Transaction, TxBody};
+use jcm_runtime::protocol::{Payload, Transaction, TxBody};
 use serde_json::json;
 
+use super::chain::{nonces, Chain};
 use super::file::{refuse_existing, TxData, TxFile};
-use super::submit::{nonces, Chain, TxOpts};
+use super::opts::TxOpts;
 use super::summary;
 use crate::client::Rpc;
 use crate::context::{confirm, Context};
 use crate::output::{print_fields, print_json};
 use crate::{keys, pin};
-
-/// The transaction-file flags of every `jcm tx <action>`.
-#[derive(Clone, Debug, Default, Args)]
-#[group(skip)]
-#[command(next_help_heading = "Signing offline (a transaction file)")]
-pub struct FileOpts {
-    /// Write the transaction to FILE instead of submitting it; `jcm tx broadcast FILE`
-    /// submits it later, from any machine that reaches the chain.
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
-    /// Contact no node (an air-gapped machine): sign for --chain-id with --nonce, into
-    /// --out. All three are required.
-    #[arg(long)]
-    pub offline: bool,
-    /// The chain to sign for (`jcm query status` shows it). Required with --offline;
-    /// otherwise the node's chain must be this one.
-    #[arg(long, value_name = "ID", value_parser = chain_id)]
-    pub chain_id: Option<String>,
-    /// The chain's genesis hash (`jcm query status --output json`), recorded in the file
-    /// and checked when it is broadcast [default: this machine's pin of the chain, if any;
-    /// the node's without --offline].
-    #[arg(long, value_name = "HASH", value_parser = Hash32::from_hex)]
-    pub genesis_hash: Option<Hash32>,
-    /// Prepare the transaction unsigned for this public key (hex, `jcm keys show NAME`),
-    /// whose key is on another machine: there `jcm tx sign FILE --key NAME` signs it.
-    /// Needs --out.
-    #[arg(long, value_name = "PUBLIC_KEY")]
-    pub signer: Option<PublicKey>,
-    /// Replace an existing --out file.
-    #[arg(long)]
-    pub force: bool,
-}
-
-fn chain_id(text: &str) -> Result<String, String> {
-    ChainId::new(text).map(|c| c.as_str().to_string()).map_err(|e| e.to_string())
-}
 
 /// Who signs a transaction file.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -13,20 +13,18 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
-use clap::Args;
-use jcm_api::chain::Status;
 use jcm_api::paths;
-use jcm_api::tx::{DryRun, Nonce, TxRequest, TxState, TxStatus};
+use jcm_api::tx::{DryRun, TxRequest, TxState, TxStatus};
 use jcm_api::{ErrorDetail, RejectionView, VerdictView};
 use jcm_runtime::codec::Hash32;
-use jcm_runtime::crypto::PublicKey;
 use jcm_runtime::error::Code;
-use jcm_runtime::model::{Holder, Officer, Role};
-use jcm_runtime::protocol::{Genesis, Payload, Transaction};
+use jcm_runtime::protocol::{Payload, Transaction};
 use jcm_runtime::verdict;
 use serde_json::{json, Value};
 
-use super::offline::{self, FileOpts, Plan};
+use super::chain::{nonces, Chain};
+use super::offline::{self, Plan};
+use super::opts::{SubmitOpts, TxOpts};
 use super::summary;
 use crate::client::{Rpc, RpcError};
 use crate::context::{confirm, Context};
@@ -37,112 +35,6 @@ use crate::output::{print_fields, print_json};
 const WAIT_PER_REQUEST_MS: u64 = 20_000;
 /// Pause between two looks at a pending transaction.
 const POLL_INTERVAL: Duration = Duration::from_millis(300);
-
-/// How to sign and submit: common to every `jcm tx` command.
-#[derive(Clone, Debug, Args)]
-#[group(skip)]
-#[command(next_help_heading = "Signing and submission")]
-pub struct TxOpts {
-    /// The key that signs: a name in the keyring (`jcm keys list`).
-    #[arg(long, short = 'k', value_name = "NAME", conflicts_with = "signer")]
-    pub key: Option<String>,
-    /// Sign with this nonce instead of the one the node says is next (required with
-    /// --offline: the signer's next nonce, `jcm query nonce PUBLIC_KEY`).
-    #[arg(long, value_name = "N")]
-    pub nonce: Option<u64>,
-    #[command(flatten)]
-    pub submit: SubmitOpts,
-    #[command(flatten)]
-    pub file: FileOpts,
-}
-
-/// How a signed transaction is submitted: common to `jcm tx <action>` and
-/// `jcm tx broadcast`.
-#[derive(Clone, Debug, Args)]
-#[group(skip)]
-pub struct SubmitOpts {
-    /// Only ask the node for its verdict: print each failing rule's code and
-    /// explanation, submit nothing. Exit 1 if the rules would reject it.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Do not ask for confirmation before signing or submitting.
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-    /// Return once the node admits the transaction, without waiting for its block.
-    #[arg(long)]
-    pub no_wait: bool,
-    /// How long to wait for the commit, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 60)]
-    pub wait_secs: u64,
-}
-
-/// The chain as the node describes it, and the officer behind a key.
-pub struct Chain {
-    /// The chain id.
-    pub id: String,
-    /// The genesis hash the node presents (checked against the pin by
-    /// [`Context::connect`]).
-    pub genesis_hash: Option<Hash32>,
-    officers: Vec<Officer>,
-}
-
-impl Chain {
-    /// The chain of the node whose `/v1/status` is `status`; with `expected`
-    /// (`--chain-id`), refused unless it is that chain.
-    pub fn read(rpc: &Rpc, status: &Status, expected: Option<&str>) -> anyhow::Result<Self> {
-        let id = status.chain_id.clone();
-        if let Some(expected) = expected.filter(|e| *e != id) {
-            bail!(
-                "the node at {} serves chain `{id}`, not `{expected}` (--chain-id): nothing signed",
-                rpc.base()
-            );
-        }
-        let genesis: Genesis = rpc.get(paths::GENESIS)?;
-        Ok(Self { id, genesis_hash: Some(status.genesis_hash), officers: genesis.officers })
-    }
-
-    /// `NAME (role, role)` of the officer whose key this is, if the genesis names one.
-    fn officer(&self, key: &PublicKey) -> Option<String> {
-        let officer = self.officers.iter().find(|o| o.public_key == *key)?;
-        let roles: Vec<String> = officer.roles.iter().map(role).collect();
-        Some(format!("{} ({})", officer.name, roles.join(", ")))
-    }
-
-    /// The command's document (`--output json`) for `tx`, signed with the keyring's
-    /// `key` (none for a transaction signed elsewhere).
-    pub fn describe(&self, rpc: &Rpc, tx: &Transaction, key: Option<&str>) -> Value {
-        json!({
-            "node": rpc.base(),
-            "chain_id": self.id,
-            "action": tx.body.payload.action(),
-            "signer": tx.body.signer,
-            "key": key,
-            "officer": self.officer(&tx.body.signer),
-            "nonce": tx.body.nonce,
-            "hash": tx.hash(),
-            "payload": tx.body.payload,
-        })
-    }
-}
-
-/// A role of the genesis as text: `registry_admin JPN01`, `jc_representative JC-JPN-IND/IND`.
-fn role(role: &Role) -> String {
-    match role {
-        Role::RegistryAdmin(registry) => format!("registry_admin {registry}"),
-        Role::DesignatedAuthority(party) => format!("designated_authority {party}"),
-        Role::JcRepresentative { jc, party } => format!("jc_representative {jc}/{party}"),
-        Role::AccountHolder(Holder::Party(party)) => format!("account_holder {party}"),
-        Role::AccountHolder(Holder::Entity(entity)) => format!("account_holder {entity}"),
-        Role::Secretariat => "secretariat".to_string(),
-    }
-}
-
-/// The signer's nonces: the next one after its committed transactions (`state_nonce`)
-/// and the next one after its pending ones too (`next_nonce`).
-pub fn nonces(rpc: &Rpc, signer: &PublicKey) -> anyhow::Result<(u64, u64)> {
-    let answer: Nonce = rpc.get(&paths::nonce(signer))?;
-    Ok((answer.state_nonce, answer.next_nonce))
-}
 
 /// Signs `payload` and dry-runs or submits it, or writes it to a file (`--out`).
 pub fn execute(ctx: &Context, opts: &TxOpts, payload: Payload) -> anyhow::Result<ExitCode> {
