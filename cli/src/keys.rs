@@ -224,17 +224,7 @@ fn testnet_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 /// Runs a key command.
 pub fn run(cmd: &KeysCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     match cmd {
-        KeysCommand::New { name } => {
-            check_name(name)?;
-            let path = key_path(ctx, name);
-            if path.exists() {
-                bail!("a key `{name}` already exists ({})", path.display());
-            }
-            let key = jcm_keystore::new_key().map_err(keystore_error)?;
-            let file = seal(ctx, name, &key)?;
-            write_private(&path, &file.to_json())?;
-            report_one(ctx, name, &path, &file, "created");
-        }
+        KeysCommand::New { name } => new(ctx, name)?,
         KeysCommand::Rotate(args) => {
             return crate::gov::run_rotate(args, stored(ctx, &args.new)?.public_key, ctx)
         }
@@ -247,55 +237,78 @@ pub fn run(cmd: &KeysCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             report_one(ctx, name, &key_path(ctx, name), &file, if *check { "opened" } else { "" });
         }
         KeysCommand::Import { name, file, encrypt, force } => {
-            let key_file = read_key_file(file)?;
-            let name = name.clone().unwrap_or_else(|| key_file.name.clone());
-            let public = key_file.public_key;
-            let written = store(ctx, &name, key_file, *encrypt, *force)?;
-            let stored = stored(ctx, &name)?;
-            report_one(
-                ctx,
-                &name,
-                &key_path(ctx, &name),
-                &stored,
-                if written { "imported" } else { "already present" },
-            );
-            if !stored.encrypted && !ctx.json() {
-                eprintln!(
-                    "note: `{name}` ({public}) is an unencrypted development key; use --encrypt to seal it"
-                );
-            }
+            import(ctx, name.as_deref(), file, *encrypt, *force)?
         }
         KeysCommand::ImportTestnet { dir, encrypt, force } => import_testnet(ctx, dir, *encrypt, *force)?,
-        KeysCommand::Export { name, out } => {
-            let file = stored(ctx, name)?;
-            match out {
-                Some(path) => {
-                    write_private(path, &file.to_json())?;
-                    if !ctx.json() {
-                        println!("wrote key `{name}` ({}) to {}", protection(&file), path.display());
-                    } else {
-                        print_json(&json!({ "name": name, "file": path, "encrypted": file.encrypted }));
-                    }
-                }
-                None => print!("{}", file.to_json()),
-            }
-        }
-        KeysCommand::Delete { name, yes } => {
-            let file = stored(ctx, name)?;
-            let path = key_path(ctx, name);
-            if !yes
-                && !confirm(&format!(
-                    "Delete key `{name}` ({})? It cannot be recovered without a copy.",
-                    file.public_key
-                ))?
-            {
-                bail!("nothing deleted");
-            }
-            std::fs::remove_file(&path).with_context(|| format!("cannot delete {}", path.display()))?;
-            report_one(ctx, name, &path, &file, "deleted");
-        }
+        KeysCommand::Export { name, out } => export(ctx, name, out.as_deref())?,
+        KeysCommand::Delete { name, yes } => delete(ctx, name, *yes)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `jcm keys new NAME`: a fresh key, sealed under a passphrase asked twice.
+fn new(ctx: &Context, name: &str) -> anyhow::Result<()> {
+    check_name(name)?;
+    let path = key_path(ctx, name);
+    if path.exists() {
+        bail!("a key `{name}` already exists ({})", path.display());
+    }
+    let key = jcm_keystore::new_key().map_err(keystore_error)?;
+    let file = seal(ctx, name, &key)?;
+    write_private(&path, &file.to_json())?;
+    report_one(ctx, name, &path, &file, "created");
+    Ok(())
+}
+
+/// `jcm keys import FILE`: a key file into the keyring, under its own name or `name`.
+fn import(ctx: &Context, name: Option<&str>, file: &Path, encrypt: bool, force: bool) -> anyhow::Result<()> {
+    let key_file = read_key_file(file)?;
+    let name = name.map_or_else(|| key_file.name.clone(), str::to_owned);
+    let public = key_file.public_key;
+    let written = store(ctx, &name, key_file, encrypt, force)?;
+    let stored = stored(ctx, &name)?;
+    report_one(
+        ctx,
+        &name,
+        &key_path(ctx, &name),
+        &stored,
+        if written { "imported" } else { "already present" },
+    );
+    if !stored.encrypted && !ctx.json() {
+        eprintln!("note: `{name}` ({public}) is an unencrypted development key; use --encrypt to seal it");
+    }
+    Ok(())
+}
+
+/// `jcm keys export NAME [--out FILE]`: the key file as stored (sealed or not).
+fn export(ctx: &Context, name: &str, out: Option<&Path>) -> anyhow::Result<()> {
+    let file = stored(ctx, name)?;
+    match out {
+        Some(path) => {
+            write_private(path, &file.to_json())?;
+            if !ctx.json() {
+                println!("wrote key `{name}` ({}) to {}", protection(&file), path.display());
+            } else {
+                print_json(&json!({ "name": name, "file": path, "encrypted": file.encrypted }));
+            }
+        }
+        None => print!("{}", file.to_json()),
+    }
+    Ok(())
+}
+
+/// `jcm keys delete NAME`: removes the key file, after a confirmation unless `yes`.
+fn delete(ctx: &Context, name: &str, yes: bool) -> anyhow::Result<()> {
+    let file = stored(ctx, name)?;
+    let path = key_path(ctx, name);
+    let question =
+        format!("Delete key `{name}` ({})? It cannot be recovered without a copy.", file.public_key);
+    if !yes && !confirm(&question)? {
+        bail!("nothing deleted");
+    }
+    std::fs::remove_file(&path).with_context(|| format!("cannot delete {}", path.display()))?;
+    report_one(ctx, name, &path, &file, "deleted");
+    Ok(())
 }
 
 fn report_one(ctx: &Context, name: &str, path: &Path, file: &KeyFile, what: &str) {

@@ -86,21 +86,9 @@ async fn run(
 ) -> anyhow::Result<()> {
     let config = &home.config;
     let chain_id = ChainId::new(home.genesis.chain_id.as_str()).map_err(|e| anyhow!("chain id: {e}"))?;
-    let peers = resolve_peers(&config.p2p.peers)?;
     let allowed: BTreeSet<NodeId> =
         config.p2p.peers.iter().map(|p| p.node_id).chain(config.p2p.observers.iter().copied()).collect();
-    let (net, net_events) = p2p::start(NetConfig {
-        listen: config.p2p.listen_address,
-        node_secret,
-        peers,
-        allowed: allowed.clone(),
-        chain_id: chain_id.as_str().to_owned(),
-        genesis_hash: home.genesis_hash.0,
-        message_bytes_max: config.p2p.message_bytes_max as usize,
-        dial_timeout: Duration::from_millis(config.p2p.dial_timeout_ms),
-    })
-    .await
-    .context("cannot start the peer-to-peer network")?;
+    let (net, net_events) = start_network(&home, &chain_id, node_secret, allowed.clone()).await?;
 
     let own_key =
         jcm_consensus::Signer::public_key(&jcm_consensus::KeySigner::from_secret(&validator_secret));
@@ -160,6 +148,29 @@ async fn run(
     outcome.context("the consensus actor stopped")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Starts the peer-to-peer network: listening, dialing the configured peers, and
+/// admitting only `allowed` (the peers and the observers).
+async fn start_network(
+    home: &Home,
+    chain_id: &ChainId,
+    node_secret: [u8; 32],
+    allowed: BTreeSet<NodeId>,
+) -> anyhow::Result<(p2p::Net, mpsc::Receiver<p2p::NetEvent>)> {
+    let p2p = &home.config.p2p;
+    p2p::start(NetConfig {
+        listen: p2p.listen_address,
+        node_secret,
+        peers: resolve_peers(&p2p.peers)?,
+        allowed,
+        chain_id: chain_id.as_str().to_owned(),
+        genesis_hash: home.genesis_hash.0,
+        message_bytes_max: p2p.message_bytes_max as usize,
+        dial_timeout: Duration::from_millis(p2p.dial_timeout_ms),
+    })
+    .await
+    .context("cannot start the peer-to-peer network")
 }
 
 /// Resolves `NODE_ID@HOST:PORT` peers to socket addresses.

@@ -11,7 +11,7 @@ use crate::ids::*;
 use crate::limits::RECONCILIATION_LINES_MAX;
 use crate::model::{AccountStatus, Role, Text};
 use crate::protocol::{ReportedBlock, ReportedTotal};
-use crate::state::{keys, StateExt, Store};
+use crate::state::{keys, ReadStore, StateExt, Store};
 use crate::tx::context::{Checks, Ctx};
 use crate::tx::guards;
 use crate::tx::movement::{self, coalesce};
@@ -49,39 +49,9 @@ pub fn apply<S: Store + ?Sized>(
     let reported: BTreeMap<&AccountId, u64> = totals.iter().map(|t| (&t.account, t.quantity)).collect();
     let mut mismatches: Vec<(AccountId, Code, String)> = Vec::new();
     for account in &accounts {
-        let held: Vec<_> = coalesce(st.blocks_of_account(&account.id));
-        let on_chain: u64 = held.iter().map(|b| b.quantity()).sum();
         let said = reported.get(&account.id).copied().unwrap_or(0);
-        if said != on_chain {
-            mismatches.push((
-                account.id.clone(),
-                Code::ReconciliationTotalsMismatch,
-                format!("{} reports {said}, the chain holds {on_chain}", account.id),
-            ));
-            continue;
-        }
-        if let Some(blocks) = blocks {
-            let mut said: Vec<(u64, u64, String)> = Vec::new();
-            for b in blocks.iter().filter(|b| b.account == account.id) {
-                match (UnitId::parse(b.first.as_str()), UnitId::parse(b.last.as_str())) {
-                    (Ok(f), Ok(l)) => said.push((f.serial, l.serial, format!("{}{}", f.ca, f.ftp))),
-                    _ => ck.fail(
-                        Code::InvalidUnitIdentifier,
-                        format!("reported block {}..{} is not a unit range", b.first, b.last),
-                    ),
-                }
-            }
-            let chain: Vec<(u64, u64, String)> =
-                held.iter().map(|b| (b.first, b.last, format!("{}{}", b.ca, b.ftp))).collect();
-            // R42 compares which serials an account holds: the chain splits blocks by
-            // attributes (hold, authorization) that a registry's ranges do not show.
-            if contiguous(said) != contiguous(chain) {
-                mismatches.push((
-                    account.id.clone(),
-                    Code::ReconciliationUnitBlockMismatch,
-                    format!("the unit blocks reported for {} differ from the chain", account.id),
-                ));
-            }
+        if let Some((code, message)) = mismatch(st, ck, &account.id, said, blocks) {
+            mismatches.push((account.id.clone(), code, message));
         }
     }
     if !ck.ok() {
@@ -101,6 +71,47 @@ pub fn apply<S: Store + ?Sized>(
         };
         movement::emit(st, cx, Some(registry.clone()), kind, None);
     }
+}
+
+/// How `account`'s report (its total `said`, and its unit blocks if the report lists
+/// them) differs from what the chain holds for it, if it does. A reported block that is
+/// not a unit range fails the check.
+fn mismatch<S: ReadStore + ?Sized>(
+    st: &S,
+    ck: &mut Checks,
+    account: &AccountId,
+    said: u64,
+    blocks: Option<&[ReportedBlock]>,
+) -> Option<(Code, String)> {
+    let held: Vec<_> = coalesce(st.blocks_of_account(account));
+    let on_chain: u64 = held.iter().map(|b| b.quantity()).sum();
+    if said != on_chain {
+        return Some((
+            Code::ReconciliationTotalsMismatch,
+            format!("{account} reports {said}, the chain holds {on_chain}"),
+        ));
+    }
+    let blocks = blocks?;
+    let mut said: Vec<(u64, u64, String)> = Vec::new();
+    for b in blocks.iter().filter(|b| b.account == *account) {
+        match (UnitId::parse(b.first.as_str()), UnitId::parse(b.last.as_str())) {
+            (Ok(f), Ok(l)) => said.push((f.serial, l.serial, format!("{}{}", f.ca, f.ftp))),
+            _ => ck.fail(
+                Code::InvalidUnitIdentifier,
+                format!("reported block {}..{} is not a unit range", b.first, b.last),
+            ),
+        }
+    }
+    let chain: Vec<(u64, u64, String)> =
+        held.iter().map(|b| (b.first, b.last, format!("{}{}", b.ca, b.ftp))).collect();
+    // R42 compares which serials an account holds: the chain splits blocks by
+    // attributes (hold, authorization) that a registry's ranges do not show.
+    (contiguous(said) != contiguous(chain)).then(|| {
+        (
+            Code::ReconciliationUnitBlockMismatch,
+            format!("the unit blocks reported for {account} differ from the chain"),
+        )
+    })
 }
 
 /// Sorts ranges and joins those that continue each other in one serial space.

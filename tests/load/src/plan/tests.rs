@@ -1,3 +1,6 @@
+//! The load plan's tests: every planned transaction is accepted in memory, the mix
+//! spreads over the approaches the genesis gives, and a plan is reproducible.
+
 use std::collections::BTreeMap;
 
 use jcm_runtime::protocol::Genesis;
