@@ -150,7 +150,10 @@ impl<C: Chain, K: Clock> Engine<C, K> {
             tracing::warn!(peer = %from, "a proposal whose block does not hash to its value, dropped");
             return;
         }
-        let expected = self.schedule.proposer(height, proposal.proposal.round);
+        // From the set that decides this height, as the core computes it (a pure function
+        // of the set, O(n) here): nothing cached can lag a set change.
+        let expected =
+            jcm_consensus::ProposerSchedule::new(&self.validators).proposer(height, proposal.proposal.round);
         if proposal.proposal.proposer != expected || self.validators.verify_proposal(proposal).is_err() {
             tracing::warn!(peer = %from, height, "a proposal not signed by its round's proposer, dropped");
             return;
@@ -487,8 +490,7 @@ impl<C: Chain, K: Clock> Engine<C, K> {
     }
 
     /// R49: after committing `height`, takes the set that decides `height + 1` from the
-    /// new state; the proposer schedule follows it, and this node starts or stops its
-    /// core as its key joins or leaves it.
+    /// new state, and this node starts or stops its core as its key joins or leaves it.
     fn follow_validator_set(&mut self, height: u64) {
         let decided = self.validators.clone();
         let sets =
@@ -501,7 +503,6 @@ impl<C: Chain, K: Clock> Engine<C, K> {
                 total_power = sets.next.total_power(),
                 "the validator set changes"
             );
-            self.schedule = jcm_consensus::ProposerSchedule::new(&sets.next);
         }
         self.validators = sets.next;
         let own_key = self.guard.public_key();

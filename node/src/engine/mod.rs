@@ -20,7 +20,8 @@
 //! every commit the engine reads, from the new state, the set that decides the next
 //! height (governance changes, R49, take effect at a stated height), and keeps the set
 //! that decided the head, against which the next block's last commit is verified. The
-//! proposer schedule follows the set. A node whose validator key is not in the set that
+//! proposer of a round is computed from that set when its proposal arrives, so no
+//! schedule kept beside the set can lag it. A node whose validator key is not in the set that
 //! decides the next height is an observer: it runs no core, and follows the chain by
 //! fetching committed blocks only; it becomes a validator at the height its key joins
 //! the set, and an observer again at the height it leaves. Its sign guard outlives both,
@@ -211,8 +212,6 @@ pub struct Engine<C, K> {
     accepted: Vec<SignedVote>,
     /// Messages of the next height, replayed when the node gets there.
     future: Vec<(NodeId, Message)>,
-    /// Who proposes each round of each height.
-    schedule: jcm_consensus::ProposerSchedule,
     /// The committed height each peer announced.
     peer_heights: BTreeMap<NodeId, u64>,
     /// Connected peers.
@@ -249,7 +248,6 @@ impl<C: Chain, K: Clock> Engine<C, K> {
             chain,
             clock,
             chain_id,
-            schedule: jcm_consensus::ProposerSchedule::new(&sets.next),
             validators: sets.next,
             parent_validators: sets.decided,
             guard: SignGuard::new(KeySigner::from_secret(&validator_secret), staging.clone(), mark),
