@@ -214,4 +214,39 @@ proptest! {
             read(op, db.state(), &model)?;
         }
     }
+
+    /// After several blocks, the state as of each committed height reads as the model
+    /// did after that block: every entry, and the same point, range and prefix reads.
+    #[test]
+    fn the_state_at_each_height_reads_as_it_was_after_that_block(
+        blocks in prop::collection::vec(prop::collection::vec(op(), 0..24), 1..6),
+        reads in prop::collection::vec(op(), 0..12),
+    ) {
+        let dir = TempDir::new("store-history");
+        let mut db = open(&dir);
+        let mut model = MemStore::new();
+        let mut models = Vec::new();
+        for (height, ops) in (0u64..).zip(&blocks) {
+            let mut model_execution = Overlay::new(&model);
+            for op in ops {
+                match op {
+                    Op::Put(k, v) => model_execution.put(k.clone(), vec![*v]),
+                    Op::Delete(k) => model_execution.delete(k),
+                    _ => {}
+                }
+            }
+            let state_writes = model_execution.into_writes();
+            apply_writes(&mut model, state_writes.clone());
+            db.commit_block(block(height, state_writes)).expect("commit");
+            models.push(model.clone());
+        }
+        for (height, model) in (0u64..).zip(&models) {
+            let past = db.state_at(height).expect("a committed height");
+            prop_assert_eq!(entries(&past), entries(model), "height {}", height);
+            for op in &reads {
+                read(op, &past, model)?;
+            }
+        }
+        prop_assert!(db.state_at(models.len() as u64).is_none(), "no state above the last committed height");
+    }
 }

@@ -5,8 +5,11 @@ use jcm_runtime::codec::Hash32;
 use jcm_runtime::state::WriteSet;
 use rocksdb::{WriteBatch, DB};
 
+use super::history::{version_key, version_value};
 use super::meta::{LastCommitted, KEY_LAST};
-use super::{height_key, IndexEntries, CF_BLOCKS, CF_COMMITS, CF_INDEX, CF_MERKLE, CF_META, CF_STATE};
+use super::{
+    height_key, IndexEntries, CF_BLOCKS, CF_COMMITS, CF_HISTORY, CF_INDEX, CF_MERKLE, CF_META, CF_STATE,
+};
 
 /// A block the validators committed, executed, with what it changes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -48,6 +51,10 @@ impl CommittedBlock {
                     None => batch.delete_cf(handle, key),
                 }
             }
+        }
+        let history = cf(CF_HISTORY);
+        for (key, value) in &self.state_writes {
+            batch.put_cf(history, version_key(key, self.height), version_value(value.as_deref()));
         }
         let index = cf(CF_INDEX);
         for (key, value) in &self.index_writes {

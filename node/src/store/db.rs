@@ -18,8 +18,8 @@ use rocksdb::{
 
 use super::meta::{self, LastCommitted, KEY_FORMAT, KEY_GENESIS, KEY_LAST};
 use super::{
-    height_key, CommittedBlock, DbOptions, IndexEntries, StateView, StoreError, CF_BLOCKS, CF_COMMITS,
-    CF_INDEX, CF_MERKLE, CF_META, CF_STATE, COLUMN_FAMILIES, FORMAT_VERSION,
+    height_key, CommittedBlock, DbOptions, HistoryView, IndexEntries, StateView, StoreError, CF_BLOCKS,
+    CF_COMMITS, CF_INDEX, CF_MERKLE, CF_META, CF_STATE, COLUMN_FAMILIES, FORMAT_VERSION,
 };
 
 /// The node's store, open in this process (and in no other: see [`StoreError::Locked`]).
@@ -86,6 +86,12 @@ impl Db {
     /// The runtime's state as of the last committed height.
     pub fn state(&self) -> &StateView {
         &self.state
+    }
+
+    /// The runtime's state as it was after the block at `height`; `None` above the last
+    /// committed height.
+    pub fn state_at(&self, height: u64) -> Option<HistoryView> {
+        (height <= self.last?.height).then(|| HistoryView::new(Arc::clone(&self.db), height))
     }
 
     /// The authenticated-state nodes as of the last committed height.

@@ -8,6 +8,7 @@
 //! commits        height (u64, big-endian)    the encoded commit certificate (opaque)
 //! state          runtime state key           runtime state value
 //! merkle         authenticated-state node    node bytes (opaque)
+//! history        state key ‖ height          each value a key held, by height ([`history`])
 //! index          tx hash, event keys         (height, index, verdict), event refs (opaque)
 //! meta           b"format"                   format version (u32, big-endian)
 //!                b"genesis"                  genesis hash (32 bytes)
@@ -37,6 +38,7 @@
 pub mod batch;
 mod cache;
 pub mod db;
+pub mod history;
 pub mod meta;
 pub mod view;
 
@@ -46,11 +48,14 @@ use jcm_runtime::codec::Hash32;
 
 pub use batch::CommittedBlock;
 pub use db::Db;
+pub use history::HistoryView;
 pub use view::StateView;
 
 /// The on-disk format this code reads and writes. Bump it with any change to the
 /// column families or to how keys and values are laid out in them.
-pub const FORMAT_VERSION: u32 = 1;
+///
+/// 2: the `history` column family (reads as of a past height).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Column family of the encoded blocks, by height.
 pub const CF_BLOCKS: &str = "blocks";
@@ -60,12 +65,15 @@ pub const CF_COMMITS: &str = "commits";
 pub const CF_STATE: &str = "state";
 /// Column family of the authenticated-state (Merkle) nodes.
 pub const CF_MERKLE: &str = "merkle";
+/// Column family of every value each state key held, by height.
+pub const CF_HISTORY: &str = "history";
 /// Column family of the query indexes.
 pub const CF_INDEX: &str = "index";
 /// Column family of the store's own records (format, genesis, last committed height).
 pub const CF_META: &str = "meta";
 /// Every column family the store opens.
-pub const COLUMN_FAMILIES: [&str; 6] = [CF_BLOCKS, CF_COMMITS, CF_STATE, CF_MERKLE, CF_INDEX, CF_META];
+pub const COLUMN_FAMILIES: [&str; 7] =
+    [CF_BLOCKS, CF_COMMITS, CF_STATE, CF_MERKLE, CF_HISTORY, CF_INDEX, CF_META];
 
 /// How to open a store.
 #[derive(Clone, Debug)]
