@@ -119,6 +119,8 @@ use In::{Path, Query, QueryRequired};
 use Kind::{Integer, Text as Str};
 
 const HEIGHT: (&str, In, Kind, &str) = ("height", Path, Integer, "a committed height");
+const AT: (&str, In, Kind, &str) =
+    ("height", Query, Integer, "read the state as it was after this committed height (default: the last)");
 const PARTY: (&str, In, Kind, &str) = ("party", Path, Str, "a Party's code, e.g. JPN");
 const YEAR: (&str, In, Kind, &str) = ("year", Path, Integer, "a year, e.g. 2025");
 const PAGE: [(&str, In, Kind, &str); 2] = [
@@ -196,7 +198,7 @@ pub const ROUTES: &[Route] = &[
                 "A unit's current block and every event that touched it",
                 Document("the unit, its current block and its events"),
             ),
-            &[("unit", Path, Str, "a unit identifier, CANNNN-PPPNN-PPP-serial-YYYY")],
+            &[("unit", Path, Str, "a unit identifier, CANNNN-PPPNN-PPP-serial-YYYY"), AT],
         ),
         &[404],
     ),
@@ -207,7 +209,7 @@ pub const ROUTES: &[Route] = &[
                 "The units an account holds",
                 Document("the account and its unit blocks"),
             ),
-            &[("id", Path, Str, "an account id")],
+            &[("id", Path, Str, "an account id"), AT],
         ),
         &[404],
     ),
@@ -218,7 +220,7 @@ pub const ROUTES: &[Route] = &[
                 "Every account of a Party's registries",
                 Json("PartyHoldings"),
             ),
-            &[("code", Path, Str, "a Party's code")],
+            &[("code", Path, Str, "a Party's code"), AT],
         ),
         &[404],
     ),
@@ -239,21 +241,21 @@ pub const ROUTES: &[Route] = &[
     errs(
         with(
             get("/v1/authorizations/{id}", "Every version of an authorization", Json("AuthorizationView")),
-            &[("id", Path, Str, "an authorization id")],
+            &[("id", Path, Str, "an authorization id"), AT],
         ),
         &[404],
     ),
     errs(
         with(
             get("/v1/ledger/{party}", "A Party's corresponding adjustments per year", Json("Ledger")),
-            &[PARTY],
+            &[PARTY, AT],
         ),
         &[404],
     ),
     errs(
         with(
             get("/v1/ledger/{party}/{year}", "One year of a Party's ledger", Json("LedgerYear")),
-            &[PARTY, YEAR],
+            &[PARTY, YEAR, AT],
         ),
         &[404],
     ),
@@ -264,7 +266,7 @@ pub const ROUTES: &[Route] = &[
                 "A Party's AEF tables for a year",
                 Document("the AEF tables (ARTICLE6.md, the AEF export); ?format=csv gives CSV"),
             ),
-            &[PARTY, YEAR, ("format", Query, Str, "`json` (default) or `csv`")],
+            &[PARTY, YEAR, ("format", Query, Str, "`json` (default) or `csv`"), AT],
         ),
         &[404],
     ),
@@ -279,6 +281,7 @@ pub const ROUTES: &[Route] = &[
                 ("id", Path, Str, "a project id"),
                 ("from", QueryRequired, Str, "the period's first day, YYYY-MM-DD"),
                 ("to", QueryRequired, Str, "the period's last day, YYYY-MM-DD"),
+                AT,
             ],
         ),
         &[404],
@@ -286,7 +289,7 @@ pub const ROUTES: &[Route] = &[
     errs(
         with(
             get("/v1/a64/{id}", "Where an A6.4ER is on the chain", Json("A64Location")),
-            &[("id", Path, Str, "an A6.4ER identifier")],
+            &[("id", Path, Str, "an A6.4ER identifier"), AT],
         ),
         &[404],
     ),

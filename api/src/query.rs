@@ -134,7 +134,7 @@ pub struct ProofAnswer {
     pub state_root: Hash32,
     /// Whether the key holds a value.
     pub present: bool,
-    /// The value, hex (at the last height only).
+    /// The value at that height, hex.
     pub value: Option<String>,
     /// The value's hash, which the proof carries.
     #[schema(value_type = Option<String>)]

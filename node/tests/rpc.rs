@@ -756,8 +756,9 @@ async fn proofs_verify_against_the_header_root() {
     let old = get(&router, &format!("/v1/proof?key={}&height=1", hex::encode(&key))).await.json();
     let root1 = chain::header(&node.shared.db.read(), 1).expect("header 1").state_root;
     assert_eq!(
-        (old["state_root"].as_str(), old["value"].clone()),
-        (Some(root1.to_hex().as_str()), Value::Null)
+        (old["state_root"].as_str(), old["value"].as_str()),
+        (Some(root1.to_hex().as_str()), Some(hex::encode(codec::encode(&1u64)).as_str())),
+        "the value the key held at height 1"
     );
     let proof: merkle::Proof = serde_json::from_value(old["proof"].clone()).expect("proof");
     merkle::verify(&root1, &key, Some(&codec::encode(&1u64)), &proof).expect("verifies at height 1");
@@ -961,4 +962,62 @@ async fn the_openapi_document_is_served_and_names_only_routes_that_exist() {
     let unknown = get(&router, "/v1/no-such-route").await;
     assert_eq!(unknown.error_kind(), "not_found", "the check above can tell a missing route");
     assert!(unknown.json()["error"]["message"].as_str().is_some_and(|m| m.starts_with("no route")));
+}
+
+#[tokio::test]
+async fn reads_answer_as_of_any_committed_height() {
+    let node = Node::new("rpc-history");
+    let router = node.router();
+    // Block 1 issues to JPN01-H-GOV; block 2 uses 1,000 of those units for Japan's NDC.
+    let gov = |h: u64| format!("/v1/accounts/JPN01-H-GOV/holdings?height={h}");
+    let quantities = [
+        get(&router, &gov(0)).await.json()["quantity"].clone(),
+        get(&router, &gov(1)).await.json()["quantity"].clone(),
+        get(&router, &gov(2)).await.json()["quantity"].clone(),
+    ];
+    assert_eq!(quantities, [json!(0), json!(5000), json!(4000)]);
+    assert_eq!(
+        get(&router, "/v1/accounts/JPN01-H-GOV/holdings").await.json(),
+        get(&router, &gov(2)).await.json(),
+        "no height is the last"
+    );
+    let used = |h: u64| format!("/v1/ledger/JPN/2030?height={h}");
+    assert_eq!(get(&router, &used(1)).await.json()["totals"]["subtractions"], 0);
+    assert_eq!(get(&router, &used(2)).await.json()["totals"]["subtractions"], 1000);
+
+    let unit = "/v1/units/CA0001-JPN01-IND-500-2025/history";
+    let at1 = get(&router, &format!("{unit}?height=1")).await.json();
+    assert_eq!(at1["current"]["attrs"]["account"], "JPN01-H-GOV", "{at1}");
+    let at2 = get(&router, &format!("{unit}?height=2")).await.json();
+    assert_eq!(at2["current"]["attrs"]["account"], "JPN01-USE-NDC");
+    assert_eq!(
+        get(&router, &format!("{unit}?height=0")).await.status,
+        StatusCode::NOT_FOUND,
+        "not issued yet"
+    );
+
+    let aef1 = get(&router, "/v1/aef/JPN/2030?format=csv&height=1").await.text();
+    let aef2 = get(&router, "/v1/aef/JPN/2030?format=csv&height=2").await.text();
+    assert_ne!(aef1, aef2, "the use shows in the AEF from height 2 only");
+
+    // The proof at height 1 carries the value the key held then.
+    let signer = node.fixture.key("MOEJ").expect("key").public();
+    let key = hex::encode(keys::nonce(&signer));
+    let proof1 = get(&router, &format!("/v1/proof?key={key}&height=1")).await.json();
+    assert_eq!(proof1["present"], false, "MOEJ signs first in block 2");
+    let proof2 = get(&router, &format!("/v1/proof?key={key}&height=2")).await.json();
+    assert_eq!(proof2["value"], hex::encode(codec::encode(&1u64)));
+
+    for (uri, status) in [
+        ("/v1/accounts/JPN01-H-GOV/holdings?height=3", StatusCode::NOT_FOUND),
+        ("/v1/parties/JPN/holdings?height=x", StatusCode::BAD_REQUEST),
+        ("/v1/ledger/JPN?height=1&color=red", StatusCode::BAD_REQUEST),
+        ("/v1/authorizations/AUTH-IND-001?height=99", StatusCode::NOT_FOUND),
+    ] {
+        let answer = get(&router, uri).await;
+        assert_eq!(answer.status, status, "{uri}: {}", answer.text());
+        assert!(answer.json()["error"]["message"].is_string(), "{uri}");
+    }
+    let missing = get(&router, "/v1/accounts/JPN01-H-GOV/holdings?height=3").await.json();
+    assert_eq!(missing["error"]["message"], "height 3 is not committed; the last is 2");
 }

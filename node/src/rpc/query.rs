@@ -4,6 +4,7 @@
 
 use std::str::FromStr;
 
+use crate::store::StateAt;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -40,12 +41,30 @@ where
     text.parse().map_err(|e| ApiError::bad_request(kind, format!("{e}")))
 }
 
-fn parse_party(db: &Db, text: &str) -> Result<Party, ApiError> {
+fn parse_party(state: &dyn ReadStore, text: &str) -> Result<Party, ApiError> {
     let party: Party = parse_id("malformed_party", text)?;
-    if db.state().party(&party).is_none() {
+    if state.party(&party).is_none() {
         return Err(ApiError::not_found(format!("Party {party} is not on this chain")));
     }
     Ok(party)
+}
+
+/// `?height=H` of the read routes: read the state as it was after committed height `H`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AtHeight {
+    #[serde(default)]
+    height: Option<u64>,
+}
+
+/// The state after committed height `height` (default: the last), or 404 naming the
+/// last committed height.
+fn state_at(db: &Db, height: Option<u64>) -> Result<StateAt<'_>, ApiError> {
+    match height {
+        Some(height) => check_committed(db, height)?,
+        None => last_height(db)?,
+    };
+    db.state_as_of(height).ok_or_else(|| ApiError::internal("the store has no state at a committed height"))
 }
 
 fn parse_year(text: &str) -> Result<u16, ApiError> {
@@ -56,11 +75,12 @@ fn parse_year(text: &str) -> Result<u16, ApiError> {
 pub(super) async fn unit_history(
     State(api): State<Api>,
     path: Result<Path<String>, PathRejection>,
+    at: Result<Query<AtHeight>, QueryRejection>,
 ) -> Result<Json<UnitHistory>, ApiError> {
-    let Path(unit) = path?;
+    let (Path(unit), Query(at)) = (path?, at?);
     UnitId::parse(&unit).map_err(|e| ApiError::bad_request("malformed_unit", e))?;
     api.read(move |_, db| {
-        let history = read::unit_history(db.state(), &unit).map_err(ApiError::not_found)?;
+        let history = read::unit_history(&state_at(db, at.height)?, &unit).map_err(ApiError::not_found)?;
         Ok(Json(history))
     })
     .await
@@ -70,10 +90,11 @@ pub(super) async fn unit_history(
 pub(super) async fn account_holdings(
     State(api): State<Api>,
     path: Result<Path<String>, PathRejection>,
+    at: Result<Query<AtHeight>, QueryRejection>,
 ) -> Result<Json<Holding>, ApiError> {
-    let Path(text) = path?;
+    let (Path(text), Query(at)) = (path?, at?);
     let account: AccountId = parse_id("malformed_account", &text)?;
-    api.read(move |_, db| match read::holdings(db.state(), &account) {
+    api.read(move |_, db| match read::holdings(&state_at(db, at.height)?, &account) {
         Some(holding) => Ok(Json(holding)),
         None => Err(ApiError::not_found(format!("account {account} does not exist"))),
     })
@@ -84,12 +105,14 @@ pub(super) async fn account_holdings(
 pub(super) async fn party_holdings(
     State(api): State<Api>,
     path: Result<Path<String>, PathRejection>,
+    at: Result<Query<AtHeight>, QueryRejection>,
 ) -> Result<Json<PartyHoldings>, ApiError> {
-    let Path(text) = path?;
+    let (Path(text), Query(at)) = (path?, at?);
     let page = api.page(None, usize::MAX)?;
     api.read(move |_, db| {
-        let party = parse_party(db, &text)?;
-        let mut holdings = read::party_holdings(db.state(), &party);
+        let state = state_at(db, at.height)?;
+        let party = parse_party(&state, &text)?;
+        let mut holdings = read::party_holdings(&state, &party);
         let truncated = holdings.len() > page;
         holdings.truncate(page);
         let quantity: u64 = holdings.iter().map(|h| h.quantity).sum();
@@ -136,7 +159,7 @@ pub(super) async fn party_events(
     let (Path(text), Query(page)) = (path?, query?);
     let limit = api.page(page.limit, usize::MAX)?;
     api.read(move |_, db| {
-        let party = parse_party(db, &text)?;
+        let party = parse_party(db.state(), &text)?;
         let events = events_page(db, &index::party_prefix(&party), page.after, limit)?;
         Ok(Json(EventsPage { party: Some(party), ..events_json(events, limit) }))
     })
@@ -205,15 +228,17 @@ fn seqs_after(db: &Db, prefix: &[u8], after: u64, count: u64, limit: usize) -> R
 pub(super) async fn authorization(
     State(api): State<Api>,
     path: Result<Path<String>, PathRejection>,
+    at: Result<Query<AtHeight>, QueryRejection>,
 ) -> Result<Json<AuthorizationView>, ApiError> {
-    let Path(text) = path?;
+    let (Path(text), Query(at)) = (path?, at?);
     let id: AuthId = parse_id("malformed_authorization", &text)?;
     api.read(move |_, db| {
-        let versions = read::authorization_versions(db.state(), &id);
+        let state = state_at(db, at.height)?;
+        let versions = read::authorization_versions(&state, &id);
         if versions.is_empty() {
             return Err(ApiError::not_found(format!("authorization {id} does not exist")));
         }
-        let meta = db.state().auth_meta(&id).unwrap_or_default();
+        let meta = state.auth_meta(&id).unwrap_or_default();
         Ok(Json(AuthorizationView { id, meta, versions }))
     })
     .await
@@ -223,11 +248,13 @@ pub(super) async fn authorization(
 pub(super) async fn ledger(
     State(api): State<Api>,
     path: Result<Path<String>, PathRejection>,
+    at: Result<Query<AtHeight>, QueryRejection>,
 ) -> Result<Json<Ledger>, ApiError> {
-    let Path(text) = path?;
+    let (Path(text), Query(at)) = (path?, at?);
     api.read(move |_, db| {
-        let party = parse_party(db, &text)?;
-        let years = read::ledger(db.state(), &party)
+        let state = state_at(db, at.height)?;
+        let party = parse_party(&state, &text)?;
+        let years = read::ledger(&state, &party)
             .into_iter()
             .map(|(year, t)| LedgerYearTotals { year, additions: t.additions, subtractions: t.subtractions })
             .collect();
@@ -240,14 +267,16 @@ pub(super) async fn ledger(
 pub(super) async fn ledger_year(
     State(api): State<Api>,
     path: Result<Path<(String, String)>, PathRejection>,
+    at: Result<Query<AtHeight>, QueryRejection>,
 ) -> Result<Json<LedgerYear>, ApiError> {
-    let Path((text, year)) = path?;
+    let (Path((text, year)), Query(at)) = (path?, at?);
     let year = parse_year(&year)?;
     api.read(move |_, db| {
-        let party = parse_party(db, &text)?;
-        let totals = db.state().ledger_totals(&party, year);
-        let entries = read::ledger_entries(db.state(), &party, year);
-        let closed = db.state().year_closed(&party, year);
+        let state = state_at(db, at.height)?;
+        let party = parse_party(&state, &text)?;
+        let totals = state.ledger_totals(&party, year);
+        let entries = read::ledger_entries(&state, &party, year);
+        let closed = state.year_closed(&party, year);
         Ok(Json(LedgerYear { party, year, closed, totals, entries }))
     })
     .await
@@ -259,6 +288,8 @@ pub(super) async fn ledger_year(
 pub(super) struct PeriodQuery {
     from: String,
     to: String,
+    #[serde(default)]
+    height: Option<u64>,
 }
 
 /// `GET /v1/projects/{id}/credited?from=&to=`: what of the project's period has been
@@ -270,6 +301,7 @@ pub(super) async fn credited(
     query: Result<Query<PeriodQuery>, QueryRejection>,
 ) -> Result<Json<Credited>, ApiError> {
     let (Path(text), Query(period)) = (path?, query?);
+    let query_height = period.height;
     let project: ProjectId = parse_id("malformed_project", &text)?;
     let day = |name: &str, text: &str| {
         Timestamp::parse(text).map_err(|e| ApiError::bad_request("malformed_query", format!("{name}: {e}")))
@@ -278,7 +310,8 @@ pub(super) async fn credited(
     if period.from > period.to {
         return Err(ApiError::bad_request("malformed_query", "`from` is after `to`"));
     }
-    api.read(move |_, db| match read::credited(db.state(), &project, &period) {
+    let height = query_height;
+    api.read(move |_, db| match read::credited(&state_at(db, height)?, &project, &period) {
         Some(credited) => Ok(Json(credited)),
         None => Err(ApiError::not_found(format!("project {project} is not registered on this chain"))),
     })
@@ -290,10 +323,11 @@ pub(super) async fn credited(
 pub(super) async fn a64_unit(
     State(api): State<Api>,
     path: Result<Path<String>, PathRejection>,
+    at: Result<Query<AtHeight>, QueryRejection>,
 ) -> Result<Json<A64Location>, ApiError> {
-    let Path(text) = path?;
+    let (Path(text), Query(at)) = (path?, at?);
     let id = a64::A64Id::parse(&text).map_err(|e| ApiError::bad_request("malformed_unit", e))?;
-    api.read(move |_, db| match a64::locate(db.state(), &id) {
+    api.read(move |_, db| match a64::locate(&state_at(db, at.height)?, &id) {
         Some((receipt, serial)) => Ok(Json(A64Location {
             a64_id: id.to_string(),
             ca: receipt.ca.clone(),
@@ -312,9 +346,11 @@ pub(super) async fn a64_unit(
 pub(super) struct AefFormat {
     #[serde(default)]
     format: Option<String>,
+    #[serde(default)]
+    height: Option<u64>,
 }
 
-/// `GET /v1/aef/{party}/{year}`: the AEF tables from the current state (table 4 as at the
+/// `GET /v1/aef/{party}/{year}`: the AEF tables from the state (at `?height`, default the last) (table 4 as at the
 /// end of the year, rebuilt from the action log).
 pub(super) async fn aef(
     State(api): State<Api>,
@@ -332,8 +368,9 @@ pub(super) async fn aef(
     };
     let report = api
         .read(move |_, db| {
-            let party = parse_party(db, &text)?;
-            Ok(aef::report(db.state(), &party, year))
+            let state = state_at(db, format.height)?;
+            let party = parse_party(&state, &text)?;
+            Ok(aef::report(&state, &party, year))
         })
         .await?;
     if csv {
@@ -353,9 +390,8 @@ pub(super) struct ProofQuery {
 }
 
 /// `GET /v1/proof?key=<hex>&height=`: a Merkle proof of the key's value (or absence)
-/// under the state root in the header at `height` (default: the last). The value itself
-/// is given at the last height only; older heights give the value hash the proof carries.
-/// The proof is checked before it is sent.
+/// under the state root in the header at `height` (default: the last), with the value
+/// the key held at that height. The proof is checked before it is sent.
 pub(super) async fn proof(
     State(api): State<Api>,
     query: Result<Query<ProofQuery>, QueryRejection>,
@@ -383,8 +419,8 @@ pub(super) async fn proof(
             }
         })?;
         let present = proof.leaf.is_some_and(|leaf| leaf.key_hash == merkle::key_hash(&key));
-        let value = if height == last { db.state().get(&key) } else { None };
-        self_check(&root, &key, height == last, value.as_deref(), &proof)?;
+        let value = state_at(db, Some(height))?.get(&key);
+        self_check(&root, &key, value.as_deref(), &proof)?;
         Ok(Json(ProofAnswer {
             key: hex::encode(&key),
             height,
@@ -400,38 +436,10 @@ pub(super) async fn proof(
     .await
 }
 
-/// Verifies a proof before it is sent: at the last height against the stored value with
-/// the auditor's [`merkle::verify`]; at older heights, by rebuilding the root from the
-/// proof's own leaf. A failure means the store is corrupt.
-fn self_check(
-    root: &Hash32,
-    key: &[u8],
-    latest: bool,
-    value: Option<&[u8]>,
-    proof: &Proof,
-) -> Result<(), ApiError> {
-    let corrupt = |e: String| {
+/// Verifies a proof before it is sent, with the auditor's [`merkle::verify`], against
+/// the value the state held at that height. A failure means the store is corrupt.
+fn self_check(root: &Hash32, key: &[u8], value: Option<&[u8]>, proof: &Proof) -> Result<(), ApiError> {
+    merkle::verify(root, key, value, proof).map_err(|e| {
         ApiError::internal(format!("the proof for this key fails its own check ({e}): the store is corrupt"))
-    };
-    if latest {
-        return merkle::verify(root, key, value, proof).map_err(|e| corrupt(e.to_string()));
-    }
-    let path = merkle::key_hash(key);
-    let mut hash = match &proof.leaf {
-        Some(leaf) => merkle::leaf_hash(&leaf.key_hash, &leaf.value_hash),
-        None => merkle::EMPTY_HASH,
-    };
-    for (depth, sibling) in proof.siblings.iter().enumerate().rev() {
-        let right = (path.0[depth / 8] >> (7 - depth % 8)) & 1 == 1;
-        hash =
-            if right { merkle::internal_hash(sibling, &hash) } else { merkle::internal_hash(&hash, sibling) };
-    }
-    if hash != *root {
-        return Err(corrupt(format!("it rebuilds {hash}, not {root}")));
-    }
-    // An absence proof must also end off the key's path or in an empty subtree.
-    if proof.leaf.is_some_and(|leaf| leaf.key_hash != path) {
-        merkle::verify(root, key, None, proof).map_err(|e| corrupt(e.to_string()))?;
-    }
-    Ok(())
+    })
 }

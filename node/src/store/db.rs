@@ -18,8 +18,8 @@ use rocksdb::{
 
 use super::meta::{self, LastCommitted, KEY_FORMAT, KEY_GENESIS, KEY_LAST};
 use super::{
-    height_key, CommittedBlock, DbOptions, HistoryView, IndexEntries, StateView, StoreError, CF_BLOCKS,
-    CF_COMMITS, CF_INDEX, CF_MERKLE, CF_META, CF_STATE, COLUMN_FAMILIES, FORMAT_VERSION,
+    height_key, CommittedBlock, DbOptions, HistoryView, IndexEntries, StateAt, StateView, StoreError,
+    CF_BLOCKS, CF_COMMITS, CF_INDEX, CF_MERKLE, CF_META, CF_STATE, COLUMN_FAMILIES, FORMAT_VERSION,
 };
 
 /// The node's store, open in this process (and in no other: see [`StoreError::Locked`]).
@@ -92,6 +92,17 @@ impl Db {
     /// committed height.
     pub fn state_at(&self, height: u64) -> Option<HistoryView> {
         (height <= self.last?.height).then(|| HistoryView::new(Arc::clone(&self.db), height))
+    }
+
+    /// The runtime's state after the block at `height` (`None`: the last committed
+    /// height); `None` above the last committed height or before genesis.
+    pub fn state_as_of(&self, height: Option<u64>) -> Option<StateAt<'_>> {
+        let last = self.last?.height;
+        match height {
+            None => Some(StateAt::Last(&self.state)),
+            Some(h) if h == last => Some(StateAt::Last(&self.state)),
+            Some(h) => Some(StateAt::Past(self.state_at(h)?)),
+        }
     }
 
     /// The authenticated-state nodes as of the last committed height.

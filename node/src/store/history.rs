@@ -99,6 +99,32 @@ impl HistoryView {
     }
 }
 
+/// The state as of a committed height: the last one read from the `state` family, an
+/// older one from the history ([`Db::state_as_of`](super::Db::state_as_of)).
+#[derive(Debug)]
+pub enum StateAt<'a> {
+    /// The last committed height.
+    Last(&'a super::StateView),
+    /// An older height.
+    Past(HistoryView),
+}
+
+impl ReadStore for StateAt<'_> {
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        match self {
+            Self::Last(view) => view.get(key),
+            Self::Past(view) => view.get(key),
+        }
+    }
+
+    fn range(&self, start: &[u8], end: Option<&[u8]>) -> Entries<'_> {
+        match self {
+            Self::Last(view) => view.range(start, end),
+            Self::Past(view) => view.range(start, end),
+        }
+    }
+}
+
 /// A stored version's value: `Some(None)` for a deletion, `None` for a broken record.
 fn decode(value: &[u8]) -> Option<Option<Vec<u8>>> {
     match value.split_first()? {

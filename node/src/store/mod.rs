@@ -20,7 +20,7 @@
 //! genesis encoding, say) and its commit is empty; blocks follow from height 1.
 //!
 //! **Atomicity.** [`Db::commit_block`] writes everything one block changes — block,
-//! commit, state, Merkle nodes, indexes and the `last` record — in one RocksDB write
+//! commit, state, its history, Merkle nodes, indexes and the `last` record — in one RocksDB write
 //! batch, fsynced before it returns. RocksDB applies a batch entirely or not at all,
 //! also across column families and across a crash, so a kill at any instant leaves the
 //! store at some committed height `h` with exactly the state of blocks `0..=h`.
@@ -48,7 +48,7 @@ use jcm_runtime::codec::Hash32;
 
 pub use batch::CommittedBlock;
 pub use db::Db;
-pub use history::HistoryView;
+pub use history::{HistoryView, StateAt};
 pub use view::StateView;
 
 /// The on-disk format this code reads and writes. Bump it with any change to the
@@ -133,7 +133,8 @@ pub enum StoreError {
     /// The store was written in another on-disk format.
     #[error(
         "the store in {dir} has format version {stored}, but this jcm-node reads format \
-         version {expected}: run a jcm-node release that reads version {stored}"
+         version {expected}: run a jcm-node release that reads version {stored}, or move the \
+         directory aside and let this one sync the chain from its peers"
     )]
     FormatMismatch {
         /// The data directory.
