@@ -97,6 +97,16 @@ fn page(base: String, after: Option<u64>, limit: Option<u64>) -> String {
     }
 }
 
+/// `path` read as of committed height `height` (`?height=`, or `&height=` after a
+/// query already there); `path` itself when `height` is `None` (the last height).
+pub fn at(path: String, height: Option<u64>) -> String {
+    match height {
+        None => path,
+        Some(h) if path.contains('?') => format!("{path}&height={h}"),
+        Some(h) => format!("{path}?height={h}"),
+    }
+}
+
 /// `/v1/authorizations/{id}`.
 pub fn authorization(id: &AuthId) -> String {
     format!("/v1/authorizations/{}", segment(id.as_str()))
@@ -161,5 +171,13 @@ mod tests {
         assert_eq!(party_events(&party, Some(40), None), "/v1/parties/JPN/events?after=40");
         assert_eq!(party_events(&party, Some(40), Some(20)), "/v1/parties/JPN/events?after=40&limit=20");
         assert_eq!(party_events(&party, None, Some(20)), "/v1/parties/JPN/events?limit=20");
+    }
+
+    #[test]
+    fn a_height_joins_the_query_the_path_has() {
+        let party: Party = "JPN".parse().expect("a party code");
+        assert_eq!(at(ledger(&party), None), "/v1/ledger/JPN");
+        assert_eq!(at(ledger(&party), Some(7)), "/v1/ledger/JPN?height=7");
+        assert_eq!(at(aef(&party, 2025, true), Some(7)), "/v1/aef/JPN/2025?format=csv&height=7");
     }
 }

@@ -110,6 +110,18 @@ fn an_officer_walks_the_issuance_lifecycle_through_the_cli() {
     assert_eq!(json(&other, &["query", "holdings", "--account", "JPN01-H-GOV"], 0), holdings);
     let party = json(&jcm, &["query", "holdings", "--party", "IND"], 0);
     assert_eq!(party["quantity"], 3000, "{party:#}");
+    // As of the block before the issuance, and as of the issuance's own.
+    let before = (height - 1).to_string();
+    let then = json(&jcm, &["query", "holdings", "--account", "JPN01-H-GOV", "--height", &before], 0);
+    assert_eq!(then["quantity"], 0, "{then:#}");
+    let at =
+        json(&jcm, &["query", "holdings", "--account", "JPN01-H-GOV", "--height", &height.to_string()], 0);
+    assert_eq!(at, holdings);
+    let ledger_before =
+        json(&jcm, &["query", "ledger", "--party", "IND", "--year", "2025", "--height", &before], 0);
+    assert_eq!(ledger_before["totals"]["additions"], 0, "{ledger_before:#}");
+    let ahead = jcm.run(&["query", "holdings", "--party", "IND", "--height", "999999"]).expect_code(2);
+    assert!(ahead.stderr.contains("height 999999 is not committed"), "{}", ahead.stderr);
     let history = json(&jcm, &["query", "history", "CA0001-JPN01-IND-1-2025"], 0);
     let kinds: Vec<&str> = history["events"]
         .as_array()

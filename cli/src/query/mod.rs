@@ -42,25 +42,42 @@ pub struct Owner {
     pub party: Option<Party>,
 }
 
+/// `--height`: the state as it was after a committed height.
+#[derive(Clone, Copy, Debug, Default, Args)]
+pub struct At {
+    /// Read the state as it was after this committed height [default: the last].
+    #[arg(long, value_name = "H")]
+    pub height: Option<u64>,
+}
+
 /// Query commands.
 #[derive(Debug, Subcommand)]
 pub enum QueryCommand {
     /// Units held by an account, or by every account of a Party's registries.
     #[command(
-        after_help = "Example:\n  jcm query holdings --account JPN01-H-GOV\n  jcm query holdings --party IND --output json"
+        after_help = "Example:\n  jcm query holdings --account JPN01-H-GOV\n  jcm query holdings --party IND --output json\n  jcm query holdings --account JPN01-H-GOV --height 120"
     )]
-    Holdings(Owner),
+    Holdings {
+        #[command(flatten)]
+        owner: Owner,
+        #[command(flatten)]
+        at: At,
+    },
     /// A unit's current block and every event that touched it.
     #[command(after_help = "Example:\n  jcm query history CA0001-JPN01-IND-1-2025")]
     History {
         /// The unit identifier, CANNNN-PPPNN-PPP-serial-YYYY.
         unit: String,
+        #[command(flatten)]
+        at: At,
     },
     /// Every version of an authorization.
     #[command(after_help = "Example:\n  jcm query authorization AUTH-IND-001")]
     Authorization {
         /// The authorization id.
         id: AuthId,
+        #[command(flatten)]
+        at: At,
     },
     /// A Party's corresponding-adjustment ledger: totals per year, or one year's entries.
     #[command(
@@ -73,6 +90,8 @@ pub enum QueryCommand {
         /// One year, with its entries.
         #[arg(long)]
         year: Option<u16>,
+        #[command(flatten)]
+        at: At,
     },
     /// The action log of an account or a Party, oldest first, a page at a time.
     #[command(
@@ -103,6 +122,8 @@ pub enum QueryCommand {
         /// Last day of the period asked about (YYYY-MM-DD).
         #[arg(long, value_parser = Timestamp::parse)]
         to: Timestamp,
+        #[command(flatten)]
+        at: At,
     },
     /// Where an Article 6.4 unit (A6.4ER) is on the chain: the receipt that brought it from
     /// the mechanism registry and the ITMO serial it is tracked under.
@@ -111,6 +132,8 @@ pub enum QueryCommand {
         /// The A6.4ER identifier, A6.4ER-HOST-ACTIVITY-YYYY-SERIAL.
         #[arg(value_parser = a64_id)]
         id: String,
+        #[command(flatten)]
+        at: At,
     },
     /// The validator set: in force after the last block, or the one that decided a
     /// committed height (`--height`), with each validator's Party and voting power.
@@ -166,22 +189,29 @@ pub fn run(cmd: &QueryCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     let (rpc, status_now) = ctx.connect()?;
     let q = Query { ctx, rpc: &rpc };
     match cmd {
-        QueryCommand::Holdings(owner) => match (&owner.account, &owner.party) {
-            (Some(a), _) => q.show::<Holding>(&paths::account_holdings(a), render::account_holdings)?,
-            (None, Some(p)) => q.show::<PartyHoldings>(&paths::party_holdings(p), render::party_holdings)?,
+        QueryCommand::Holdings { owner, at } => match (&owner.account, &owner.party) {
+            (Some(a), _) => q.show::<Holding>(
+                &paths::at(paths::account_holdings(a), at.height),
+                render::account_holdings,
+            )?,
+            (None, Some(p)) => {
+                let path = paths::at(paths::party_holdings(p), at.height);
+                q.show::<PartyHoldings>(&path, render::party_holdings)?
+            }
             (None, None) => bail!("give --account ID or --party CODE"),
         },
-        QueryCommand::History { unit } => {
-            q.show::<UnitHistory>(&paths::unit_history(unit), render::history)?
+        QueryCommand::History { unit, at } => {
+            q.show::<UnitHistory>(&paths::at(paths::unit_history(unit), at.height), render::history)?
         }
-        QueryCommand::Authorization { id } => {
-            q.show::<AuthorizationView>(&paths::authorization(id), render::authorization)?
+        QueryCommand::Authorization { id, at } => q.show::<AuthorizationView>(
+            &paths::at(paths::authorization(id), at.height),
+            render::authorization,
+        )?,
+        QueryCommand::Ledger { party, year: None, at } => {
+            q.show::<Ledger>(&paths::at(paths::ledger(party), at.height), render::ledger)?
         }
-        QueryCommand::Ledger { party, year: None } => {
-            q.show::<Ledger>(&paths::ledger(party), render::ledger)?
-        }
-        QueryCommand::Ledger { party, year: Some(y) } => {
-            q.show::<LedgerYear>(&paths::ledger_year(party, *y), render::ledger_year)?
+        QueryCommand::Ledger { party, year: Some(y), at } => {
+            q.show::<LedgerYear>(&paths::at(paths::ledger_year(party, *y), at.height), render::ledger_year)?
         }
         QueryCommand::Events { owner, after, limit } => {
             let path = match (&owner.account, &owner.party) {
@@ -191,14 +221,17 @@ pub fn run(cmd: &QueryCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             };
             q.show::<EventsPage>(&path, render::events)?
         }
-        QueryCommand::Credited { project, from, to } => {
+        QueryCommand::Credited { project, from, to, at } => {
             if from > to {
                 bail!("--from {from} is after --to {to}");
             }
             let path = paths::credited(project, &from.date().to_string(), &to.date().to_string());
+            let path = paths::at(path, at.height);
             q.show::<Credited>(&path, render::credited)?
         }
-        QueryCommand::A64 { id } => q.show::<A64Location>(&paths::a64(id), render::a64_unit)?,
+        QueryCommand::A64 { id, at } => {
+            q.show::<A64Location>(&paths::at(paths::a64(id), at.height), render::a64_unit)?
+        }
         QueryCommand::Evidence => q.show::<Evidence>(paths::EVIDENCE, render::evidence)?,
         QueryCommand::Validators { height: None } => {
             q.show::<Validators>(paths::VALIDATORS, render::validators)?
