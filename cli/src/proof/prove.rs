@@ -20,7 +20,7 @@ use super::{verify_proof, FORMAT};
 use crate::audit::bundle::COMMIT_BYTES_MAX;
 use crate::audit::node::NodeClient;
 
-/// How many times `prove` starts over when the chain moves under it.
+/// How many times `prove` starts over when the node's answers are not of one height.
 const PROVE_ATTEMPTS_MAX: usize = 5;
 
 /// Builds a proof from a state and its tree at the height of `header`: the prover's core,
@@ -81,11 +81,11 @@ impl<T: ReadStore + ?Sized> Source for StateSource<'_, T> {
     }
 }
 
-/// Builds a proof from a node: its unit history, then a proof of every entry at the same
-/// (last) height, that height's header and certificate, then the validator-set
+/// Builds a proof from a node: at its last height, the unit's history and a proof of
+/// every entry it rests on, that height's header and certificate, then the validator-set
 /// transitions up to it from the node's proposals and past states. The result is
-/// verified against the node's genesis before it is returned; if the chain moved between
-/// the requests, it starts over.
+/// verified against the node's genesis before it is returned; if the node's answers were
+/// not of one height, it starts over.
 pub fn prove_from_node(client: &NodeClient, unit: &str) -> anyhow::Result<UnitProof> {
     let id = UnitId::parse(unit).map_err(anyhow::Error::msg)?;
     let genesis = Genesis::from_json(&client.genesis_text()?).context("the node's genesis is not valid")?;
@@ -96,7 +96,7 @@ pub fn prove_from_node(client: &NodeClient, unit: &str) -> anyhow::Result<UnitPr
                 Ok(_) => return Ok(proof),
                 Err(e) => last_error = Some(e.to_string()),
             },
-            Ok(None) => last_error = Some("the chain moved during the requests".to_string()),
+            Ok(None) => last_error = Some("the node's answers were not of one height".to_string()),
             Err(e) => return Err(e),
         }
     }
@@ -132,25 +132,39 @@ fn prove_once(client: &NodeClient, unit: &UnitId) -> anyhow::Result<Option<UnitP
 }
 
 /// The metadata entry, the unit's block and its events, proven at the node's last
-/// height; `None` if the chain moved between the requests.
+/// height: the metadata's proof names the height, and the unit's history and every
+/// other proof are read as of that height. `None` if an answer is of another height or
+/// lacks its value (a node that does not serve past states).
 fn node_entries(client: &NodeClient, unit: &UnitId) -> anyhow::Result<Option<(u64, Vec<Entry>)>> {
-    let history: read::UnitHistory = client.get(&paths::unit_history(&unit.to_string()))?;
+    let mut entries = Vec::new();
+    let Some(height) = proven(client, keys::META, None, &mut entries)? else { return Ok(None) };
+    let at = Some(height);
+    let history: read::UnitHistory = client.get(&paths::at(paths::unit_history(&unit.to_string()), at))?;
     let current = &history.current;
-    let mut keys_wanted = vec![keys::META.to_vec(), keys::units(&current.ca, &current.ftp, current.last)];
+    let mut keys_wanted = vec![keys::units(&current.ca, &current.ftp, current.last)];
     keys_wanted.extend(history.events.iter().map(|e| keys::event(e.seq)));
-    let mut height = None;
-    let mut entries = Vec::with_capacity(keys_wanted.len());
     for key in &keys_wanted {
-        let path = paths::proof(key, None);
-        let answer: ProofAnswer = client.get(&path)?;
-        if *height.get_or_insert(answer.height) != answer.height {
+        if proven(client, key, at, &mut entries)? != at {
             return Ok(None);
         }
-        let Some(value) = &answer.value else { return Ok(None) };
-        let value = client.hex(&path, "value", value)?;
-        entries.push(Entry::new(key, &value, answer.proof));
     }
-    Ok(Some((height.expect("at least the metadata key was asked for"), entries)))
+    Ok(Some((height, entries)))
+}
+
+/// Adds `key`'s entry, proven at `height` (the last: `None`), to `entries`; the height
+/// the node proved it at, or `None` if the answer carries no value.
+fn proven(
+    client: &NodeClient,
+    key: &[u8],
+    height: Option<u64>,
+    entries: &mut Vec<Entry>,
+) -> anyhow::Result<Option<u64>> {
+    let path = paths::proof(key, height);
+    let answer: ProofAnswer = client.get(&path)?;
+    let Some(value) = &answer.value else { return Ok(None) };
+    let value = client.hex(&path, "value", value)?;
+    entries.push(Entry::new(key, &value, answer.proof));
+    Ok(Some(answer.height))
 }
 
 /// Every proposal record the node holds (`/v1/gov/proposals`).

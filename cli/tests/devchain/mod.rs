@@ -402,7 +402,15 @@ fn route(served: &Served, path: &str) -> (&'static str, String) {
             None => not_found(format!("height {height}")),
         };
     }
-    if let Some(unit) = path.strip_prefix("/v1/units/").and_then(|p| p.strip_suffix("/history")) {
+    let (route_path, height) = match path.split_once("?height=") {
+        Some((route_path, h)) => (route_path, Some(h.parse::<u64>().expect("a height"))),
+        None => (path, None),
+    };
+    if let Some(unit) = route_path.strip_prefix("/v1/units/").and_then(|p| p.strip_suffix("/history")) {
+        // This stand-in keeps the last state only; the node answers every height.
+        if height.is_some_and(|h| h != served.heights.len() as u64) {
+            return not_found(format!("height {height:?}: this stand-in keeps the last state only"));
+        }
         return match read::unit_history(&served.state, unit) {
             Ok(history) => ("200 OK", json!(history).to_string()),
             Err(e) => not_found(e),
@@ -417,8 +425,9 @@ fn route(served: &Served, path: &str) -> (&'static str, String) {
     not_found(format!("no route {path}"))
 }
 
-/// `/v1/proof?key=HEX&height=H` as the node answers it: the value at the last height
-/// only, `present` and `value_hash` at every height.
+/// `/v1/proof?key=HEX&height=H` as the node answers it, but with the value at the last
+/// height only (this stand-in keeps the last state; the node gives it at every height):
+/// `present` and `value_hash` at every height.
 fn proof_route(served: &Served, query: &str) -> (&'static str, String) {
     let last = served.heights.len() as u64;
     let param = |name: &str| {
