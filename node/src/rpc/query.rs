@@ -4,7 +4,6 @@
 
 use std::str::FromStr;
 
-use crate::store::StateAt;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -32,7 +31,7 @@ use super::{Api, ApiError};
 use crate::chain;
 use crate::index;
 use crate::limits::PROOF_KEY_BYTES_MAX;
-use crate::store::Db;
+use crate::store::{Db, StateAt};
 
 fn parse_id<T: FromStr>(kind: &'static str, text: &str) -> Result<T, ApiError>
 where
@@ -300,18 +299,16 @@ pub(super) async fn credited(
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<PeriodQuery>, QueryRejection>,
 ) -> Result<Json<Credited>, ApiError> {
-    let (Path(text), Query(period)) = (path?, query?);
-    let query_height = period.height;
+    let (Path(text), Query(query)) = (path?, query?);
     let project: ProjectId = parse_id("malformed_project", &text)?;
     let day = |name: &str, text: &str| {
         Timestamp::parse(text).map_err(|e| ApiError::bad_request("malformed_query", format!("{name}: {e}")))
     };
-    let period = Period { from: day("from", &period.from)?, to: day("to", &period.to)? };
+    let period = Period { from: day("from", &query.from)?, to: day("to", &query.to)? };
     if period.from > period.to {
         return Err(ApiError::bad_request("malformed_query", "`from` is after `to`"));
     }
-    let height = query_height;
-    api.read(move |_, db| match read::credited(&state_at(db, height)?, &project, &period) {
+    api.read(move |_, db| match read::credited(&state_at(db, query.height)?, &project, &period) {
         Some(credited) => Ok(Json(credited)),
         None => Err(ApiError::not_found(format!("project {project} is not registered on this chain"))),
     })
