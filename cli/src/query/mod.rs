@@ -2,7 +2,8 @@
 //! history, authorizations, the corresponding-adjustment ledger, events), and the chain
 //! itself (blocks, transactions, status). Each answer is read into its type of the RPC
 //! contract ([`jcm_api`]); tables for people ([`render`]), and for scripts
-//! `--output json` prints the answer as the contract spells it.
+//! `--output json` prints the answer as the contract spells it. The state's read models
+//! take `--height H`: the state as it was after that committed block.
 //!
 //! A query trusts the node it asks; `jcm prove` and `jcm audit` do not.
 
