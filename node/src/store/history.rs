@@ -28,9 +28,15 @@ use super::{height_key, CF_HISTORY};
 
 /// The history key of `key`'s version written at `height`.
 pub(super) fn version_key(key: &[u8], height: u64) -> Vec<u8> {
+    let mut out = closed(key);
+    out.extend_from_slice(&height_key(height));
+    out
+}
+
+/// `key` escaped and closed by `00 00`: the prefix every version of `key` starts with.
+fn closed(key: &[u8]) -> Vec<u8> {
     let mut out = escaped(key);
     out.extend_from_slice(&[0, 0]);
-    out.extend_from_slice(&height_key(height));
     out
 }
 
@@ -136,11 +142,9 @@ fn decode(value: &[u8]) -> Option<Option<Vec<u8>>> {
 
 impl ReadStore for HistoryView {
     fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
-        let target = version_key(key, self.height);
+        let floor = closed(key);
+        let target = [&floor[..], &height_key(self.height)].concat();
         let mut options = ReadOptions::default();
-        // The versions of `key` start with its escaped form and `00 00`.
-        let mut floor = escaped(key);
-        floor.extend_from_slice(&[0, 0]);
         options.set_iterate_lower_bound(floor);
         let mut entries =
             self.db.iterator_cf_opt(self.handle(), options, IteratorMode::From(&target, Direction::Reverse));
