@@ -184,6 +184,18 @@ pub struct RawBlock {
     pub commit: Option<String>,
 }
 
+/// The genesis document's canonical bytes, whose SHA-256 is the genesis hash every
+/// proof names: a light client (the explorer) hashes them itself and takes the genesis
+/// validators from them, trusting the hash it compares, not the node.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RawGenesis {
+    /// The genesis hash, as the node computes it.
+    #[schema(value_type = String)]
+    pub hash: Hash32,
+    /// The canonical (borsh) encoding of the genesis document, hex.
+    pub genesis: String,
+}
+
 /// The node's view of the chain and of itself.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Status {

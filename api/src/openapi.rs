@@ -10,7 +10,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{ContentBuilder, Ref, Required, ResponseBuilder};
 use utoipa::OpenApi;
 
-use crate::chain::{BlockView, BlocksPage, Health, RawBlock, Ready, Status};
+use crate::chain::{BlockView, BlocksPage, Health, RawBlock, RawGenesis, Ready, Status};
 use crate::error::ErrorBody;
 use crate::gov::{Evidence, Validators, ValidatorsAt};
 use crate::query::{
@@ -40,6 +40,7 @@ use crate::tx::{DryRun, Nonce, TxRequest, TxStatus};
         BlockView,
         BlocksPage,
         RawBlock,
+        RawGenesis,
         PartyHoldings,
         EventsPage,
         AuthorizationView,
@@ -187,6 +188,7 @@ pub const ROUTES: &[Route] = &[
         &[404],
     ),
     get("/v1/genesis", "The genesis document", Document("the chain's genesis document (docs/operator.md)")),
+    get("/v1/genesis/raw", "The genesis document's canonical bytes and hash", Json("RawGenesis")),
     get("/v1/status", "The node's view of the chain and of itself", Json("Status")),
     errs(get("/health", "200 while the store answers", Json("Health")), &[503]),
     errs(get("/ready", "200 once the node has caught up and serves", Json("Ready")), &[503]),
@@ -197,6 +199,18 @@ pub const ROUTES: &[Route] = &[
                 "/v1/units/{unit}/history",
                 "A unit's current block and every event that touched it",
                 Document("the unit, its current block and its events"),
+            ),
+            &[("unit", Path, Str, "a unit identifier, CANNNN-PPPNN-PPP-serial-YYYY"), AT],
+        ),
+        &[404],
+    ),
+    errs(
+        with(
+            get(
+                "/v1/units/{unit}/proof",
+                "A unit's proof file: its block and events proven against a certified header, \
+                 with the validator-set transitions from genesis",
+                Document("a unit proof file, jcm-unit-proof/2 (docs/audit.md), as `jcm prove unit` writes"),
             ),
             &[("unit", Path, Str, "a unit identifier, CANNNN-PPPNN-PPP-serial-YYYY"), AT],
         ),

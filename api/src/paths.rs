@@ -22,6 +22,8 @@ pub fn segment(text: &str) -> String {
 pub const STATUS: &str = "/v1/status";
 /// `/v1/genesis`.
 pub const GENESIS: &str = "/v1/genesis";
+/// `/v1/genesis/raw`.
+pub const GENESIS_RAW: &str = "/v1/genesis/raw";
 /// `/v1/tx`.
 pub const SUBMIT: &str = "/v1/tx";
 /// `/v1/tx/dry-run`.
@@ -63,6 +65,11 @@ pub fn blocks(from: u64, to: u64) -> String {
 /// `/v1/units/{unit}/history`.
 pub fn unit_history(unit: &str) -> String {
     format!("/v1/units/{}/history", segment(unit))
+}
+
+/// `/v1/units/{unit}/proof`: add [`at`] for a past height.
+pub fn unit_proof(unit: &str) -> String {
+    format!("/v1/units/{}/proof", segment(unit))
 }
 
 /// `/v1/accounts/{id}/holdings`.

@@ -14,7 +14,7 @@ use jcm_runtime::protocol::BLOCK_BYTES_MAX;
 /// Largest write-ahead batch read back (a block and its messages).
 pub const BATCH_BYTES_MAX: usize = BLOCK_BYTES_MAX + 1024 * 1024;
 /// Largest encoded commit certificate read back from the store.
-pub const COMMIT_BYTES_MAX: usize = 64 * 1024;
+pub use jcm_runtime::protocol::COMMIT_BYTES_MAX;
 /// Largest validator set read back from the index: `VALIDATORS_MAX` records, each a
 /// name, a key, a power and a Party.
 pub const VALIDATOR_SET_BYTES_MAX: usize = jcm_runtime::protocol::VALIDATORS_MAX * 1024;

@@ -1021,3 +1021,50 @@ async fn reads_answer_as_of_any_committed_height() {
     let missing = get(&router, "/v1/accounts/JPN01-H-GOV/holdings?height=3").await.json();
     assert_eq!(missing["error"]["message"], "height 3 is not committed; the last is 2");
 }
+
+#[tokio::test]
+async fn unit_proofs_are_assembled_at_any_height_and_verify_against_the_genesis_bytes() {
+    let node = Node::new("rpc-unit-proof");
+    let router = node.router();
+    // The genesis bytes are what the proofs name: a light client hashes them itself.
+    let raw = get(&router, "/v1/genesis/raw").await.json();
+    let bytes = hex::decode(raw["genesis"].as_str().expect("hex")).expect("hex");
+    let genesis: protocol::Genesis = codec::decode(&bytes, bytes.len()).expect("canonical genesis");
+    assert_eq!(genesis, node.fixture.genesis);
+    assert_eq!(raw["hash"], codec::sha256(&bytes).to_string());
+
+    let unit = "CA0001-JPN01-IND-500-2025";
+    let proof_at = |height: Option<u64>| {
+        let at = height.map(|h| format!("?height={h}")).unwrap_or_default();
+        format!("/v1/units/{unit}/proof{at}")
+    };
+    let mut events = Vec::new();
+    for (height, holder) in [(Some(1), "JPN01-H-GOV"), (Some(2), "JPN01-USE-NDC"), (None, "JPN01-USE-NDC")] {
+        let answer = get(&router, &proof_at(height)).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+        let file: jcm_proof::UnitProof = serde_json::from_value(answer.json()).expect("a proof file");
+        assert_eq!(file.format, jcm_proof::FORMAT);
+        let verified = jcm_proof::verify_proof(&file, &genesis).expect("verifies offline");
+        assert_eq!(verified.height, height.unwrap_or(2));
+        assert_eq!(verified.current.attrs.account.as_str(), holder, "at {height:?}");
+        events.push(verified.events.iter().map(|e| e.seq).collect::<Vec<_>>());
+    }
+    assert!(events[1].starts_with(&events[0]) && events[1].len() > events[0].len(), "{events:?}");
+    assert_eq!(events[1], events[2], "no height is the last");
+
+    for (uri, status, kind) in [
+        (proof_at(Some(0)), StatusCode::BAD_REQUEST, "malformed_query"),
+        (proof_at(Some(3)), StatusCode::NOT_FOUND, "not_found"),
+        ("/v1/units/CA0001-JPN01-IND-99999-2025/proof".to_string(), StatusCode::NOT_FOUND, "not_found"),
+        ("/v1/units/not-a-unit/proof".to_string(), StatusCode::BAD_REQUEST, "malformed_unit"),
+        (format!("{}?height=x", proof_at(None)), StatusCode::BAD_REQUEST, "malformed_query"),
+    ] {
+        let answer = get(&router, &uri).await;
+        assert_eq!(
+            (answer.status, answer.error_kind()),
+            (status, kind.to_string()),
+            "{uri}: {}",
+            answer.text()
+        );
+    }
+}

@@ -28,9 +28,8 @@ use sha2::{Digest, Sha256};
 pub const MAGIC: &[u8; 8] = b"JCMBNDL1";
 /// Largest genesis section: genesis documents with many accounts stay far below.
 pub const GENESIS_BYTES_MAX: usize = 16 * 1024 * 1024;
-/// Largest commit certificate (the node's own read limit): 256 validators' signatures
-/// fit in a third of it.
-pub const COMMIT_BYTES_MAX: usize = 64 * 1024;
+/// Largest commit certificate (the node's own read limit).
+pub use jcm_runtime::protocol::COMMIT_BYTES_MAX;
 /// Bytes of a section before its payload: kind, height, length.
 const SECTION_HEAD_LEN: usize = 1 + 8 + 4;
 /// Bytes of a SHA-256 digest.

@@ -20,11 +20,12 @@
 //! | `GET /v1/tx/{hash}` | committed, pending, or 404 |
 //! | `GET /v1/nonce/{signer}` | state and next nonce |
 //! | `GET /v1/blocks/{height}`, `/v1/blocks?from=&to=`, `/v1/blocks/{height}/raw` | blocks |
-//! | `GET /v1/genesis`, `/v1/status`, `/health`, `/ready`, `/metrics` | node |
+//! | `GET /v1/genesis`, `/v1/genesis/raw`, `/v1/status`, `/health`, `/ready`, `/metrics` | node |
 //! | `GET /v1/units/{unit}/history`, `/v1/accounts/{id}/holdings`, `/v1/parties/{code}/holdings` | holdings |
 //! | `GET /v1/accounts/{id}/events`, `/v1/parties/{code}/events` (`?after=&limit=`) | events |
 //! | `GET /v1/authorizations/{id}`, `/v1/ledger/{party}`, `/v1/ledger/{party}/{year}` | authorizations, ledger |
 //! | `GET /v1/aef/{party}/{year}?format=json\|csv`, `/v1/proof?key=&height=` | reports, proofs |
+//! | `GET /v1/units/{unit}/proof?height=` | a unit's proof file, checkable offline from genesis |
 //! | `GET /v1/projects/{id}/credited?from=&to=`, `/v1/a64/{a64_id}` | crediting (R37), A6.4ERs |
 //! | `GET /v1/gov/proposals`, `/v1/gov/proposals/{id}`, `/v1/gov/validators` | governance |
 //! | `GET /v1/evidence` | equivocations recorded on chain (R52) |
@@ -33,6 +34,7 @@
 mod chain;
 mod error;
 mod gov;
+mod proof;
 mod query;
 mod tx;
 
@@ -143,11 +145,13 @@ pub fn router(shared: Arc<Shared>, config: &RpcConfig) -> Router {
         .route("/v1/blocks/{height}", get(chain::block))
         .route("/v1/blocks/{height}/raw", get(chain::raw_block))
         .route("/v1/genesis", get(chain::genesis))
+        .route("/v1/genesis/raw", get(proof::raw_genesis))
         .route("/v1/status", get(chain::status))
         .route("/health", get(chain::health))
         .route("/ready", get(chain::ready))
         .route("/metrics", get(chain::metrics))
         .route("/v1/units/{unit}/history", get(query::unit_history))
+        .route("/v1/units/{unit}/proof", get(proof::unit_proof))
         .route("/v1/accounts/{id}/holdings", get(query::account_holdings))
         .route("/v1/parties/{code}/holdings", get(query::party_holdings))
         .route("/v1/accounts/{id}/events", get(query::account_events))

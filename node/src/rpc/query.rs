@@ -53,7 +53,7 @@ fn parse_party(state: &dyn ReadStore, text: &str) -> Result<Party, ApiError> {
 #[serde(deny_unknown_fields)]
 pub(super) struct AtHeight {
     #[serde(default)]
-    height: Option<u64>,
+    pub(super) height: Option<u64>,
 }
 
 /// The state after committed height `height` (default: the last), or 404 naming the

@@ -26,6 +26,9 @@ pub const PROPOSAL_TAG: &[u8] = b"JCM/proposal/v1";
 pub const CHAIN_ID_LEN_MAX: usize = 64;
 /// Most validators a set may hold; bounds every per-validator table.
 pub const VALIDATORS_MAX: usize = 256;
+/// Largest encoded commit certificate anyone reads (store, bundle, proof file, RPC):
+/// [`VALIDATORS_MAX`] signatures fit in a third of it.
+pub const COMMIT_BYTES_MAX: usize = 64 * 1024;
 
 /// Errors of the protocol types: construction and verification.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -23,7 +23,7 @@ use super::file::{Lookup, Transition};
 use super::sets::FIRST_CHANGE_HEIGHT;
 
 /// Where the prover reads a transition's evidence: a node, or a state with its tree.
-pub(super) trait Source {
+pub trait Source {
     /// The header of `height` and its commit certificate.
     fn certified(&mut self, height: u64) -> anyhow::Result<(Header, CommitCertificate)>;
     /// A Merkle proof of `key` against the state root of `header`.
@@ -32,7 +32,7 @@ pub(super) trait Source {
 
 /// The transitions of every height up to `height` at which the set changed, given the
 /// proposal records of a state at or after `height` and the chain-metadata value.
-pub(super) fn transitions(
+pub fn transitions(
     source: &mut dyn Source,
     proposals: &[Proposal],
     meta: &[u8],

@@ -6,12 +6,11 @@ use jcm_runtime::codec::{self, Hash32};
 use jcm_runtime::merkle;
 use jcm_runtime::model::Validator;
 use jcm_runtime::protocol;
-use jcm_runtime::protocol::{ChainId, CommitCertificate, Genesis, Header, ValidatorSet};
+use jcm_runtime::protocol::{ChainId, CommitCertificate, Genesis, Header, ValidatorSet, COMMIT_BYTES_MAX};
 use jcm_runtime::state::{keys, ChainMeta};
 
 use super::file::{Entry, Lookup};
 use super::{CheckError, HEADER_BYTES_MAX, VALUE_BYTES_MAX};
-use crate::audit::bundle::COMMIT_BYTES_MAX;
 
 /// What the verifier takes from the trusted genesis.
 pub(super) struct Chain {

@@ -45,7 +45,8 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub(super) fn new(key: &[u8], value: &[u8], proof: Proof) -> Self {
+    /// The entry of `key` holding `value`, with its proof.
+    pub fn new(key: &[u8], value: &[u8], proof: Proof) -> Self {
         Self { key: hex::encode(key), value: hex::encode(value), proof }
     }
 }
@@ -63,7 +64,8 @@ pub struct Lookup {
 }
 
 impl Lookup {
-    pub(super) fn new(key: &[u8], value: Option<&[u8]>, proof: Proof) -> Self {
+    /// The lookup of `key`, holding `value` or absent, with its proof.
+    pub fn new(key: &[u8], value: Option<&[u8]>, proof: Proof) -> Self {
         Self { key: hex::encode(key), value: value.map(hex::encode), proof }
     }
 }
