@@ -11,7 +11,9 @@
 //! JavaScript verdict is the Rust one for every fixture, and for a valid proof that the
 //! decoded unit block, events, validators and changes equal the Rust verifier's JSON.
 //!
-//! CI installs Node.js 20; without `node` on PATH this test fails and says so.
+//! CI installs Node.js 20; without `node` on PATH this test fails and says so. With
+//! `JCM_KEEP_FIXTURES` set the fixture directory is kept, to rerun
+//! `JCM_VERIFY_FIXTURES=<dir> node --test explorer/test/` by hand.
 
 mod devchain;
 
@@ -534,5 +536,13 @@ fn the_explorer_verifier_agrees_with_the_rust_verifier() {
     assert!(stdout.contains("\n# fail 0"), "failures:\n{shown}");
     assert!(stdout.contains("\n# skipped 0"), "a test skipped although the fixtures were given:\n{shown}");
     assert!(stdout.contains(&format!("all {count} fixtures agree")), "the fixture count:\n{shown}");
-    let _ = std::fs::remove_dir_all(dir);
+    // The diagnostics (timings, counts), for `cargo test -- --nocapture`.
+    for line in stdout.lines().filter(|l| l.trim_start().starts_with("# ")) {
+        println!("{line}");
+    }
+    if std::env::var_os("JCM_KEEP_FIXTURES").is_some() {
+        println!("fixtures kept in {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

@@ -102,8 +102,10 @@ if (!dir) {
   let agreed = 0;
 
   for (const c of named) {
-    test(`${c.name}: ${c.expect.verdict}${c.expect.check ? ` (${c.expect.check})` : ''}`, () => {
+    test(`${c.name}: ${c.expect.verdict}${c.expect.check ? ` (${c.expect.check})` : ''}`, (t) => {
+      const start = performance.now();
       const got = run(c);
+      if (got.verdict === 'valid') t.diagnostic(`verified in ${(performance.now() - start).toFixed(0)} ms`);
       assert.deepEqual(disagreement(c, got), []);
       agreed += 1;
     });

@@ -17,7 +17,6 @@ import { DecodeError, compareStrings, decodeAll, toHex } from './borsh.js';
 /** runtime/src/limits.rs */
 export const ID_LEN_MAX = 64;
 export const TEXT_LEN_MAX = 2048;
-export const SET_LEN_MAX = 128; // not enforced by the decoder; informational
 
 // ---- identifiers (runtime/src/ids.rs) ----------------------------------------------
 
