@@ -140,3 +140,14 @@ test('2000 mutated files and random genesis bytes: always a verdict of a known c
     assert.equal(verifyUnitProof(genesisBytes, odd).check, 'format');
   }
 });
+
+test('followTransitions answers a value, not an exception', async () => {
+  const { followTransitions } = await import('../src/verify/unitproof.js');
+  const chain = { chainId: 'x', validators: [], set: { members: [], total: 0n }, genesisHash: '00' };
+  const proof = { height: 4n, transitions: [{ height: 1n }], meta: {} };
+  const result = followTransitions(chain, proof);
+  assert.equal(result.ok, false);
+  assert.equal(result.check, 'transition');
+  assert.equal(result.part, 'order');
+  assert.deepEqual(followTransitions(chain, { height: 4n, transitions: [] }).ok, true);
+});

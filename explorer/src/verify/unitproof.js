@@ -462,11 +462,18 @@ function apply(trusted, height, changes) {
 }
 
 /**
- * The validator set in force at `proof.height` for a parsed proof (parseUnitProof), or
- * a Failure thrown. Exported for pages that verify other state with transitions.
+ * The validator set in force at `proof.height` for a parsed proof (parseUnitProof):
+ * `{ok: true, validators, set, applied}`, or `{ok: false, check, message, ...}` as a
+ * verdict gives it. For pages that verify other state across transitions.
  */
 export function followTransitions(chain, proof) {
-  return follow(chain, proof);
+  try {
+    return { ok: true, ...follow(chain, proof) };
+  } catch (e) {
+    if (!(e instanceof Failure)) throw e;
+    const { check, message, ...extra } = e;
+    return { ok: false, check, message, ...extra };
+  }
 }
 
 // ---- the unit's entries (cli/src/proof/mod.rs) -------------------------------------
